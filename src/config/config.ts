@@ -1,0 +1,75 @@
+/**
+ * Configuration from environment variables, validated at start.
+ * Every variable is documented in .env.example; a malformed value stops
+ * start-up with a message that names the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Root of the content pack: content/, flows/, locales/ live under it. */
+  CONTENT_ROOT: z.string().min(1).default('.'),
+  /** Public base URL (for webhooks, RSS enclosures); defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Watch the content files and reload on change (keeps the last valid version on errors). */
+  CONTENT_WATCH: bool.default(true),
+  /** Secret for signing tokens and hashing user ids. Generated and kept in DATA_DIR when unset. */
+  LOTSE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Days a conversation is kept after the last message. */
+  SESSION_TTL_DAYS: positiveInt.default(30),
+  /** Storage: sqlite (a file in DATA_DIR). The Store interface is where PostgreSQL plugs in later. */
+  STORE: z.enum(['sqlite']).default('sqlite'),
+  DATABASE_URL: z.string().optional(),
+  /** Web chat */
+  WEBCHAT_ALLOWED_ORIGINS: list.default([]),
+  WEBCHAT_TOKEN_TTL_SECONDS: positiveInt.default(3600),
+  WEBCHAT_CONVERSATION_DAYS: positiveInt.default(7),
+  /** Telegram */
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)').optional(),
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 characters A-Z a-z 0-9 _ -').optional(),
+  /** Azure Bot Service */
+  MICROSOFT_APP_ID: z.string().optional(),
+  MICROSOFT_APP_PASSWORD: z.string().optional(),
+  MICROSOFT_APP_TENANT_ID: z.string().optional(),
+  /** Handoff */
+  OFFICE_HOURS: z.string().default('mo-fr 09:00-17:00'),
+  TIMEZONE: z.string().default('Europe/Vienna'),
+  HANDOFF_UNANSWERED_MINUTES: positiveInt.default(15),
+  TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; contentRoot: string; publicUrl: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  }
+  const c = parsed.data;
+  if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && !c.PUBLIC_URL)
+    throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required when TELEGRAM_MODE=webhook (Telegram must reach it over HTTPS)');
+  return {
+    ...c,
+    dataDir: path.resolve(c.DATA_DIR),
+    contentRoot: path.resolve(c.CONTENT_ROOT),
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The compiled, immutable content snapshot the engine reads. It is plain JSON
+ * data (so a version can be stored, diffed and published by the web editor);
+ * indexes for matching are derived from it at load time (src/nlu).
+ */
+import type { z } from 'zod';
+import type {
+  Episode,
+  Flow,
+  Language,
+  Service,
+  episodeTextsFileSchema,
+  flowTextsFileSchema,
+  serviceTextsFileSchema,
+  topicSchema,
+  topicTextSchema,
+} from './schema.js';
+
+export type Topic = z.infer<typeof topicSchema>;
+export type TopicText = z.infer<typeof topicTextSchema>;
+export type FlowTexts = z.infer<typeof flowTextsFileSchema>;
+export type ServiceTexts = z.infer<typeof serviceTextsFileSchema>;
+export type EpisodeTexts = z.infer<typeof episodeTextsFileSchema>;
+
+export interface LanguageInfo extends Language {
+  code: string;
+}
+
+export interface ContentPack {
+  /** Content hash of every input: the same files give the same version. */
+  version: string;
+  /** Languages, in menu order. */
+  languages: LanguageInfo[];
+  topics: Record<string, Topic>;
+  topicTexts: Record<string, Record<string, TopicText>>;
+  flows: Record<string, Flow>;
+  flowTexts: Record<string, FlowTexts>;
+  needs: { id: string; categories: string[] }[];
+  categories: string[];
+  services: Record<string, Service>;
+  serviceTexts: Record<string, ServiceTexts>;
+  episodes: Record<string, Episode>;
+  episodeTexts: Record<string, EpisodeTexts>;
+  /** Audio asset sizes in bytes, by path relative to content/. */
+  assets: Record<string, number>;
+  safety: Record<string, string[]>;
+  /** i18next resources, by language. */
+  ui: Record<string, Record<string, unknown>>;
+}

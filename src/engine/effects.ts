@@ -1,0 +1,7 @@
+/** Side effects the engine asks the runtime to carry out (it never does I/O itself). */
+export type Effect =
+  | { type: 'feedback'; topic: string; lang: string; helpful: boolean }
+  | { type: 'unanswered'; text: string; lang: string }
+  | { type: 'delete-data' }
+  | { type: 'handoff'; reason: string; priority: 'normal' | 'urgent'; lang: string; topic?: string }
+  | { type: 'distress'; lang: string; text: string };

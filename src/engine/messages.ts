@@ -1,0 +1,65 @@
+/**
+ * The neutral message model: what the engine says and hears, independent of
+ * any channel. Channels (src/channels/*) translate these to Telegram messages
+ * or Direct Line activities and back; nothing here knows about either.
+ */
+
+/** A button. `payload` is opaque to channels: they send it back unchanged in a `button` event. */
+export interface Button {
+  label: string;
+  payload: string;
+}
+
+/** Light markup in `text`: **bold**, *italic*, [label](https://url), "- " list lines. Nothing else. */
+export interface TextMessage {
+  kind: 'text';
+  text: string;
+  buttons?: Button[];
+}
+
+export interface AudioMessage {
+  kind: 'audio';
+  episodeId: string;
+  /** Language of this recording (may differ from the session's when none exists in it). */
+  lang: string;
+  title: string;
+  performer: string;
+  description: string;
+  /** Path on Lotse's own server, e.g. /media/audio/hearing.ar.mp3 (channels make it absolute). */
+  url: string;
+  /** Path relative to the content root's content/ folder, for channels that upload the file. */
+  file: string;
+  mime: string;
+  durationSec?: number;
+  /** Path of the transcript page on Lotse's server. */
+  transcriptUrl: string;
+  synthetic: boolean;
+  buttons?: Button[];
+}
+
+export interface LinksMessage {
+  kind: 'links';
+  text?: string;
+  links: { label: string; url: string }[];
+  buttons?: Button[];
+}
+
+export type OutMessage = TextMessage | AudioMessage | LinksMessage;
+
+/** What a channel hands the engine. */
+export type InEvent =
+  /** First contact or an explicit restart (/start). `langHint`: the channel's guess (Telegram language_code, browser locale). */
+  | { kind: 'start'; langHint?: string; topic?: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'button'; payload: string }
+  /** Channel commands (/menu, /language, /help, /human). */
+  | { kind: 'command'; command: 'menu' | 'back' | 'language' | 'human' | 'help' }
+  /** A photo, sticker, file or voice note: the engine answers politely that it reads text. */
+  | { kind: 'unsupported'; what: string };
+
+/** What the engine hands back, with the language and direction to render it in. */
+export interface Reply {
+  lang: string;
+  dir: 'ltr' | 'rtl';
+  messages: OutMessage[];
+}

@@ -1,0 +1,25 @@
+/**
+ * `handoff`: hands the conversation to a person (caseworker). The engine
+ * only asks for it (effect `handoff`); the handoff module queues it and
+ * tells the person what happens next.
+ *
+ * Example (flows/human.yaml):
+ *   - { id: handoff, type: handoff, reason: asked }
+ *   # content/<lang>/flows.yaml: human: handoff: { text: "I will connect you with a person." }
+ */
+import type { Step } from '../../content/schema.js';
+import type { StepType } from './types.js';
+
+type HandoffStep = Extract<Step, { type: 'handoff' }>;
+
+export const handoffStep: StepType<HandoffStep> = {
+  references: () => [],
+  texts: () => [{ key: ['text'], required: false }],
+  enter(ctx, s, pos) {
+    const text = ctx.stepText(pos, 'text');
+    return {
+      messages: [{ kind: 'text', text: text ? `${text}\n\n${ctx.t('handoff.intro')}` : ctx.t('handoff.intro') }],
+      effects: [{ type: 'handoff', reason: s.reason, priority: 'normal', lang: ctx.lang, topic: ctx.session.lastTopic }],
+    };
+  },
+};

@@ -1,0 +1,171 @@
+/**
+ * Topic matching for one language.
+ *
+ * Retrieval: every topic's example phrasings, keywords and title become
+ * token sets (normalised, lightly stemmed). A typed word finds the known
+ * words it could be (exact, inflected, or with typos: fuzzy.ts). Each word
+ * weighs its inverse topic frequency, so "the" or "د" count little and
+ * "Ladung" or "e-card" a lot; words the pack has never seen count fully
+ * against every topic, which is what makes "bitcoin price" an honest "I
+ * don't know".
+ *
+ * Scores per topic:
+ *   coverage: how much of the message the topic's vocabulary explains;
+ *   phrase:   the weighted Dice overlap with its closest example phrasing;
+ *   fuse:     fuse.js's fuzzy score of the whole message against the
+ *             topic's phrasings (re-ranks the few best candidates only).
+ */
+import Fuse from 'fuse.js';
+import { FuzzyVocabulary } from './fuzzy.js';
+import { normalize, stem, tokenize } from './normalize.js';
+
+export interface TopicDocs {
+  topic: string;
+  title: string;
+  examples: string[];
+  keywords: string[];
+}
+
+interface Phrase {
+  tokens: string[];
+  weight: number;
+}
+
+interface TopicIndex {
+  topic: string;
+  phrases: Phrase[];
+  vocab: Set<string>;
+  fuse: Fuse<string>;
+}
+
+export interface Scored {
+  topic: string;
+  score: number;
+  coverage: number;
+  phrase: number;
+  fuse: number;
+}
+
+export interface LangMatch {
+  ranked: Scored[];
+  /** Share of the message's weight that the language's vocabulary knows (for language detection). */
+  known: number;
+  tokens: number;
+}
+
+export function keys(text: string): string[] {
+  return [...new Set(tokenize(text).map(stem).filter((t) => t.length > 0))];
+}
+
+export class LanguageMatcher {
+  private readonly topics: TopicIndex[] = [];
+  private readonly idf = new Map<string, number>();
+  private readonly fuzzy: FuzzyVocabulary;
+  private readonly unknownIdf: number;
+  /** word -> topics (indexes) whose vocabulary holds it */
+  private readonly postings = new Map<string, number[]>();
+
+  constructor(
+    readonly lang: string,
+    docs: TopicDocs[],
+  ) {
+    const df = new Map<string, number>();
+    for (const d of docs) {
+      const phrases: Phrase[] = [];
+      const add = (text: string) => {
+        const k = keys(text);
+        if (k.length) phrases.push({ tokens: k, weight: 0 });
+      };
+      add(d.title);
+      d.examples.forEach(add);
+      d.keywords.forEach(add);
+      const vocab = new Set(phrases.flatMap((p) => p.tokens));
+      for (const w of vocab) df.set(w, (df.get(w) ?? 0) + 1);
+      const strings = [d.title, ...d.examples, ...d.keywords].map(normalize).filter(Boolean);
+      this.topics.push({
+        topic: d.topic,
+        phrases,
+        vocab,
+        fuse: new Fuse(strings, { includeScore: true, ignoreLocation: true, threshold: 0.6, isCaseSensitive: true }),
+      });
+    }
+    const n = Math.max(docs.length, 1);
+    for (const [w, f] of df) this.idf.set(w, Math.log(1 + n / f));
+    this.unknownIdf = Math.log(1 + n);
+    for (const t of this.topics) for (const p of t.phrases) p.weight = p.tokens.reduce((s, w) => s + (this.idf.get(w) ?? 0), 0);
+    this.topics.forEach((t, i) => {
+      for (const w of t.vocab) {
+        let l = this.postings.get(w);
+        if (!l) this.postings.set(w, (l = []));
+        l.push(i);
+      }
+    });
+    this.fuzzy = new FuzzyVocabulary(this.idf.keys());
+  }
+
+  vocabularySize(): number {
+    return this.idf.size;
+  }
+
+  /** Ranks topics for a message. */
+  match(text: string, limit = 5): LangMatch {
+    const q = keys(text);
+    if (!q.length) return { ranked: [], known: 0, tokens: 0 };
+    // Resolve each typed word to the known words it may be.
+    const resolved = q.map((w) => {
+      const cands = this.fuzzy.lookup(w, 4);
+      const best = cands[0];
+      // A word's weight: that of what it most likely is, or full weight when unknown.
+      const weight = best ? (this.idf.get(best.word) ?? this.unknownIdf) : this.unknownIdf;
+      return { w, cands, weight };
+    });
+    const total = resolved.reduce((s, r) => s + r.weight, 0);
+    const knownWeight = resolved.reduce((s, r) => s + (r.cands.length ? r.weight * r.cands[0]!.sim : 0), 0);
+
+    // Candidate topics: those sharing at least one resolved word.
+    const cand = new Map<number, number>();
+    for (const r of resolved) for (const c of r.cands) for (const ti of this.postings.get(c.word) ?? []) cand.set(ti, 1);
+
+    const scored: Scored[] = [];
+    for (const ti of cand.keys()) {
+      const t = this.topics[ti]!;
+      // coverage: for each typed word, the best similarity to a word of this topic.
+      let cov = 0;
+      const simOf: number[] = [];
+      for (const r of resolved) {
+        let s = 0;
+        for (const c of r.cands) if (c.sim > s && t.vocab.has(c.word)) s = c.sim;
+        simOf.push(s);
+        cov += s * r.weight;
+      }
+      const coverage = total ? cov / total : 0;
+      // phrase: best weighted Dice with one example phrasing.
+      let phrase = 0;
+      for (const p of t.phrases) {
+        let overlap = 0;
+        resolved.forEach((r, i) => {
+          if (!simOf[i]) return;
+          let s = 0;
+          for (const c of r.cands) if (c.sim > s && p.tokens.includes(c.word)) s = c.sim;
+          overlap += s * r.weight;
+        });
+        if (!overlap) continue;
+        const dice = (2 * overlap) / (total + p.weight);
+        if (dice > phrase) phrase = dice;
+      }
+      scored.push({ topic: t.topic, score: 0.55 * coverage + 0.45 * phrase, coverage, phrase, fuse: 0 });
+    }
+    scored.sort((a, b) => b.score - a.score);
+    // fuse.js re-ranks the best few on the whole message.
+    const top = scored.slice(0, Math.max(limit, 5));
+    const norm = normalize(text).slice(0, 120);
+    for (const s of top) {
+      const t = this.topics.find((x) => x.topic === s.topic)!;
+      const r = t.fuse.search(norm, { limit: 1 })[0];
+      s.fuse = r ? 1 - (r.score ?? 1) : 0;
+      s.score = 0.85 * s.score + 0.15 * s.fuse * s.coverage;
+    }
+    top.sort((a, b) => b.score - a.score);
+    return { ranked: top.slice(0, limit), known: total ? knownWeight / total : 0, tokens: q.length };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Text normalisation per script, applied the same way to content and to
+ * what people type, so that spelling variants meet:
+ *   Arabic script: hamza/alef forms, ta marbuta, alef maqsura, tashkeel,
+ *     tatweel; Persian and Pashto letters versus their Arabic look-alikes
+ *     (people type Pashto on Persian or Arabic keyboards); zero-width
+ *     joiners; Arabic-Indic and Persian digits.
+ *   Cyrillic: case, ё/ї/є/ґ, и/і/ы and й confusions (Ukrainian typed on a
+ *     Russian layout), apostrophes and soft signs.
+ *   Latin: case, diacritics, German umlauts (ä/ae -> a) and sharp s.
+ */
+
+const ARABIC_MARKS = /[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u08D3-\u08FF]/g;
+const INVISIBLE = /[\u00AD\u0640\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
+
+/** Arabic-script letter folding: variants -> one canonical letter. */
+const ARABIC_FOLD: Record<string, string> = {
+  'أ': 'ا', 'إ': 'ا', 'آ': 'ا', 'ٱ': 'ا', 'ٲ': 'ا', 'ٳ': 'ا',
+  'ة': 'ه', 'ۀ': 'ه', 'ە': 'ه', 'ھ': 'ه', 'ۂ': 'ه',
+  'ى': 'ی', 'ي': 'ی', 'ې': 'ی', 'ۍ': 'ی', 'ئ': 'ی', 'ێ': 'ی', 'ے': 'ی',
+  'ك': 'ک', 'ڪ': 'ک',
+  'ګ': 'گ', 'ؤ': 'و', 'ء': '',
+  // Pashto letters typed with Persian/Arabic keyboards.
+  'ټ': 'ت', 'ډ': 'د', 'ړ': 'ر', 'ڼ': 'ن', 'ښ': 'ش', 'ږ': 'ژ', 'ځ': 'ج', 'څ': 'چ',
+};
+
+const CYRILLIC_FOLD: Record<string, string> = {
+  'ё': 'е', 'є': 'е', 'э': 'е', 'ї': 'и', 'і': 'и', 'ы': 'и', 'й': 'и', 'ґ': 'г', 'ь': '', 'ъ': '',
+};
+
+function foldDigits(s: string): string {
+  return s
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660))
+    .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
+}
+
+/**
+ * Normalise a whole text to a canonical string of tokens separated by single
+ * spaces. Language-independent on purpose: language detection runs on the
+ * raw text, matching on this.
+ */
+export function normalize(text: string): string {
+  let s = text.normalize('NFKC');
+  // Zero-width non-joiner inside Persian words (می‌خواهم) joins; other invisibles vanish.
+  s = s.replace(/\u200C/g, '').replace(INVISIBLE, '').replace(ARABIC_MARKS, '');
+  s = s.toLowerCase();
+  s = foldDigits(s);
+  let out = '';
+  for (const ch of s) {
+    const a = ARABIC_FOLD[ch];
+    if (a !== undefined) {
+      out += a;
+      continue;
+    }
+    const c = CYRILLIC_FOLD[ch];
+    if (c !== undefined) {
+      out += c;
+      continue;
+    }
+    out += ch;
+  }
+  // Latin diacritics: ä -> a, é -> e; ß -> ss.
+  out = out.replace(/ß/g, 'ss').normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
+  // Apostrophes inside words (інтерв'ю, don't) are dropped rather than split.
+  out = out.replace(/(\p{L})['’ʼ`´](\p{L})/gu, '$1$2');
+  out = out.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  // German written without umlauts: fuer -> fur, muessen -> mussen (applied to every Latin token: harmless elsewhere).
+  out = out.replace(/\b([a-z]*?)(ae|oe|ue)([a-z]*)\b/g, (_m, a: string, v: string, b: string) => (a.length ? `${a}${v[0]}${b}` : `${v}${b}`));
+  return out;
+}
+
+export function tokenize(text: string): string[] {
+  const n = normalize(text);
+  return n ? mergePersianPrefixes(n.split(' ')) : [];
+}
+
+/** "می خواهم" (with a space) is the same word as "میخواهم". */
+function mergePersianPrefixes(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if ((t === 'می' || t === 'نمی') && i + 1 < tokens.length && /^[\u0600-\u06FF]/.test(tokens[i + 1]!)) {
+      out.push(t + tokens[i + 1]!);
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
+/** For comparing a typed text with a button label: normalised, no emoji, no punctuation. */
+export function normalizeLoose(text: string): string {
+  return normalize(text);
+}
+
+const AR_PREFIXES = ['وال', 'بال', 'کال', 'فال', 'لل', 'ال'];
+const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی', 'م', 'ت', 'ش', 'و'];
+
+/**
+ * A light stem: the same key for inflected forms. Arabic script: article
+ * and clitics; Persian verb prefixes. Latin and Cyrillic: nothing here (the
+ * matcher compares prefixes instead, which serves German and Ukrainian
+ * inflection without a stemmer per language).
+ */
+export function stem(token: string): string {
+  if (!/[\u0600-\u06FF]/.test(token)) return token;
+  let t = token;
+  for (const p of AR_PREFIXES) {
+    if (t.startsWith(p) && t.length - p.length >= 2) {
+      t = t.slice(p.length);
+      break;
+    }
+  }
+  if (t.length >= 5 && (t.startsWith('نمی') || t.startsWith('می'))) t = t.slice(t.startsWith('نمی') ? 3 : 2);
+  else if (t.length >= 5 && /^[وبلف]/.test(t)) t = t.slice(1);
+  for (const s of ARABIC_SCRIPT_SUFFIXES) {
+    if (t.endsWith(s) && t.length - s.length >= 3) {
+      t = t.slice(0, -s.length);
+      break;
+    }
+  }
+  return t;
+}
+
+export type Script = 'Arab' | 'Cyrl' | 'Latn' | 'other';
+
+/** Counts letters per script in the raw text. */
+export function scriptCounts(text: string): Record<Script, number> {
+  const c: Record<Script, number> = { Arab: 0, Cyrl: 0, Latn: 0, other: 0 };
+  for (const ch of text) {
+    if (/[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]/.test(ch)) {
+      if (/\p{L}/u.test(ch)) c.Arab++;
+    } else if (/[\u0400-\u04FF]/.test(ch)) c.Cyrl++;
+    else if (/[A-Za-z\u00C0-\u024F]/.test(ch)) c.Latn++;
+    else if (/\p{L}/u.test(ch)) c.other++;
+  }
+  return c;
+}

@@ -1,0 +1,32 @@
+/** What the matcher tells the engine about a message. */
+export interface MatchResult {
+  /** Best topic, or null when the bot should say it does not know. */
+  topic: string | null;
+  /** Calibrated confidence of `topic` (0..1). */
+  score: number;
+  /** answer: confident; clarify: ask "did you mean"; unknown: honest fallback. */
+  decision: 'answer' | 'clarify' | 'unknown';
+  /** Language the message was matched in. */
+  lang: string;
+  /** True when the language detection was sure (or agreed with the session). */
+  langConfident: boolean;
+  /** Languages it could be, best first (for asking with buttons). */
+  langCandidates: string[];
+  alternatives: { topic: string; score: number }[];
+  distress: boolean;
+}
+
+export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';
+
+export interface Nlu {
+  /** Full analysis: distress, language, topic. `sessionLang` is the prior. */
+  match(text: string, sessionLang?: string): MatchResult;
+  /** The distress detector alone (runs first on every message). */
+  isDistress(text: string): boolean;
+  /** Languages whose distress phrases fired (best guess of the language the person wrote in). */
+  distressLanguages(text: string): string[];
+  /** A command word typed in any served language ("menu", "zurück", "القائمة"). */
+  command(text: string): CommandName | undefined;
+  /** The person typed a language's name ("arabic", "العربية", "deutsch"). */
+  languageByName(text: string): string | undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * The bot runtime: loads a conversation's session from the store, runs the
+ * pure engine, saves the new session and carries out the engine's effects
+ * (feedback, unanswered questions, data deletion, handoff requests).
+ *
+ * It is the only place where engine and I/O meet.
+ */
+import type { Config } from '../config/config.js';
+import type { ContentManager } from '../content/manager.js';
+import { runEngine, type Effect } from '../engine/engine.js';
+import type { InEvent, Reply } from '../engine/messages.js';
+import { newSession, type Session } from '../engine/session.js';
+import { maskPersonalData, type Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.js';
+
+/**
+ * Hooks let the handoff module take over a conversation (relay to a
+ * caseworker) without the runtime knowing how handoff works.
+ */
+export interface ConversationHooks {
+  /** Called before the engine; return a Reply to answer instead of the bot (e.g. relay to a caseworker). */
+  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | undefined>;
+  /** Called for every effect the engine asks for. */
+  effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<void>;
+}
+
+export interface BotDeps {
+  content: ContentManager;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  config?: Pick<Config, 'SESSION_TTL_DAYS'>;
+}
+
+/** Longest message the engine reads; longer ones are answered politely, not processed. */
+export const MAX_TEXT_LENGTH = 2000;
+
+export class Bot implements BotRuntime {
+  private readonly deliverers = new Map<ChannelId, Deliverer>();
+  private readonly hooks: ConversationHooks[] = [];
+  /**
+   * Events of one conversation run one after another (a double tap must not
+   * race the session). This serialises within one process; across instances
+   * the channel routes a conversation's events to one place (Telegram
+   * updates per chat in order, Direct Line per conversation).
+   */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: BotDeps) {}
+
+  addHooks(h: ConversationHooks): void {
+    this.hooks.push(h);
+  }
+
+  registerChannel(channel: ChannelId, deliverer: Deliverer): void {
+    this.deliverers.set(channel, deliverer);
+  }
+
+  deliverer(channel: ChannelId): Deliverer | undefined {
+    return this.deliverers.get(channel);
+  }
+
+  get content(): ContentManager {
+    return this.deps.content;
+  }
+
+  handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
+    const key = `${ref.channel}:${ref.conversationId}`;
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => this.handleNow(ref, event));
+    this.queues.set(key, run);
+    void run.finally(() => {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  async loadSession(ref: ConversationRef): Promise<Session> {
+    const rec = await this.deps.store.getSession(ref);
+    return (rec?.state as Session | undefined) ?? newSession();
+  }
+
+  async saveSession(ref: ConversationRef, session: Session): Promise<void> {
+    await this.deps.store.putSession({ ref, state: session, updatedAt: this.deps.clock.now() });
+  }
+
+  private async handleNow(ref: ConversationRef, event: InEvent): Promise<Reply> {
+    const content = this.deps.content.current();
+    let session = await this.loadSession(ref);
+    for (const h of this.hooks) {
+      const r = await h.intercept?.(ref, session, event);
+      if (r) {
+        if (r.session) await this.saveSession(ref, r.session);
+        return r.reply;
+      }
+    }
+    const out = runEngine(content, session, event, { now: this.deps.clock.now() });
+    session = out.session;
+    let deleted = false;
+    for (const e of out.effects) {
+      if (e.type === 'delete-data') {
+        await this.deps.store.deleteConversationData(ref);
+        deleted = true;
+      }
+    }
+    if (!deleted) await this.saveSession(ref, session);
+    for (const e of out.effects) await this.apply(ref, session, e, content.pack.version);
+    return out.reply;
+  }
+
+  private async apply(ref: ConversationRef, session: Session, e: Effect, version: string): Promise<void> {
+    const now = this.deps.clock.now();
+    try {
+      if (e.type === 'feedback') await this.deps.store.addFeedback({ ref, topic: e.topic, lang: e.lang, helpful: e.helpful, contentVersion: version, at: now });
+      else if (e.type === 'unanswered') await this.deps.store.addUnanswered({ lang: e.lang, text: maskPersonalData(e.text), contentVersion: version, at: now });
+      for (const h of this.hooks) await h.effect?.(ref, session, e);
+    } catch (err) {
+      this.deps.log.error('effect failed', { effect: e.type, err });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Start-up and graceful shutdown of the Lotse server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import { loadConfig, type Config } from '../config/config.js';
+import { ContentManager } from '../content/manager.js';
+import { Bot } from '../runtime/bot.js';
+import { createStore } from '../store/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { createApp, errorHandler } from './app.js';
+import type { AppContext, Plugin } from './plugin.js';
+import { defaultPlugins } from './plugins.js';
+
+/** LOTSE_SECRET, or a random secret kept in DATA_DIR so restarts keep tokens and pseudonyms valid. */
+export function loadSecret(config: Config): Buffer {
+  if (config.LOTSE_SECRET) return Buffer.from(config.LOTSE_SECRET, 'utf8');
+  const file = path.join(config.dataDir, 'secret');
+  try {
+    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  } catch {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const s = randomBytes(32);
+    fs.writeFileSync(file, s.toString('base64'), { mode: 0o600 });
+    return s;
+  }
+}
+
+export interface Running {
+  ctx: AppContext;
+  server: http.Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  opts: { config?: Config; log?: Logger; clock?: Clock; plugins?: (ctx: AppContext) => Plugin[] } = {},
+): Promise<Running> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = await createStore(config, clock);
+  await store.migrate();
+  const content = new ContentManager(config.contentRoot, log);
+  if (config.CONTENT_WATCH) content.watch();
+  const secret = loadSecret(config);
+  const bot = new Bot({ content, store, clock, log, config });
+  const ctx: AppContext = { config, store, content, bot, log, clock, secret };
+  const plugins = (opts.plugins ?? defaultPlugins)(ctx);
+  const app = createApp(ctx, plugins);
+  for (const p of plugins) await p.mount(app, ctx);
+  app.use((_req, res) => res.status(404).json({ error: { code: 'NotFound', message: 'not found' } }));
+  app.use(errorHandler(ctx));
+
+  const server = await new Promise<http.Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.on('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  const url = `http://localhost:${port}`;
+  for (const p of plugins) await p.started?.(server, ctx);
+  const housekeeping = setInterval(() => {
+    void store.expireSessions(clock.now() - config.SESSION_TTL_DAYS * 86_400_000).catch((err) => log.warn('session expiry failed', { err }));
+  }, 3_600_000);
+  housekeeping.unref();
+  log.info('lotse started', { url, content: content.current().pack.version, languages: content.current().pack.languages.map((l) => l.code), store: config.STORE });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      clearInterval(housekeeping);
+      content.close();
+      // Stop taking new connections; let requests under way finish.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const p of [...plugins].reverse()) await p.close?.().catch((err) => log.warn('plugin close failed', { plugin: p.name, err }));
+      server.closeIdleConnections?.();
+      const t = setTimeout(() => server.closeAllConnections?.(), 5000);
+      await closed;
+      clearTimeout(t);
+      await store.close();
+      log.info('stopped');
+    })());
+  return { ctx, server, url, stop };
+}

@@ -1,0 +1,179 @@
+/**
+ * Embedded SQLite store (better-sqlite3): one file under DATA_DIR, created on
+ * first start, with versioned migrations recorded in `schema_migrations`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ConversationRef } from '../runtime/types.js';
+import type { FeedbackRecord, SessionRecord, Store, UnansweredRecord } from './store.js';
+
+/** Append-only: never edit a migration that has shipped; add the next one. */
+export const sqliteMigrations: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'sessions, feedback, unanswered, kv',
+    sql: `
+      CREATE TABLE sessions (
+        channel TEXT NOT NULL, conversation_id TEXT NOT NULL,
+        state TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (channel, conversation_id));
+      CREATE INDEX sessions_updated ON sessions(updated_at);
+      CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, conversation_id TEXT NOT NULL,
+        topic TEXT NOT NULL, lang TEXT NOT NULL, helpful INTEGER NOT NULL, content_version TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE unanswered (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, lang TEXT NOT NULL, text TEXT NOT NULL, content_version TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE kv (
+        ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER,
+        PRIMARY KEY (ns, key));
+      CREATE INDEX kv_expires ON kv(expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
+];
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+
+  constructor(
+    file: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  /** Applies the migrations this file has not seen yet, each in a transaction. */
+  migrateWith(migrations: { version: number; name: string; sql: string }[]): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.now());
+      })();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    this.migrateWith(sqliteMigrations);
+  }
+
+  async getSession(ref: ConversationRef): Promise<SessionRecord | undefined> {
+    const row = this.db.prepare('SELECT state, updated_at FROM sessions WHERE channel = ? AND conversation_id = ?').get(ref.channel, ref.conversationId) as
+      | { state: string; updated_at: number }
+      | undefined;
+    return row ? { ref, state: JSON.parse(row.state), updatedAt: row.updated_at } : undefined;
+  }
+
+  async putSession(rec: SessionRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      )
+      .run(rec.ref.channel, rec.ref.conversationId, JSON.stringify(rec.state), rec.updatedAt);
+  }
+
+  async deleteSession(ref: ConversationRef): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
+  }
+
+  async expireSessions(before: number): Promise<number> {
+    return this.db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(before).changes;
+  }
+
+  async addFeedback(r: FeedbackRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO feedback (channel, conversation_id, topic, lang, helpful, content_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(r.ref.channel, r.ref.conversationId, r.topic, r.lang, r.helpful ? 1 : 0, r.contentVersion, r.at);
+  }
+
+  async listFeedback(limit = 1000): Promise<FeedbackRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM feedback ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      ref: { channel: r.channel as ConversationRef['channel'], conversationId: r.conversation_id as string },
+      topic: r.topic as string,
+      lang: r.lang as string,
+      helpful: r.helpful === 1,
+      contentVersion: r.content_version as string,
+      at: r.at as number,
+    }));
+  }
+
+  async addUnanswered(r: UnansweredRecord): Promise<void> {
+    this.db.prepare('INSERT INTO unanswered (lang, text, content_version, at) VALUES (?, ?, ?, ?)').run(r.lang, r.text, r.contentVersion, r.at);
+  }
+
+  async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
+    const rows = this.db.prepare('SELECT lang, text, content_version, at FROM unanswered ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+    return rows.map((r) => ({ lang: r.lang as string, text: r.text as string, contentVersion: r.content_version as string, at: r.at as number }));
+  }
+
+  async deleteConversationData(ref: ConversationRef): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
+      this.db.prepare('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
+    })();
+  }
+
+  private live(row: { value: string; expires_at: number | null } | undefined): string | undefined {
+    if (!row) return undefined;
+    if (row.expires_at !== null && row.expires_at <= this.now()) return undefined;
+    return row.value;
+  }
+
+  async kvGet(ns: string, key: string): Promise<string | undefined> {
+    return this.live(this.db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?').get(ns, key) as never);
+  }
+
+  async kvPut(ns: string, key: string, value: string, ttlMs?: number): Promise<void> {
+    this.db
+      .prepare('INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
+  }
+
+  async kvPutIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const existing = this.live(this.db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?').get(ns, key) as never);
+      if (existing !== undefined) return false;
+      this.db
+        .prepare('INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+        .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
+      return true;
+    })();
+  }
+
+  async kvDelete(ns: string, key: string): Promise<void> {
+    this.db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?').run(ns, key);
+  }
+
+  async kvList(ns: string, prefix = ''): Promise<{ key: string; value: string }[]> {
+    const rows = this.db
+      .prepare("SELECT key, value, expires_at FROM kv WHERE ns = ? AND substr(key, 1, ?) = ? ORDER BY key")
+      .all(ns, prefix.length, prefix) as { key: string; value: string; expires_at: number | null }[];
+    const now = this.now();
+    return rows.filter((r) => r.expires_at === null || r.expires_at > now).map((r) => ({ key: r.key, value: r.value }));
+  }
+
+  /** Housekeeping: drop expired kv rows. */
+  async sweep(): Promise<number> {
+    return this.db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.now()).changes;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The storage interface. Everything that must survive a restart, or that a
+ * second instance would need, goes through here: no module keeps such state
+ * in its own memory. `SqliteStore` is the default; a PostgreSQL
+ * implementation follows the same interface for larger deployments.
+ *
+ * Methods are async so that network-backed stores fit the same interface.
+ */
+import type { ConversationRef } from '../runtime/types.js';
+
+export interface SessionRecord {
+  ref: ConversationRef;
+  /** Engine session state (JSON). */
+  state: unknown;
+  updatedAt: number;
+}
+
+export interface FeedbackRecord {
+  ref: ConversationRef;
+  topic: string;
+  lang: string;
+  helpful: boolean;
+  contentVersion: string;
+  at: number;
+}
+
+export interface UnansweredRecord {
+  lang: string;
+  /** Already masked: phone numbers, e-mail addresses and long digit runs replaced. */
+  text: string;
+  contentVersion: string;
+  at: number;
+}
+
+export interface Store {
+  /** Create tables / run pending migrations. Safe to call on every start. */
+  migrate(): Promise<void>;
+  getSession(ref: ConversationRef): Promise<SessionRecord | undefined>;
+  putSession(rec: SessionRecord): Promise<void>;
+  deleteSession(ref: ConversationRef): Promise<void>;
+  /** Remove sessions not touched since `before` (ms epoch); returns how many. */
+  expireSessions(before: number): Promise<number>;
+
+  addFeedback(rec: FeedbackRecord): Promise<void>;
+  listFeedback(limit?: number): Promise<FeedbackRecord[]>;
+  addUnanswered(rec: UnansweredRecord): Promise<void>;
+  listUnanswered(limit?: number): Promise<UnansweredRecord[]>;
+  /** Delete everything kept about one conversation (the "delete my data" command). */
+  deleteConversationData(ref: ConversationRef): Promise<void>;
+
+  /**
+   * Generic keyed records for channel and handoff modules (update ids, tokens,
+   * file ids, queues): namespaced, optionally expiring. `putIfAbsent` is the
+   * atomic primitive for de-duplication across instances.
+   */
+  kvGet(ns: string, key: string): Promise<string | undefined>;
+  kvPut(ns: string, key: string, value: string, ttlMs?: number): Promise<void>;
+  kvPutIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean>;
+  kvDelete(ns: string, key: string): Promise<void>;
+  kvList(ns: string, prefix?: string): Promise<{ key: string; value: string }[]>;
+
+  /** Readiness: can we read and write right now? */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Masks what must never be stored from an unanswered question. */
+export function maskPersonalData(text: string): string {
+  return text
+    .replace(/[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu, '[email]')
+    .replace(/(?:\+|00)?[\d\u0660-\u0669\u06F0-\u06F9][\d\u0660-\u0669\u06F0-\u06F9 ()/.-]{6,}[\d\u0660-\u0669\u06F0-\u06F9]/g, (m) =>
+      m.replace(/[^\d\u0660-\u0669\u06F0-\u06F9]/g, '').length >= 6 ? '[number]' : m,
+    )
+    .replace(/[\d\u0660-\u0669\u06F0-\u06F9]{5,}/g, '[number]');
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { content, Conversation } from '../helpers/content.js';
+
+const c = () => new Conversation(content());
+
+describe('first contact', () => {
+  it('asks for the language, each named in its own script, with the hinted language first', () => {
+    const conv = c();
+    conv.start('ar-SY');
+    expect(conv.labels()).toEqual(['العربية', 'English']);
+    expect(conv.text()).toContain('اختر لغتك');
+    expect(conv.text()).toContain('Please choose your language');
+    expect(conv.last.dir).toBe('rtl');
+  });
+  it('shows the privacy notice, then the main menu, in the chosen language', () => {
+    const conv = c();
+    conv.start();
+    conv.press('العربية');
+    expect(conv.texts()[0]).toContain('30');
+    expect(conv.texts()[0]).toContain('روبوت');
+    expect(conv.labels()).toContain('المقابلة');
+    expect(conv.last.lang).toBe('ar');
+    expect(conv.last.dir).toBe('rtl');
+    expect(conv.session.lang).toBe('ar');
+  });
+  it('takes a typed language name', () => {
+    const conv = c();
+    conv.start();
+    conv.say('arabic');
+    expect(conv.session.lang).toBe('ar');
+  });
+  it('takes a question as first message when its language is clear, and answers it', () => {
+    const conv = c();
+    conv.start();
+    conv.say('which documents do I need to bring to the interview');
+    expect(conv.session.lang).toBe('en');
+    expect(conv.text()).toContain('identity documents');
+  });
+  it('a returning person is not asked again', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.start();
+    expect(conv.labels()).toContain('Hearing');
+  });
+});
+
+describe('free text, buttons and navigation', () => {
+  const ready = () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    return conv;
+  };
+  it('answers a clear question and asks whether it helped', () => {
+    const conv = ready();
+    conv.say('what papers should I take to the interview?');
+    expect(conv.text()).toContain('identity documents');
+    expect(conv.text()).toContain('Was this helpful?');
+    expect(conv.labels()).toEqual(expect.arrayContaining(['Yes', 'No', 'Interpreter', 'Menu', 'Talk to a person']));
+  });
+  it('records feedback as an effect', () => {
+    const conv = ready();
+    conv.say('which documents do I bring');
+    conv.press('No');
+    expect(conv.effects).toEqual([{ type: 'feedback', topic: 'hearing.documents', lang: 'en', helpful: false }]);
+    expect(conv.labels()).toContain('Talk to a person');
+  });
+  it('typed "yes" answers the feedback question', () => {
+    const conv = ready();
+    conv.say('which documents do I bring');
+    conv.say('yes');
+    expect(conv.effects).toEqual([{ type: 'feedback', topic: 'hearing.documents', lang: 'en', helpful: true }]);
+  });
+  it('menu, a submenu and back', () => {
+    const conv = ready();
+    conv.press('Hearing');
+    expect(conv.text()).toBe('The hearing.');
+    expect(conv.labels()).toEqual(['Step by step', 'Documents for the interview', 'Am I ready?', 'Back', 'Menu', 'Talk to a person']);
+    conv.press('Documents for the interview');
+    conv.say('back');
+    expect(conv.text()).toBe('The hearing.');
+    conv.press('Back');
+    expect(conv.text()).toBe('What would you like to know?');
+  });
+  it('an option number typed in a menu chooses it', () => {
+    const conv = ready();
+    conv.say('1');
+    expect(conv.text()).toBe('The hearing.');
+  });
+  it('"menu" typed in another served language works at any point', () => {
+    const conv = ready();
+    conv.press('Hearing');
+    conv.say('القائمة');
+    expect(conv.labels()).toContain('Hearing');
+  });
+  it('switches language from the menu and keeps it', () => {
+    const conv = ready();
+    conv.press('Change language');
+    expect(conv.labels()).toEqual(['English', 'العربية']);
+    conv.press('العربية');
+    expect(conv.texts()[0]).toBe('سأكتب الآن بالعربية.');
+    expect(conv.session.lang).toBe('ar');
+    conv.say('menu');
+    expect(conv.last.lang).toBe('ar');
+  });
+  it('a question clearly in another language switches the language and answers', () => {
+    const conv = ready();
+    conv.say('شو الأوراق اللي لازم آخدها معي');
+    expect(conv.session.lang).toBe('ar');
+    expect(conv.text()).toContain('وثائق الهوية');
+  });
+  it('asks "did you mean" when unsure, and a typed number picks', () => {
+    const conv = ready();
+    conv.say('interview');
+    expect(conv.text()).toBe('Did you mean one of these?');
+    expect(conv.labels().at(-1)).toBe('None of these');
+    const first = conv.labels()[0]!;
+    conv.say('1');
+    expect(conv.text()).not.toBe('Did you mean one of these?');
+    expect(conv.session.lastTopic).toBeDefined();
+    expect(first.length).toBeGreaterThan(0);
+  });
+  it('says honestly when it does not know, offers menu and a person, and keeps the question', () => {
+    const conv = ready();
+    conv.say('bitcoin price football');
+    expect(conv.text()).toContain('I do not know');
+    expect(conv.labels()).toEqual(['Menu', 'Talk to a person']);
+    expect(conv.effects).toEqual([{ type: 'unanswered', text: 'bitcoin price football', lang: 'en' }]);
+  });
+  it('three unknown answers in a row lead to a person', () => {
+    const conv = ready();
+    conv.say('bitcoin price');
+    conv.say('football results');
+    conv.say('weather tomorrow sunny');
+    expect(conv.effects.map((e) => e.type)).toEqual(['unanswered', 'handoff']);
+  });
+  it('"talk to a person" typed at any point asks for a handoff', () => {
+    const conv = ready();
+    conv.press('Hearing');
+    conv.say('person');
+    expect(conv.effects).toEqual([{ type: 'handoff', reason: 'asked', priority: 'normal', lang: 'en', topic: undefined }]);
+    expect(conv.text()).toContain('A person from our team can help you');
+  });
+});
+
+describe('safety first', () => {
+  it('the distress detector wins over a pending disambiguation', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('interview');
+    expect(conv.session.pending?.kind).toBe('disambiguation');
+    conv.say('i cant go on anymore i want to die');
+    expect(conv.texts()[0]).toContain('144');
+    expect(conv.effects[0]?.type).toBe('distress');
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+    conv.press('Yes');
+    expect(conv.effects).toEqual([{ type: 'handoff', reason: 'distress', priority: 'urgent', lang: 'en', topic: 'meta.distress' }]);
+  });
+  it('even before a language is chosen, and in the language of the message', () => {
+    const conv = c();
+    conv.start();
+    conv.say('بدي انتحر');
+    expect(conv.session.lang).toBe('ar');
+    expect(conv.texts()[0]).toContain('144');
+  });
+});
+
+describe('privacy', () => {
+  it('deletes data after confirmation and starts afresh', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('delete my data');
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+    conv.press('Yes');
+    expect(conv.effects).toEqual([{ type: 'delete-data' }]);
+    expect(conv.session.lang).toBeUndefined();
+    expect(conv.last.lang).toBe('en');
+  });
+});
+
+describe('bad input', () => {
+  it('a very long message gets a polite answer', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('a'.repeat(5000));
+    expect(conv.text()).toContain('very long');
+  });
+  it('photos and stickers get a polite answer', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.send({ kind: 'unsupported', what: 'photo' });
+    expect(conv.text()).toContain('only read text');
+  });
+  it('empty and control-only text is ignored, stale buttons show the menu', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('\u0000\u0007  ');
+    expect(conv.last.messages).toEqual([]);
+    conv.send({ kind: 'button', payload: 'wt:next' });
+    expect(conv.labels()).toContain('Hearing');
+  });
+  it('is deterministic: same input, same output', () => {
+    const a = c();
+    const b = c();
+    for (const conv of [a, b]) {
+      conv.start();
+      conv.press('English');
+      conv.say('which documents');
+    }
+    expect(a.last).toEqual(b.last);
+    expect(a.session).toEqual(b.session);
+  });
+});
