@@ -26,6 +26,7 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   eval FILE.jsonl [--errors] accuracy per language, precision on "none", recall on meta.distress
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
+  render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
 `;
 
 function root(flags: Record<string, string | true>): string {
@@ -119,6 +120,11 @@ async function main(argv: string[]): Promise<number> {
       const r = evaluate(c, items);
       process.stdout.write(formatEval(r, Boolean(flags.errors)) + '\n');
       if (flags.json) process.stdout.write(JSON.stringify(r.summary) + '\n');
+      return 0;
+    }
+    case 'render-audio': {
+      const { renderAudio } = await import('../podcasts/render.js');
+      renderAudio(root(flags), { only: typeof flags.lang === 'string' ? flags.lang : undefined, log: (l) => process.stdout.write(l + '\n') });
       return 0;
     }
     case 'chat':

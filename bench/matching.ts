@@ -1,0 +1,129 @@
+/**
+ * Matching benchmarks: latency (p50, p99) and throughput of Lotse's matcher
+ * on the starter pack and on a synthetic pack 20 times its size, plus
+ * nlp.js (node-nlp) trained on exactly the same examples, scored on the same
+ * dev set.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadContentFromDir } from '../src/content/manager.js';
+import type { ContentPack } from '../src/content/pack.js';
+import { compileContent } from '../src/content/compiled.js';
+import { evaluate, predict, type EvalItem } from '../src/cli/eval.js';
+
+export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function timeAll(fn: (i: number) => void, n: number): { p50: number; p99: number; max: number; perSecond: number } {
+  for (let i = 0; i < Math.min(200, n); i++) fn(i); // warm-up: JIT and caches
+  const times: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    fn(i);
+    times.push(performance.now() - s);
+  }
+  const total = performance.now() - t0;
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1]!, perSecond: (n / total) * 1000 };
+}
+
+export function loadDev(): EvalItem[] {
+  const file = path.join(repoRoot, '..', 'shared', 'eval', 'dev.jsonl');
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EvalItem);
+}
+
+/**
+ * A pack 20 times the starter pack: every topic copied 20 times under new
+ * ids, each copy's phrasings given words of its own, so that the vocabulary
+ * and the candidate sets grow as a real larger pack would.
+ */
+export function syntheticPack(pack: ContentPack, factor: number): ContentPack {
+  const topics: ContentPack['topics'] = {};
+  const topicTexts: ContentPack['topicTexts'] = {};
+  for (const l of pack.languages) topicTexts[l.code] = {};
+  for (let k = 0; k < factor; k++) {
+    for (const [id, t] of Object.entries(pack.topics)) {
+      const nid = k === 0 ? id : `${id.split('.')[0]}.${id.split('.')[1]}-x${k}`;
+      topics[nid] = { ...t, id: nid };
+      for (const l of pack.languages) {
+        const tt = pack.topicTexts[l.code]![id]!;
+        const tag = (s: string, j: number) => (k === 0 ? s : `${s} w${k}q${j % 7}z${(j * 31 + k) % 97}`);
+        topicTexts[l.code]![nid] = { ...tt, examples: tt.examples.map(tag), keywords: tt.keywords.map((w, j) => (k === 0 ? w : `${w}${k}x${j}`)) };
+      }
+    }
+  }
+  return { ...pack, version: `${pack.version}-x${factor}`, topics, topicTexts };
+}
+
+export interface MatchingFigures {
+  starter: { topics: number; examples: number; p50: number; p99: number; max: number; perSecond: number };
+  x20: { topics: number; examples: number; p50: number; p99: number; max: number; perSecond: number };
+  eval: ReturnType<typeof evaluate>['summary'];
+}
+
+export function benchMatching(): MatchingFigures {
+  const c = loadContentFromDir(repoRoot);
+  const dev = loadDev();
+  const queries = dev.map((d) => ({ text: d.text, lang: d.lang }));
+  const n = 20_000;
+  const starter = timeAll((i) => predict(c, queries[i % queries.length]!), n);
+  const big = compileContent(syntheticPack(c.pack, 20), c.assetRoot);
+  const x20 = timeAll((i) => predict(big, queries[i % queries.length]!), 5_000);
+  const count = (p: ContentPack) => Object.values(p.topicTexts).reduce((s, tt) => s + Object.values(tt).reduce((a, t) => a + t.examples.length, 0), 0);
+  return {
+    starter: { topics: Object.keys(c.pack.topics).length, examples: count(c.pack), ...starter },
+    x20: { topics: Object.keys(big.pack.topics).length, examples: count(big.pack), ...x20 },
+    eval: evaluate(c, dev).summary,
+  };
+}
+
+/** nlp.js (node-nlp) trained on Lotse's example phrasings (`lotse examples`), scored on the same dev set. */
+export async function benchNlpjs(): Promise<{ perLang: Record<string, number>; accuracy: number; p50: number; p99: number; trainSeconds: number; note: string }> {
+  const { NlpManager } = (await import('node-nlp')) as unknown as { NlpManager: new (o: object) => NlpManagerT };
+  const c = loadContentFromDir(repoRoot);
+  const langs = c.pack.languages.map((l) => l.code);
+  const manager = new NlpManager({ languages: langs, forceNER: false, nlu: { log: false }, autoSave: false, modelFileName: '/dev/null' });
+  for (const [lang, topics] of Object.entries(c.pack.topicTexts))
+    for (const [topic, t] of Object.entries(topics)) for (const e of t.examples) manager.addDocument(lang, e, topic);
+  const t0 = performance.now();
+  await manager.train();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const dev = loadDev();
+  const per: Record<string, { n: number; ok: number }> = {};
+  const times: number[] = [];
+  let ok = 0;
+  for (const d of dev) {
+    const s = performance.now();
+    const r = await manager.process(d.lang, d.text);
+    times.push(performance.now() - s);
+    // nlp.js says "None" below its own threshold; that is its "I don't know".
+    const got = !r.intent || r.intent === 'None' || r.score < 0.5 ? 'none' : r.intent;
+    const hit = got === d.topic;
+    (per[d.lang] ??= { n: 0, ok: 0 }).n++;
+    if (hit) {
+      ok++;
+      per[d.lang]!.ok++;
+    }
+  }
+  times.sort((a, b) => a - b);
+  return {
+    perLang: Object.fromEntries(Object.entries(per).map(([l, v]) => [l, v.ok / v.n])),
+    accuracy: ok / dev.length,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    trainSeconds,
+    note: 'NlpManager with every starter language, default settings, intent "None" or score < 0.5 counted as "none"',
+  };
+}
+
+interface NlpManagerT {
+  addDocument(lang: string, text: string, intent: string): void;
+  train(): Promise<void>;
+  process(lang: string, text: string): Promise<{ intent?: string; score: number }>;
+}

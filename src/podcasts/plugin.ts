@@ -1,0 +1,151 @@
+/**
+ * The podcast library on the web: audio files (with byte ranges, so players
+ * can seek and Telegram can fetch), a transcript page per episode and
+ * language, and an RSS 2.0 feed per language so the co-created episodes also
+ * reach ordinary podcast apps.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type express from 'express';
+import type { CompiledContent } from '../content/compiled.js';
+import type { AppContext, Plugin } from '../server/plugin.js';
+
+const MIME: Record<string, string> = { '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.ogg': 'audio/ogg', '.opus': 'audio/ogg' };
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
+}
+
+const escapeHtml = escapeXml;
+
+/** RSS 2.0 feed of one language's episodes (episodes without audio in that language use the first recording they have). */
+export function rssFeed(c: CompiledContent, lang: string, baseUrl: string): string {
+  const l = c.language(lang)!;
+  const t = (k: string) => c.t(lang, k);
+  const items = Object.values(c.pack.episodes)
+    .map((e) => {
+      const audioLang = e.audio[lang] ? lang : Object.keys(e.audio)[0];
+      const file = audioLang ? e.audio[audioLang] : undefined;
+      const texts = c.pack.episodeTexts[lang]?.[e.id];
+      if (!file || !texts) return '';
+      const size = c.pack.assets[file] ?? 0;
+      const ext = path.extname(file);
+      const desc = `${texts.description}${e.synthetic ? `\n\n${t('podcasts.synthetic')}` : ''}`;
+      return [
+        '    <item>',
+        `      <title>${escapeXml(texts.title)}</title>`,
+        `      <description>${escapeXml(desc)}</description>`,
+        `      <link>${escapeXml(`${baseUrl}/podcasts/${lang}/${e.id}/transcript`)}</link>`,
+        `      <guid isPermaLink="false">lotse-${escapeXml(e.id)}-${escapeXml(audioLang!)}</guid>`,
+        `      <pubDate>${new Date(`${e.published}T00:00:00Z`).toUTCString()}</pubDate>`,
+        `      <enclosure url="${escapeXml(`${baseUrl}/media/${file}`)}" length="${size}" type="${MIME[ext] ?? 'audio/mpeg'}"/>`,
+        ...(e.duration[audioLang!] ? [`      <itunes:duration>${Math.round(e.duration[audioLang!]!)}</itunes:duration>`] : []),
+        '    </item>',
+      ].join('\n');
+    })
+    .filter(Boolean);
+  const title = c.pack.flowTexts[lang]?.main?.menu?.options?.podcasts ?? 'Podcasts';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:atom="http://www.w3.org/2005/Atom">',
+    '  <channel>',
+    `    <title>${escapeXml(`Lotse – ${title} (${l.name})`)}</title>`,
+    `    <link>${escapeXml(baseUrl)}/</link>`,
+    `    <description>${escapeXml(c.pack.topicTexts[lang]?.['podcasts.list']?.answer[0] ?? title)}</description>`,
+    `    <language>${escapeXml(lang)}</language>`,
+    `    <atom:link href="${escapeXml(`${baseUrl}/podcasts/${lang}/feed.xml`)}" rel="self" type="application/rss+xml"/>`,
+    ...items,
+    '  </channel>',
+    '</rss>',
+    '',
+  ].join('\n');
+}
+
+function transcriptPage(c: CompiledContent, lang: string, id: string): string | undefined {
+  const e = c.pack.episodes[id];
+  const texts = c.pack.episodeTexts[lang]?.[id];
+  const l = c.language(lang);
+  if (!e || !texts || !l) return undefined;
+  const audioLang = e.audio[lang] ? lang : Object.keys(e.audio)[0];
+  const file = audioLang ? e.audio[audioLang] : undefined;
+  const paras = texts.transcript.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  return `<!doctype html>
+<html lang="${escapeHtml(lang)}" dir="${l.dir}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(texts.title)}</title>
+<style>body{font-family:system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.6}audio{width:100%}.note{color:#555;font-style:italic}</style>
+</head>
+<body>
+<h1>${escapeHtml(texts.title)}</h1>
+<p>${escapeHtml(texts.description)}</p>
+${file ? `<audio controls preload="none" src="/media/${escapeHtml(file)}"></audio>` : ''}
+${e.synthetic ? `<p class="note">${escapeHtml(c.t(lang, 'podcasts.synthetic'))}</p>` : ''}
+<h2>${escapeHtml(c.t(lang, 'podcasts.transcript'))}</h2>
+${paras}
+</body>
+</html>`;
+}
+
+/** Serves one file with Content-Length and single byte ranges (players seek; Telegram and podcast apps probe). */
+function sendMedia(req: express.Request, res: express.Response, file: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
+    return;
+  }
+  res.setHeader('Content-Type', MIME[path.extname(file)] ?? 'application/octet-stream');
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'public, max-age=86400');
+  res.setHeader('Last-Modified', stat.mtime.toUTCString());
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range && (range[1] || range[2])) {
+    let start = range[1] ? Number(range[1]) : stat.size - Number(range[2]);
+    let end = range[1] && range[2] ? Number(range[2]) : stat.size - 1;
+    start = Math.max(0, start);
+    end = Math.min(end, stat.size - 1);
+    if (start > end || start >= stat.size) {
+      res.status(416).setHeader('Content-Range', `bytes */${stat.size}`).end();
+      return;
+    }
+    res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${stat.size}`);
+    res.setHeader('Content-Length', String(end - start + 1));
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file, { start, end }).pipe(res);
+    return;
+  }
+  res.setHeader('Content-Length', String(stat.size));
+  if (req.method === 'HEAD') return void res.end();
+  fs.createReadStream(file).pipe(res);
+}
+
+export function podcastsPlugin(): Plugin {
+  return {
+    name: 'podcasts',
+    mount(app, ctx: AppContext) {
+      const current = () => ctx.content.current();
+      // Only files the pack declares are served: no path from the URL reaches the disk unchecked.
+      app.get('/media/audio/:file', (req, res) => {
+        const rel = `audio/${req.params.file}`;
+        const c = current();
+        if (!(rel in c.pack.assets)) return void res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
+        sendMedia(req, res, path.join(c.assetRoot, rel));
+      });
+      app.get('/podcasts/:lang/feed.xml', (req, res) => {
+        const c = current();
+        if (!c.language(req.params.lang)) return void res.status(404).type('text/plain').send('unknown language');
+        res.type('application/rss+xml; charset=utf-8').send(rssFeed(c, req.params.lang, ctx.config.publicUrl));
+      });
+      app.get('/podcasts/:lang/:id/transcript', (req, res) => {
+        const html = transcriptPage(current(), req.params.lang, req.params.id);
+        if (!html) return void res.status(404).type('text/plain').send('no such episode');
+        res.type('text/html; charset=utf-8').send(html);
+      });
+      app.get('/podcasts', (_req, res) => {
+        const c = current();
+        res.json({ feeds: c.pack.languages.map((l) => ({ lang: l.code, name: l.name, url: `${ctx.config.publicUrl}/podcasts/${l.code}/feed.xml` })) });
+      });
+    },
+  };
+}
