@@ -27,6 +27,9 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
   render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
+  staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing,services]
+                             create a staff account in DATA_DIR's store (the first one: --role admin);
+                             the password is read from LOTSE_STAFF_PASSWORD or generated and printed once
 `;
 
 function root(flags: Record<string, string | true>): string {
@@ -126,6 +129,14 @@ async function main(argv: string[]): Promise<number> {
       const { renderAudio } = await import('../podcasts/render.js');
       renderAudio(root(flags), { only: typeof flags.lang === 'string' ? flags.lang : undefined, log: (l) => process.stdout.write(l + '\n') });
       return 0;
+    }
+    case 'staff': {
+      if (positional[1] !== 'add') {
+        process.stderr.write('usage: lotse staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing]\n');
+        return 2;
+      }
+      const { addStaff } = await import('./staff.js');
+      return addStaff(flags);
     }
     case 'chat':
       return chat(load(root(flags)), typeof flags.lang === 'string' ? flags.lang : undefined);

@@ -29,7 +29,16 @@ export interface Session {
   /** A topic to show right after the language is chosen (embed's welcome topic). */
   welcomeTopic?: string;
   turns: number;
+  /** Set while a person waits for or talks with a caseworker (managed by src/handoff, not the engine). */
+  handoff?: { id: string };
+  /**
+   * The last few exchanges, so that a caseworker who takes over sees the
+   * conversation so far. Kept by the runtime, bounded, deleted with the session.
+   */
+  recent?: { who: 'person' | 'bot'; text: string; at: number }[];
 }
+
+export const RECENT_LIMIT = 30;
 
 export const HISTORY_LIMIT = 20;
 

@@ -8,8 +8,8 @@
 import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
 import { runEngine, type Effect } from '../engine/engine.js';
-import type { InEvent, Reply } from '../engine/messages.js';
-import { newSession, type Session } from '../engine/session.js';
+import type { InEvent, OutMessage, Reply } from '../engine/messages.js';
+import { newSession, RECENT_LIMIT, type Session } from '../engine/session.js';
 import { maskPersonalData, type Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -22,8 +22,11 @@ import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.
 export interface ConversationHooks {
   /** Called before the engine; return a Reply to answer instead of the bot (e.g. relay to a caseworker). */
   intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | undefined>;
-  /** Called for every effect the engine asks for. */
-  effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<void>;
+  /**
+   * Called for every effect the engine asks for, before the session is saved:
+   * the hook may change the session and add messages to the reply.
+   */
+  effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<{ messages?: OutMessage[] } | void>;
 }
 
 export interface BotDeps {
@@ -86,38 +89,80 @@ export class Bot implements BotRuntime {
     await this.deps.store.putSession({ ref, state: session, updatedAt: this.deps.clock.now() });
   }
 
+  /** Change a conversation's session outside an event (e.g. a caseworker closed the handoff), in turn with its events. */
+  updateSession(ref: ConversationRef, fn: (s: Session) => Session | void): Promise<Session> {
+    const key = `${ref.channel}:${ref.conversationId}`;
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const run = prev
+      .catch(() => undefined)
+      .then(async () => {
+        const s = await this.loadSession(ref);
+        const next = fn(s) ?? s;
+        await this.saveSession(ref, next);
+        return next;
+      });
+    this.queues.set(key, run);
+    void run.finally(() => {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    }).catch(() => undefined);
+    return run;
+  }
+
   private async handleNow(ref: ConversationRef, event: InEvent): Promise<Reply> {
     const content = this.deps.content.current();
     let session = await this.loadSession(ref);
+    const now = this.deps.clock.now();
     for (const h of this.hooks) {
       const r = await h.intercept?.(ref, session, event);
       if (r) {
-        if (r.session) await this.saveSession(ref, r.session);
+        const s = r.session ?? session;
+        remember(s, event, r.reply, now);
+        await this.saveSession(ref, s);
         return r.reply;
       }
     }
-    const out = runEngine(content, session, event, { now: this.deps.clock.now() });
+    const out = runEngine(content, session, event, { now });
     session = out.session;
+    const reply = out.reply;
     let deleted = false;
     for (const e of out.effects) {
       if (e.type === 'delete-data') {
         await this.deps.store.deleteConversationData(ref);
         deleted = true;
+        continue;
       }
+      const extra = await this.apply(ref, session, e, content.pack.version);
+      if (extra.length) reply.messages.push(...extra);
     }
-    if (!deleted) await this.saveSession(ref, session);
-    for (const e of out.effects) await this.apply(ref, session, e, content.pack.version);
-    return out.reply;
+    if (!deleted) {
+      remember(session, event, reply, now);
+      await this.saveSession(ref, session);
+    }
+    return reply;
   }
 
-  private async apply(ref: ConversationRef, session: Session, e: Effect, version: string): Promise<void> {
+  private async apply(ref: ConversationRef, session: Session, e: Effect, version: string): Promise<OutMessage[]> {
     const now = this.deps.clock.now();
+    const extra: OutMessage[] = [];
     try {
       if (e.type === 'feedback') await this.deps.store.addFeedback({ ref, topic: e.topic, lang: e.lang, helpful: e.helpful, contentVersion: version, at: now });
       else if (e.type === 'unanswered') await this.deps.store.addUnanswered({ lang: e.lang, text: maskPersonalData(e.text), contentVersion: version, at: now });
-      for (const h of this.hooks) await h.effect?.(ref, session, e);
+      for (const h of this.hooks) {
+        const r = await h.effect?.(ref, session, e);
+        if (r && r.messages) extra.push(...r.messages);
+      }
     } catch (err) {
       this.deps.log.error('effect failed', { effect: e.type, err });
     }
+    return extra;
   }
+}
+
+/** Keeps the last exchanges in the session for a caseworker who takes over. */
+function remember(session: Session, event: InEvent, reply: Reply, at: number): void {
+  const recent = (session.recent ??= []);
+  if (event.kind === 'text') recent.push({ who: 'person', text: event.text.slice(0, 1000), at });
+  else if (event.kind === 'button') recent.push({ who: 'person', text: `[${event.payload}]`, at });
+  for (const m of reply.messages) if (m.kind === 'text') recent.push({ who: 'bot', text: m.text.slice(0, 1000), at });
+  if (recent.length > RECENT_LIMIT) recent.splice(0, recent.length - RECENT_LIMIT);
 }

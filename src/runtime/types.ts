@@ -18,6 +18,12 @@ export interface ConversationRef {
    * of the user id (never the raw id); Direct Line its conversation id.
    */
   conversationId: string;
+  /**
+   * Where a later, unasked-for message must be delivered (Telegram: the chat
+   * id). Passed by the channel with each event; the runtime never stores it
+   * except where a reply is owed (an open handoff).
+   */
+  address?: string;
 }
 
 export interface Deliverer {

@@ -1,0 +1,362 @@
+/**
+ * Handoff to a person: open, queue, route, relay, close.
+ *
+ * "Look, listen, link": the bot notices it has reached its limits (asked for
+ * a person, distress, three "I don't know"s, a handoff step) and links the
+ * person to a caseworker who speaks their language, with the referral
+ * documented and kept confidential.
+ *
+ * Every message is stored before it is delivered or shown, so a restart in
+ * the middle loses nothing; undelivered caseworker messages are retried by
+ * the sweep.
+ */
+import type { ContentManager } from '../content/manager.js';
+import type { Effect } from '../engine/effects.js';
+import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
+import type { Session } from '../engine/session.js';
+import type { Bot } from '../runtime/bot.js';
+import type { ConversationRef } from '../runtime/types.js';
+import type { Clock, IdGen } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { HandoffEvents } from './events.js';
+import { describeOfficeHours, isOpen, type OfficeHours } from './office-hours.js';
+import type { Handoff, HandoffMessage, HandoffStore, Outcome, Staff } from './store.js';
+
+export class HandoffError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HandoffDeps {
+  hs: HandoffStore;
+  bot: Bot;
+  content: ContentManager;
+  clock: Clock;
+  ids: IdGen;
+  log: Logger;
+  events: HandoffEvents;
+  officeHours: OfficeHours;
+  unansweredMinutes: number;
+  retentionDays: number;
+}
+
+const CANCEL = 'ho:cancel';
+
+export class HandoffService {
+  constructor(private readonly d: HandoffDeps) {}
+
+  private t(lang: string, key: string, vars?: Record<string, unknown>): string {
+    return this.d.content.current().t(lang, key, vars);
+  }
+  private now(): number {
+    return this.d.clock.now();
+  }
+  private reply(lang: string, messages: OutMessage[]): Reply {
+    const l = this.d.content.current().language(lang);
+    return { lang, dir: l?.dir ?? 'ltr', messages };
+  }
+  private cancelButton(lang: string): Button[] {
+    return [{ label: this.t(lang, 'buttons.cancel'), payload: CANCEL }];
+  }
+
+  // ------------------------------------------------------------ opening ---
+  /** Engine effect `handoff` or `distress`: open (or upgrade) the person's handoff; returns what to tell them. */
+  async onEffect(ref: ConversationRef, session: Session, e: Effect): Promise<OutMessage[]> {
+    if (e.type !== 'handoff') return [];
+    const urgent = e.priority === 'urgent';
+    const existing = this.d.hs.openFor(ref);
+    if (existing) {
+      if (urgent && existing.priority > 0) {
+        this.d.hs.update(existing.id, { priority: 0 });
+        this.system(existing.id, 'alert', 'priority raised: distress');
+      }
+      session.handoff = { id: existing.id };
+      this.d.events.queueChanged();
+      return [{ kind: 'text', text: this.t(e.lang, 'handoff.queued'), buttons: this.cancelButton(e.lang) }];
+    }
+    const open = isOpen(this.d.officeHours, this.now());
+    const h: Handoff = {
+      id: this.d.ids.next('ho_'),
+      ref: { channel: ref.channel, conversationId: ref.conversationId },
+      address: ref.address,
+      lang: e.lang,
+      reason: e.reason,
+      topic: e.topic,
+      priority: urgent ? 0 : 1,
+      status: 'queued',
+      createdAt: this.now(),
+      offHours: !open,
+      transcriptPurged: false,
+    };
+    this.d.hs.transaction(() => {
+      this.d.hs.insertHandoff(h);
+      for (const r of session.recent ?? []) this.d.hs.addMessage({ handoffId: h.id, author: r.who, kind: 'transcript', text: r.text, at: r.at });
+      this.d.hs.addMessage({ handoffId: h.id, author: 'system', kind: 'event', text: `opened: ${e.reason}${urgent ? ' (urgent)' : ''}`, at: this.now() });
+    });
+    session.handoff = { id: h.id };
+    this.d.log.info('handoff opened', { handoff: h.id, channel: ref.channel, lang: h.lang, reason: h.reason, priority: h.priority, offHours: h.offHours });
+    this.d.events.queueChanged();
+    this.d.events.newHandoff(h);
+    const lang = e.lang;
+    const hours = describeOfficeHours(this.d.officeHours, lang);
+    const lines = [this.t(lang, 'handoff.seen')];
+    if (open) {
+      const position = this.position(h.id);
+      this.d.hs.update(h.id, { last_position: position });
+      lines.push(this.t(lang, 'handoff.wait', { minutes: this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
+    } else lines.push(this.t(lang, 'handoff.offHours', { hours }));
+    lines.push(this.t(lang, 'handoff.officeHours', { hours }));
+    return [{ kind: 'text', text: lines.join('\n\n'), buttons: this.cancelButton(lang) }];
+  }
+
+  /** Median wait of recently taken handoffs, in whole minutes (15 when nothing is known yet). */
+  typicalWaitMinutes(): number {
+    const waits = this.d.hs
+      .closedSince(this.now() - 30 * 86_400_000)
+      .filter((h) => h.takenAt)
+      .map((h) => (h.takenAt! - h.createdAt) / 60_000)
+      .sort((a, b) => a - b);
+    if (!waits.length) return this.d.unansweredMinutes;
+    return Math.max(1, Math.round(waits[Math.floor(waits.length / 2)]!));
+  }
+
+  /** 1-based place among queued handoffs (urgent first, then by waiting time). */
+  position(id: string): number {
+    const queued = this.d.hs.open().filter((h) => h.status === 'queued');
+    return queued.findIndex((h) => h.id === id) + 1;
+  }
+
+  // ------------------------------------------------- the person's side ---
+  /** While a handoff is open the bot stays silent; messages go to the caseworker. */
+  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | undefined> {
+    const id = session.handoff?.id;
+    if (!id) return undefined;
+    const h = this.d.hs.getHandoff(id);
+    if (!h || h.status === 'closed' || h.status === 'cancelled') {
+      session.handoff = undefined;
+      return undefined;
+    }
+    const lang = h.lang;
+    // A new address (Telegram chat) replaces an old one while the handoff is open.
+    if (ref.address && ref.address !== h.address) this.d.hs.update(h.id, { address: ref.address });
+    if (event.kind === 'button' && event.payload === CANCEL) {
+      this.finish(h, 'cancelled', undefined);
+      session.handoff = undefined;
+      this.d.events.queueChanged();
+      void this.updatePositions();
+      return {
+        session,
+        reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: 'n:menu' }] }]),
+      };
+    }
+    if (event.kind === 'start' || event.kind === 'command' || event.kind === 'button') {
+      // A returning person or a stale button: say where they are, keep the handoff.
+      const key = h.status === 'active' ? 'handoff.active' : 'handoff.queued';
+      return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, key), buttons: this.cancelButton(lang) }]) };
+    }
+    if (event.kind === 'unsupported') {
+      return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'errors.unsupported') }]) };
+    }
+    const text = event.text.trim().slice(0, 4000);
+    if (!text) return { session, reply: this.reply(lang, []) };
+    const msg = this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
+    this.d.events.message(h, msg);
+    // The distress detector still listens, and tells the caseworker.
+    if (this.d.content.current().nlu.isDistress(text)) {
+      if (h.priority > 0) this.d.hs.update(h.id, { priority: 0 });
+      const alert = this.system(h.id, 'alert', 'distress detected in the last message');
+      this.d.events.alert(h, alert);
+      this.d.events.queueChanged();
+      const c = this.d.content.current();
+      const care = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [this.t(lang, 'distress.care')];
+      return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'distress.numbers') }, ...care.map((t) => ({ kind: 'text' as const, text: t }))]) };
+    }
+    return { session, reply: this.reply(lang, []) };
+  }
+
+  // ------------------------------------------------- the console's side ---
+  matches(staff: Staff, h: Handoff): boolean {
+    const topicOk = !staff.topics.length || (h.topic !== undefined && (staff.topics.includes(h.topic) || staff.topics.includes(h.topic.split('.')[0]!)));
+    return staff.languages.includes(h.lang) && (topicOk || h.priority === 0);
+  }
+
+  canOpen(staff: Staff, h: Handoff): boolean {
+    if (staff.role === 'admin') return true;
+    if (h.status === 'queued') return true;
+    return h.caseworkerId === staff.id;
+  }
+
+  /** The queue as a caseworker sees it: matching handoffs first, urgent first, then longest waiting. */
+  queue(staff: Staff): (Handoff & { matches: boolean; position?: number; waitingMinutes: number })[] {
+    const open = this.d.hs.open();
+    let pos = 0;
+    const withPos = open.map((h) => ({ ...h, position: h.status === 'queued' ? ++pos : undefined }));
+    return withPos
+      .filter((h) => staff.role === 'admin' || h.status === 'queued' || h.caseworkerId === staff.id)
+      .map((h) => ({ ...h, address: undefined, matches: this.matches(staff, h), waitingMinutes: Math.floor((this.now() - h.createdAt) / 60_000) }))
+      .sort((a, b) => Number(b.matches) - Number(a.matches) || a.priority - b.priority || a.createdAt - b.createdAt);
+  }
+
+  open(staff: Staff, id: string): { handoff: Handoff; messages: HandoffMessage[] } {
+    const h = this.d.hs.getHandoff(id);
+    if (!h) throw new HandoffError(404, 'no such handoff');
+    if (!this.canOpen(staff, h)) {
+      this.d.hs.audit(staff.id, id, 'open-denied', this.now());
+      throw new HandoffError(403, 'this conversation belongs to a colleague');
+    }
+    this.d.hs.audit(staff.id, id, 'open', this.now());
+    return { handoff: { ...h, address: undefined }, messages: this.d.hs.messages(id) };
+  }
+
+  async take(staff: Staff, id: string): Promise<Handoff> {
+    const h = this.d.hs.getHandoff(id);
+    if (!h) throw new HandoffError(404, 'no such handoff');
+    if (!this.d.hs.takeIfQueued(id, staff.id, this.now())) throw new HandoffError(409, 'someone else has taken this conversation already');
+    this.d.hs.audit(staff.id, id, 'take', this.now());
+    this.system(id, 'event', `taken by ${staff.name}`);
+    this.d.events.queueChanged();
+    await this.deliverSystem(h, this.t(h.lang, 'handoff.taken', { name: staff.name.split(' ')[0] }));
+    void this.updatePositions();
+    return this.d.hs.getHandoff(id)!;
+  }
+
+  private mustOwn(staff: Staff, id: string): Handoff {
+    const h = this.d.hs.getHandoff(id);
+    if (!h) throw new HandoffError(404, 'no such handoff');
+    if (h.status !== 'active') throw new HandoffError(409, 'this conversation is not open');
+    if (h.caseworkerId !== staff.id && staff.role !== 'admin') throw new HandoffError(403, 'this conversation belongs to a colleague');
+    return h;
+  }
+
+  /** A caseworker's message: stored first, then delivered on the person's own channel. */
+  async send(staff: Staff, id: string, input: { text?: string; topic?: string }): Promise<HandoffMessage> {
+    const h = this.mustOwn(staff, id);
+    const c = this.d.content.current();
+    let text: string;
+    let messages: OutMessage[];
+    if (input.topic) {
+      // A content answer in the person's language, even one the caseworker does not read.
+      const tt = c.pack.topicTexts[h.lang]?.[input.topic];
+      if (!tt) throw new HandoffError(400, `no answer "${input.topic}" in ${h.lang}`);
+      text = tt.answer.join('\n\n');
+      messages = tt.answer.map((a) => ({ kind: 'text' as const, text: a }));
+    } else {
+      text = (input.text ?? '').trim();
+      if (!text) throw new HandoffError(400, 'the message is empty');
+      if (text.length > 4000) throw new HandoffError(413, 'the message is too long (4000 characters at most)');
+      messages = [{ kind: 'text', text }];
+    }
+    const msg = this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'message', text, topic: input.topic, at: this.now() });
+    this.d.events.message(h, msg);
+    await this.deliver(h, messages, msg.seq);
+    return msg;
+  }
+
+  note(staff: Staff, id: string, text: string): HandoffMessage {
+    const h = this.d.hs.getHandoff(id);
+    if (!h || !this.canOpen(staff, h)) throw new HandoffError(h ? 403 : 404, h ? 'this conversation belongs to a colleague' : 'no such handoff');
+    if (!text.trim()) throw new HandoffError(400, 'the note is empty');
+    const msg = this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, 4000), at: this.now() });
+    this.d.events.message(h, msg);
+    return msg;
+  }
+
+  transfer(staff: Staff, id: string, toStaffId: string): Handoff {
+    const h = this.mustOwn(staff, id);
+    const to = this.d.hs.staffById(toStaffId);
+    if (!to || !to.active) throw new HandoffError(400, 'no such colleague');
+    this.d.hs.update(id, { caseworker_id: to.id });
+    this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
+    this.d.events.message(h, this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));
+    this.d.events.queueChanged();
+    return this.d.hs.getHandoff(id)!;
+  }
+
+  async close(staff: Staff, id: string, outcome: Outcome, note?: string, service?: string): Promise<Handoff> {
+    const h = this.mustOwn(staff, id);
+    if (outcome === 'referred' && service && !this.d.content.current().pack.services[service]) throw new HandoffError(400, `no service "${service}" in the directory`);
+    this.d.hs.update(id, { outcome, outcome_note: note?.slice(0, 2000) ?? null, outcome_service: service ?? null });
+    this.d.hs.audit(staff.id, id, `close:${outcome}`, this.now());
+    await this.deliverSystem(h, this.t(h.lang, 'handoff.closed'), [{ label: this.t(h.lang, 'buttons.menu'), payload: 'n:menu' }]);
+    this.finish(h, 'closed', staff);
+    await this.d.bot.updateSession(h.ref, (s) => {
+      if (s.handoff?.id === id) s.handoff = undefined;
+    });
+    this.d.events.queueChanged();
+    return this.d.hs.getHandoff(id)!;
+  }
+
+  private finish(h: Handoff, status: 'closed' | 'cancelled', staff: Staff | undefined): void {
+    // The raw address is kept only while a reply may still be owed.
+    const owed = this.d.hs.undelivered().some((m) => m.handoffId === h.id);
+    this.d.hs.update(h.id, { status, closed_at: this.now(), ...(owed ? {} : { address: null }) });
+    this.d.events.message(h, this.system(h.id, 'event', status === 'cancelled' ? 'cancelled by the person' : `closed by ${staff?.name ?? 'staff'}`));
+  }
+
+  private system(id: string, kind: 'event' | 'alert', text: string): HandoffMessage {
+    return this.d.hs.addMessage({ handoffId: id, author: 'system', kind, text, at: this.now() });
+  }
+
+  // ----------------------------------------------------------- delivery ---
+  private async deliverSystem(h: Handoff, text: string, buttons?: Button[]): Promise<void> {
+    await this.deliver(h, [{ kind: 'text', text, ...(buttons ? { buttons } : {}) }]);
+  }
+
+  /** Sends on the person's channel; a failure leaves the message undelivered for the sweep to retry. */
+  private async deliver(h: Handoff, messages: OutMessage[], seq?: number): Promise<boolean> {
+    const fresh = this.d.hs.getHandoff(h.id) ?? h;
+    const deliverer = this.d.bot.deliverer(h.ref.channel);
+    if (!deliverer) return false;
+    try {
+      await deliverer.deliver({ ...h.ref, address: fresh.address }, this.reply(h.lang, messages), fresh.address);
+      if (seq) this.d.hs.markDelivered(seq, this.now());
+      return true;
+    } catch (err) {
+      this.d.log.warn('handoff delivery failed; will retry', { handoff: h.id, channel: h.ref.channel, err });
+      return false;
+    }
+  }
+
+  /** Tells waiting people their new place when it changed. */
+  async updatePositions(): Promise<void> {
+    if (!isOpen(this.d.officeHours, this.now())) return;
+    const queued = this.d.hs.open().filter((h) => h.status === 'queued');
+    for (const [i, h] of queued.entries()) {
+      const pos = i + 1;
+      if (h.lastPosition === pos) continue;
+      this.d.hs.update(h.id, { last_position: pos });
+      await this.deliverSystem(h, this.t(h.lang, 'handoff.position', { n: pos }), this.cancelButton(h.lang));
+    }
+  }
+
+  /**
+   * Background work (every minute, and safe to run on several instances):
+   * a polite word to people nobody has answered in time (the handoff stays
+   * open), retries of undelivered messages, and retention of transcripts.
+   */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    const open = isOpen(this.d.officeHours, now);
+    for (const h of this.d.hs.open()) {
+      if (h.status !== 'queued' || h.waitingNoticeAt || !open) continue;
+      if (now - h.createdAt < this.d.unansweredMinutes * 60_000) continue;
+      this.d.hs.update(h.id, { waiting_notice_at: now });
+      this.system(h.id, 'event', 'nobody took this in time: the person was told, the request stays open');
+      await this.deliverSystem(h, this.t(h.lang, 'handoff.stillWaiting'), this.cancelButton(h.lang));
+      this.d.events.queueChanged();
+    }
+    for (const m of this.d.hs.undelivered()) {
+      const h = this.d.hs.getHandoff(m.handoffId);
+      if (!h) continue;
+      if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
+        if ((h.status === 'closed' || h.status === 'cancelled') && !this.d.hs.undelivered().some((x) => x.handoffId === h.id)) this.d.hs.update(h.id, { address: null });
+      }
+    }
+    const purged = this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
+    if (purged) this.d.log.info('handoff transcripts expired', { count: purged });
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Storage of handoffs, their messages, staff accounts and the audit log.
+ * An interface with a SQLite implementation, like the core store; every
+ * handoff message is written here before anyone is told it arrived.
+ */
+import type Database from 'better-sqlite3';
+import type { ChannelId, ConversationRef } from '../runtime/types.js';
+
+export type HandoffStatus = 'queued' | 'active' | 'closed' | 'cancelled';
+export type Outcome = 'answered' | 'referred' | 'no-response';
+export type Role = 'admin' | 'caseworker';
+
+export interface Handoff {
+  id: string;
+  ref: ConversationRef;
+  /** Raw delivery address (Telegram chat id) — kept only while a reply may still be owed. */
+  address?: string;
+  lang: string;
+  reason: string;
+  topic?: string;
+  /** 0 urgent (distress), 1 normal. */
+  priority: number;
+  status: HandoffStatus;
+  caseworkerId?: string;
+  createdAt: number;
+  takenAt?: number;
+  closedAt?: number;
+  outcome?: Outcome;
+  outcomeService?: string;
+  outcomeNote?: string;
+  offHours: boolean;
+  waitingNoticeAt?: number;
+  lastPosition?: number;
+  transcriptPurged: boolean;
+}
+
+export interface HandoffMessage {
+  seq: number;
+  handoffId: string;
+  author: 'person' | 'caseworker' | 'bot' | 'system';
+  staffId?: string;
+  /** message: seen by both sides; note: internal; transcript: the bot conversation before the handoff; event: status change; alert: distress */
+  kind: 'message' | 'note' | 'transcript' | 'event' | 'alert';
+  text: string;
+  topic?: string;
+  at: number;
+  deliveredAt?: number;
+}
+
+export interface Staff {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  languages: string[];
+  topics: string[];
+  active: boolean;
+  createdAt: number;
+}
+
+export const handoffMigrations = [
+  {
+    version: 100,
+    name: 'handoff: staff, sessions, handoffs, messages, audit',
+    sql: `
+      CREATE TABLE staff (
+        id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'caseworker')), password_hash TEXT NOT NULL,
+        languages TEXT NOT NULL DEFAULT '[]', topics TEXT NOT NULL DEFAULT '[]',
+        active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL);
+      CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE handoffs (
+        id TEXT PRIMARY KEY, channel TEXT NOT NULL, conversation_id TEXT NOT NULL, address TEXT,
+        lang TEXT NOT NULL, reason TEXT NOT NULL, topic TEXT, priority INTEGER NOT NULL,
+        status TEXT NOT NULL, caseworker_id TEXT REFERENCES staff(id), created_at INTEGER NOT NULL,
+        taken_at INTEGER, closed_at INTEGER, outcome TEXT, outcome_service TEXT, outcome_note TEXT,
+        off_hours INTEGER NOT NULL DEFAULT 0, waiting_notice_at INTEGER, last_position INTEGER,
+        transcript_purged INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX handoffs_open ON handoffs(status, priority, created_at);
+      CREATE INDEX handoffs_conv ON handoffs(channel, conversation_id, status);
+      CREATE TABLE handoff_messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, handoff_id TEXT NOT NULL REFERENCES handoffs(id) ON DELETE CASCADE,
+        author TEXT NOT NULL, staff_id TEXT, kind TEXT NOT NULL, text TEXT NOT NULL, topic TEXT,
+        at INTEGER NOT NULL, delivered_at INTEGER);
+      CREATE INDEX handoff_messages_h ON handoff_messages(handoff_id, seq);
+      CREATE TABLE handoff_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, staff_id TEXT, handoff_id TEXT, action TEXT NOT NULL, at INTEGER NOT NULL);
+    `,
+  },
+];
+
+type Row = Record<string, unknown>;
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+function toHandoff(r: Row): Handoff {
+  return {
+    id: r.id as string,
+    ref: { channel: r.channel as ChannelId, conversationId: r.conversation_id as string },
+    address: opt(r.address),
+    lang: r.lang as string,
+    reason: r.reason as string,
+    topic: opt(r.topic),
+    priority: r.priority as number,
+    status: r.status as HandoffStatus,
+    caseworkerId: opt(r.caseworker_id),
+    createdAt: r.created_at as number,
+    takenAt: opt(r.taken_at),
+    closedAt: opt(r.closed_at),
+    outcome: opt(r.outcome),
+    outcomeService: opt(r.outcome_service),
+    outcomeNote: opt(r.outcome_note),
+    offHours: r.off_hours === 1,
+    waitingNoticeAt: opt(r.waiting_notice_at),
+    lastPosition: opt(r.last_position),
+    transcriptPurged: r.transcript_purged === 1,
+  };
+}
+function toMessage(r: Row): HandoffMessage {
+  return {
+    seq: r.seq as number,
+    handoffId: r.handoff_id as string,
+    author: r.author as HandoffMessage['author'],
+    staffId: opt(r.staff_id),
+    kind: r.kind as HandoffMessage['kind'],
+    text: r.text as string,
+    topic: opt(r.topic),
+    at: r.at as number,
+    deliveredAt: opt(r.delivered_at),
+  };
+}
+function toStaff(r: Row): Staff {
+  return {
+    id: r.id as string,
+    email: r.email as string,
+    name: r.name as string,
+    role: r.role as Role,
+    passwordHash: r.password_hash as string,
+    languages: JSON.parse(r.languages as string) as string[],
+    topics: JSON.parse(r.topics as string) as string[],
+    active: r.active === 1,
+    createdAt: r.created_at as number,
+  };
+}
+
+/** SQLite implementation; takes the core store's database so one file holds everything. */
+export class HandoffStore {
+  constructor(private readonly db: Database.Database) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // --- handoffs
+  insertHandoff(h: Handoff): void {
+    this.db
+      .prepare(
+        `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(h.id, h.ref.channel, h.ref.conversationId, h.address ?? null, h.lang, h.reason, h.topic ?? null, h.priority, h.status, h.createdAt, h.offHours ? 1 : 0);
+  }
+  getHandoff(id: string): Handoff | undefined {
+    const r = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
+    return r ? toHandoff(r) : undefined;
+  }
+  openFor(ref: ConversationRef): Handoff | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM handoffs WHERE channel = ? AND conversation_id = ? AND status IN ('queued', 'active') ORDER BY created_at DESC LIMIT 1")
+      .get(ref.channel, ref.conversationId) as Row | undefined;
+    return r ? toHandoff(r) : undefined;
+  }
+  /** Open handoffs, most urgent first, then longest waiting. */
+  open(): Handoff[] {
+    return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('queued', 'active') ORDER BY priority, created_at").all() as Row[]).map(toHandoff);
+  }
+  closedSince(since: number): Handoff[] {
+    return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at >= ? ORDER BY closed_at DESC").all(since) as Row[]).map(toHandoff);
+  }
+  update(id: string, fields: Partial<Record<'status' | 'caseworker_id' | 'taken_at' | 'closed_at' | 'outcome' | 'outcome_service' | 'outcome_note' | 'priority' | 'waiting_notice_at' | 'last_position' | 'address' | 'off_hours', unknown>>): void {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE handoffs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => (fields as Row)[k] ?? null), id);
+  }
+  /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
+  takeIfQueued(id: string, staffId: string, at: number): boolean {
+    return this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id).changes === 1;
+  }
+
+  // --- messages
+  addMessage(m: Omit<HandoffMessage, 'seq'>): HandoffMessage {
+    const r = this.db
+      .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null);
+    return { ...m, seq: Number(r.lastInsertRowid) };
+  }
+  markDelivered(seq: number, at: number): void {
+    this.db.prepare('UPDATE handoff_messages SET delivered_at = ? WHERE seq = ?').run(at, seq);
+  }
+  messages(handoffId: string, afterSeq = 0): HandoffMessage[] {
+    return (this.db.prepare('SELECT * FROM handoff_messages WHERE handoff_id = ? AND seq > ? ORDER BY seq').all(handoffId, afterSeq) as Row[]).map(toMessage);
+  }
+  undelivered(): HandoffMessage[] {
+    return (
+      this.db
+        .prepare("SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL ORDER BY m.seq")
+        .all() as Row[]
+    ).map(toMessage);
+  }
+  maxSeq(): number {
+    return ((this.db.prepare('SELECT MAX(seq) AS s FROM handoff_messages').get() as { s: number | null }).s ?? 0) as number;
+  }
+  /** Retention: drop transcripts of handoffs closed before `before`; outcome rows stay for statistics. */
+  purgeTranscripts(before: number): number {
+    return this.transaction(() => {
+      const ids = (this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as { id: string }[]).map((r) => r.id);
+      for (const id of ids) {
+        this.db.prepare('DELETE FROM handoff_messages WHERE handoff_id = ?').run(id);
+        this.db.prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?').run(`purged:${id}`, id);
+      }
+      return ids.length;
+    });
+  }
+  /** Outcome statistics (what remains after retention). */
+  stats(): { outcome: string; lang: string; reason: string; n: number }[] {
+    return this.db
+      .prepare("SELECT COALESCE(outcome, status) AS outcome, lang, reason, COUNT(*) AS n FROM handoffs WHERE status IN ('closed', 'cancelled') GROUP BY 1, 2, 3 ORDER BY n DESC")
+      .all() as { outcome: string; lang: string; reason: string; n: number }[];
+  }
+
+  // --- audit
+  audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): void {
+    this.db.prepare('INSERT INTO handoff_audit (staff_id, handoff_id, action, at) VALUES (?, ?, ?, ?)').run(staffId ?? null, handoffId ?? null, action, at);
+  }
+  auditLog(handoffId?: string): { staffId?: string; handoffId?: string; action: string; at: number }[] {
+    const rows = (handoffId ? this.db.prepare('SELECT * FROM handoff_audit WHERE handoff_id = ? ORDER BY id').all(handoffId) : this.db.prepare('SELECT * FROM handoff_audit ORDER BY id DESC LIMIT 500').all()) as Row[];
+    return rows.map((r) => ({ staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number }));
+  }
+
+  // --- staff
+  insertStaff(s: Staff): void {
+    this.db
+      .prepare('INSERT INTO staff (id, email, name, role, password_hash, languages, topics, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.id, s.email.toLowerCase(), s.name, s.role, s.passwordHash, JSON.stringify(s.languages), JSON.stringify(s.topics), s.active ? 1 : 0, s.createdAt);
+  }
+  updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): void {
+    const map: Row = {};
+    if (f.name !== undefined) map.name = f.name;
+    if (f.role !== undefined) map.role = f.role;
+    if (f.languages !== undefined) map.languages = JSON.stringify(f.languages);
+    if (f.topics !== undefined) map.topics = JSON.stringify(f.topics);
+    if (f.active !== undefined) map.active = f.active ? 1 : 0;
+    if (f.passwordHash !== undefined) map.password_hash = f.passwordHash;
+    const keys = Object.keys(map);
+    if (keys.length) this.db.prepare(`UPDATE staff SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => map[k]), id);
+  }
+  staffById(id: string): Staff | undefined {
+    const r = this.db.prepare('SELECT * FROM staff WHERE id = ?').get(id) as Row | undefined;
+    return r ? toStaff(r) : undefined;
+  }
+  staffByEmail(email: string): Staff | undefined {
+    const r = this.db.prepare('SELECT * FROM staff WHERE email = ?').get(email.toLowerCase()) as Row | undefined;
+    return r ? toStaff(r) : undefined;
+  }
+  allStaff(): Staff[] {
+    return (this.db.prepare('SELECT * FROM staff ORDER BY name').all() as Row[]).map(toStaff);
+  }
+  countStaff(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM staff').get() as { n: number }).n;
+  }
+
+  // --- staff sessions
+  insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): void {
+    this.db.prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?)').run(tokenHash, staffId, csrf, expiresAt, at);
+  }
+  session(tokenHash: string, now: number): { staffId: string; csrf: string } | undefined {
+    const r = this.db.prepare('SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as { staff_id: string; csrf: string } | undefined;
+    return r ? { staffId: r.staff_id, csrf: r.csrf } : undefined;
+  }
+  deleteSession(tokenHash: string): void {
+    this.db.prepare('DELETE FROM staff_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+  deleteExpiredSessions(now: number): void {
+    this.db.prepare('DELETE FROM staff_sessions WHERE expires_at <= ?').run(now);
+  }
+}
