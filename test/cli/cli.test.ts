@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { miniRoot, repoRoot } from '../helpers/content.js';
+
+const lotse = (args: string[], input?: string) =>
+  execFileSync(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), ...args, '--root', miniRoot], { encoding: 'utf8', input });
+
+describe('lotse match', () => {
+  it('answers one JSON line per input line, in the documented shape', () => {
+    const out = lotse(['match'], ['{"text": "which documents do I need for the interview", "lang": "en"}', '{"text": "بدي انتحر"}', '{"text": "bitcoin football weather"}', 'not json'].join('\n'));
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ topic: 'hearing.documents', lang: 'en', distress: false });
+    expect(lines[0].score).toBeGreaterThan(0.5);
+    expect(Object.keys(lines[0]).sort()).toEqual(['alternatives', 'distress', 'lang', 'score', 'topic']);
+    expect(lines[1]).toMatchObject({ topic: 'meta.distress', lang: 'ar', distress: true });
+    expect(lines[2]).toMatchObject({ topic: null, distress: false });
+    expect(lines[3]).toEqual({ error: 'not a JSON line' });
+  });
+});
+
+describe('lotse examples', () => {
+  it('prints every example phrasing as JSON lines', () => {
+    const lines = lotse(['examples']).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toContainEqual({ topic: 'hearing.documents', lang: 'ar', text: 'اوراق المقابلة' });
+    expect(lines.every((l) => typeof l.topic === 'string' && typeof l.lang === 'string' && typeof l.text === 'string')).toBe(true);
+    expect(lines.length).toBe(2 * 11 * 8);
+  });
+});
+
+describe('lotse eval', () => {
+  it('reports accuracy per language, precision on none and recall on distress', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-eval-')), 'set.jsonl');
+    fs.writeFileSync(
+      file,
+      [
+        { text: 'which papers do I bring to the interview', lang: 'en', topic: 'hearing.documents' },
+        { text: 'bitcoin football weather', lang: 'en', topic: 'none' },
+        { text: 'i want to kill myself', lang: 'en', topic: 'meta.distress' },
+        { text: 'رقم الاسعاف', lang: 'ar', topic: 'services.emergency' },
+      ]
+        .map((x) => JSON.stringify(x))
+        .join('\n'),
+    );
+    const out = lotse(['eval', file]);
+    expect(out).toContain('en: 1.000 (3)');
+    expect(out).toContain('ar: 1.000 (1)');
+    expect(out).toContain('precision on none: 1.000');
+    expect(out).toContain('recall on meta.distress: 1.000');
+  });
+});
