@@ -52,7 +52,8 @@ export function tokenSimilarity(q: string, v: string): number {
   const minLen = Math.min(lq, lv);
   const cp = commonPrefix(q, v);
   let best = 0;
-  if (cp >= 4 && cp >= 0.7 * minLen && minLen >= 4) best = 0.78 + 0.12 * (cp / Math.max(lq, lv));
+  // Inflected forms share most of the longer word ("selbst" is not "selbstmord").
+  if (cp >= 4 && cp >= 0.75 * Math.max(lq, lv) && minLen >= 4) best = 0.78 + 0.12 * (cp / Math.max(lq, lv));
   if (minLen >= 4) {
     const allowed = minLen >= 8 ? 2 : 1;
     const d = editDistance(q, v, allowed);

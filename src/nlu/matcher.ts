@@ -103,6 +103,26 @@ export class LanguageMatcher {
     this.fuzzy = new FuzzyVocabulary(this.idf.keys());
   }
 
+  /**
+   * German-style compounds ("Hausregeln", "Deutschkurs"): when a long word is
+   * unknown, split it into two known words (with an optional linking "s").
+   */
+  private decompound(w: string): { word: string; sim: number }[] {
+    if (w.length < 8 || !/^[a-z]+$/.test(w)) return [];
+    let tailOnly: { word: string; sim: number }[] = [];
+    for (let i = 3; i <= w.length - 4; i++) {
+      const head = w.slice(0, i);
+      const tail = w.slice(i);
+      const t = this.idf.has(tail) ? tail : undefined;
+      if (!t) continue;
+      const headOk = this.idf.has(head) ? head : head.endsWith('s') && this.idf.has(head.slice(0, -1)) ? head.slice(0, -1) : undefined;
+      if (headOk) return [{ word: t, sim: 0.85 }, { word: headOk, sim: 0.7 }];
+      // The last part carries the meaning ("Haus|regeln"): keep the longest known one.
+      if (!tailOnly.length) tailOnly = [{ word: t, sim: 0.75 }];
+    }
+    return tailOnly;
+  }
+
   vocabularySize(): number {
     return this.idf.size;
   }
@@ -113,7 +133,8 @@ export class LanguageMatcher {
     if (!q.length) return { ranked: [], known: 0, tokens: 0 };
     // Resolve each typed word to the known words it may be.
     const resolved = q.map((w) => {
-      const cands = this.fuzzy.lookup(w, 4);
+      let cands = this.fuzzy.lookup(w, 4);
+      if (!cands.length) cands = this.decompound(w);
       const best = cands[0];
       // A word's weight: that of what it most likely is, or full weight when unknown.
       const weight = best ? (this.idf.get(best.word) ?? this.unknownIdf) : this.unknownIdf;
