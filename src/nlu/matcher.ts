@@ -53,6 +53,9 @@ export interface LangMatch {
   tokens: number;
 }
 
+/** Weight of an unknown word relative to a word of one topic (tuned on the dev set: 0.6-0.8 best). */
+export const UNKNOWN_FACTOR = 0.8;
+
 export function keys(text: string): string[] {
   return [...new Set(tokenize(text).map(stem).filter((t) => t.length > 0))];
 }
@@ -89,9 +92,15 @@ export class LanguageMatcher {
         fuse: new Fuse(strings, { includeScore: true, ignoreLocation: true, threshold: 0.6, isCaseSensitive: true }),
       });
     }
+    // BM25's inverse document frequency: words found in many topics ("what",
+    // "شو", "د") weigh almost nothing, so they cannot outvote the one word
+    // that carries the question.
     const n = Math.max(docs.length, 1);
-    for (const [w, f] of df) this.idf.set(w, Math.log(1 + n / f));
-    this.unknownIdf = Math.log(1 + n);
+    for (const [w, f] of df) this.idf.set(w, Math.max(0.05, Math.log((n - f + 0.5) / (f + 0.5) + 1)));
+    // A word the pack has never seen weighs like a word of one topic, a bit
+    // less: dialect forms and typos the fuzzy lookup misses must not drown the
+    // words it did find.
+    this.unknownIdf = UNKNOWN_FACTOR * Math.log((n - 1 + 0.5) / 1.5 + 1);
     for (const t of this.topics) for (const p of t.phrases) p.weight = p.tokens.reduce((s, w) => s + (this.idf.get(w) ?? 0), 0);
     this.topics.forEach((t, i) => {
       for (const w of t.vocab) {

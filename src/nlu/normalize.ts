@@ -93,7 +93,8 @@ export function normalizeLoose(text: string): string {
 }
 
 const AR_PREFIXES = ['وال', 'بال', 'کال', 'فال', 'لل', 'ال'];
-const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی', 'م', 'ت', 'ش', 'و'];
+// Single letters other than ه/ی are left alone: stripping م or ت turns مترجم into مترج and breaks verbs.
+const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی'];
 
 /**
  * A light stem: the same key for inflected forms. Arabic script: article
