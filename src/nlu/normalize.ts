@@ -98,11 +98,21 @@ const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'ها', 'ات', 'ین', '�
 
 /**
  * A light stem: the same key for inflected forms. Arabic script: article
- * and clitics; Persian verb prefixes. Latin and Cyrillic: nothing here (the
- * matcher compares prefixes instead, which serves German and Ukrainian
- * inflection without a stemmer per language).
+ * and clitics; Persian verb prefixes. Cyrillic: common Ukrainian endings.
+ * Latin: nothing here (the matcher compares long prefixes instead, which
+ * serves German and English inflection).
  */
+// Ukrainian (and Russian-influenced) endings after folding (і/ї/й -> и, ь dropped), longest first.
+const CYRILLIC_SUFFIXES = [
+  'ування', 'ювання', 'ення', 'ання', 'тися', 'тись', 'ость', 'ости', 'ами', 'ями', 'ови', 'еви', 'ого', 'ому', 'ими', 'ись',
+  'ся', 'ти', 'их', 'ив', 'ах', 'ях', 'ою', 'ею', 'ом', 'ем', 'ия', 'ии', 'ть', 'а', 'я', 'у', 'ю', 'и', 'е', 'о',
+];
+
 export function stem(token: string): string {
+  if (/^[\u0400-\u04FF]+$/.test(token) && token.length >= 5) {
+    for (const suf of CYRILLIC_SUFFIXES) if (token.endsWith(suf) && token.length - suf.length >= 4) return token.slice(0, -suf.length);
+    return token;
+  }
   if (!/[\u0600-\u06FF]/.test(token)) return token;
   let t = token;
   for (const p of AR_PREFIXES) {
