@@ -94,7 +94,8 @@ export function normalizeLoose(text: string): string {
 
 const AR_PREFIXES = ['وال', 'بال', 'کال', 'فال', 'لل', 'ال'];
 // Single letters other than ه/ی are left alone: stripping م or ت turns مترجم into مترج and breaks verbs.
-const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی'];
+// Pashto plurals (-ونه, -ګانې) and Persian plurals (-ها) meet their singular.
+const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'گانی', 'گانو', 'ونه', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی'];
 
 /**
  * A light stem: the same key for inflected forms. Arabic script: article
@@ -121,7 +122,8 @@ export function stem(token: string): string {
       break;
     }
   }
-  if (t.length >= 5 && (t.startsWith('نمی') || t.startsWith('می'))) t = t.slice(t.startsWith('نمی') ? 3 : 2);
+  // Persian verb prefix: only when a real stem remains (میزند and میزنه must still meet by one edit).
+  if ((t.startsWith('نمی') && t.length >= 7) || (t.startsWith('می') && t.length >= 6)) t = t.slice(t.startsWith('نمی') ? 3 : 2);
   else if (t.length >= 5 && /^[وبلف]/.test(t)) t = t.slice(1);
   for (const s of ARABIC_SCRIPT_SUFFIXES) {
     if (t.endsWith(s) && t.length - s.length >= 3) {
