@@ -2,7 +2,7 @@
  * Problems found in a content pack, each tied to a file and a line, with a
  * hint that tells an author (not a developer) how to fix it.
  */
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -45,12 +45,27 @@ export class ParsedFile {
     this.data = this.syntaxProblems.length ? undefined : this.doc.toJS({ maxAliasCount: 100 });
   }
 
-  /** The 1-based line of the value at `keyPath`, or of its nearest existing parent. */
+  /**
+   * The 1-based line of `keyPath`: the line of the key itself for map
+   * entries (where an author looks), the item's line in lists, or the
+   * nearest existing parent's.
+   */
   lineOf(keyPath: readonly PropertyKey[]): number {
-    for (let n = keyPath.length; n >= 0; n--) {
-      const node = this.doc.getIn(keyPath.slice(0, n) as unknown[], true);
-      if (isNode(node) && node.range) return this.lc.linePos(node.range[0]).line;
+    let node: unknown = this.doc.contents;
+    let line = 1;
+    for (const seg of keyPath) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const k = pair.key as Node;
+        if (k.range) line = this.lc.linePos(k.range[0]).line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+        node = node.items[seg];
+        const r = (node as Node).range;
+        if (r) line = this.lc.linePos(r[0]).line;
+      } else break;
     }
-    return 1;
+    return line;
   }
 }

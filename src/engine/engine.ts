@@ -472,7 +472,8 @@ class Turn {
 
   private handoff(reason: string, priority: 'normal' | 'urgent'): void {
     const intro = this.c.pack.flowTexts[this.lang]?.human?.handoff?.text;
-    this.say(intro ? `${intro}\n\n${this.t('handoff.intro')}` : this.t('handoff.intro'));
+    // Never a dead end: the handoff module adds "Cancel"; without it the menu is still there.
+    this.say(intro ? `${intro}\n\n${this.t('handoff.intro')}` : this.t('handoff.intro'), this.nav({ back: false, human: false }));
     this.effects.push({ type: 'handoff', reason, priority, lang: this.lang, topic: this.s.lastTopic });
   }
 

@@ -18,7 +18,7 @@ export const handoffStep: StepType<HandoffStep> = {
   enter(ctx, s, pos) {
     const text = ctx.stepText(pos, 'text');
     return {
-      messages: [{ kind: 'text', text: text ? `${text}\n\n${ctx.t('handoff.intro')}` : ctx.t('handoff.intro') }],
+      messages: [{ kind: 'text', text: text ? `${text}\n\n${ctx.t('handoff.intro')}` : ctx.t('handoff.intro'), buttons: ctx.nav({ back: false, human: false }) }],
       effects: [{ type: 'handoff', reason: s.reason, priority: 'normal', lang: ctx.lang, topic: ctx.session.lastTopic }],
     };
   },
