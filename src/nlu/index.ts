@@ -5,7 +5,7 @@
 import type { ContentPack } from '../content/pack.js';
 import { detectLanguage } from './detect.js';
 import { DistressDetector } from './distress.js';
-import { LanguageMatcher } from './matcher.js';
+import { keys, LanguageMatcher } from './matcher.js';
 import { normalize } from './normalize.js';
 import { editDistance } from './fuzzy.js';
 import type { CommandName, MatchResult, Nlu } from './types.js';
@@ -93,14 +93,21 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const candidates = det.ranked.map((r) => r.lang);
     if (prior && !candidates.includes(prior) && det.script !== 'other' && det.ranked.length === 0) candidates.push(prior);
     if (!candidates.length) candidates.push(prior ?? pack.languages[0]!.code);
-    // Match in every plausible language; pick by letters + vocabulary + prior.
-    const results = candidates.map((lang) => {
-      const m = matchers.get(lang)!.match(text);
+    // Match in the plausible languages; pick by letters + vocabulary + prior.
+    // The session's language goes first; when it answers confidently the
+    // others are not tried (a person rarely switches mid-conversation, and
+    // each extra language costs a full match).
+    const q = keys(text);
+    const ordered = prior && candidates.includes(prior) ? [prior, ...candidates.filter((l) => l !== prior)] : candidates;
+    const results: { lang: string; m: ReturnType<LanguageMatcher['match']>; total: number }[] = [];
+    for (const lang of ordered) {
+      const m = matchers.get(lang)!.match(text, 5, q);
       const ev = det.ranked.find((r) => r.lang === lang)?.evidence ?? 0;
       const top = m.ranked[0]?.score ?? 0;
       const total = 0.6 * Math.tanh(ev / 2) + 1.5 * m.known + 1.0 * top + (lang === prior ? 0.5 : 0);
-      return { lang, m, total };
-    });
+      results.push({ lang, m, total });
+      if (lang === prior && calibrate(top) >= THRESHOLDS.answer && m.known >= 0.8) break;
+    }
     results.sort((a, b) => b.total - a.total);
     const best = results[0]!;
     const second = results[1];
