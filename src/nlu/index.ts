@@ -110,6 +110,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     }
     results.sort((a, b) => b.total - a.total);
     const best = results[0]!;
+    best.m = { ...best.m, ranked: matchers.get(best.lang)!.rerank(text, best.m.ranked) };
     const second = results[1];
     const langConfident = !second || best.lang === prior || best.total - second.total > 0.35 || candidates.length === 1;
     const ranked = best.m.ranked.map((r) => ({ topic: r.topic, score: calibrate(r.score) }));

@@ -59,7 +59,7 @@ export const UNKNOWN_FACTOR = 0.8;
 /** Re-ranked topics and message length for fuse.js (0.941 -> 0.950 dev accuracy; more costs time, not accuracy). */
 const FUSE_TOPICS = 3;
 const FUSE_CHARS = 32;
-const FUSE_THRESHOLD = 0.6;
+const FUSE_THRESHOLD = 0.4;
 /** fuse.js re-ranks only close calls: when the best two are this near. */
 const FUSE_WHEN_WITHIN = 0.15;
 
@@ -206,19 +206,27 @@ export class LanguageMatcher {
       scored.push({ topic: t.topic, score: 0.55 * coverage + 0.45 * phrase, coverage, phrase, fuse: 0 });
     }
     scored.sort((a, b) => b.score - a.score);
-    // fuse.js re-ranks the best few on the message. Bounded because its
-    // bitap search costs grow with pattern length (32 characters is one
-    // bitap word) and with the number of topics searched.
     const top = scored.slice(0, Math.max(limit, FUSE_TOPICS));
-    const close = top.length > 1 && top[0]!.score - top[1]!.score < FUSE_WHEN_WITHIN;
-    const norm = close ? normalize(text).slice(0, FUSE_CHARS) : '';
-    for (const s of close ? top.slice(0, FUSE_TOPICS) : []) {
+    return { ranked: top.slice(0, limit), known: total ? knownWeight / total : 0, tokens: q.length };
+  }
+
+  /**
+   * fuse.js re-ranks close calls on the message itself (after the language
+   * is chosen, so it runs once). Bounded because bitap's cost grows with
+   * pattern length and allowed errors: 3 topics, 32 characters (one bitap
+   * word).
+   */
+  rerank(text: string, ranked: Scored[]): Scored[] {
+    const close = ranked.length > 1 && ranked[0]!.score - ranked[1]!.score < FUSE_WHEN_WITHIN;
+    if (!close) return ranked;
+    const norm = normalize(text).slice(0, FUSE_CHARS);
+    const out = ranked.map((x) => ({ ...x }));
+    for (const s of out.slice(0, FUSE_TOPICS)) {
       const t = this.byTopic.get(s.topic)!;
       const r = t.fuse.search(norm, { limit: 1 })[0];
       s.fuse = r ? 1 - (r.score ?? 1) : 0;
       s.score = 0.85 * s.score + 0.15 * s.fuse * s.coverage;
     }
-    top.sort((a, b) => b.score - a.score);
-    return { ranked: top.slice(0, limit), known: total ? knownWeight / total : 0, tokens: q.length };
+    return out.sort((a, b) => b.score - a.score);
   }
 }
