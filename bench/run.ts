@@ -16,7 +16,10 @@ const f = (x: number, d = 3) => x.toFixed(d);
 
 async function serverMemory(): Promise<{ rssMB: number; afterWarmupMB: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-bench-'));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
+  // Start the server exactly as `npm start` does (same Node flags).
+  const start = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const nodeFlags = start.split(/\s+/).filter((a) => a.startsWith('--'));
+  const child = spawn(process.execPath, [...nodeFlags, path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, LOG_LEVEL: 'info', CONTENT_WATCH: 'false', TELEGRAM_BOT_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
