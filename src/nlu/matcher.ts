@@ -62,6 +62,7 @@ const FUSE_CHARS = 32;
 const FUSE_THRESHOLD = 0.4;
 /** fuse.js re-ranks only close calls: when the best two are this near. */
 const FUSE_WHEN_WITHIN = 0.15;
+const MAX_WORDS = 24;
 
 export function keys(text: string): string[] {
   return [...new Set(tokenize(text).map(stem).filter((t) => t.length > 0))];
@@ -75,6 +76,8 @@ export class LanguageMatcher {
   /** word -> topics (indexes) whose vocabulary holds it */
   private readonly postings = new Map<string, number[]>();
   private readonly byTopic = new Map<string, TopicIndex>();
+  private scratch = new Float64Array(0);
+  private mark = new Uint8Array(0);
 
   constructor(
     readonly lang: string,
@@ -119,6 +122,7 @@ export class LanguageMatcher {
       }
     });
     this.fuzzy = new FuzzyVocabulary(this.idf.keys());
+    this.mark = new Uint8Array(this.topics.length);
   }
 
   /**
@@ -146,7 +150,9 @@ export class LanguageMatcher {
   }
 
   /** Ranks topics for a message (`q`: its keys, when the caller has them already). */
-  match(text: string, limit = 5, q: string[] = keys(text)): LangMatch {
+  match(text: string, limit = 5, allKeys: string[] = keys(text)): LangMatch {
+    // Long messages: the first 24 distinct words carry the question.
+    const q = allKeys.length > MAX_WORDS ? allKeys.slice(0, MAX_WORDS) : allKeys;
     if (!q.length) return { ranked: [], known: 0, tokens: 0 };
     // Resolve each typed word to the known words it may be.
     const resolved = q.map((w) => {
@@ -160,22 +166,33 @@ export class LanguageMatcher {
     const total = resolved.reduce((s, r) => s + r.weight, 0);
     const knownWeight = resolved.reduce((s, r) => s + (r.cands.length ? r.weight * r.cands[0]!.sim : 0), 0);
 
-    // Candidate topics: those sharing at least one resolved word.
-    const cand = new Map<number, number>();
-    for (const r of resolved) for (const c of r.cands) for (const ti of this.postings.get(c.word) ?? []) cand.set(ti, 1);
-
-    // coverage: for each typed word, the best similarity to a word of the topic.
-    const withCov: { ti: number; coverage: number; simOf: number[] }[] = [];
-    for (const ti of cand.keys()) {
-      const t = this.topics[ti]!;
+    // Coverage from the postings: for each typed word, the best similarity
+    // to a word of each topic that holds one of its candidates. Cost grows
+    // with the matches found, not with the number of topics.
+    // One scratch buffer per matcher (topics x words), reset where touched:
+    // no allocation per topic per message.
+    const W = resolved.length;
+    if (this.scratch.length < this.topics.length * W) this.scratch = new Float64Array(this.topics.length * W);
+    const sc = this.scratch;
+    const touched: number[] = [];
+    resolved.forEach((r, i) => {
+      for (const c of r.cands)
+        for (const ti of this.postings.get(c.word) ?? []) {
+          const base = ti * W;
+          if (!this.mark[ti]) {
+            this.mark[ti] = 1;
+            touched.push(ti);
+            sc.fill(0, base, base + W);
+          }
+          if (c.sim > sc[base + i]!) sc[base + i] = c.sim;
+        }
+    });
+    const withCov: { ti: number; coverage: number; simOf: Float64Array }[] = [];
+    for (const ti of touched) {
+      this.mark[ti] = 0;
+      const simOf = sc.subarray(ti * W, ti * W + W);
       let cov = 0;
-      const simOf: number[] = [];
-      for (const r of resolved) {
-        let s = 0;
-        for (const c of r.cands) if (c.sim > s && t.vocab.has(c.word)) s = c.sim;
-        simOf.push(s);
-        cov += s * r.weight;
-      }
+      for (let i = 0; i < W; i++) cov += simOf[i]! * resolved[i]!.weight;
       withCov.push({ ti, coverage: total ? cov / total : 0, simOf });
     }
     withCov.sort((a, b) => b.coverage - a.coverage);
@@ -184,11 +201,9 @@ export class LanguageMatcher {
     // below the best few found, the rest cannot enter the ranking.
     const scored: Scored[] = [];
     const keep = Math.max(limit, FUSE_TOPICS);
+    const best: number[] = []; // the `keep` best scores so far, descending
     for (const { ti, coverage, simOf } of withCov) {
-      if (scored.length >= keep) {
-        const floor = scored.map((x) => x.score).sort((a, b) => b - a)[keep - 1]!;
-        if (0.55 * coverage + 0.45 < floor) break;
-      }
+      if (best.length >= keep && 0.55 * coverage + 0.45 < best[keep - 1]!) break;
       const t = this.topics[ti]!;
       let phrase = 0;
       for (const p of t.phrases) {
@@ -203,7 +218,16 @@ export class LanguageMatcher {
         const dice = (2 * overlap) / (total + p.weight);
         if (dice > phrase) phrase = dice;
       }
-      scored.push({ topic: t.topic, score: 0.55 * coverage + 0.45 * phrase, coverage, phrase, fuse: 0 });
+      const score = 0.55 * coverage + 0.45 * phrase;
+      scored.push({ topic: t.topic, score, coverage, phrase, fuse: 0 });
+      let i = best.length;
+      best.push(score);
+      while (i > 0 && best[i - 1]! < score) {
+        best[i] = best[i - 1]!;
+        i--;
+      }
+      best[i] = score;
+      if (best.length > keep) best.length = keep;
     }
     scored.sort((a, b) => b.score - a.score);
     const top = scored.slice(0, Math.max(limit, FUSE_TOPICS));
