@@ -19,18 +19,31 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function timeAll(fn: (i: number) => void, n: number): { p50: number; p99: number; max: number; perSecond: number } {
-  for (let i = 0; i < Math.min(200, n); i++) fn(i); // warm-up: JIT and caches
-  const times: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    fn(i);
-    times.push(performance.now() - s);
+/**
+ * Latency per message: each message is timed REPEAT times and its median
+ * kept, so that a garbage collection or another process on this 2-core
+ * machine does not decide the percentile; p50/p99 are taken over messages.
+ * Throughput is the plain loop: every call counted, pauses included.
+ */
+const REPEAT = 5;
+function timeAll(fn: (i: number) => void, messages: number, loops: number): { p50: number; p99: number; max: number; perSecond: number } {
+  for (let i = 0; i < Math.min(200, messages); i++) fn(i); // warm-up: JIT
+  const per: number[] = [];
+  for (let i = 0; i < messages; i++) {
+    const runs: number[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const s = performance.now();
+      fn(i);
+      runs.push(performance.now() - s);
+    }
+    runs.sort((a, b) => a - b);
+    per.push(runs[Math.floor(REPEAT / 2)]!);
   }
+  per.sort((a, b) => a - b);
+  const t0 = performance.now();
+  for (let i = 0; i < loops; i++) fn(i % messages);
   const total = performance.now() - t0;
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1]!, perSecond: (n / total) * 1000 };
+  return { p50: percentile(per, 50), p99: percentile(per, 99), max: per[per.length - 1]!, perSecond: (loops / total) * 1000 };
 }
 
 export function loadDev(): EvalItem[] {
@@ -71,10 +84,9 @@ export function benchMatching(): MatchingFigures {
   const c = loadContentFromDir(repoRoot);
   const dev = loadDev();
   const queries = dev.map((d) => ({ text: d.text, lang: d.lang }));
-  const n = 20_000;
-  const starter = timeAll((i) => predict(c, queries[i % queries.length]!), n);
+  const starter = timeAll((i) => predict(c, queries[i % queries.length]!), queries.length, 10_000);
   const big = compileContent(syntheticPack(c.pack, 20), c.assetRoot);
-  const x20 = timeAll((i) => predict(big, queries[i % queries.length]!), 5_000);
+  const x20 = timeAll((i) => predict(big, queries[i % queries.length]!), queries.length, 2_000);
   const count = (p: ContentPack) => Object.values(p.topicTexts).reduce((s, tt) => s + Object.values(tt).reduce((a, t) => a + t.examples.length, 0), 0);
   return {
     starter: { topics: Object.keys(c.pack.topics).length, examples: count(c.pack), ...starter },
