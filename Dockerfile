@@ -9,9 +9,12 @@ FROM node:20-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, as in the README: this workplace's npm leaves optional platform packages out of the lock, which npm ci refuses.
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# The Web Chat bundle is fetched (and its hashes checked) once the sources are in place.
+RUN npm run vendor:webchat
 RUN npx tsc --noEmit -p tsconfig.json && npm prune --omit=dev
 
 FROM node:20-slim AS runtime

@@ -35,6 +35,13 @@ export const configSchema = z.object({
   WEBCHAT_ALLOWED_ORIGINS: list.default([]),
   WEBCHAT_TOKEN_TTL_SECONDS: positiveInt.default(3600),
   WEBCHAT_CONVERSATION_DAYS: positiveInt.default(7),
+  /** Messages one conversation may post per minute (Direct Line answers 429 beyond). */
+  WEBCHAT_RATE_PER_CONVERSATION: positiveInt.default(30),
+  /** Posts (new conversations and messages) one IP address may make per minute; generous, as a shelter shares one address. */
+  WEBCHAT_RATE_PER_ADDRESS: positiveInt.default(240),
+  /** Largest activity body in bytes and longest message text in characters a client may post. */
+  WEBCHAT_MAX_ACTIVITY_BYTES: positiveInt.default(16384),
+  WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(4000),
   /** Telegram */
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),

@@ -30,6 +30,23 @@ export const sqliteMigrations: { version: number; name: string; sql: string }[] 
       CREATE INDEX kv_expires ON kv(expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'webchat: Direct Line conversations, activity log, rate-limit counters',
+    sql: `
+      CREATE TABLE webchat_conversations (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL, base_url TEXT NOT NULL, lang TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX webchat_conversations_expires ON webchat_conversations(expires_at);
+      CREATE TABLE webchat_activities (
+        conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, client_id TEXT, activity TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, seq));
+      CREATE UNIQUE INDEX webchat_activities_client ON webchat_activities(conversation_id, client_id) WHERE client_id IS NOT NULL;
+      CREATE TABLE webchat_rate (
+        key TEXT PRIMARY KEY, n INTEGER NOT NULL, reset_at INTEGER NOT NULL);
+    `,
+  },
 ];
 
 export class SqliteStore implements Store {

@@ -1,0 +1,205 @@
+/**
+ * Web chat (Direct Line) benchmark: a Lotse server in a child process with
+ * the starter content, and a loopback load generator in this process that
+ * speaks Direct Line like Web Chat does (POST the activity, read the reply
+ * from the stream socket).
+ *
+ *  - throughput: CONCURRENCY conversations, each sending MESSAGES questions
+ *    one after another (the next when the answer to the last has arrived);
+ *    messages/s over the whole run and the p50/p99 reply latency (POST sent
+ *    -> first bot activity with that replyToId received on the socket);
+ *  - memory: the server's resident set size with 1,000 open conversations,
+ *    each with an open stream socket and one exchange behind it.
+ *
+ * Rate limits are raised for the run (it is one address sending a lot).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DirectLineClient, openStream, type Activity } from '../test/webchat/dl-client.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const QUESTIONS = [
+  'when is my interview',
+  'what documents do I need for the interview',
+  'can I bring my own interpreter',
+  'what happens after the interview',
+  'can I cook in my room',
+  'where can I see a doctor',
+  'I need a lawyer',
+  'how do I tell my story',
+];
+
+export interface WebchatBenchOptions {
+  concurrency?: number;
+  messagesPerConversation?: number;
+  openConversations?: number;
+  /** Profile mode: drive a server that is already running (no memory figures). */
+  url?: string;
+}
+
+async function startChild(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-bench-webchat-'));
+  // Started exactly as `npm start` does (same Node flags).
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      LOG_LEVEL: 'info',
+      CONTENT_WATCH: 'false',
+      TELEGRAM_BOT_TOKEN: '',
+      WEBCHAT_RATE_PER_CONVERSATION: '1000000',
+      WEBCHAT_RATE_PER_ADDRESS: '1000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
+      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000).unref();
+  });
+  // Keep draining stdout so the child never blocks on a full pipe.
+  child.stdout!.resume();
+  return { url, child, dataDir };
+}
+
+function rssMB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** A conversation with an open stream, past the language choice (English). */
+async function openConversation(url: string) {
+  const c = new DirectLineClient(url);
+  const { streamUrl } = await c.start();
+  const s = await openStream(streamUrl);
+  const waiters = new Map<string, (t: number) => void>();
+  s.ws.on('message', (d) => {
+    const set = JSON.parse(String(d) || '{}') as { activities?: Activity[] };
+    for (const a of set.activities ?? []) {
+      const to = a.replyToId as string | undefined;
+      if (a.type === 'message' && a.from?.role === 'bot' && to && waiters.has(to)) {
+        waiters.get(to)!(performance.now());
+        waiters.delete(to);
+      }
+    }
+  });
+  /** Posts and resolves with the reply latency in ms. */
+  const ask = async (activity: Record<string, unknown>): Promise<number> => {
+    const t0 = performance.now();
+    let id = '';
+    const replied = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no reply in 30 s')), 30_000);
+      c.post(activity).then(
+        (r) => {
+          if (r.status !== 200) return reject(new Error(`post ${r.status}: ${JSON.stringify(r.json)}`));
+          id = r.json.id;
+          // The reply may already be there if the bot was faster than this response.
+          const found = s.sets.flatMap((x) => x.activities).some((a) => a.replyToId === id && a.type === 'message');
+          if (found) {
+            clearTimeout(timer);
+            resolve(performance.now());
+          } else
+            waiters.set(id, (t) => {
+              clearTimeout(timer);
+              resolve(t);
+            });
+        },
+        (e) => reject(e),
+      );
+    });
+    return (await replied) - t0;
+  };
+  await ask({ type: 'event', name: 'webchat/join', value: { lang: 'en' } });
+  const prompt = s.sets.flatMap((x) => x.activities).find((a) => a.suggestedActions);
+  const english = prompt?.suggestedActions?.actions.find((a) => a.title === 'English');
+  if (english) await ask({ type: 'message', value: english.value, text: 'English' });
+  // Only the latest sets are needed from now on.
+  s.sets.length = 0;
+  return { c, s, ask };
+}
+
+export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Record<string, unknown>> {
+  const concurrency = opts.concurrency ?? 50;
+  const perConversation = opts.messagesPerConversation ?? 20;
+  const openCount = opts.openConversations ?? 1000;
+  const { url, child, dataDir } = opts.url ? { url: opts.url, child: undefined, dataDir: undefined } : await startChild();
+  const rss = () => (child ? rssMB(child.pid!) : NaN);
+  try {
+    const rssIdle = rss();
+
+    // ---- throughput and latency
+    const convs = await Promise.all(Array.from({ length: concurrency }, () => openConversation(url)));
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      convs.map(async (cv, i) => {
+        for (let m = 0; m < perConversation; m++) {
+          const text = QUESTIONS[(i + m) % QUESTIONS.length]!;
+          latencies.push(await cv.ask({ type: 'message', text, channelData: { clientActivityID: `b${i}-${m}` } }));
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    for (const cv of convs) cv.s.ws.close();
+    latencies.sort((a, b) => a - b);
+
+    // ---- memory with many open conversations
+    const open: Awaited<ReturnType<typeof openConversation>>[] = [];
+    const batch = 50;
+    for (let i = 0; i < openCount; i += batch) {
+      open.push(...(await Promise.all(Array.from({ length: Math.min(batch, openCount - i) }, () => openConversation(url)))));
+    }
+    const rssOpen = rss();
+    for (const cv of open) cv.s.ws.close();
+
+    return {
+      load: `${concurrency} concurrent conversations x ${perConversation} questions each (English starter content), loopback, one POST + stream reply per message`,
+      messages: latencies.length,
+      messagesPerSecond: Math.round(latencies.length / seconds),
+      replyLatencyMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)), max: Number(latencies.at(-1)!.toFixed(1)) },
+      memory: {
+        rssAfterStartMB: Number(rssIdle.toFixed(1)),
+        openConversations: open.length,
+        rssWithOpenConversationsMB: Number(rssOpen.toFixed(1)),
+        perOpenConversationKB: Number((((rssOpen - rssIdle) * 1024) / open.length).toFixed(1)),
+      },
+    };
+  } finally {
+    if (child) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// `node --import tsx bench/webchat.ts` runs this part alone.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  benchWebchat().then(
+    (r) => {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

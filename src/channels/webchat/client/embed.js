@@ -1,0 +1,164 @@
+/*
+ * Lotse embed: one <script> tag adds a chat button and a chat panel to any
+ * page. Everything (this file, the Web Chat bundle, the conversation) comes
+ * from the Lotse server the script was loaded from; no third-party requests.
+ *
+ *   <script src="https://lotse.example.org/embed.js" async
+ *           data-lang="ar" data-topic="hearing.documents"
+ *           data-color="#0b5cad" data-text-color="#ffffff" data-position="right"></script>
+ *
+ * Options (all optional): data-lang (language of the first contact; else the
+ * browser's), data-topic (welcome topic shown after the language choice),
+ * data-color (button and accent colour), data-text-color (button text),
+ * data-position (right or left), data-label (button text; else the
+ * translated "Chat with us"), data-open="true" (open at once),
+ * data-web-socket="false" (long polling instead of a WebSocket).
+ * Script API: LotseEmbed.open(), LotseEmbed.close(), LotseEmbed.setLanguage(code).
+ */
+(function () {
+  'use strict';
+  if (window.LotseEmbed) return;
+  var me = document.currentScript || (function () {
+    var s = document.querySelectorAll('script[src*="embed.js"]');
+    return s[s.length - 1];
+  })();
+  var server = new URL(me.src, location.href).origin;
+  var d = me.dataset || {};
+  var color = d.color || '#0b5cad';
+  var textColor = d.textColor || '#ffffff';
+  var side = d.position === 'left' ? 'left' : 'right';
+  var OPEN_KEY = 'lotse.embed.open.v1';
+
+  var css = [
+    '.lotse-embed-button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;display:flex;align-items:center;gap:8px;',
+    'padding:12px 18px;border:0;border-radius:28px;background:' + color + ';color:' + textColor + ';font:600 16px/1.2 system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;',
+    'box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer}',
+    '.lotse-embed-button:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}',
+    '.lotse-embed-button svg{width:22px;height:22px;fill:currentColor}',
+    '.lotse-embed-panel{position:fixed;bottom:84px;' + side + ':20px;z-index:2147483000;width:min(400px,calc(100vw - 24px));height:min(640px,calc(100vh - 110px));',
+    'display:none;flex-direction:column;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)}',
+    '.lotse-embed-panel[data-open="true"]{display:flex}',
+    '.lotse-embed-head{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:10px 12px;background:' + color + ';color:' + textColor + ';font:600 16px system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif}',
+    '.lotse-embed-head select{font:inherit;font-weight:400;font-size:14px;border-radius:6px;border:0;padding:2px 4px;max-width:45%}',
+    '.lotse-embed-head button{background:transparent;border:0;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}',
+    '.lotse-embed-chat{flex:1;min-height:0}',
+    '@media (max-width:480px){.lotse-embed-panel{bottom:0;' + side + ':0;width:100vw;height:100vh;border-radius:0}}',
+  ].join('');
+  var style = document.createElement('style');
+  style.textContent = css;
+  document.head.appendChild(style);
+
+  var button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'lotse-embed-button';
+  button.setAttribute('aria-expanded', 'false');
+  button.setAttribute('aria-controls', 'lotse-embed-panel');
+  button.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span></span>';
+  var label = button.querySelector('span');
+  label.textContent = d.label || 'Chat';
+
+  var panel = document.createElement('section');
+  panel.className = 'lotse-embed-panel';
+  panel.id = 'lotse-embed-panel';
+  panel.setAttribute('role', 'dialog');
+  panel.innerHTML = '<div class="lotse-embed-head"><span class="lotse-embed-title"></span><select aria-label="Language"></select><button type="button" class="lotse-embed-close" aria-label="Close">×</button></div><div class="lotse-embed-chat"></div>';
+  var title = panel.querySelector('.lotse-embed-title');
+  var select = panel.querySelector('select');
+  var closeBtn = panel.querySelector('.lotse-embed-close');
+  var chatEl = panel.querySelector('.lotse-embed-chat');
+
+  var chat;
+  var config;
+
+  function applyUi(l) {
+    if (!l) return;
+    panel.setAttribute('dir', l.dir);
+    panel.setAttribute('lang', l.code);
+    title.textContent = l.ui.title;
+    closeBtn.setAttribute('aria-label', l.ui.close);
+    select.setAttribute('aria-label', l.ui.language);
+    panel.setAttribute('aria-label', l.ui.title);
+    if (!d.label) label.textContent = l.ui.open;
+    button.setAttribute('dir', l.dir);
+    select.value = l.code;
+  }
+
+  function loadClient() {
+    if (window.LotseChat) return Promise.resolve();
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = server + '/webchat/lotse-chat.js';
+      s.onload = function () { resolve(); };
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  function start() {
+    if (chat) return chat.ready;
+    return loadClient().then(function () {
+      chat = window.LotseChat.mount(chatEl, {
+        server: server,
+        lang: d.lang,
+        topic: d.topic,
+        accent: color,
+        webSocket: d.webSocket !== 'false',
+        onLanguage: applyUi,
+      });
+      return chat.ready.then(function () {
+        config = chat.config;
+        select.innerHTML = '';
+        config.languages.forEach(function (l) {
+          var o = document.createElement('option');
+          o.value = l.code;
+          o.textContent = l.name;
+          o.lang = l.code;
+          o.dir = l.dir;
+          select.appendChild(o);
+        });
+        select.value = chat.language;
+      });
+    });
+  }
+
+  function setOpen(open) {
+    panel.setAttribute('data-open', open ? 'true' : 'false');
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    try { sessionStorage.setItem(OPEN_KEY, open ? '1' : '0'); } catch (e) {}
+    if (open) {
+      start().then(function () {
+        var input = chatEl.querySelector('input[type="text"], textarea');
+        if (input) input.focus();
+      });
+    } else button.focus();
+  }
+
+  button.addEventListener('click', function () { setOpen(panel.getAttribute('data-open') !== 'true'); });
+  closeBtn.addEventListener('click', function () { setOpen(false); });
+  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
+  select.addEventListener('change', function () { if (chat) chat.setLanguage(select.value); });
+
+  function attach() {
+    document.body.appendChild(panel);
+    document.body.appendChild(button);
+    // Translated button label before the panel is opened (small request; the Web Chat bundle loads on open only).
+    fetch(server + '/webchat/config.json', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (c) {
+      if (chat) return;
+      var want = (d.lang || navigator.language || '').toLowerCase();
+      var l = c.languages.filter(function (x) { return x.code === want || want.split('-')[0] === x.code; })[0] || c.languages.filter(function (x) { return x.code === c.defaultLang; })[0];
+      applyUi(l);
+    }).catch(function () {});
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (e) {}
+    if (d.open === 'true' || wasOpen) setOpen(true);
+  }
+  if (document.body) attach();
+  else document.addEventListener('DOMContentLoaded', attach);
+
+  window.LotseEmbed = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    setLanguage: function (code) { return start().then(function () { return chat.setLanguage(code); }); },
+    get chat() { return chat; },
+  };
+})();

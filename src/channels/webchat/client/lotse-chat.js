@@ -1,0 +1,199 @@
+/*
+ * Lotse web chat client: mounts Microsoft's official Web Chat (served by
+ * Lotse itself) on an element and connects it to Lotse's Direct Line server.
+ * Used by the demo page (/) and by the embed snippet (/embed.js).
+ *
+ *   LotseChat.mount(element, { server, lang, topic, webSocket, onLanguage })
+ *
+ * The conversation survives a page reload: a signed resume key (valid for
+ * WEBCHAT_CONVERSATION_DAYS) is kept in localStorage and exchanged for a
+ * fresh Direct Line token for the same conversation; Web Chat then replays
+ * the conversation from the server.
+ */
+(function () {
+  'use strict';
+  if (window.LotseChat) return;
+
+  var STORAGE = 'lotse.webchat.v1';
+  var loading = {};
+
+  function loadScript(src, integrity) {
+    if (window.WebChat) return Promise.resolve();
+    if (loading[src]) return loading[src];
+    loading[src] = new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = src;
+      s.async = true;
+      if (integrity) {
+        s.integrity = integrity;
+        s.crossOrigin = 'anonymous';
+      }
+      s.onload = function () { resolve(); };
+      s.onerror = function () { delete loading[src]; reject(new Error('could not load ' + src)); };
+      document.head.appendChild(s);
+    });
+    return loading[src];
+  }
+
+  function readStore(server) {
+    try {
+      var all = JSON.parse(localStorage.getItem(STORAGE) || '{}');
+      return all[server] || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  function writeStore(server, patch) {
+    try {
+      var all = JSON.parse(localStorage.getItem(STORAGE) || '{}');
+      var cur = all[server] || {};
+      for (var k in patch) cur[k] = patch[k];
+      all[server] = cur;
+      localStorage.setItem(STORAGE, JSON.stringify(all));
+    } catch (e) { /* private mode: the conversation lasts as long as the page */ }
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: 'omit' }).then(function (r) {
+      if (!r.ok) throw new Error(url + ': ' + r.status);
+      return r.json();
+    });
+  }
+  function postJSON(url, body) {
+    return fetch(url, { method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error((j && j.error && j.error.message) || url + ': ' + r.status);
+        return j;
+      });
+    });
+  }
+
+  /** The served language for a browser locale ("ar-SY" -> "ar", "prs" -> "fa"). */
+  function resolveLang(config, code) {
+    if (!code) return undefined;
+    var c = String(code).toLowerCase().replace('_', '-');
+    var langs = config.languages;
+    for (var pass = 0; pass < 2; pass++) {
+      for (var i = 0; i < langs.length; i++) {
+        var l = langs[i];
+        var names = [l.code].concat(l.aliases || []).map(function (a) { return a.toLowerCase(); });
+        if (names.indexOf(pass === 0 ? c : c.split('-')[0]) >= 0) return l.code;
+      }
+    }
+    return undefined;
+  }
+
+  function languageOf(config, code) {
+    for (var i = 0; i < config.languages.length; i++) if (config.languages[i].code === code) return config.languages[i];
+    return undefined;
+  }
+
+  function mount(element, options) {
+    options = options || {};
+    var server = (options.server || '').replace(/\/$/, '') || location.origin;
+    var saved = readStore(server);
+    var state = { lang: undefined, config: undefined, store: undefined, directLine: undefined };
+
+    function styleOptions() {
+      var accent = options.accent || '#0b5cad';
+      return {
+        accent: accent,
+        hideUploadButton: true,
+        bubbleBorderRadius: 10,
+        bubbleFromUserBorderRadius: 10,
+        bubbleFromUserBackground: options.userBubble || '#e8f0fb',
+        suggestedActionBorderColor: accent,
+        suggestedActionTextColor: accent,
+        suggestedActionBorderRadius: 16,
+        suggestedActionLayout: 'flow',
+        sendBoxButtonColor: accent,
+        primaryFont: "system-ui, 'Noto Sans', 'Noto Naskh Arabic', 'Noto Sans Arabic', Tahoma, sans-serif",
+        rootHeight: '100%',
+        rootWidth: '100%',
+        backgroundColor: options.background || '#ffffff',
+        timestampFormat: 'relative',
+        typingAnimationDuration: 8000,
+      };
+    }
+
+    function render() {
+      var l = languageOf(state.config, state.lang) || state.config.languages[0];
+      element.setAttribute('dir', l.dir);
+      element.setAttribute('lang', l.code);
+      var props = {
+        directLine: state.directLine,
+        store: state.store,
+        userID: state.userId,
+        locale: l.locale,
+        dir: l.dir,
+        styleOptions: styleOptions(),
+      };
+      if (l.strings) props.overrideLocalizedStrings = l.strings;
+      window.WebChat.renderWebChat(props, element);
+    }
+
+    function switchLanguage(code, tellBot) {
+      var l = languageOf(state.config, code);
+      if (!l) return;
+      var changed = code !== state.lang;
+      state.lang = code;
+      writeStore(server, { lang: code });
+      if (changed && state.directLine) render();
+      if (changed && options.onLanguage) options.onLanguage(l);
+      if (tellBot && state.store) state.store.dispatch({ type: 'WEB_CHAT/SEND_EVENT', payload: { name: 'webchat/language', value: { lang: code } } });
+    }
+
+    var ready = getJSON(server + '/webchat/config.json')
+      .then(function (config) {
+        state.config = config;
+        state.lang = resolveLang(config, options.lang) || saved.lang || resolveLang(config, navigator.language) || config.defaultLang;
+        return Promise.all([
+          loadScript(server + config.bundle.url, config.bundle.integrity),
+          postJSON(server + '/webchat/session', saved.resume ? { resume: saved.resume } : {}),
+        ]);
+      })
+      .then(function (r) {
+        var session = r[1];
+        writeStore(server, { resume: session.resume });
+        state.userId = session.userId;
+        var resumed = session.resumed;
+        state.directLine = window.WebChat.createDirectLine({
+          domain: server + '/v3/directline',
+          token: session.token,
+          conversationId: session.conversationId,
+          webSocket: options.webSocket !== false,
+        });
+        state.store = window.WebChat.createStore({}, function (api) {
+          return function (next) {
+            return function (action) {
+              if (action.type === 'DIRECT_LINE/CONNECT_FULFILLED' && !resumed) {
+                resumed = true;
+                api.dispatch({ type: 'WEB_CHAT/SEND_EVENT', payload: { name: 'webchat/join', value: { lang: state.lang, topic: options.topic } } });
+              }
+              if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
+                var a = action.payload.activity;
+                var meta = a && a.from && a.from.role === 'bot' && a.channelData && a.channelData.lotse;
+                if (meta && meta.lang && meta.lang !== state.lang) setTimeout(function () { switchLanguage(meta.lang, false); }, 0);
+              }
+              return next(action);
+            };
+          };
+        });
+        render();
+        if (options.onLanguage) options.onLanguage(languageOf(state.config, state.lang));
+        return api;
+      });
+
+    var api = {
+      ready: ready,
+      setLanguage: function (code) { return ready.then(function () { switchLanguage(code, true); }); },
+      get language() { return state.lang; },
+      get config() { return state.config; },
+      get directLine() { return state.directLine; },
+      end: function () { if (state.directLine) state.directLine.end(); },
+    };
+    return api;
+  }
+
+  window.LotseChat = { mount: mount, resolveLang: resolveLang };
+})();

@@ -1,0 +1,585 @@
+/**
+ * A Direct Line 3.0 server inside Lotse, enough for the unmodified official
+ * Web Chat (botframework-directlinejs) in WebSocket and in polling mode.
+ *
+ *   POST /v3/directline/tokens/generate            new conversation + token (public, rate-limited per address)
+ *   POST /v3/directline/tokens/refresh             a fresh token for the same conversation
+ *   POST /v3/directline/conversations              start (with a token from generate) -> streamUrl
+ *   GET  /v3/directline/conversations/:id          reconnect: new streamUrl from ?watermark=
+ *   POST /v3/directline/conversations/:id/activities
+ *   GET  /v3/directline/conversations/:id/activities?watermark=   never 5xx (one 5xx stops a polling client for good)
+ *   WS   /v3/directline/conversations/:id/stream?watermark=&t=    ActivitySets, replay after the watermark
+ *
+ * Protocol facts this relies on (botframework-directlinejs 0.15):
+ *  - the client keeps `watermark` from every ActivitySet that carries one and sends it back on reconnect and on
+ *    every poll; here the watermark is the sequence number of the last activity delivered;
+ *  - a 403 means "token expired", a 404 means "conversation ended"; polling stops for good on any other error;
+ *  - after a socket closes, the client waits 3-15 s, then GETs /conversations/:id?watermark= for a new streamUrl;
+ *  - Web Chat shows the person's message as sent only when the activity comes back with its
+ *    `channelData.clientActivityID`, so every accepted activity is echoed with a server id.
+ *
+ * Everything the next request needs lives in the store (conversations,
+ * activity log, rate counters) or in the signed token; in memory there are
+ * only the open sockets of this instance and the order of in-flight turns.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import express from 'express';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { InEvent, Reply } from '../../engine/messages.js';
+import { payload as enginePayload } from '../../engine/steps/types.js';
+import type { ConversationRef, Deliverer } from '../../runtime/types.js';
+import type { AppContext } from '../../server/plugin.js';
+import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
+import { WebchatStore, type ConversationRow, type StoredActivity } from './store.js';
+import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
+
+export const DL_PREFIX = '/v3/directline';
+const PAGE = 100;
+const STREAM_TOKEN_MS = 120_000;
+const MINUTE = 60_000;
+const HEARTBEAT_MS = 30_000;
+
+export interface DirectLineLimits {
+  perConversationPerMinute: number;
+  perAddressPerMinute: number;
+  maxBytes: number;
+  maxTextChars: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function send(res: express.Response, status: number, body: unknown): void {
+  res.status(status).setHeader('Cache-Control', 'no-store');
+  res.json(body);
+}
+
+function sendError(res: express.Response, e: HttpError): void {
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  send(res, e.status, { error: { code: e.code, message: e.message } });
+}
+
+interface Sub {
+  ws: WebSocket;
+  conversationId: string;
+  lastSent: number;
+  alive: boolean;
+}
+
+export class DirectLineServer {
+  readonly store: WebchatStore;
+  readonly signer: TokenSigner;
+  readonly limits: DirectLineLimits;
+  private readonly subs = new Map<string, Set<Sub>>();
+  private readonly wss: WebSocketServer;
+  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private heartbeat?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly ctx: AppContext) {
+    this.store = WebchatStore.of(ctx.store);
+    this.signer = new TokenSigner(ctx.secret);
+    const c = ctx.config;
+    this.limits = {
+      perConversationPerMinute: c.WEBCHAT_RATE_PER_CONVERSATION,
+      perAddressPerMinute: c.WEBCHAT_RATE_PER_ADDRESS,
+      maxBytes: c.WEBCHAT_MAX_ACTIVITY_BYTES,
+      maxTextChars: c.WEBCHAT_MAX_TEXT_CHARS,
+    };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+  }
+
+  private get log() {
+    return this.ctx.log;
+  }
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+  private get tokenTtlMs(): number {
+    return this.ctx.config.WEBCHAT_TOKEN_TTL_SECONDS * 1000;
+  }
+  get conversationTtlMs(): number {
+    return this.ctx.config.WEBCHAT_CONVERSATION_DAYS * 86_400_000;
+  }
+
+  // ------------------------------------------------------------- origins ---
+  /** The origin this server is reached at (for same-origin checks and absolute URLs). */
+  baseUrl(req: http.IncomingMessage & { protocol?: string }): string {
+    if (this.ctx.config.PUBLIC_URL) return this.ctx.config.publicUrl;
+    const proto = (req as express.Request).protocol ?? ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+    return `${proto}://${req.headers.host ?? 'localhost'}`;
+  }
+
+  originAllowed(origin: string | undefined, req: http.IncomingMessage): boolean {
+    if (!origin) return true; // not a browser, or a same-origin GET
+    const allowed = this.ctx.config.WEBCHAT_ALLOWED_ORIGINS;
+    if (allowed.includes('*')) return true;
+    const norm = origin.replace(/\/$/, '').toLowerCase();
+    if (norm === this.baseUrl(req).toLowerCase()) return true;
+    const host = req.headers.host?.toLowerCase();
+    if (host && (norm === `http://${host}` || norm === `https://${host}`)) return true;
+    return allowed.some((a) => a.replace(/\/$/, '').toLowerCase() === norm);
+  }
+
+  /** CORS for the configured NGO origins (no cookies are ever used: tokens travel in headers). */
+  cors(): express.RequestHandler {
+    return (req, res, next) => {
+      const origin = req.headers.origin;
+      if (origin) {
+        if (!this.originAllowed(origin, req)) {
+          if (req.method === 'GET' || req.method === 'HEAD') return next();
+          return sendError(res, new HttpError(403, 'OriginNotAllowed', `origin ${origin} may not use this chat; add it to WEBCHAT_ALLOWED_ORIGINS`));
+        }
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Vary', 'Origin');
+        res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+      }
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, x-ms-bot-agent, x-requested-with');
+        res.setHeader('Access-Control-Max-Age', '600');
+        return void res.status(204).end();
+      }
+      next();
+    };
+  }
+
+  // -------------------------------------------------------------- limits ---
+  private limit(key: string, max: number, what: string): void {
+    const { n, resetAt } = this.store.hit(key, MINUTE, this.now());
+    if (n > max) {
+      const retry = Math.max(1, Math.ceil((resetAt - this.now()) / 1000));
+      throw new HttpError(429, 'TooManyRequests', `too many ${what}: at most ${max} a minute; try again in ${retry} s`, { 'Retry-After': String(retry) });
+    }
+  }
+
+  private limitAddress(req: express.Request): void {
+    this.limit(`addr:${req.ip ?? req.socket.remoteAddress ?? '?'}`, this.limits.perAddressPerMinute, 'requests from this address');
+  }
+
+  // --------------------------------------------------------------- auth ---
+  private auth(req: express.Request, conversationId?: string): { claims: TokenClaims; conv: ConversationRow } {
+    const v = this.signer.verify(bearer(req.headers.authorization), 'dl', this.now());
+    if (!v.ok) throw new HttpError(v.code === 'TokenMissing' ? 401 : 403, v.code, v.message);
+    if (conversationId !== undefined && v.claims.c !== conversationId) throw new HttpError(403, 'Forbidden', 'this token belongs to another conversation');
+    const conv = this.store.getConversation(v.claims.c);
+    if (!conv || conv.expiresAt <= this.now()) throw new HttpError(404, 'NotFound', 'the conversation has ended or does not exist');
+    if (conv.userId !== v.claims.u) throw new HttpError(403, 'Forbidden', 'this token does not belong to this conversation');
+    return { claims: v.claims, conv };
+  }
+
+  // -------------------------------------------------------- conversations ---
+  newConversation(req: express.Request, lang?: string): ConversationRow {
+    const now = this.now();
+    const id = randomBytes(16).toString('base64url');
+    const userId = `u_${randomBytes(12).toString('base64url')}`;
+    this.store.createConversation({ id, userId, baseUrl: this.baseUrl(req), lang, now, expiresAt: now + this.conversationTtlMs });
+    return this.store.getConversation(id)!;
+  }
+
+  tokenFor(conv: ConversationRow): { conversationId: string; token: string; expires_in: number } {
+    return { conversationId: conv.id, token: this.signer.sign('dl', conv.id, conv.userId, this.now(), this.tokenTtlMs), expires_in: Math.floor(this.tokenTtlMs / 1000) };
+  }
+
+  resumeFor(conv: ConversationRow): string {
+    return this.signer.sign('resume', conv.id, conv.userId, this.now(), this.conversationTtlMs);
+  }
+
+  private streamUrl(req: express.Request, conv: ConversationRow, watermark: string): string {
+    const t = this.signer.sign('stream', conv.id, conv.userId, this.now(), STREAM_TOKEN_MS);
+    const base = this.baseUrl(req).replace(/^http/, 'ws');
+    return `${base}${DL_PREFIX}/conversations/${encodeURIComponent(conv.id)}/stream?watermark=${encodeURIComponent(watermark)}&t=${encodeURIComponent(t)}`;
+  }
+
+  // -------------------------------------------------------------- router ---
+  router(): express.Router {
+    const r = express.Router();
+    const wrap =
+      (fn: (req: express.Request, res: express.Response) => void | Promise<void>): express.RequestHandler =>
+      (req, res) => {
+        Promise.resolve()
+          .then(() => fn(req, res))
+          .catch((err: unknown) => {
+            if (err instanceof HttpError) return sendError(res, err);
+            this.log.error('direct line request failed', { err, path: req.path });
+            if (!res.headersSent) sendError(res, new HttpError(500, 'ServiceError', 'internal error'));
+          });
+      };
+    const json = express.json({ limit: this.limits.maxBytes, type: () => true, strict: true });
+    const body: express.RequestHandler = (req, res, next) =>
+      json(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const e = err as { type?: string; status?: number };
+        if (e.type === 'entity.too.large') return sendError(res, new HttpError(413, 'MessageSizeTooBig', `the activity is larger than ${this.limits.maxBytes} bytes`));
+        return sendError(res, new HttpError(400, 'BadSyntax', 'the body is not valid JSON'));
+      });
+
+    r.use(this.cors());
+
+    r.post('/tokens/generate', wrap((req, res) => {
+      this.limitAddress(req);
+      const conv = this.newConversation(req);
+      send(res, 200, this.tokenFor(conv));
+    }));
+
+    r.post('/tokens/refresh', wrap((req, res) => {
+      const { conv } = this.auth(req);
+      send(res, 200, this.tokenFor(conv));
+    }));
+
+    r.post('/conversations', wrap((req, res) => {
+      let conv: ConversationRow;
+      let token: string;
+      let expires: number;
+      if (req.headers.authorization) {
+        const a = this.auth(req);
+        conv = a.conv;
+        token = bearer(req.headers.authorization)!;
+        expires = Math.max(0, Math.floor((a.claims.exp - this.now()) / 1000));
+      } else {
+        // No token: a plain Direct Line client starting anonymously (rate-limited like /tokens/generate).
+        this.limitAddress(req);
+        conv = this.newConversation(req);
+        const t = this.tokenFor(conv);
+        token = t.token;
+        expires = t.expires_in;
+      }
+      send(res, conv.lastSeq === 0 ? 201 : 200, { conversationId: conv.id, token, expires_in: expires, streamUrl: this.streamUrl(req, conv, '') });
+    }));
+
+    r.get('/conversations/:id', wrap((req, res) => {
+      const { conv, claims } = this.auth(req, req.params.id as string);
+      const wm = typeof req.query.watermark === 'string' ? req.query.watermark : '';
+      send(res, 200, {
+        conversationId: conv.id,
+        token: bearer(req.headers.authorization),
+        expires_in: Math.max(0, Math.floor((claims.exp - this.now()) / 1000)),
+        streamUrl: this.streamUrl(req, conv, /^\d{0,12}$/.test(wm) ? wm : ''),
+      });
+    }));
+
+    // Never 5xx: a polling Web Chat stops for good after one. Auth errors keep their meaning (403 expired, 404 ended).
+    r.get('/conversations/:id/activities', (req, res) => {
+      const wmRaw = typeof req.query.watermark === 'string' ? req.query.watermark : '';
+      const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
+      try {
+        const { conv } = this.auth(req, req.params.id as string);
+        const page = this.store.after(conv.id, wm, PAGE);
+        const last = page.length ? page[page.length - 1]!.seq : Math.min(wm, conv.lastSeq);
+        send(res, 200, { activities: page.map((p) => p.activity), watermark: String(last) });
+      } catch (err) {
+        if (err instanceof HttpError && err.status < 500) return sendError(res, err);
+        this.log.warn('activities read failed; answering an empty page', { err });
+        send(res, 200, { activities: [], watermark: wmRaw || undefined });
+      }
+    });
+
+    r.post('/conversations/:id/activities', body, wrap((req, res) => this.postActivity(req, res)));
+
+    r.post('/conversations/:id/upload', wrap((req, res) => {
+      this.auth(req, req.params.id as string);
+      throw new HttpError(415, 'UnsupportedMediaType', 'this chat reads text only; files are not accepted');
+    }));
+
+    r.get('/conversations/:id/stream', (_req, res) => sendError(res, new HttpError(426, 'UpgradeRequired', 'this URL is a WebSocket')));
+
+    r.use((_req: express.Request, res: express.Response) => sendError(res, new HttpError(404, 'NotFound', 'no such Direct Line route')));
+    return r;
+  }
+
+  // ----------------------------------------------------------- activities ---
+  private async postActivity(req: express.Request, res: express.Response): Promise<void> {
+    const { conv, claims } = this.auth(req, req.params.id as string);
+    const a = req.body as unknown;
+    if (!a || typeof a !== 'object' || Array.isArray(a)) throw new HttpError(400, 'BadArgument', 'the body must be one activity object');
+    const act = a as Record<string, unknown>;
+    const type = act.type;
+    if (typeof type !== 'string') throw new HttpError(400, 'BadArgument', 'activity.type is required');
+    if (!['message', 'event', 'typing'].includes(type)) throw new HttpError(400, 'BadArgument', `activity type "${type.slice(0, 40)}" is not accepted (message, event or typing)`);
+    const cd = act.channelData && typeof act.channelData === 'object' ? (act.channelData as Record<string, unknown>) : {};
+    const clientId = cd.clientActivityID;
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length > 100)) throw new HttpError(400, 'BadArgument', 'channelData.clientActivityID must be a string of at most 100 characters');
+
+    if (type === 'typing') {
+      send(res, 200, { id: '' });
+      return;
+    }
+    this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
+    this.limitAddress(req);
+
+    let event: InEvent | undefined;
+    const echo: Record<string, unknown> = { type };
+    if (type === 'message') {
+      const text = act.text;
+      if (text !== undefined && typeof text !== 'string') throw new HttpError(400, 'BadArgument', 'activity.text must be a string');
+      if (typeof text === 'string' && text.length > this.limits.maxTextChars)
+        throw new HttpError(413, 'MessageSizeTooBig', `the message text is longer than ${this.limits.maxTextChars} characters`);
+      const value = act.value && typeof act.value === 'object' ? (act.value as Record<string, unknown>) : undefined;
+      const p = value?.[PAYLOAD_KEY];
+      const mb = cd.messageBack && typeof cd.messageBack === 'object' ? (cd.messageBack as Record<string, unknown>).displayText : undefined;
+      const display = typeof mb === 'string' ? mb.slice(0, 500) : undefined;
+      const attachments = Array.isArray(act.attachments) ? act.attachments.length : 0;
+      if (typeof p === 'string' && p.length > 0 && p.length <= 300) {
+        event = { kind: 'button', payload: p };
+        echo.value = { [PAYLOAD_KEY]: p };
+        if (display) echo.channelData = { messageBack: { displayText: display } };
+        // The transcript shows the button's label as the person's message (also after a reload).
+        const shown = display ?? (typeof text === 'string' ? text : '');
+        if (shown) echo.text = shown;
+      } else if (typeof text === 'string' && text.trim()) {
+        event = commandOf(text) ?? { kind: 'text', text };
+        echo.text = text;
+        echo.textFormat = 'plain';
+      } else if (attachments) {
+        event = { kind: 'unsupported', what: 'file' };
+        echo.text = display ?? '';
+      } else {
+        throw new HttpError(400, 'BadArgument', 'a message needs text or a button value');
+      }
+    } else {
+      const name = act.name;
+      if (typeof name !== 'string' || !name || name.length > 100) throw new HttpError(400, 'BadArgument', 'an event needs a name of at most 100 characters');
+      const v = act.value && typeof act.value === 'object' ? (act.value as Record<string, unknown>) : {};
+      const str = (x: unknown, max = 40) => (typeof x === 'string' && x.length <= max ? x : undefined);
+      if (name === 'webchat/join') {
+        const langHint = str(v.lang) ?? str(act.locale);
+        const topic = str(v.topic, 100);
+        event = { kind: 'start', ...(langHint ? { langHint } : {}), ...(topic ? { topic } : {}) };
+      } else if (name === 'webchat/language') {
+        const code = this.ctx.content.current().resolveLanguage(str(v.lang));
+        if (code) event = { kind: 'button', payload: enginePayload.lang(code) };
+      }
+      echo.name = name;
+    }
+    if (typeof act.locale === 'string' && act.locale.length <= 20) echo.locale = act.locale;
+
+    const now = this.now();
+    const full = {
+      ...echo,
+      channelId: 'directline',
+      conversation: { id: conv.id },
+      from: { id: claims.u, role: 'user' },
+      recipient: { id: BOT.id, name: BOT.name, role: 'bot' },
+      timestamp: new Date(now).toISOString(),
+      channelData: { ...((echo.channelData as object | undefined) ?? {}), ...(clientId ? { clientActivityID: clientId } : {}) },
+    };
+    const { stored, duplicate } = this.store.append(conv.id, [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }], now, now + this.conversationTtlMs);
+    send(res, 200, { id: stored[0]!.activity.id });
+    this.notify(conv.id);
+    if (!duplicate && event) this.runTurn(conv, event, stored[0]!.activity.id as string);
+  }
+
+  /** Runs one turn of the bot for a conversation, in order with the conversation's other turns. */
+  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string): void {
+    const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
+    const prev = this.turns.get(conv.id) ?? Promise.resolve();
+    const run = prev
+      .catch(() => undefined)
+      .then(async () => {
+        this.broadcast(conv.id, typingActivity(conv.lang));
+        let reply: Reply;
+        try {
+          reply = await this.ctx.bot.handle(ref, event);
+        } catch (err) {
+          this.log.error('web chat turn failed', { err });
+          const c = this.ctx.content.current();
+          const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
+          reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: uiString(c, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
+        }
+        // "Delete my data": the runtime removed the session; the activity log goes with it.
+        if (!(await this.ctx.store.getSession(ref))) this.store.clearActivities(conv.id);
+        this.appendReply(conv.id, reply, replyToId);
+      });
+    this.turns.set(conv.id, run);
+    this.inflight.add(run);
+    void run.finally(() => {
+      this.inflight.delete(run);
+      if (this.turns.get(conv.id) === run) this.turns.delete(conv.id);
+    }).catch(() => undefined);
+  }
+
+  /** Renders a reply, appends it to the log and pushes it to open sockets. */
+  appendReply(conversationId: string, reply: Reply, replyToId?: string): StoredActivity[] {
+    const conv = this.store.getConversation(conversationId);
+    if (!conv) throw new Error('no such web chat conversation');
+    const c = this.ctx.content.current();
+    const activities = renderReply(reply, {
+      baseUrl: conv.baseUrl,
+      locale: (lang) => webchatLocale(c.language(lang), lang),
+      transcriptLabel: (lang) => c.t(lang, 'podcasts.transcript'),
+    });
+    const now = this.now();
+    const items = activities.map((a) => ({
+      activity: {
+        ...a,
+        channelId: 'directline',
+        conversation: { id: conv.id },
+        recipient: { id: conv.userId, role: 'user' },
+        timestamp: new Date(now).toISOString(),
+        ...(replyToId ? { replyToId } : {}),
+      },
+    }));
+    const { stored } = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
+    if (reply.lang !== conv.lang) this.store.setLang(conv.id, reply.lang);
+    this.notify(conv.id);
+    return stored;
+  }
+
+  /** Pushed messages (caseworker relay, late answers) for web chat conversations. */
+  deliverer(): Deliverer {
+    return {
+      deliver: async (ref, reply) => {
+        this.appendReply(ref.conversationId, reply);
+      },
+    };
+  }
+
+  /** Resolves when every turn under way has been answered (graceful shutdown, tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  // ------------------------------------------------------------ sockets ---
+  /** Handles WebSocket upgrades for stream URLs; other upgrades are left to whoever else listens. */
+  attach(server: http.Server): void {
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
+      if (!m) return;
+      const reject = (status: number, code: string, message: string) => {
+        const body = JSON.stringify({ error: { code, message } });
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      };
+      if (this.closing) return reject(503, 'ShuttingDown', 'the server is restarting; reconnect shortly');
+      if (!this.originAllowed(req.headers.origin, req)) return reject(403, 'OriginNotAllowed', 'origin not allowed');
+      const id = decodeURIComponent(m[1]!);
+      const v = this.signer.verify(url.searchParams.get('t') ?? undefined, 'stream', this.now());
+      if (!v.ok) return reject(403, v.code, v.message);
+      if (v.claims.c !== id) return reject(403, 'Forbidden', 'this stream token belongs to another conversation');
+      const conv = this.store.getConversation(id);
+      if (!conv || conv.userId !== v.claims.u) return reject(404, 'NotFound', 'no such conversation');
+      const wmRaw = url.searchParams.get('watermark') ?? '';
+      const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, id, wm));
+    });
+    this.heartbeat = setInterval(() => {
+      for (const set of this.subs.values())
+        for (const s of set) {
+          if (!s.alive) {
+            s.ws.terminate();
+            continue;
+          }
+          s.alive = false;
+          s.ws.ping();
+        }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private onSocket(ws: WebSocket, conversationId: string, watermark: number): void {
+    const sub: Sub = { ws, conversationId, lastSent: watermark, alive: true };
+    let set = this.subs.get(conversationId);
+    if (!set) this.subs.set(conversationId, (set = new Set()));
+    set.add(sub);
+    ws.on('pong', () => (sub.alive = true));
+    // The client pings with empty messages; it never sends activities over the socket.
+    ws.on('message', () => (sub.alive = true));
+    ws.on('close', () => {
+      set!.delete(sub);
+      if (!set!.size && this.subs.get(conversationId) === set) this.subs.delete(conversationId);
+    });
+    ws.on('error', () => ws.terminate());
+    this.flush(sub);
+  }
+
+  /** Sends a socket everything after what it has seen, from the store (so nothing is lost between replay and live). */
+  private flush(sub: Sub): void {
+    if (sub.ws.readyState !== sub.ws.OPEN) return;
+    try {
+      for (;;) {
+        const page = this.store.after(sub.conversationId, sub.lastSent, PAGE);
+        if (!page.length) return;
+        sub.lastSent = page[page.length - 1]!.seq;
+        sub.ws.send(JSON.stringify({ activities: page.map((p) => p.activity), watermark: String(sub.lastSent) }));
+        if (page.length < PAGE) return;
+      }
+    } catch (err) {
+      this.log.warn('stream flush failed; closing the socket so the client reconnects', { err });
+      sub.ws.close(1011);
+    }
+  }
+
+  private notify(conversationId: string): void {
+    for (const s of this.subs.get(conversationId) ?? []) this.flush(s);
+  }
+
+  /** Ephemeral activities (typing) go to open sockets only; they are not part of the log. */
+  private broadcast(conversationId: string, activity: Record<string, unknown>): void {
+    const set = this.subs.get(conversationId);
+    if (!set) return;
+    const msg = JSON.stringify({ activities: [{ ...activity, id: `${conversationId}|typing`, conversation: { id: conversationId }, timestamp: new Date(this.now()).toISOString() }] });
+    for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(msg);
+  }
+
+  /** Closes this instance's sockets of one conversation (or all), as a restart or a network drop would. */
+  dropSockets(conversationId?: string): number {
+    let n = 0;
+    for (const [id, set] of this.subs)
+      if (!conversationId || id === conversationId)
+        for (const s of set) {
+          s.ws.terminate();
+          n++;
+        }
+    return n;
+  }
+
+  openSockets(): number {
+    let n = 0;
+    for (const set of this.subs.values()) n += set.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.idle();
+    for (const set of this.subs.values()) for (const s of set) s.ws.close(1001, 'server restarting');
+    this.wss.close();
+  }
+}
+
+const COMMANDS: Record<string, InEvent> = {
+  '/start': { kind: 'start' },
+  '/menu': { kind: 'command', command: 'menu' },
+  '/back': { kind: 'command', command: 'back' },
+  '/language': { kind: 'command', command: 'language' },
+  '/human': { kind: 'command', command: 'human' },
+  '/help': { kind: 'command', command: 'help' },
+};
+
+function commandOf(text: string): InEvent | undefined {
+  return COMMANDS[text.trim().toLowerCase()];
+}
+
+/** A UI string only if the language itself has it (no fallback to another language). */
+export function uiString(c: { pack: { ui: Record<string, Record<string, unknown>> } }, lang: string, key: string): string | undefined {
+  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c.pack.ui[lang]);
+  return typeof v === 'string' && v.trim() ? v : undefined;
+}
+
+/** The BCP 47 locale Web Chat gets for a content language: `webchatLocale`, else the first regional alias. */
+export function webchatLocale(l: { code: string; webchatLocale?: string; aliases?: string[] } | undefined, fallback: string): string {
+  if (!l) return fallback;
+  return l.webchatLocale ?? l.aliases?.find((a) => /^[a-z]{2,3}-[A-Z]{2}$/.test(a)) ?? l.code;
+}

@@ -1,0 +1,66 @@
+/**
+ * The demo page at `/`: the chat full-page with a language switcher. The
+ * page's own direction and language follow the chat (right-to-left for
+ * Arabic, Farsi and Pashto).
+ */
+import type { CompiledContent } from '../../content/compiled.js';
+import type { clientConfig } from './plugin.js';
+
+const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[ch]!);
+
+export function demoPage(c: CompiledContent, config: ReturnType<typeof clientConfig>, langParam?: string): string {
+  const lang = c.resolveLanguage(langParam) ?? c.defaultLang;
+  const l = config.languages.find((x) => x.code === lang) ?? config.languages[0]!;
+  const options = config.languages.map((x) => `<option value="${esc(x.code)}" lang="${esc(x.code)}" dir="${x.dir}"${x.code === l.code ? ' selected' : ''}>${esc(x.name)}</option>`).join('');
+  return `<!doctype html>
+<html lang="${esc(l.code)}" dir="${l.dir}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(l.ui.title)}</title>
+<link rel="preload" href="${esc(config.bundle.url)}" as="script" crossorigin="anonymous" integrity="${esc(config.bundle.integrity)}">
+<style>
+  html, body { height: 100%; margin: 0; }
+  body { display: flex; flex-direction: column; font-family: system-ui, 'Noto Sans', 'Noto Naskh Arabic', 'Noto Sans Arabic', Tahoma, sans-serif; background: #f3f5f8; }
+  header { display: flex; align-items: center; justify-content: space-between; gap: .75rem; padding: .6rem 1rem; background: #0b5cad; color: #fff; }
+  header h1 { font-size: 1.1rem; margin: 0; font-weight: 600; }
+  header label { display: flex; align-items: center; gap: .4rem; font-size: .95rem; }
+  header select { font: inherit; padding: .2rem .4rem; border-radius: 6px; border: 0; }
+  main { flex: 1; min-height: 0; display: flex; justify-content: center; }
+  #chat { width: 100%; max-width: 48rem; height: 100%; background: #fff; box-shadow: 0 0 12px rgba(0,0,0,.08); }
+  #fallback { padding: 1rem; }
+</style>
+</head>
+<body>
+<header>
+  <h1 id="title">${esc(l.ui.title)}</h1>
+  <label><span id="language-label">${esc(l.ui.language)}</span>
+    <select id="language" aria-labelledby="language-label">${options}</select>
+  </label>
+</header>
+<main><div id="chat" role="main"><noscript><p id="fallback">JavaScript is needed for the chat.</p></noscript></div></main>
+<script src="/webchat/lotse-chat.js"></script>
+<script>
+(function () {
+  var params = new URLSearchParams(location.search);
+  var select = document.getElementById('language');
+  var chat = LotseChat.mount(document.getElementById('chat'), {
+    lang: params.get('lang') || undefined,
+    topic: params.get('topic') || undefined,
+    webSocket: params.get('transport') !== 'polling',
+    onLanguage: function (l) {
+      document.documentElement.lang = l.code;
+      document.documentElement.dir = l.dir;
+      document.title = l.ui.title;
+      document.getElementById('title').textContent = l.ui.title;
+      document.getElementById('language-label').textContent = l.ui.language;
+      select.value = l.code;
+    }
+  });
+  select.addEventListener('change', function () { chat.setLanguage(select.value); });
+  window.lotseChat = chat;
+})();
+</script>
+</body>
+</html>`;
+}

@@ -1,0 +1,183 @@
+/**
+ * The web chat channel: Lotse's own Direct Line 3.0 server, the demo page at
+ * `/`, the embed snippet `/embed.js`, and Microsoft's official Web Chat
+ * bundle served from Lotse itself (fetched and verified at install time by
+ * vendor.mjs; brotli/gzip, immutable caching, no CDN).
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { CompiledContent } from '../../content/compiled.js';
+import type { AppContext, Plugin } from '../../server/plugin.js';
+import { DirectLineServer, DL_PREFIX, uiString, webchatLocale } from './directline.js';
+import { demoPage } from './pages.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const vendorDir = path.join(here, 'vendor');
+const clientDir = path.join(here, 'client');
+const SWEEP_MS = 3_600_000;
+
+interface Bundle {
+  version: string;
+  sha384: string;
+  files: { identity: Buffer; br?: Buffer; gzip?: Buffer };
+}
+
+function loadBundle(): Bundle | undefined {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(vendorDir, 'manifest.json'), 'utf8')) as { version: string; sha384: string };
+    const read = (f: string) => (fs.existsSync(path.join(vendorDir, f)) ? fs.readFileSync(path.join(vendorDir, f)) : undefined);
+    const identity = read('webchat.js');
+    if (!identity) return undefined;
+    return { version: m.version, sha384: m.sha384, files: { identity, br: read('webchat.js.br'), gzip: read('webchat.js.gz') } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** UI strings of one language for the page and Web Chat: only what the language itself has (no English fallback over Web Chat's own translations). */
+export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
+  const ui = (lang: string, key: string, fallback: string) => uiString(c, lang, `webchat.${key}`) ?? uiString(c, c.defaultLang, `webchat.${key}`) ?? fallback;
+  return {
+    version: c.pack.version,
+    defaultLang: c.defaultLang,
+    bundle: bundle ? { url: `/webchat/${bundle.version}/webchat.js`, integrity: bundle.sha384 } : { url: '/webchat/missing/webchat.js', integrity: '' },
+    languages: c.pack.languages.map((l) => {
+      const own = (c.pack.ui[l.code]?.webchat as Record<string, unknown> | undefined)?.ui;
+      const strings = own && typeof own === 'object' ? Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === 'string' && v.trim())) : undefined;
+      return {
+        code: l.code,
+        name: l.name,
+        dir: l.dir,
+        locale: webchatLocale(l, l.code),
+        aliases: l.aliases,
+        // Web Chat ships no Farsi or Pashto: Lotse's own translations fill in (overrideLocalizedStrings).
+        strings: strings && Object.keys(strings).length ? strings : undefined,
+        ui: {
+          title: ui(l.code, 'title', 'Lotse'),
+          open: ui(l.code, 'open', 'Chat with us'),
+          close: ui(l.code, 'close', 'Close chat'),
+          language: ui(l.code, 'language', 'Language'),
+        },
+      };
+    }),
+  };
+}
+
+export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
+  let sweep: NodeJS.Timeout | undefined;
+  const plugin: Plugin & { directLine?: DirectLineServer } = {
+    name: 'webchat',
+    mount(app, ctx: AppContext) {
+      const dl = new DirectLineServer(ctx);
+      plugin.directLine = dl;
+      ctx.bot.registerChannel('webchat', dl.deliverer());
+      const bundle = loadBundle();
+      if (!bundle) ctx.log.warn('the Web Chat bundle is missing: run `npm run vendor:webchat` (the chat pages will not work until then)');
+      const clientJs = fs.readFileSync(path.join(clientDir, 'lotse-chat.js'));
+      const embedJs = fs.readFileSync(path.join(clientDir, 'embed.js'));
+      const publicCors = (res: express.Response) => {
+        res.setHeader('Access-Control-Allow-Origin', '*');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      };
+
+      app.use(DL_PREFIX, dl.router());
+
+      app.get('/', (req, res) => {
+        const c = ctx.content.current();
+        res.setHeader('Cache-Control', 'no-cache');
+        res.type('text/html; charset=utf-8').send(demoPage(c, clientConfig(c, bundle), typeof req.query.lang === 'string' ? req.query.lang : undefined));
+      });
+
+      app.get('/favicon.ico', (_req, res) => void res.status(204).setHeader('Cache-Control', 'public, max-age=86400').end());
+      app.get('/embed.js', (_req, res) => {
+        publicCors(res);
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.type('text/javascript; charset=utf-8').send(embedJs);
+      });
+      app.get('/webchat/lotse-chat.js', (_req, res) => {
+        publicCors(res);
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.type('text/javascript; charset=utf-8').send(clientJs);
+      });
+      app.get('/webchat/config.json', (_req, res) => {
+        publicCors(res);
+        res.setHeader('Cache-Control', 'public, max-age=60');
+        res.json(clientConfig(ctx.content.current(), bundle));
+      });
+      app.get('/webchat/LICENSE.txt', (_req, res) => {
+        const f = path.join(vendorDir, 'LICENSE.txt');
+        if (!fs.existsSync(f)) return void res.status(404).type('text/plain').send('run npm run vendor:webchat');
+        res.type('text/plain; charset=utf-8').sendFile(f);
+      });
+      app.get('/webchat/:version/webchat.js', (req, res) => {
+        publicCors(res);
+        if (!bundle || req.params.version !== bundle.version) {
+          res.status(404).type('text/plain').send(bundle ? 'no such Web Chat version' : 'the Web Chat bundle is missing on this server: run `npm run vendor:webchat`');
+          return;
+        }
+        const accept = String(req.headers['accept-encoding'] ?? '');
+        const etag = `"${bundle.sha384}"`;
+        res.setHeader('Vary', 'Accept-Encoding');
+        res.setHeader('ETag', etag);
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        res.type('text/javascript; charset=utf-8');
+        if (req.headers['if-none-match'] === etag) return void res.status(304).end();
+        const [body, enc] = bundle.files.br && /\bbr\b/.test(accept) ? [bundle.files.br, 'br'] : bundle.files.gzip && /\bgzip\b/.test(accept) ? [bundle.files.gzip, 'gzip'] : [bundle.files.identity, undefined];
+        if (enc) res.setHeader('Content-Encoding', enc);
+        res.setHeader('Content-Length', String(body.length));
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
+
+      // Lotse's own session endpoint: a new conversation, or the same one again for a returning person.
+      app.options('/webchat/session', dl.cors());
+      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096 }), (req, res) => {
+        try {
+          const now = ctx.clock.now();
+          const resume = typeof req.body?.resume === 'string' ? req.body.resume : undefined;
+          if (resume) {
+            const v = dl.signer.verify(resume, 'resume', now);
+            const conv = v.ok ? dl.store.getConversation(v.claims.c) : undefined;
+            if (v.ok && conv && conv.userId === v.claims.u && conv.expiresAt > now) {
+              dl.store.touch(conv.id, now, now + dl.conversationTtlMs);
+              res.setHeader('Cache-Control', 'no-store');
+              return void res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: true });
+            }
+          }
+          const { n, resetAt } = dl.store.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
+          if (n > dl.limits.perAddressPerMinute) {
+            res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
+            return void res.status(429).json({ error: { code: 'TooManyRequests', message: 'too many new conversations from this address; try again in a minute' } });
+          }
+          const conv = dl.newConversation(req);
+          res.setHeader('Cache-Control', 'no-store');
+          res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: false });
+        } catch (err) {
+          ctx.log.error('web chat session failed', { err });
+          res.status(500).json({ error: { code: 'ServiceError', message: 'internal error' } });
+        }
+      });
+
+      const sweepNow = () => {
+        try {
+          dl.store.expire(ctx.clock.now());
+        } catch (err) {
+          ctx.log.warn('web chat expiry failed', { err });
+        }
+      };
+      sweepNow();
+      sweep = setInterval(sweepNow, SWEEP_MS);
+      sweep.unref();
+    },
+    started(server: http.Server) {
+      plugin.directLine?.attach(server);
+    },
+    async close() {
+      if (sweep) clearInterval(sweep);
+      await plugin.directLine?.close();
+    },
+  };
+  return plugin;
+}

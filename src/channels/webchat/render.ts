@@ -1,0 +1,95 @@
+/**
+ * The neutral message model as Bot Framework activities, the way the
+ * official Web Chat renders them:
+ *  - text: `textFormat: markdown` (the engine's light markup is Markdown; single line breaks become hard breaks);
+ *  - buttons on the last message: suggested actions of type `messageBack`, so the person sees the label in the
+ *    transcript and the bot gets the opaque payload back in `value`; buttons on an earlier message: a hero card,
+ *    so they do not get lost (Web Chat shows suggested actions of the last activity only);
+ *  - audio: an audio card with the episode, its description and an "open transcript" link;
+ *  - links: a Markdown list of links.
+ * Every bot activity carries the reply's language and direction in `locale`
+ * and `channelData.lotse`, so the page can switch to right-to-left when the
+ * bot answers in Arabic, Farsi or Pashto.
+ */
+import type { Button, OutMessage, Reply } from '../../engine/messages.js';
+
+export const BOT = { id: 'lotse', name: 'Lotse', role: 'bot' } as const;
+
+/** Payloads travel in `value` under this key; anything else in `value` is ignored. */
+export const PAYLOAD_KEY = 'lotse';
+
+export interface RenderOptions {
+  /** Absolute base URL for server paths (audio, transcripts), without trailing slash. */
+  baseUrl: string;
+  /** BCP 47 locale of a content language (language.yaml `webchatLocale`), e.g. ar-SA. */
+  locale(lang: string): string;
+  /** UI string for the transcript link, in the reply's language. */
+  transcriptLabel(lang: string): string;
+}
+
+/** Single newlines are hard breaks (the engine writes one line per sentence or option). */
+export function toMarkdown(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/([^\n])\n(?=[^\n])/g, '$1  \n');
+}
+
+function absolute(base: string, url: string): string {
+  return /^https?:\/\//i.test(url) ? url : `${base}${url.startsWith('/') ? '' : '/'}${url}`;
+}
+
+/** `text` too: Web Chat 4.18 hides a message that has a displayText but no text from the transcript. */
+function cardAction(b: Button) {
+  return { type: 'messageBack', title: b.label, displayText: b.label, text: b.label, value: { [PAYLOAD_KEY]: b.payload } };
+}
+
+function textOf(m: OutMessage): string | undefined {
+  if (m.kind === 'text') return m.text;
+  if (m.kind === 'links') {
+    const list = m.links.map((l) => `- [${l.label.replace(/[[\]]/g, '')}](${l.url.replace(/[()\s]/g, encodeURIComponent)})`).join('\n');
+    return m.text ? `${m.text}\n\n${list}` : list;
+  }
+  return undefined;
+}
+
+/** Activities (without ids, timestamps and conversation) for one reply. */
+export function renderReply(reply: Reply, opts: RenderOptions): Record<string, unknown>[] {
+  const locale = opts.locale(reply.lang);
+  const channelData = { lotse: { lang: reply.lang, dir: reply.dir, locale } };
+  return reply.messages.map((m, i) => {
+    const last = i === reply.messages.length - 1;
+    const a: Record<string, unknown> = { type: 'message', from: { ...BOT }, locale, textFormat: 'markdown', channelData };
+    const text = textOf(m);
+    if (text !== undefined) a.text = toMarkdown(text);
+    const attachments: unknown[] = [];
+    if (m.kind === 'audio') {
+      const transcript = absolute(opts.baseUrl, m.transcriptUrl);
+      a.text = toMarkdown(m.description);
+      attachments.push({
+        contentType: 'application/vnd.microsoft.card.audio',
+        content: {
+          title: m.title,
+          subtitle: m.performer,
+          media: [{ url: absolute(opts.baseUrl, m.url), profile: m.mime }],
+          buttons: [{ type: 'openUrl', title: opts.transcriptLabel(reply.lang), value: transcript }],
+          autostart: false,
+          autoloop: false,
+          shareable: false,
+          ...(m.durationSec ? { duration: `PT${Math.round(m.durationSec)}S` } : {}),
+        },
+      });
+      // A plain link too, for screen readers and for clients that do not render cards.
+      a.text = `${a.text as string}\n\n[${opts.transcriptLabel(reply.lang)}](${transcript})`;
+    }
+    const buttons = m.buttons ?? [];
+    if (buttons.length && last) a.suggestedActions = { actions: buttons.map(cardAction) };
+    else if (buttons.length) attachments.push({ contentType: 'application/vnd.microsoft.card.hero', content: { buttons: buttons.map(cardAction) } });
+    if (attachments.length) {
+      a.attachments = attachments;
+      a.attachmentLayout = 'list';
+    }
+    return a;
+  });
+}
+
+export function typingActivity(lang?: string): Record<string, unknown> {
+  return { type: 'typing', from: { ...BOT }, ...(lang ? { channelData: { lotse: { lang } } } : {}) };
+}
