@@ -124,6 +124,9 @@ export class Bot implements BotRuntime {
     const out = runEngine(content, session, event, { now });
     session = out.session;
     const reply = out.reply;
+    // Remember this exchange before the effects: a handoff opened by it must
+    // show the caseworker the very message that asked for a person.
+    remember(session, event, reply, now);
     let deleted = false;
     for (const e of out.effects) {
       if (e.type === 'delete-data') {
@@ -134,10 +137,7 @@ export class Bot implements BotRuntime {
       const extra = await this.apply(ref, session, e, content.pack.version);
       if (extra.length) reply.messages.push(...extra);
     }
-    if (!deleted) {
-      remember(session, event, reply, now);
-      await this.saveSession(ref, session);
-    }
+    if (!deleted) await this.saveSession(ref, session);
     return reply;
   }
 
