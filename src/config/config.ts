@@ -47,6 +47,10 @@ export const configSchema = z.object({
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 characters A-Z a-z 0-9 _ -').optional(),
+  /** Messages per second the bot sends across all chats (Telegram allows about 30 without paid broadcasts). */
+  TELEGRAM_MAX_MESSAGES_PER_SECOND: positiveInt.default(30),
+  /** Set the command list and the bot's description per language at start (only when they changed). */
+  TELEGRAM_SET_COMMANDS: bool.default(true),
   /** Azure Bot Service */
   MICROSOFT_APP_ID: z.string().optional(),
   MICROSOFT_APP_PASSWORD: z.string().optional(),
