@@ -1,0 +1,22 @@
+/**
+ * Pseudonymous conversation ids for Telegram. The store never sees a
+ * Telegram user or chat id: conversations are keyed by an HMAC of the chat id
+ * under the instance secret (LOTSE_SECRET). The raw chat id travels with each
+ * event as `ref.address` and is kept only where a reply is owed (an open
+ * handoff, see src/handoff).
+ */
+import { createHmac } from 'node:crypto';
+
+export function pseudonym(secret: Buffer, chatId: number | string): string {
+  return 'tg_' + createHmac('sha256', secret).update(`telegram:chat:${chatId}`).digest('base64url').slice(0, 32);
+}
+
+/** The webhook secret token when TELEGRAM_WEBHOOK_SECRET is not set: derived from the instance secret (stable across restarts and instances). */
+export function derivedWebhookSecret(secret: Buffer, botId: string): string {
+  return createHmac('sha256', secret).update(`telegram:webhook:${botId}`).digest('base64url');
+}
+
+/** The numeric bot id: the part of the token before the colon (not secret; update ids and file ids are per bot). */
+export function botIdOf(token: string): string {
+  return token.split(':')[0] ?? 'bot';
+}

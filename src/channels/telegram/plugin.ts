@@ -1,0 +1,363 @@
+/**
+ * The Telegram channel (grammY), as a Lotse plugin. Mounts nothing without
+ * TELEGRAM_BOT_TOKEN.
+ *
+ * Incoming (both run modes share one middleware chain):
+ *   sequentialize per chat -> de-duplicate by update_id (store, atomic) -> map to an event
+ *   -> Bot.handle (runtime) -> send the reply (sender.ts)
+ *  - TELEGRAM_MODE=polling: @grammyjs/runner fetches updates and handles them concurrently,
+ *    but one at a time per chat (sequentialize), so a double tap cannot race the session.
+ *  - TELEGRAM_MODE=webhook: POST /telegram/webhook on the express app, registered with a secret
+ *    token; a request without the right X-Telegram-Bot-Api-Secret-Token header gets 401 and is
+ *    never looked at. The answer comes after the turn (or after 25 s, the turn going on), so
+ *    Telegram's retry of a slow or failed request is answered from the de-duplication record.
+ *
+ * Outgoing: every Bot API call goes through two transformers:
+ *   throttler (throttle.ts, outermost: a queue per chat, one call at a time and in order, and a
+ *   global rate, TELEGRAM_MAX_MESSAGES_PER_SECOND) -> @grammyjs/auto-retry (innermost: waits out
+ *   429 retry_after, backs off on 5xx and network errors). Because retries happen inside the
+ *   chat's queue slot, a retried message is never overtaken by the next one: nothing is lost or
+ *   reordered.
+ *
+ * Privacy: conversations are keyed by an HMAC of the chat id (ids.ts); the raw chat id is
+ * handed to the runtime as `ref.address` and kept only by an open handoff.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { EventEmitter, setMaxListeners } from 'node:events';
+import express from 'express';
+import { Bot as GrammyBot, type Context, type Transformer } from 'grammy';
+import type { Update } from 'grammy/types';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyjs/runner';
+import type { InEvent, Reply } from '../../engine/messages.js';
+import type { ConversationRef, Deliverer } from '../../runtime/types.js';
+import type { AppContext, Plugin } from '../../server/plugin.js';
+import { CallbackCodec } from './callback.js';
+import { messageEvent } from './events.js';
+import { botIdOf, derivedWebhookSecret, pseudonym } from './ids.js';
+import { apiSignal, TelegramSender } from './sender.js';
+import { applySetup, setupPlan } from './setup.js';
+import { chatThrottler } from './throttle.js';
+import { uiText } from './strings.js';
+
+export const WEBHOOK_PATH = '/telegram/webhook';
+export const NS_UPDATE = 'tg:update';
+export const NS_BLOCKED = 'tg:blocked';
+/** Telegram keeps an unconfirmed update for 24 hours; its id is remembered twice as long. */
+const UPDATE_TTL_MS = 48 * 3_600_000;
+const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
+const CLOSE_GRACE_MS = 10_000;
+
+export interface TelegramOptions {
+  /** Passed on to @grammyjs/runner (polling mode). */
+  runner?: RunOptions<Update>;
+  /** How long a webhook request waits for its turn before answering 200 anyway (the turn goes on). */
+  webhookTimeoutMs?: number;
+  /** auto-retry: give up on a message after this many retries / a retry_after longer than this. */
+  maxRetryAttempts?: number;
+  maxRetryDelaySeconds?: number;
+}
+
+interface TurnState {
+  sent: number;
+}
+
+export class TelegramChannel {
+  readonly bot: GrammyBot;
+  readonly sender: TelegramSender;
+  readonly codec: CallbackCodec;
+  readonly botId: string;
+  readonly webhookSecret: string;
+  /** Resolves when the bot is set up (polling started or webhook registered); never rejects. */
+  booted: Promise<void> = Promise.resolve();
+  private runner?: RunnerHandle;
+  private webhookSet = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  private readonly turns = new WeakMap<Context, TurnState>();
+  /**
+   * 'handled' (update_id) once an update is done with: its reply sent, or found to be a duplicate.
+   * For logs, metrics and tests that need to know a turn is over without guessing a time.
+   */
+  readonly events = new EventEmitter();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: TelegramOptions = {},
+  ) {
+    const { config } = ctx;
+    const token = config.TELEGRAM_BOT_TOKEN!;
+    this.botId = botIdOf(token);
+    this.webhookSecret = config.TELEGRAM_WEBHOOK_SECRET ?? derivedWebhookSecret(ctx.secret, this.botId);
+    // Every API call listens on this signal while it runs (many at once under load).
+    setMaxListeners(0, this.abort.signal);
+    this.bot = new GrammyBot(token, { client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, '') } });
+
+    // Innermost first: auto-retry wraps the raw call, the throttler wraps auto-retry.
+    const retry = autoRetry({ maxRetryAttempts: opts.maxRetryAttempts ?? 10, maxDelaySeconds: opts.maxRetryDelaySeconds ?? 600 });
+    // A typing indicator is worth nothing late: never retried.
+    const retryExceptTyping: Transformer = (prev, method, payload, signal) => (method === 'sendChatAction' ? prev(method, payload, signal) : retry(prev, method, payload, signal));
+    this.bot.api.config.use(retryExceptTyping);
+    // Outermost: one queue per chat (order) and a global rate (throttle.ts).
+    this.bot.api.config.use(chatThrottler({ perSecond: config.TELEGRAM_MAX_MESSAGES_PER_SECOND }));
+
+    this.codec = new CallbackCodec(ctx.store);
+    this.sender = new TelegramSender({
+      api: this.bot.api,
+      store: ctx.store,
+      log: ctx.log,
+      codec: this.codec,
+      botId: this.botId,
+      content: () => ctx.content.current(),
+      publicUrl: config.publicUrl,
+      signal: this.abort.signal,
+    });
+    this.install();
+  }
+
+  ref(chatId: number | string): ConversationRef {
+    return { channel: 'telegram', conversationId: pseudonym(this.ctx.secret, chatId), address: String(chatId) };
+  }
+
+  private install(): void {
+    const { bot } = this;
+    const { store, log, clock } = this.ctx;
+
+    // Keep count of updates under way (graceful shutdown waits for them).
+    bot.use(async (c, next) => {
+      const p = next();
+      this.inflight.add(p);
+      try {
+        await p;
+      } finally {
+        this.inflight.delete(p);
+        this.events.emit('handled', c.update.update_id);
+      }
+    });
+    // One update at a time per chat (in polling and in webhook mode).
+    bot.use(sequentialize((c: Context) => (c.chat?.id ?? c.from?.id)?.toString()));
+    // Each update is handled once, across retries and instances.
+    bot.use(async (c, next) => {
+      const key = `${this.botId}:${c.update.update_id}`;
+      if (!(await store.kvPutIfAbsent(NS_UPDATE, key, String(clock.now()), UPDATE_TTL_MS))) {
+        log.info('telegram: update already handled', { update: c.update.update_id });
+        return;
+      }
+      const state: TurnState = { sent: 0 };
+      this.turns.set(c, state);
+      try {
+        await next();
+      } catch (err) {
+        // Nothing reached the person yet: forget the update so that Telegram's retry is handled.
+        if (state.sent === 0) await store.kvDelete(NS_UPDATE, key).catch(() => undefined);
+        throw err;
+      }
+    });
+
+    bot.on('my_chat_member', async (c) => {
+      if (c.chat.type !== 'private') return;
+      const status = c.myChatMember.new_chat_member.status;
+      const id = pseudonym(this.ctx.secret, c.chat.id);
+      if (status === 'kicked') await this.markBlocked(id, 'blocked the bot');
+      else if (status === 'member') await store.kvDelete(NS_BLOCKED, id);
+    });
+
+    bot.on('callback_query:data', async (c) => {
+      // Stop the button's spinner at once, whatever happens next.
+      void c.answerCallbackQuery().catch(() => undefined);
+      if (c.chat?.type !== 'private') return;
+      const payload = await this.codec.decode(c.callbackQuery.data);
+      // A button whose mapping expired (months old): show the menu rather than nothing.
+      await this.turn(c, payload !== undefined ? { kind: 'button', payload } : { kind: 'command', command: 'menu' });
+    });
+
+    bot.on('message', async (c) => {
+      if (c.chat.type !== 'private') return; // Lotse talks one to one; personal questions do not belong in groups.
+      const event = messageEvent(c.message, c.from?.language_code);
+      if (event) await this.turn(c, event);
+    });
+
+    bot.catch((err) => log.error('telegram update failed', { update: err.ctx.update.update_id, err: err.error }));
+  }
+
+  /** One turn: typing, the runtime, the reply. */
+  private async turn(c: Context, event: InEvent): Promise<void> {
+    const chatId = c.chat!.id;
+    const ref = this.ref(chatId);
+    this.sender.typing(chatId);
+    // Writing to the bot means it is not blocked (any more).
+    await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
+    let reply: Reply;
+    try {
+      reply = await this.ctx.bot.handle(ref, event);
+    } catch (err) {
+      this.ctx.log.error('telegram turn failed', { err });
+      reply = this.errorReply(c.from?.language_code);
+    }
+    const state = this.turns.get(c);
+    const outcome = await this.sender.sendReply(chatId, reply, () => {
+      if (state) state.sent++;
+    });
+    if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
+  }
+
+  private errorReply(languageCode?: string): Reply {
+    const c = this.ctx.content.current();
+    const lang = c.resolveLanguage(languageCode) ?? c.defaultLang;
+    return { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: uiText(c, lang, 'telegram.error') }] };
+  }
+
+  async markBlocked(conversationId: string, reason: string): Promise<void> {
+    await this.ctx.store.kvPut(NS_BLOCKED, conversationId, JSON.stringify({ at: this.ctx.clock.now(), reason }));
+    this.ctx.log.info('telegram: chat marked unreachable', { conversation: conversationId, reason });
+  }
+
+  isBlocked(conversationId: string): Promise<boolean> {
+    return this.ctx.store.kvGet(NS_BLOCKED, conversationId).then((v) => v !== undefined);
+  }
+
+  /** Messages nobody asked for right now (a caseworker's answer): to the chat in `address`. */
+  deliverer(): Deliverer {
+    return {
+      deliver: async (ref, reply, address) => {
+        const chat = address ?? ref.address;
+        if (!chat) throw new Error('telegram: no chat id to deliver to (the person has to write again)');
+        if (pseudonym(this.ctx.secret, chat) !== ref.conversationId) throw new Error('telegram: the chat id does not belong to this conversation');
+        // Not retried forever: a person who blocked the bot gets nothing until they write again.
+        if (await this.isBlocked(ref.conversationId)) {
+          this.ctx.log.info('telegram: not delivered, the chat refuses messages', { conversation: ref.conversationId });
+          return;
+        }
+        const outcome = await this.sender.sendReply(chat, reply);
+        if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
+      },
+    };
+  }
+
+  /**
+   * The webhook endpoint: refuses requests without the secret token before anything else, then
+   * answers 200 when the turn is done (or after `webhookTimeoutMs`, the turn going on), and 500 when
+   * it failed before anything reached the person (Telegram then sends the update again).
+   * (grammY's webhookCallback is not used: after its timeout a failing turn becomes an unhandled
+   * rejection, which would stop the process.)
+   */
+  webhookHandler(): express.RequestHandler {
+    const expected = Buffer.from(this.webhookSecret);
+    const timeoutMs = this.opts.webhookTimeoutMs ?? 25_000;
+    return async (req, res) => {
+      const got = Buffer.from(String(req.get('x-telegram-bot-api-secret-token') ?? ''));
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        this.ctx.log.warn('telegram: webhook request without the right secret token refused', { ip: req.ip });
+        return void res.status(401).json({ ok: false, error: 'unauthorized' });
+      }
+      if (this.closing) return void res.status(503).json({ ok: false, error: 'shutting down' }); // Telegram retries
+      const update = req.body as Update | undefined;
+      if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return void res.status(400).json({ ok: false, error: 'not an update' });
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        this.bot
+          .init(apiSignal(this.abort.signal))
+          .then(() => this.bot.handleUpdate(update))
+          .then(
+            () => 'done' as const,
+            (err: unknown) => {
+              this.ctx.log.error('telegram update failed', { update: update.update_id, err: (err as { error?: unknown }).error ?? err });
+              return 'failed' as const;
+            },
+          ),
+        new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      res.status(outcome === 'failed' ? 500 : 200).json({ ok: outcome !== 'failed' });
+    };
+  }
+
+  /** After the server listens: bot info, then polling or the webhook, then commands and descriptions. */
+  start(): Promise<void> {
+    // De-duplication records expire after 48 h; drop expired rows hourly (the Store interface has no
+    // sweep of its own; SqliteStore does).
+    const store = this.ctx.store as { sweep?: () => Promise<number> };
+    if (typeof store.sweep === 'function') {
+      this.sweepTimer = setInterval(() => void store.sweep!().catch((err: unknown) => this.ctx.log.warn('kv sweep failed', { err })), 3_600_000);
+      this.sweepTimer.unref();
+    }
+    this.booted = this.boot().catch((err) => {
+      if (!this.closing) this.ctx.log.error('telegram: could not start (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)', { err });
+    });
+    return this.booted;
+  }
+
+  private async boot(): Promise<void> {
+    const { config, log } = this.ctx;
+    const signal = apiSignal(this.abort.signal);
+    await this.bot.init(signal);
+    if (config.TELEGRAM_MODE === 'polling') {
+      // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
+      await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
+      if (this.closing) return;
+      const o = this.opts.runner ?? {};
+      this.runner = run(this.bot, {
+        ...o,
+        runner: { silent: true, ...o.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: 30, ...o.runner?.fetch } },
+      });
+      void this.runner.task()?.catch((err) => log.error('telegram: polling stopped', { err }));
+      log.info('telegram: long polling', { bot: this.bot.botInfo.username });
+    } else {
+      const url = `${config.publicUrl}${WEBHOOK_PATH}`;
+      await this.bot.api.setWebhook(url, { secret_token: this.webhookSecret, allowed_updates: [...ALLOWED_UPDATES], max_connections: 40 }, signal);
+      this.webhookSet = true;
+      log.info('telegram: webhook registered', { bot: this.bot.botInfo.username, url });
+    }
+    if (config.TELEGRAM_SET_COMMANDS) {
+      try {
+        const changed = await applySetup(this.bot.api, this.ctx.store, this.botId, setupPlan(this.ctx.content.current()), this.abort.signal);
+        if (changed) log.info('telegram: commands and description set in every language');
+      } catch (err) {
+        log.warn('telegram: could not set commands and description', { err });
+      }
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.runner?.isRunning() ?? false;
+    return this.webhookSet;
+  }
+
+  /** Stop taking updates, let the turns under way finish (up to 10 s), then cancel what waits. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweepTimer);
+    if (this.runner?.isRunning()) await this.runner.stop().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
+    this.abort.abort();
+    await this.booted;
+  }
+}
+
+export function telegramPlugin(opts: TelegramOptions = {}): Plugin & { channel?: TelegramChannel } {
+  const plugin: Plugin & { channel?: TelegramChannel } = {
+    name: 'telegram',
+    mount(app, ctx) {
+      if (!ctx.config.TELEGRAM_BOT_TOKEN) return;
+      const ch = new TelegramChannel(ctx, opts);
+      plugin.channel = ch;
+      ctx.bot.registerChannel('telegram', ch.deliverer());
+      if (ctx.config.TELEGRAM_MODE === 'webhook') app.post(WEBHOOK_PATH, express.json({ limit: '1mb' }), ch.webhookHandler());
+    },
+    started() {
+      // In the background: the server serves web chat even while Telegram is unreachable.
+      void plugin.channel?.start();
+    },
+    async close() {
+      await plugin.channel?.stop();
+    },
+    async ready() {
+      return plugin.channel ? plugin.channel.ready() : true;
+    },
+  };
+  return plugin;
+}

@@ -1,0 +1,185 @@
+/**
+ * Sends one Reply to one Telegram chat, message by message, in order.
+ *
+ *  - text and links: HTML parse mode (render.ts), split at Telegram's limit, the buttons as an inline
+ *    keyboard on the last piece; should Telegram ever refuse the markup, the same text goes again as
+ *    plain text rather than being lost;
+ *  - audio: sendAudio with title, performer, duration and a caption with the transcript link. The
+ *    file is uploaded from the server's own content folder the first time and Telegram's `file_id`
+ *    is kept in the store (per bot, file, size and modification time) for every later send; when a
+ *    file cannot be sent (missing, too large, refused) the person gets a message with links instead;
+ *  - a chat that refuses messages (403: the person blocked the bot or deleted the account) stops the
+ *    reply there and is reported as `blocked`; the caller marks it.
+ *
+ * Throttling, flood-limit retries and per-chat order are not here: they are API transformers
+ * (plugin.ts), so every call through `api` gets them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { GrammyError, InputFile, type Api } from 'grammy';
+import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { CompiledContent } from '../../content/compiled.js';
+import type { AudioMessage, Button, OutMessage, Reply } from '../../engine/messages.js';
+import type { Store } from '../../store/store.js';
+import type { Logger } from '../../util/logger.js';
+import type { CallbackCodec } from './callback.js';
+import { buttonLabel, escapeHtml, fitCaption, isLinkable, keyboardRows, splitText, toHtml, toPlain } from './render.js';
+import { uiText } from './strings.js';
+
+export const NS_FILE = 'tg:file';
+/** Bot API upload limit for audio (50 MB); larger files are offered as a link. */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+export type SendOutcome = 'sent' | 'blocked';
+
+/** grammY types its signals with the abort-controller shim; Node's own AbortSignal is the same thing at run time. */
+export type ApiSignal = Parameters<Api['sendMessage']>[3];
+export const apiSignal = (s: AbortSignal | undefined): ApiSignal => s as unknown as ApiSignal;
+
+export interface SenderDeps {
+  api: Api;
+  store: Store;
+  log: Logger;
+  codec: CallbackCodec;
+  botId: string;
+  content: () => CompiledContent;
+  /** Absolute base URL of this server (links to audio and transcripts). */
+  publicUrl: string;
+  signal?: AbortSignal;
+}
+
+/** The chat will not take messages: blocked by the person, account deleted, chat gone. */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof GrammyError)) return false;
+  if (err.error_code === 403) return true;
+  return err.error_code === 400 && /chat not found|user is deactivated|PEER_ID_INVALID/i.test(err.description);
+}
+
+function isMarkupRefused(err: unknown): boolean {
+  return err instanceof GrammyError && err.error_code === 400 && /parse entities|can't find end|unsupported start tag|unclosed|wrong (http )?url|unsupported url|entity/i.test(err.description);
+}
+
+export class TelegramSender {
+  constructor(private readonly d: SenderDeps) {}
+
+  abs(url: string): string {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+    return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
+  }
+
+  /** Sends every message of the reply in order. `onSent` is called after each message Telegram accepted. */
+  async sendReply(chatId: number | string, reply: Reply, onSent?: () => void): Promise<SendOutcome> {
+    for (const m of reply.messages) {
+      try {
+        await this.sendOne(chatId, m, reply.lang, onSent);
+      } catch (err) {
+        if (isUnreachable(err)) return 'blocked';
+        throw err;
+      }
+    }
+    return 'sent';
+  }
+
+  /** "typing…" while the bot works; best effort (never retried, never fails the turn). */
+  typing(chatId: number | string): void {
+    void this.d.api.sendChatAction(chatId, 'typing', undefined, apiSignal(this.d.signal)).catch(() => undefined);
+  }
+
+  async keyboard(buttons: Button[] | undefined): Promise<InlineKeyboardMarkup | undefined> {
+    if (!buttons?.length) return undefined;
+    const keys = await Promise.all(buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload) })));
+    return { inline_keyboard: keyboardRows(keys) };
+  }
+
+  private async sendOne(chatId: number | string, m: OutMessage, lang: string, onSent?: () => void): Promise<void> {
+    if (m.kind === 'audio') {
+      await this.sendAudio(chatId, m, lang);
+      onSent?.();
+      return;
+    }
+    const text =
+      m.kind === 'text'
+        ? m.text
+        : [m.text, m.links.map((l) => `- [${l.label.replace(/[[\]]/g, '')}](${this.abs(l.url).replace(/[()\s]/g, encodeURIComponent)})`).join('\n')]
+            .filter(Boolean)
+            .join('\n\n');
+    const pieces = splitText(text || '…');
+    for (const [i, piece] of pieces.entries()) {
+      const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+      await this.sendHtml(chatId, toHtml(piece, (u) => this.abs(u)), toPlain(piece), markup);
+      onSent?.();
+    }
+  }
+
+  private async sendHtml(chatId: number | string, html: string, plain: string, markup: InlineKeyboardMarkup | undefined): Promise<void> {
+    try {
+      await this.d.api.sendMessage(chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) }, apiSignal(this.d.signal));
+    } catch (err) {
+      if (!isMarkupRefused(err)) throw err;
+      this.d.log.warn('telegram refused the formatting; sent as plain text', { err: (err as GrammyError).description });
+      await this.d.api.sendMessage(chatId, plain, { link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) }, apiSignal(this.d.signal));
+    }
+  }
+
+  private async sendAudio(chatId: number | string, m: AudioMessage, lang: string): Promise<void> {
+    const c = this.d.content();
+    const transcript = this.abs(m.transcriptUrl);
+    const transcriptLink = isLinkable(transcript) ? `\n\n<a href="${escapeHtml(transcript)}">${escapeHtml(uiText(c, lang, 'podcasts.transcript'))}</a>` : '';
+    const markup = await this.keyboard(m.buttons);
+    const other = {
+      title: m.title,
+      performer: m.performer,
+      ...(m.durationSec ? { duration: Math.round(m.durationSec) } : {}),
+      caption: toHtml(fitCaption(m.description), (u) => this.abs(u)) + transcriptLink,
+      parse_mode: 'HTML' as const,
+      ...(markup ? { reply_markup: markup } : {}),
+    };
+    const root = path.resolve(c.assetRoot);
+    const file = path.resolve(root, m.file);
+    let stat: fs.Stats | undefined;
+    try {
+      if (file.startsWith(root + path.sep)) stat = fs.statSync(file);
+    } catch {
+      stat = undefined;
+    }
+    if (!stat?.isFile() || stat.size > MAX_UPLOAD_BYTES) {
+      this.d.log.warn('audio not sent as a file; sending links instead', { file: m.file, reason: stat ? 'too large' : 'missing' });
+      return this.audioLinks(chatId, m, lang, markup);
+    }
+    const key = `${this.d.botId}:${m.file}:${stat.size}:${Math.floor(stat.mtimeMs)}`;
+    const cached = await this.d.store.kvGet(NS_FILE, key);
+    if (cached) {
+      try {
+        await this.d.api.sendAudio(chatId, cached, other, apiSignal(this.d.signal));
+        return;
+      } catch (err) {
+        if (!(err instanceof GrammyError) || err.error_code !== 400 || isUnreachable(err)) throw err;
+        // Telegram no longer knows the file id (another bot token, or it expired): upload again.
+        await this.d.store.kvDelete(NS_FILE, key);
+      }
+    }
+    try {
+      const sent = await this.d.api.sendAudio(chatId, new InputFile(file, path.basename(file)), other, apiSignal(this.d.signal));
+      const id = sent.audio?.file_id ?? (sent as { document?: { file_id?: string } }).document?.file_id;
+      if (id) await this.d.store.kvPut(NS_FILE, key, id);
+    } catch (err) {
+      if (isUnreachable(err) || !(err instanceof GrammyError) || err.error_code === 429 || err.error_code >= 500) throw err;
+      this.d.log.warn('telegram refused the audio file; sending links instead', { file: m.file, err: err.description });
+      await this.audioLinks(chatId, m, lang, markup);
+    }
+  }
+
+  /** The episode as a message with links (when the file itself cannot be sent). */
+  private async audioLinks(chatId: number | string, m: AudioMessage, lang: string, markup: InlineKeyboardMarkup | undefined): Promise<void> {
+    const c = this.d.content();
+    const audio = this.abs(m.url);
+    const transcript = this.abs(m.transcriptUrl);
+    const links = [
+      isLinkable(audio) ? `<a href="${escapeHtml(audio)}">${escapeHtml(uiText(c, lang, 'telegram.listen'))}</a>` : '',
+      isLinkable(transcript) ? `<a href="${escapeHtml(transcript)}">${escapeHtml(uiText(c, lang, 'podcasts.transcript'))}</a>` : '',
+    ].filter(Boolean);
+    const html = [`🎧 <b>${escapeHtml(m.title)}</b> · ${escapeHtml(m.performer)}`, toHtml(fitCaption(m.description), (u) => this.abs(u)), links.join(' · ')].filter(Boolean).join('\n\n');
+    const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), `${audio}\n${transcript}`].join('\n\n');
+    await this.sendHtml(chatId, html, plain, markup);
+  }
+}

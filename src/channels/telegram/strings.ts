@@ -1,0 +1,32 @@
+/**
+ * Telegram's UI strings (locales/<lang>/translation.json, section `telegram`),
+ * in the requested language, else the pack's default language, else the
+ * English built in here (a content pack without a `telegram` section still works).
+ */
+import type { CompiledContent } from '../../content/compiled.js';
+
+export const BUILT_IN: Record<string, string> = {
+  'telegram.commands.menu': 'Main menu',
+  'telegram.commands.language': 'Change the language',
+  'telegram.commands.help': 'What this bot can do',
+  'telegram.commands.human': 'Talk to a person',
+  'telegram.description': 'Information for newcomers: the asylum interview, life in the accommodation and where to get help.',
+  'telegram.shortDescription': 'Information for newcomers, in your language.',
+  'telegram.error': 'Sorry, something went wrong. Please try again.',
+  'telegram.listen': 'Listen',
+  'podcasts.transcript': 'Read the text',
+};
+
+function lookup(c: CompiledContent, lang: string, key: string): string | undefined {
+  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c.pack.ui[lang]);
+  return typeof v === 'string' && v.trim() ? v : undefined;
+}
+
+export function uiText(c: CompiledContent, lang: string, key: string): string {
+  return lookup(c, lang, key) ?? lookup(c, c.defaultLang, key) ?? BUILT_IN[key] ?? key;
+}
+
+/** True when the language has its own string (not a fallback). */
+export function hasOwn(c: CompiledContent, lang: string, key: string): boolean {
+  return lookup(c, lang, key) !== undefined;
+}
