@@ -1,0 +1,242 @@
+/**
+ * Webhook mode against the Bot API stand-in (standin.ts): registration with a
+ * secret token, commands and descriptions per language, forged requests,
+ * retried deliveries, blocked users, audio by upload then by file_id, and
+ * pushed messages (the Deliverer) — all through the real server and content.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NS_BLOCKED, NS_UPDATE, WEBHOOK_PATH } from '../../src/channels/telegram/plugin.js';
+import { pseudonym } from '../../src/channels/telegram/ids.js';
+import type { CompiledContent } from '../../src/content/compiled.js';
+import type { Reply } from '../../src/engine/messages.js';
+import { repoRoot } from '../helpers/content.js';
+import { buttonData, parseTelegramHtml, TelegramStandIn } from './standin.js';
+import { PUBLIC_URL, startLotse, type Lotse } from './lotse.js';
+
+let api: TelegramStandIn;
+let lotse: Lotse;
+let c: CompiledContent;
+const locale = (lang: string) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales', lang, 'translation.json'), 'utf8')).telegram;
+
+beforeAll(async () => {
+  api = await new TelegramStandIn().start();
+  lotse = await startLotse({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.url, TELEGRAM_MODE: 'webhook' });
+  api.webhookOrigin = lotse.running.url;
+  await lotse.tg.booted;
+  c = lotse.running.ctx.content.current();
+});
+afterAll(async () => {
+  await lotse?.stop();
+  await api?.stop();
+});
+
+/** Sends an update through the webhook and waits until Lotse is done with it. */
+async function turn(send: () => Promise<{ status?: number }>): Promise<number | undefined> {
+  const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
+  const { status } = await send();
+  await handled;
+  return status;
+}
+const visible = (chat: number) => api.messages(chat).map((m) => (m.parse_mode === 'HTML' ? parseTelegramHtml(m.text) : m.text));
+
+describe('set-up', () => {
+  it('registers the webhook at PUBLIC_URL with a secret token and the updates Lotse reads', () => {
+    expect(api.webhook?.url).toBe(`${PUBLIC_URL}${WEBHOOK_PATH}`);
+    expect(api.webhook?.secret).toMatch(/^[A-Za-z0-9_-]{32,256}$/);
+    expect(api.webhook?.allowed_updates).toEqual(['message', 'callback_query', 'my_chat_member']);
+  });
+
+  it('sets the command list and the descriptions in every language, and a default', () => {
+    const langs = c.pack.languages.map((l) => l.code);
+    expect([...api.commands.keys()].sort()).toEqual(['', ...langs].sort());
+    for (const lang of langs) {
+      const t = locale(lang);
+      expect(api.commands.get(lang)).toEqual(['menu', 'language', 'help', 'human'].map((command) => ({ command, description: t.commands[command] })));
+      expect(api.descriptions.get(lang)).toBe(t.description);
+      expect(api.shortDescriptions.get(lang)).toBe(t.shortDescription);
+    }
+    expect(api.commands.get('')).toEqual(api.commands.get(c.defaultLang));
+  });
+
+  it('does not set them again on a restart when nothing changed', async () => {
+    const before = api.calls.filter((x) => x.method === 'setMyCommands').length;
+    const again = await startLotse({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.url, TELEGRAM_MODE: 'webhook' }, { dataDir: lotse.dataDir });
+    await again.tg.booted;
+    await again.running.stop();
+    expect(api.calls.filter((x) => x.method === 'setMyCommands').length).toBe(before);
+    expect(api.calls.filter((x) => x.method === 'setWebhook').length).toBe(2);
+  });
+});
+
+describe('the webhook endpoint', () => {
+  it('refuses requests without the secret token, or with a wrong one, and does nothing with them', async () => {
+    const chat = 7001;
+    const sentBefore = api.sent.length;
+    const update = { update_id: 990001, message: { message_id: 1, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] } };
+    expect(await api.post(update, null)).toBe(401);
+    expect(await api.post(update, 'not-the-secret')).toBe(401);
+    expect(await api.post(update, api.webhook!.secret!.slice(0, -1) + (api.webhook!.secret!.endsWith('A') ? 'B' : 'A'))).toBe(401);
+    expect(api.sent.length).toBe(sentBefore);
+    expect(await lotse.running.ctx.store.kvGet(NS_UPDATE, `${api.botId}:990001`)).toBeUndefined();
+    expect(await lotse.running.ctx.store.getSession(lotse.tg.ref(chat))).toBeUndefined();
+  });
+
+  it('answers a retried delivery once (one after the other, and both at once)', async () => {
+    const chat = 7002;
+    const first = await turn(() => api.text(chat, '/start', 'ar'));
+    expect(first).toBe(200);
+    const once = api.messages(chat).length;
+    expect(once).toBe(1);
+    // Telegram did not see the 200 in time and sends the same update again.
+    const last = api.messages(chat).at(-1)!;
+    const press = {
+      update_id: 800001,
+      callback_query: { id: 'cbx', from: { id: chat, is_bot: false, first_name: 'X' }, chat_instance: 'ci', data: buttonData([last], 'العربية'), message: { message_id: last.message_id, date: 1, chat: { id: chat, type: 'private' } } },
+    };
+    expect(await turn(async () => ({ status: await api.post(press) }))).toBe(200);
+    const afterChoice = api.messages(chat).length;
+    expect(afterChoice).toBeGreaterThan(once);
+    expect(await turn(async () => ({ status: await api.post(press) }))).toBe(200);
+    expect(api.messages(chat).length).toBe(afterChoice);
+    // Two copies arriving together: exactly one is handled.
+    const menu = { update_id: 800002, message: { message_id: 9, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/menu', entities: [{ type: 'bot_command', offset: 0, length: 5 }] } };
+    const both = new Promise<void>((r) => {
+      let n = 0;
+      const on = () => ++n === 2 && (lotse.tg.events.off('handled', on), r());
+      lotse.tg.events.on('handled', on);
+    });
+    const statuses = await Promise.all([api.post(menu), api.post(menu)]);
+    await both;
+    expect(statuses).toEqual([200, 200]);
+    expect(api.messages(chat).length).toBe(afterChoice + 1);
+    expect(visible(chat).at(-1)).toBe(c.t('ar', 'menu.text'));
+  });
+
+  it('a turn that failed before anything reached the person is handled again when Telegram retries', async () => {
+    const chat = 7003;
+    await turn(() => api.text(chat, '/start', 'en'));
+    let refused = 0;
+    api.interceptor = (method) => (method === 'sendMessage' && refused++ === 0 ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message to be replied not found' } } : undefined);
+    const update = { update_id: 800100, message: { message_id: 11, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/help', entities: [{ type: 'bot_command', offset: 0, length: 5 }] } };
+    const before = api.messages(chat).length;
+    expect(await turn(async () => ({ status: await api.post(update) }))).toBe(500);
+    expect(api.messages(chat).length).toBe(before);
+    expect(await turn(async () => ({ status: await api.post(update) }))).toBe(200);
+    api.interceptor = undefined;
+    expect(api.messages(chat).length).toBeGreaterThan(before);
+  });
+
+  it('answers pressed buttons (the spinner stops)', async () => {
+    const chat = 7004;
+    await turn(() => api.text(chat, '/start', 'de'));
+    const answered = api.answeredCallbacks.length;
+    const { update } = await (async () => {
+      const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
+      const r = await api.press(chat, buttonData(api.messages(chat), 'Deutsch'));
+      await handled;
+      return r;
+    })();
+    expect(api.answeredCallbacks.slice(answered)).toEqual([(update.callback_query as { id: string }).id]);
+    expect(visible(chat).at(-1)).toBe(c.t('de', 'menu.text'));
+  });
+});
+
+describe('people who blocked the bot', () => {
+  const reply = (text: string): Reply => ({ lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text }] });
+
+  it('is marked when Telegram says so, and pushed messages are then not tried at all', async () => {
+    const chat = 7101;
+    await turn(() => api.text(chat, '/start', 'en'));
+    const ref = lotse.tg.ref(chat);
+    await turn(() => api.setBlocked(chat, true));
+    expect(await lotse.running.ctx.store.kvGet(NS_BLOCKED, ref.conversationId)).toBeDefined();
+    const calls = api.calls.length;
+    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('A caseworker answers.'), String(chat));
+    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('And again.'), String(chat));
+    expect(api.calls.length).toBe(calls);
+  });
+
+  it('is marked after the first refused message (403 is not retried) and cleared when they write again', async () => {
+    const chat = 7102;
+    await turn(() => api.text(chat, '/start', 'en'));
+    const ref = lotse.tg.ref(chat);
+    api.blocked.add(chat); // blocked without Lotse being told
+    const calls = api.calls.length;
+    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, { lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }] }, String(chat));
+    expect(api.calls.slice(calls).map((x) => `${x.method}:${x.status}`)).toEqual(['sendMessage:403']);
+    expect(await lotse.tg.isBlocked(ref.conversationId)).toBe(true);
+    // They unblock and write: the mark goes, and messages reach them again.
+    await turn(() => api.setBlocked(chat, false));
+    await turn(() => api.text(chat, 'hello'));
+    expect(await lotse.tg.isBlocked(ref.conversationId)).toBe(false);
+    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('A caseworker answers.'), String(chat));
+    expect(visible(chat).at(-1)).toBe('A caseworker answers.');
+  });
+
+  it('a pushed message needs the chat of this very conversation', async () => {
+    const ref = lotse.tg.ref(7103);
+    await expect(lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('x'), '7104')).rejects.toThrow(/does not belong/);
+    await expect(lotse.running.ctx.bot.deliverer('telegram')!.deliver({ ...ref, address: undefined }, reply('x'))).rejects.toThrow(/no chat id/);
+    expect(pseudonym(lotse.running.ctx.secret, 7103)).toBe(ref.conversationId);
+  });
+});
+
+describe('a caseworker answers on Telegram', () => {
+  it('the person asks for someone with /human; the caseworker\'s messages reach their chat, in order', async () => {
+    const chat = 7301;
+    await turn(() => api.text(chat, '/start', 'uk'));
+    await turn(() => api.press(chat, '=l:uk'));
+    await turn(() => api.text(chat, '/human'));
+    const ref = lotse.tg.ref(chat);
+    const h = lotse.handoff.hs.openFor(ref)!;
+    // The handoff keeps the raw chat id (a reply is owed); the conversation itself is pseudonymous.
+    expect(h.address).toBe(String(chat));
+    expect(h.ref.conversationId).toBe(ref.conversationId);
+    const staff = await lotse.handoff.auth.createStaff({ email: 'olena@ngo.example', name: 'Olena K', role: 'caseworker', password: 'a long caseworker password', languages: ['uk'] });
+    await lotse.handoff.service.take(staff, h.id);
+    for (const text of ['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']) await lotse.handoff.service.send(staff, h.id, { text });
+    const texts = visible(chat);
+    expect(texts.slice(-3)).toEqual(['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']);
+    expect(texts.at(-4)).toContain('Olena');
+  });
+});
+
+describe('audio', () => {
+  async function listen(chat: number, episode: string, lang = 'en') {
+    if (!api.messages(chat).length) {
+      await turn(() => api.text(chat, '/start', lang));
+      await turn(() => api.press(chat, `=l:${lang}`));
+    }
+    await turn(() => api.press(chat, `=g:podcasts#${episode}`));
+    return api.messages(chat);
+  }
+
+  it('uploads the server\'s own file the first time, with title and performer, then sends Telegram\'s file_id', async () => {
+    const first = (await listen(7201, 'hearing')).find((m) => m.method === 'sendAudio')!;
+    const file = path.join(repoRoot, 'content', 'audio', 'hearing.en.mp3');
+    expect(first.audio).toMatchObject({ uploaded: true, bytes: fs.statSync(file).size, filename: 'hearing.en.mp3', performer: 'Lotse' });
+    expect(first.audio!.title).toBe(c.pack.episodeTexts.en!.hearing!.title);
+    // The caption links the transcript on the server's public address.
+    expect(first.text).toContain(`<a href="${PUBLIC_URL}/podcasts/en/hearing/transcript">`);
+
+    const second = (await listen(7202, 'hearing')).find((m) => m.method === 'sendAudio')!;
+    expect(second.audio).toMatchObject({ uploaded: false, file_id: first.audio!.file_id });
+    const third = (await listen(7201, 'hearing')).filter((m) => m.method === 'sendAudio').at(-1)!;
+    expect(third.audio).toMatchObject({ uploaded: false, file_id: first.audio!.file_id });
+    expect(api.calls.filter((x) => x.method === 'sendAudio' && (x.payload.audio as { upload?: boolean })?.upload)).toHaveLength(1);
+  });
+
+  it('sends links instead when Telegram refuses the file', async () => {
+    api.interceptor = (method) => (method === 'sendAudio' ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: file is too big' } } : undefined);
+    const msgs = await listen(7203, 'accommodation', 'ar');
+    api.interceptor = undefined;
+    expect(msgs.some((m) => m.method === 'sendAudio')).toBe(false);
+    const links = msgs.find((m) => m.text.includes('/media/audio/accommodation.ar.mp3'))!;
+    expect(links.text).toContain(`<a href="${PUBLIC_URL}/media/audio/accommodation.ar.mp3">${locale('ar').listen}</a>`);
+    expect(links.text).toContain(`${PUBLIC_URL}/podcasts/ar/accommodation/transcript`);
+    // The buttons that belonged to the audio are still there.
+    expect(msgs.at(-1)!.buttons.flat().length).toBeGreaterThan(0);
+  });
+});
