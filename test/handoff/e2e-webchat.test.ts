@@ -8,12 +8,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { HandoffRuntime } from '../../src/handoff/plugin.js';
 import { startServer, type Running } from '../../src/server/main.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
+import { launchChromium } from '../helpers/browser.js';
+import { Caseworker, WAIT } from '../helpers/console.js';
 import { repoRoot } from '../helpers/content.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-e2e-'));
@@ -21,7 +23,6 @@ let running: Running;
 let rt: HandoffRuntime;
 let handoff: { runtime?: HandoffRuntime } | undefined;
 let browser: Browser;
-const WAIT = { timeout: 45_000 };
 
 beforeAll(async () => {
   running = await startServer({
@@ -34,10 +35,7 @@ beforeAll(async () => {
   });
   rt = handoff!.runtime!;
   await rt.auth.createStaff({ email: 'amal@ngo.example', name: 'Amal Haddad', role: 'caseworker', password: 'a long caseworker password', languages: ['ar', 'en'] });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -63,37 +61,30 @@ describe('handoff end to end (web chat + console)', () => {
     await say(person, 'بدي احكي مع شخص من فضلك');
     await seen(person, 'سيرى موظف من فريقنا هذه المحادثة');
 
-    const cw = await (await browser.newContext()).newPage();
-    await cw.goto(`${running.url}/console`);
-    await cw.locator('#login input[name=email]').fill('amal@ngo.example');
-    await cw.locator('#login input[name=password]').fill('a long caseworker password');
-    await cw.locator('#login button[type=submit]').click();
-    const item = cw.locator('#queue-list button', { hasText: 'Arabic' }).first();
+    const cw = await Caseworker.signIn(browser, running.url, 'amal@ngo.example', 'a long caseworker password');
+    const item = cw.queued('Arabic');
     await item.waitFor(WAIT);
-    expect(await cw.locator('#badge').textContent()).toBe('1');
+    expect(await item.textContent()).toContain('webchat');
+    expect(await cw.badge()).toBe('1');
     await item.click();
     // The bot conversation so far is there for the caseworker.
-    await cw.locator('#messages li', { hasText: 'بدي احكي مع شخص من فضلك' }).first().waitFor(WAIT);
-    await cw.locator('#take').click();
+    await cw.sees('بدي احكي مع شخص من فضلك');
+    await cw.take();
     await seen(person, 'Amal');
 
     // A content answer in Arabic with one click, then a free-text message.
-    await cw.locator('#answer').waitFor(WAIT);
-    await cw.locator('#answer').selectOption('hearing.documents');
-    await cw.locator('#answer-form button[type=submit]').click();
+    await cw.sendContentAnswer('hearing.documents');
     const answer = running.ctx.content.current().pack.topicTexts.ar!['hearing.documents']!.answer[0]!;
     await seen(person, answer.slice(0, 25));
-    await cw.locator('#text').fill('مرحبا، أنا أمل. هل عندك سؤال آخر؟');
-    await cw.locator('#send-form button[type=submit]').click();
+    await cw.send('مرحبا، أنا أمل. هل عندك سؤال آخر؟');
     await seen(person, 'أنا أمل');
 
     // The person replies; the caseworker sees it live.
     await say(person, 'شكرا كتير، ما عندي سؤال تاني');
-    await cw.locator('#messages li', { hasText: 'ما عندي سؤال تاني' }).first().waitFor(WAIT);
+    await cw.sees('ما عندي سؤال تاني');
 
     // Close with an outcome: the person is told and is back with the bot.
-    await cw.locator('#outcome').selectOption('answered');
-    await cw.locator('#close-form button[type=submit]').click();
+    await cw.close('answered');
     await seen(person, 'انتهت المحادثة مع فريقنا');
     await say(person, 'القائمة');
     await person.locator(SUGGESTED, { hasText: 'التحضير للمقابلة' }).first().waitFor(WAIT);

@@ -8,17 +8,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { DirectLineServer } from '../../src/channels/webchat/directline.js';
 import { startServer, type Running } from '../../src/server/main.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
+import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/content.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-const haveBundle = fs.existsSync(path.join(repoRoot, 'src/channels/webchat/vendor/webchat.js'));
+const BUNDLE = path.join(repoRoot, 'src/channels/webchat/vendor/webchat.js');
 const shots = process.env.LOTSE_SCREENSHOTS === '1';
 
 let running: Running;
@@ -41,7 +40,9 @@ function ngoPage(lotse: string): string {
 }
 
 beforeAll(async () => {
-  if (!haveChromium || !haveBundle) return;
+  // A missing browser or bundle is a failure, never a silent skip: CI must prove the browser path.
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run vendor:webchat`);
   ngo = http.createServer((req, res) => {
     if (req.url === '/' || req.url?.startsWith('/?')) return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(ngoPage(running.url.replace('localhost', '127.0.0.1')));
     res.writeHead(404).end();
@@ -58,10 +59,7 @@ beforeAll(async () => {
     },
   });
   dl = plugin!.directLine!;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 });
 
 afterAll(async () => {
@@ -170,7 +168,7 @@ async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<
   else expect(sockets).toEqual([]);
 }
 
-describe.skipIf(!haveChromium || !haveBundle)('web chat in the browser (real Web Chat bundle, real server)', () => {
+describe('web chat in the browser (real Web Chat bundle, real server)', () => {
   it('WebSocket mode: language choice, Arabic question in RTL, button, audio, reload, dropped socket', async () => {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 900, height: 760 } });
     const page = await context.newPage();
