@@ -15,7 +15,7 @@ import type { Effect } from '../engine/effects.js';
 import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
 import type { Session } from '../engine/session.js';
 import type { Bot } from '../runtime/bot.js';
-import type { ConversationRef } from '../runtime/types.js';
+import { isUndeliverable, type ConversationRef } from '../runtime/types.js';
 import type { Clock, IdGen } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { HandoffEvents } from './events.js';
@@ -165,6 +165,10 @@ export class HandoffService {
     if (!text) return { session, reply: this.reply(lang, []) };
     const msg = this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
     this.d.events.message(h, msg);
+    // They are reachable again (e.g. unblocked the bot): what could not be delivered goes out now.
+    const resumed = this.d.hs.retryUndeliverable(h.id);
+    if (h.unreachableNoticeAt) this.d.hs.update(h.id, { unreachable_notice_at: null });
+    if (resumed) void this.retryUndelivered(h.id);
     // The distress detector still listens, and tells the caseworker.
     if (this.d.content.current().nlu.isDistress(text)) {
       if (h.priority > 0) this.d.hs.update(h.id, { priority: 0 });
@@ -316,8 +320,32 @@ export class HandoffService {
       if (seq) this.d.hs.markDelivered(seq, this.now());
       return true;
     } catch (err) {
-      this.d.log.warn('handoff delivery failed; will retry', { handoff: h.id, channel: h.ref.channel, err });
+      if (!isUndeliverable(err)) {
+        this.d.log.warn('handoff delivery failed; will retry', { handoff: h.id, channel: h.ref.channel, err });
+        return false;
+      }
+      // The person blocked the bot (or left the channel): retrying on a timer would only hammer the
+      // channel. The caseworker is told once; the message waits until the person writes again.
+      this.d.log.info('handoff delivery impossible until the person writes again', { handoff: h.id, channel: h.ref.channel });
+      if (seq) this.d.hs.markUndeliverable(seq, this.now());
+      if (!fresh.unreachableNoticeAt) {
+        this.d.hs.update(h.id, { unreachable_notice_at: this.now() });
+        const alert = this.system(h.id, 'alert', `the person cannot be reached on ${h.ref.channel} (they blocked the bot or left); messages wait until they write again`);
+        this.d.events.alert(h, alert);
+      }
       return false;
+    }
+  }
+
+  /** Sends caseworker messages that have not reached the person yet, in order (all handoffs, or one). */
+  async retryUndelivered(handoffId?: string): Promise<void> {
+    for (const m of this.d.hs.undelivered()) {
+      if (handoffId && m.handoffId !== handoffId) continue;
+      const h = this.d.hs.getHandoff(m.handoffId);
+      if (!h) continue;
+      if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
+        if ((h.status === 'closed' || h.status === 'cancelled') && !this.d.hs.undelivered().some((x) => x.handoffId === h.id)) this.d.hs.update(h.id, { address: null });
+      } else if (handoffId) break; // keep the order: nothing later goes before this one
     }
   }
 
@@ -349,13 +377,7 @@ export class HandoffService {
       await this.deliverSystem(h, this.t(h.lang, 'handoff.stillWaiting'), this.cancelButton(h.lang));
       this.d.events.queueChanged();
     }
-    for (const m of this.d.hs.undelivered()) {
-      const h = this.d.hs.getHandoff(m.handoffId);
-      if (!h) continue;
-      if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
-        if ((h.status === 'closed' || h.status === 'cancelled') && !this.d.hs.undelivered().some((x) => x.handoffId === h.id)) this.d.hs.update(h.id, { address: null });
-      }
-    }
+    await this.retryUndelivered();
     const purged = this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
     if (purged) this.d.log.info('handoff transcripts expired', { count: purged });
   }

@@ -30,6 +30,8 @@ export interface Handoff {
   outcomeNote?: string;
   offHours: boolean;
   waitingNoticeAt?: number;
+  /** When the caseworker was told the person cannot be reached (cleared when they write again). */
+  unreachableNoticeAt?: number;
   lastPosition?: number;
   transcriptPurged: boolean;
 }
@@ -45,6 +47,8 @@ export interface HandoffMessage {
   topic?: string;
   at: number;
   deliveredAt?: number;
+  /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
+  undeliverableAt?: number;
 }
 
 export interface Staff {
@@ -90,6 +94,12 @@ export const handoffMigrations = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, staff_id TEXT, handoff_id TEXT, action TEXT NOT NULL, at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 101,
+    name: 'handoff: messages the channel could not deliver for good',
+    sql: `ALTER TABLE handoff_messages ADD COLUMN undeliverable_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN unreachable_notice_at INTEGER;`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -114,6 +124,7 @@ function toHandoff(r: Row): Handoff {
     outcomeNote: opt(r.outcome_note),
     offHours: r.off_hours === 1,
     waitingNoticeAt: opt(r.waiting_notice_at),
+    unreachableNoticeAt: opt(r.unreachable_notice_at),
     lastPosition: opt(r.last_position),
     transcriptPurged: r.transcript_purged === 1,
   };
@@ -129,6 +140,7 @@ function toMessage(r: Row): HandoffMessage {
     topic: opt(r.topic),
     at: r.at as number,
     deliveredAt: opt(r.delivered_at),
+    undeliverableAt: opt(r.undeliverable_at),
   };
 }
 function toStaff(r: Row): Staff {
@@ -179,7 +191,7 @@ export class HandoffStore {
   closedSince(since: number): Handoff[] {
     return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at >= ? ORDER BY closed_at DESC").all(since) as Row[]).map(toHandoff);
   }
-  update(id: string, fields: Partial<Record<'status' | 'caseworker_id' | 'taken_at' | 'closed_at' | 'outcome' | 'outcome_service' | 'outcome_note' | 'priority' | 'waiting_notice_at' | 'last_position' | 'address' | 'off_hours', unknown>>): void {
+  update(id: string, fields: Partial<Record<'status' | 'caseworker_id' | 'taken_at' | 'closed_at' | 'outcome' | 'outcome_service' | 'outcome_note' | 'priority' | 'waiting_notice_at' | 'unreachable_notice_at' | 'last_position' | 'address' | 'off_hours', unknown>>): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
     this.db.prepare(`UPDATE handoffs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => (fields as Row)[k] ?? null), id);
@@ -197,7 +209,15 @@ export class HandoffStore {
     return { ...m, seq: Number(r.lastInsertRowid) };
   }
   markDelivered(seq: number, at: number): void {
-    this.db.prepare('UPDATE handoff_messages SET delivered_at = ? WHERE seq = ?').run(at, seq);
+    this.db.prepare('UPDATE handoff_messages SET delivered_at = ?, undeliverable_at = NULL WHERE seq = ?').run(at, seq);
+  }
+  /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */
+  markUndeliverable(seq: number, at: number): void {
+    this.db.prepare('UPDATE handoff_messages SET undeliverable_at = ? WHERE seq = ? AND delivered_at IS NULL').run(at, seq);
+  }
+  /** The person wrote again: their undelivered messages are worth another try. Returns how many. */
+  retryUndeliverable(handoffId: string): number {
+    return this.db.prepare('UPDATE handoff_messages SET undeliverable_at = NULL WHERE handoff_id = ? AND undeliverable_at IS NOT NULL AND delivered_at IS NULL').run(handoffId).changes;
   }
   messages(handoffId: string, afterSeq = 0): HandoffMessage[] {
     return (this.db.prepare('SELECT * FROM handoff_messages WHERE handoff_id = ? AND seq > ? ORDER BY seq').all(handoffId, afterSeq) as Row[]).map(toMessage);
@@ -205,7 +225,7 @@ export class HandoffStore {
   undelivered(): HandoffMessage[] {
     return (
       this.db
-        .prepare("SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL ORDER BY m.seq")
+        .prepare("SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL AND m.undeliverable_at IS NULL ORDER BY m.seq")
         .all() as Row[]
     ).map(toMessage);
   }

@@ -26,8 +26,33 @@ export interface ConversationRef {
   address?: string;
 }
 
+/**
+ * Delivery is impossible until the person does something (they blocked the
+ * bot, deleted their account, the chat is gone). Callers must not retry it on
+ * a timer: they wait until the person writes again. Any other error is
+ * passing (network, 5xx) and worth retrying.
+ */
+export class UndeliverableError extends Error {
+  readonly undeliverable = true;
+  constructor(
+    message: string,
+    readonly channel: ChannelId,
+  ) {
+    super(message);
+    this.name = 'UndeliverableError';
+  }
+}
+
+export function isUndeliverable(err: unknown): err is UndeliverableError {
+  return err instanceof UndeliverableError || (typeof err === 'object' && err !== null && (err as { undeliverable?: unknown }).undeliverable === true);
+}
+
 export interface Deliverer {
-  /** Deliver messages that nobody asked for right now (caseworker relay, late answers). Throws when delivery failed for good. */
+  /**
+   * Deliver messages that nobody asked for right now (caseworker relay, late answers).
+   * Throws UndeliverableError when the person cannot be reached until they write again,
+   * any other error when delivery failed for now and may be retried.
+   */
   deliver(ref: ConversationRef, reply: Reply, address?: string): Promise<void>;
 }
 

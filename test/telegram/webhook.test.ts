@@ -11,6 +11,7 @@ import { NS_BLOCKED, NS_UPDATE, WEBHOOK_PATH } from '../../src/channels/telegram
 import { pseudonym } from '../../src/channels/telegram/ids.js';
 import type { CompiledContent } from '../../src/content/compiled.js';
 import type { Reply } from '../../src/engine/messages.js';
+import { UndeliverableError } from '../../src/runtime/types.js';
 import { repoRoot } from '../helpers/content.js';
 import { buttonData, parseTelegramHtml, TelegramStandIn } from './standin.js';
 import { PUBLIC_URL, startLotse, type Lotse } from './lotse.js';
@@ -153,8 +154,9 @@ describe('people who blocked the bot', () => {
     await turn(() => api.setBlocked(chat, true));
     expect(await lotse.running.ctx.store.kvGet(NS_BLOCKED, ref.conversationId)).toBeDefined();
     const calls = api.calls.length;
-    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('A caseworker answers.'), String(chat));
-    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply('And again.'), String(chat));
+    const deliver = (text: string) => lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, reply(text), String(chat));
+    await expect(deliver('A caseworker answers.')).rejects.toBeInstanceOf(UndeliverableError);
+    await expect(deliver('And again.')).rejects.toBeInstanceOf(UndeliverableError);
     expect(api.calls.length).toBe(calls);
   });
 
@@ -164,7 +166,9 @@ describe('people who blocked the bot', () => {
     const ref = lotse.tg.ref(chat);
     api.blocked.add(chat); // blocked without Lotse being told
     const calls = api.calls.length;
-    await lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, { lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }] }, String(chat));
+    await expect(
+      lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, { lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }] }, String(chat)),
+    ).rejects.toBeInstanceOf(UndeliverableError);
     expect(api.calls.slice(calls).map((x) => `${x.method}:${x.status}`)).toEqual(['sendMessage:403']);
     expect(await lotse.tg.isBlocked(ref.conversationId)).toBe(true);
     // They unblock and write: the mark goes, and messages reach them again.
@@ -200,6 +204,38 @@ describe('a caseworker answers on Telegram', () => {
     const texts = visible(chat);
     expect(texts.slice(-3)).toEqual(['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']);
     expect(texts.at(-4)).toContain('Olena');
+  });
+
+  it('a person who blocks the bot mid-handoff: the caseworker is alerted once, nothing hammers Telegram, and the message arrives once they write again', async () => {
+    const chat = 7302;
+    await turn(() => api.text(chat, '/start', 'en'));
+    await turn(() => api.press(chat, '=l:en'));
+    await turn(() => api.text(chat, '/human'));
+    const ref = lotse.tg.ref(chat);
+    const h = lotse.handoff.hs.openFor(ref)!;
+    const staff = await lotse.handoff.auth.createStaff({ email: 'jonas@ngo.example', name: 'Jonas B', role: 'caseworker', password: 'a long caseworker password', languages: ['en'] });
+    await lotse.handoff.service.take(staff, h.id);
+    await turn(() => api.setBlocked(chat, true));
+
+    const calls = api.calls.length;
+    await lotse.handoff.service.send(staff, h.id, { text: 'Your letter says the interview is on Tuesday.' });
+    await lotse.handoff.service.send(staff, h.id, { text: 'Bring your passport.' });
+    // Three sweeps (one a minute in production): no call reaches Telegram for this chat.
+    for (let i = 0; i < 3; i++) await lotse.handoff.service.sweep();
+    expect(api.calls.slice(calls).filter((x) => Number(x.payload.chat_id) === chat)).toEqual([]);
+    const alerts = lotse.handoff.hs.messages(h.id).filter((m) => m.kind === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toMatch(/cannot be reached on telegram/);
+    expect(lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
+
+    // They unblock and write: both messages go out, in order, and are marked delivered.
+    await turn(() => api.setBlocked(chat, false));
+    await turn(() => api.text(chat, 'sorry, I blocked you by mistake'));
+    await api.until(() => visible(chat).includes('Bring your passport.'));
+    expect(visible(chat).slice(-2)).toEqual(['Your letter says the interview is on Tuesday.', 'Bring your passport.']);
+    // Marked after Telegram's answer arrives (no further API call to wait on): poll the store.
+    await expect.poll(() => lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
+    expect(lotse.handoff.hs.getHandoff(h.id)!.unreachableNoticeAt).toBeUndefined();
   });
 });
 

@@ -30,7 +30,7 @@ import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyjs/runner';
 import type { InEvent, Reply } from '../../engine/messages.js';
-import type { ConversationRef, Deliverer } from '../../runtime/types.js';
+import { UndeliverableError, type ConversationRef, type Deliverer } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
 import { CallbackCodec } from './callback.js';
 import { messageEvent } from './events.js';
@@ -72,7 +72,6 @@ export class TelegramChannel {
   booted: Promise<void> = Promise.resolve();
   private runner?: RunnerHandle;
   private webhookSet = false;
-  private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
@@ -225,13 +224,14 @@ export class TelegramChannel {
         const chat = address ?? ref.address;
         if (!chat) throw new Error('telegram: no chat id to deliver to (the person has to write again)');
         if (pseudonym(this.ctx.secret, chat) !== ref.conversationId) throw new Error('telegram: the chat id does not belong to this conversation');
-        // Not retried forever: a person who blocked the bot gets nothing until they write again.
-        if (await this.isBlocked(ref.conversationId)) {
-          this.ctx.log.info('telegram: not delivered, the chat refuses messages', { conversation: ref.conversationId });
-          return;
-        }
+        // Not retried forever: a person who blocked the bot gets nothing (and Telegram is not even
+        // asked) until they write again, which clears the mark.
+        if (await this.isBlocked(ref.conversationId)) throw new UndeliverableError('telegram: the person blocked the bot or left Telegram', 'telegram');
         const outcome = await this.sender.sendReply(chat, reply);
-        if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
+        if (outcome === 'blocked') {
+          await this.markBlocked(ref.conversationId, 'messages refused');
+          throw new UndeliverableError('telegram: Telegram refuses messages to this chat (blocked or deleted)', 'telegram');
+        }
       },
     };
   }
@@ -276,13 +276,7 @@ export class TelegramChannel {
 
   /** After the server listens: bot info, then polling or the webhook, then commands and descriptions. */
   start(): Promise<void> {
-    // De-duplication records expire after 48 h; drop expired rows hourly (the Store interface has no
-    // sweep of its own; SqliteStore does).
-    const store = this.ctx.store as { sweep?: () => Promise<number> };
-    if (typeof store.sweep === 'function') {
-      this.sweepTimer = setInterval(() => void store.sweep!().catch((err: unknown) => this.ctx.log.warn('kv sweep failed', { err })), 3_600_000);
-      this.sweepTimer.unref();
-    }
+    // De-duplication records expire after 48 h; the server's housekeeping deletes them (Store.kvSweep).
     this.booted = this.boot().catch((err) => {
       if (!this.closing) this.ctx.log.error('telegram: could not start (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)', { err });
     });
@@ -328,7 +322,6 @@ export class TelegramChannel {
   /** Stop taking updates, let the turns under way finish (up to 10 s), then cancel what waits. */
   async stop(): Promise<void> {
     this.closing = true;
-    clearInterval(this.sweepTimer);
     if (this.runner?.isRunning()) await this.runner.stop().catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
