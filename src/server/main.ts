@@ -64,8 +64,11 @@ export async function startServer(
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const url = `http://localhost:${port}`;
   for (const p of plugins) await p.started?.(server, ctx);
+  // Hourly, and safe on several instances: sessions past their time, and expired keyed records
+  // (Telegram update ids kept for de-duplication, callback mappings, tokens).
   const housekeeping = setInterval(() => {
     void store.expireSessions(clock.now() - config.SESSION_TTL_DAYS * 86_400_000).catch((err) => log.warn('session expiry failed', { err }));
+    void store.kvSweep().catch((err) => log.warn('kv sweep failed', { err }));
   }, 3_600_000);
   housekeeping.unref();
   log.info('lotse started', { url, content: content.current().pack.version, languages: content.current().pack.languages.map((l) => l.code), store: config.STORE });

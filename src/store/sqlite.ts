@@ -178,7 +178,7 @@ export class SqliteStore implements Store {
   }
 
   /** Housekeeping: drop expired kv rows. */
-  async sweep(): Promise<number> {
+  async kvSweep(): Promise<number> {
     return this.db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.now()).changes;
   }
 

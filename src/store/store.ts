@@ -58,6 +58,8 @@ export interface Store {
   kvPutIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean>;
   kvDelete(ns: string, key: string): Promise<void>;
   kvList(ns: string, prefix?: string): Promise<{ key: string; value: string }[]>;
+  /** Delete keyed records whose time is up (reads already ignore them); returns how many. Run by the server's housekeeping. */
+  kvSweep(): Promise<number>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;

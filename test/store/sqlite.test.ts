@@ -56,6 +56,25 @@ describe('SqliteStore (a real file)', () => {
     expect(await s.ping()).toBe(true);
     await s.close();
   });
+
+  it('kv: the sweep deletes expired rows from the file and keeps live and unexpiring ones', async () => {
+    let t = 0;
+    const file = path.join(dir, 'sweep.sqlite');
+    const s = new SqliteStore(file, () => t);
+    await s.migrate();
+    for (let i = 0; i < 50; i++) await s.kvPut('tg:update', `bot:${i}`, '1', 1000);
+    await s.kvPut('tg:update', 'bot:late', '1', 5000);
+    await s.kvPut('tg:file', 'forever', 'FILEID');
+    t = 2000;
+    expect(await s.kvSweep()).toBe(50);
+    expect(await s.kvSweep()).toBe(0);
+    await s.close();
+    // Read back from the file: the rows are gone, not just hidden.
+    const again = new SqliteStore(file, () => t);
+    const rows = (again as unknown as { db: { prepare(q: string): { all(): { key: string }[] } } }).db.prepare('SELECT key FROM kv ORDER BY key').all();
+    expect(rows.map((r) => r.key)).toEqual(['bot:late', 'forever']);
+    await again.close();
+  });
 });
 
 describe('unanswered questions are masked before they are written', () => {
