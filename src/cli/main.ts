@@ -52,9 +52,28 @@ async function readLines(onLine: (line: string) => void): Promise<void> {
   for await (const line of rl) onLine(line);
 }
 
+/**
+ * Settings from a `.env` file in the current directory (or LOTSE_ENV_FILE), as the README and
+ * .env.example promise. Variables already set in the environment win, so a deployment's own
+ * environment (Docker, systemd) overrides the file. A malformed file stops with its name.
+ */
+function loadEnvFile(): void {
+  const file = path.resolve(process.env.LOTSE_ENV_FILE ?? '.env');
+  if (!fs.existsSync(file)) {
+    if (process.env.LOTSE_ENV_FILE) throw new Error(`LOTSE_ENV_FILE: ${file} does not exist`);
+    return;
+  }
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new Error(`${file}: could not be read as KEY=value lines (${(err as Error).message})`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv);
   const cmd = positional[0];
+  loadEnvFile();
   if (!cmd || flags.help || cmd === 'help') {
     process.stdout.write(HELP);
     return cmd ? 0 : 1;

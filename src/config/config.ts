@@ -77,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && !c.PUBLIC_URL)
     throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required when TELEGRAM_MODE=webhook (Telegram must reach it over HTTPS)');
+  // Telegram's own servers only call HTTPS webhooks; a self-hosted Bot API server may use plain HTTP.
+  if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && c.PUBLIC_URL && !c.PUBLIC_URL.startsWith('https://') && new URL(c.TELEGRAM_API_ROOT).hostname === 'api.telegram.org')
+    throw new ConfigError(`Invalid configuration:\n  PUBLIC_URL: Telegram only sends webhooks to https:// addresses (got ${JSON.stringify(c.PUBLIC_URL)}); use TELEGRAM_MODE=polling without a public HTTPS address`);
   return {
     ...c,
     dataDir: path.resolve(c.DATA_DIR),

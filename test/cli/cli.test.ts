@@ -52,3 +52,33 @@ describe('lotse eval', () => {
     expect(out).toContain('recall on meta.distress: 1.000');
   });
 });
+
+describe('settings from a .env file', () => {
+  const run = (cwd: string, env: Record<string, string>) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'PORT' && k !== 'LOTSE_ENV_FILE'));
+    try {
+      execFileSync(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), 'serve'], { cwd, encoding: 'utf8', env: { ...clean, ...env }, stdio: 'pipe' });
+      return { code: 0, stderr: '' };
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      return { code: err.status, stderr: err.stderr };
+    }
+  };
+
+  it('reads .env in the current directory; a variable set in the environment wins over the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-envfile-'));
+    // A value no server starts with: start-up stops and names it, proving the file was read.
+    fs.writeFileSync(path.join(dir, '.env'), '# the NGO\'s settings\nPORT=eighty\nTIMEZONE=Europe/Vienna\n');
+    const fromFile = run(dir, {});
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toMatch(/PORT: .*\(got "eighty"\)/);
+    const fromEnv = run(dir, { PORT: 'ninety' });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toMatch(/\(got "ninety"\)/);
+    // LOTSE_ENV_FILE names another file; a missing one is an error, not silence.
+    const missing = run(dir, { LOTSE_ENV_FILE: path.join(dir, 'nope.env') });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/LOTSE_ENV_FILE: .*nope\.env does not exist/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

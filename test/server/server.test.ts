@@ -27,6 +27,10 @@ describe('configuration', () => {
   it('a malformed value stops start-up with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    // A Telegram webhook needs an address Telegram can reach over HTTPS.
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook' })).toThrow(/PUBLIC_URL: required/);
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.example.org' })).toThrow(/only sends webhooks to https/);
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.internal', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' }).publicUrl).toBe('http://lotse.internal');
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'not-a-token' })).toThrow(/TELEGRAM_BOT_TOKEN/);
     expect(() => loadConfig({ LOTSE_SECRET: 'short' })).toThrow(/LOTSE_SECRET: must be at least 32 characters/);
   });
