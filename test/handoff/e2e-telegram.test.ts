@@ -12,6 +12,9 @@
  * caseworker closes; the person is back with the bot, and the raw Telegram
  * chat id is no longer kept anywhere.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
@@ -110,5 +113,54 @@ describe('handoff end to end (Telegram + console)', () => {
     expect(lotse.handoff.hs.auditLog(closed.id).map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'take', 'close:answered']));
     // Every message the bot and the caseworker sent was valid Telegram HTML (the stand-in refuses anything else).
     expect(api.calls.filter((x) => x.method === 'sendMessage' && x.status !== 200)).toEqual([]);
+  });
+
+  it('out of hours: the person leaves a message on Telegram; after a night and a restart the answer reaches their chat, then the chat id is forgotten', async () => {
+    // Office hours on a day three days from today (Vienna), so that it is closed now whatever the date.
+    const days = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'];
+    const today = new Date(new Date().toLocaleString('en-US', { timeZone: 'Europe/Vienna' })).getDay();
+    const closedNow = `${days[(today + 3) % 7]} 09:00-10:00`;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-e2e-night-'));
+    const chat = 515151;
+    const env = { TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.url, TELEGRAM_MODE: 'polling' };
+    // The same bot token cannot be polled twice: the first test's server lends its place.
+    await lotse.stop();
+
+    const evening = await startLotse({ ...env, OFFICE_HOURS: closedNow }, { dataDir });
+    await evening.tg.booted;
+    const c = evening.running.ctx.content.current();
+    const seenBy = (n: number) => api.messages(chat).slice(n).map((m) => (m.parse_mode === 'HTML' ? parseTelegramHtml(m.text) : m.text));
+    await api.text(chat, '/start', 'fa');
+    await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'welcome.chooseLanguage'))));
+    await api.press(chat, '=l:fa');
+    await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'menu.text'))));
+    await api.text(chat, '/human', 'fa');
+    await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'handoff.offHours'))));
+    await api.text(chat, 'نامه‌ای از اداره گرفتم و نمی‌فهمم', 'fa');
+    const ref = evening.tg.ref(chat);
+    await expect.poll(() => evening.handoff.hs.openFor(ref) && evening.handoff.hs.messages(evening.handoff.hs.openFor(ref)!.id).some((m) => m.author === 'person' && m.text.includes('نامه‌ای از اداره')), { timeout: 10_000 }).toBe(true);
+    const h = evening.handoff.hs.openFor(ref)!;
+    expect(h).toMatchObject({ offHours: true, status: 'queued', lang: 'fa' });
+    // A reply is owed: the chat id is kept, in the handoff record and nowhere else.
+    expect(h.address).toBe(String(chat));
+    const db = (evening.running.ctx.store as unknown as { db: { prepare(q: string): { all(): unknown[] } } }).db;
+    const elsewhere = ['sessions', 'kv', 'unanswered', 'handoff_messages'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t}`).all())).join('');
+    expect(elsewhere).not.toContain(String(chat));
+    await evening.running.stop();
+
+    // Next morning, a new process on the same data: the caseworker answers, the person's Telegram gets it.
+    const morning = await startLotse({ ...env, OFFICE_HOURS: 'mo-su 00:00-24:00' }, { dataDir });
+    await morning.tg.booted;
+    const zahra = await morning.handoff.auth.createStaff({ email: 'zahra@ngo.example', name: 'Zahra M', role: 'caseworker', password: 'a long caseworker password', languages: ['fa'] });
+    const [queued] = morning.handoff.service.queue(zahra);
+    expect(queued).toMatchObject({ id: h.id, offHours: true });
+    const before = api.messages(chat).length;
+    await morning.handoff.service.take(zahra, h.id);
+    await morning.handoff.service.send(zahra, h.id, { text: 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.' });
+    expect(seenBy(before)).toEqual([expect.stringContaining('Zahra'), 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.']);
+    await morning.handoff.service.close(zahra, h.id, 'answered', 'explained the letter');
+    expect(morning.handoff.hs.getHandoff(h.id)!.address).toBeUndefined();
+    await morning.running.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });
