@@ -6,47 +6,24 @@
  * names the machine each published figure came from. Tests never assert on
  * time; this is where speed and memory are measured.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchMatching, benchNlpjs, repoRoot } from './matching.js';
+import { startServerProcess } from './server.js';
 
 const f = (x: number, d = 3) => x.toFixed(d);
 
 async function serverMemory(): Promise<{ rssMB: number; afterWarmupMB: number }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-bench-'));
-  // Start the server exactly as `npm start` does (same Node flags).
-  const start = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const nodeFlags = start.split(/\s+/).filter((a) => a.startsWith('--'));
-  const child = spawn(process.execPath, [...nodeFlags, path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, LOG_LEVEL: 'info', CONTENT_WATCH: 'false', TELEGRAM_BOT_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await startServerProcess('memory', {});
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000).unref();
-    });
-    const rss = () => {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-    };
-    await fetch(`${url}/healthz`);
-    const rssMB = rss();
+    await fetch(`${server.url}/healthz`);
+    const rssMB = server.rssMB();
     // Warm-up: a few hundred requests so that lazy parts are loaded.
-    for (let i = 0; i < 300; i++) await fetch(`${url}/healthz`);
-    return { rssMB, afterWarmupMB: rss() };
+    for (let i = 0; i < 300; i++) await fetch(`${server.url}/healthz`);
+    return { rssMB, afterWarmupMB: server.rssMB() };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -16,14 +16,11 @@
  * the run (TELEGRAM_MAX_MESSAGES_PER_SECOND): the figure is what Lotse can do,
  * not what Telegram allows.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { TelegramStandIn } from '../test/telegram/standin.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TelegramStandIn } from '../test/telegram/standin.js';
+import { percentile, startServerProcess } from './server.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = 'bench-webhook-secret';
 
 const STEPS: ((api: TelegramStandIn, chat: number) => Promise<{ status?: number }>)[] = [
@@ -42,50 +39,19 @@ export interface TelegramBenchOptions {
   messagesPerChat?: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function startChild(apiRoot: string, token: string): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-bench-telegram-'));
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      CONTENT_ROOT: repoRoot,
-      LOG_LEVEL: 'info',
-      CONTENT_WATCH: 'false',
-      PUBLIC_URL: 'https://lotse.example.org',
-      TELEGRAM_BOT_TOKEN: token,
-      TELEGRAM_API_ROOT: apiRoot,
-      TELEGRAM_MODE: 'webhook',
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_MAX_MESSAGES_PER_SECOND: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000).unref();
-  });
-  child.stdout!.resume();
-  return { url, child, dataDir };
-}
-
 export async function benchTelegram(opts: TelegramBenchOptions = {}): Promise<Record<string, unknown>> {
   const concurrency = opts.concurrency ?? 32;
   const perChat = opts.messagesPerChat ?? 40;
   const api = await new TelegramStandIn('8888:BENCH-standin').start();
-  const { url, child, dataDir } = await startChild(api.url, api.token);
+  const server = await startServerProcess('telegram', {
+    PUBLIC_URL: 'https://lotse.example.org',
+    TELEGRAM_BOT_TOKEN: api.token,
+    TELEGRAM_API_ROOT: api.url,
+    TELEGRAM_MODE: 'webhook',
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_MAX_MESSAGES_PER_SECOND: '1000000',
+  });
+  const { url } = server;
   try {
     api.webhookOrigin = url;
     await api.until(() => api.webhook !== undefined);
@@ -137,10 +103,8 @@ export async function benchTelegram(opts: TelegramBenchOptions = {}): Promise<Re
       note: `${concurrency} chats × ${perChat} updates, each chat waiting for the 200 of its last update; webhook answered after the whole turn (dedup, engine, session, reply sent to the Bot API stand-in on loopback); Telegram's 30 msg/s limit lifted for the run`,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
     await api.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

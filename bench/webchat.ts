@@ -13,14 +13,11 @@
  *
  * Rate limits are raised for the run (it is one address sending a lot).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { DirectLineClient, openStream, type Activity } from '../test/webchat/dl-client.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DirectLineClient, openStream, type Activity } from '../test/webchat/dl-client.js';
+import { percentile, startServerProcess } from './server.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const QUESTIONS = [
   'when is my interview',
@@ -39,49 +36,6 @@ export interface WebchatBenchOptions {
   openConversations?: number;
   /** Profile mode: drive a server that is already running (no memory figures). */
   url?: string;
-}
-
-async function startChild(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-bench-webchat-'));
-  // Started exactly as `npm start` does (same Node flags).
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      CONTENT_ROOT: repoRoot,
-      LOG_LEVEL: 'info',
-      CONTENT_WATCH: 'false',
-      TELEGRAM_BOT_TOKEN: '',
-      WEBCHAT_RATE_PER_CONVERSATION: '1000000',
-      WEBCHAT_RATE_PER_ADDRESS: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000).unref();
-  });
-  // Keep draining stdout so the child never blocks on a full pipe.
-  child.stdout!.resume();
-  return { url, child, dataDir };
-}
-
-function rssMB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** A conversation with an open stream, past the language choice (English). */
@@ -139,8 +93,9 @@ export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Reco
   const concurrency = opts.concurrency ?? 50;
   const perConversation = opts.messagesPerConversation ?? 20;
   const openCount = opts.openConversations ?? 1000;
-  const { url, child, dataDir } = opts.url ? { url: opts.url, child: undefined, dataDir: undefined } : await startChild();
-  const rss = () => (child ? rssMB(child.pid!) : NaN);
+  const server = opts.url ? undefined : await startServerProcess('webchat', { WEBCHAT_RATE_PER_CONVERSATION: '1000000', WEBCHAT_RATE_PER_ADDRESS: '1000000' });
+  const url = opts.url ?? server!.url;
+  const rss = () => (server ? server.rssMB() : NaN);
   try {
     const rssIdle = rss();
 
@@ -182,11 +137,7 @@ export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Reco
       },
     };
   } finally {
-    if (child) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   }
 }
 
