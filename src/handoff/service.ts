@@ -339,13 +339,15 @@ export class HandoffService {
 
   /** Sends caseworker messages that have not reached the person yet, in order (all handoffs, or one). */
   async retryUndelivered(handoffId?: string): Promise<void> {
+    // Keep each conversation's order: once a message fails, nothing later of that handoff goes before it.
+    const held = new Set<string>();
     for (const m of this.d.hs.undelivered()) {
-      if (handoffId && m.handoffId !== handoffId) continue;
+      if ((handoffId && m.handoffId !== handoffId) || held.has(m.handoffId)) continue;
       const h = this.d.hs.getHandoff(m.handoffId);
       if (!h) continue;
       if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
         if ((h.status === 'closed' || h.status === 'cancelled') && !this.d.hs.undelivered().some((x) => x.handoffId === h.id)) this.d.hs.update(h.id, { address: null });
-      } else if (handoffId) break; // keep the order: nothing later goes before this one
+      } else held.add(m.handoffId);
     }
   }
 

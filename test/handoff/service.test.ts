@@ -186,6 +186,26 @@ describe('handoff', () => {
     expect(silent.messages).toEqual([]);
   });
 
+  it('a retry that fails again holds back the later messages of that conversation: nothing arrives out of order', async () => {
+    let failures = 0;
+    let down = true;
+    const w = await world({ failDelivery: () => down || failures-- > 0 });
+    const ref = await personInArabic(w, 'order');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const amal = await staff(w, 'Amal', ['ar']);
+    const [h] = w.rt.service.queue(amal);
+    await w.rt.service.take(amal, h!.id);
+    await w.rt.service.send(amal, h!.id, { text: 'الرسالة الأولى' });
+    await w.rt.service.send(amal, h!.id, { text: 'الرسالة الثانية' });
+    // The channel is back, but the first retry fails once more.
+    down = false;
+    failures = 1;
+    await w.rt.service.sweep();
+    expect(w.delivered.map((d) => texts(d.reply))).toEqual([]);
+    await w.rt.service.sweep();
+    expect(w.delivered.map((d) => texts(d.reply))).toEqual(['الرسالة الأولى', 'الرسالة الثانية']);
+  });
+
   it('a caseworker cannot open a conversation they are not part of, and every opening is logged', async () => {
     const w = await world();
     const ref = await personInArabic(w, 'private');
