@@ -84,6 +84,24 @@ describe('the webhook endpoint', () => {
     expect(await lotse.running.ctx.store.getSession(lotse.tg.ref(chat))).toBeUndefined();
   });
 
+  it('with the right token, a body that is not an update gets 400 and changes nothing (malformed JSON, binary, no update_id, too large)', async () => {
+    const url = `${lotse.running.url}${WEBHOOK_PATH}`;
+    const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': api.webhook!.secret! };
+    const sentBefore = api.sent.length;
+    const post = (body: BodyInit) => fetch(url, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    expect((await post('{"update_id": 5, "message": ')).status).toBe(400);
+    expect((await post(new Uint8Array([0, 159, 146, 150, 255, 0]))).status).toBe(400);
+    expect((await post(JSON.stringify({ message: { text: 'no id' } }))).status).toBe(400);
+    expect((await post(JSON.stringify([1, 2, 3]))).status).toBe(400);
+    expect((await post(JSON.stringify({ update_id: 'x' }))).status).toBe(400);
+    const huge = await post(JSON.stringify({ update_id: 990100, message: { text: 'x'.repeat(2 * 1024 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect(api.sent.length).toBe(sentBefore);
+    expect(await lotse.running.ctx.store.kvGet(NS_UPDATE, `${api.botId}:990100`)).toBeUndefined();
+    // The endpoint still works afterwards.
+    expect(await turn(() => api.text(7009, '/start', 'en'))).toBe(200);
+  });
+
   it('answers a retried delivery once (one after the other, and both at once)', async () => {
     const chat = 7002;
     const first = await turn(() => api.text(chat, '/start', 'ar'));
