@@ -278,6 +278,19 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     }
   }
 
+  // Optional per-channel privacy notes (privacy.channel.<channel>): once one language has a note for a
+  // channel, every language needs it, so nobody learns less about who can read their chat because of
+  // the language they speak.
+  const channelNotes = (lang: string) => Object.keys(((ui[lang]?.privacy as Record<string, unknown> | undefined)?.channel as Record<string, unknown> | undefined) ?? {});
+  const allNotes = new Map<string, string>();
+  for (const lang of langCodes) for (const ch of channelNotes(lang)) if (!allNotes.has(ch)) allNotes.set(ch, lang);
+  for (const lang of langCodes) {
+    const pf = parsed.get(`locales/${lang}/translation.json`);
+    if (!pf || !ui[lang]) continue;
+    for (const [ch, from] of allNotes)
+      if (!channelNotes(lang).includes(ch)) err(`locales/${lang}/translation.json`, pf.lineOf(['privacy']), `missing translation: UI string "privacy.channel.${ch}"`, `translate "privacy": { "channel": { "${ch}": ... } } from locales/${from}/translation.json`);
+  }
+
   if (problems.some((p) => p.severity === 'error')) return { problems };
 
   const hash = createHash('sha256');

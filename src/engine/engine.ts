@@ -28,6 +28,11 @@ export type { Effect } from './effects.js';
 
 export interface EngineEnv {
   now: number;
+  /**
+   * The channel the person writes on (telegram, webchat, ...). Matching never looks at it; it lets
+   * content say what is true only there, such as who else can read a Telegram chat.
+   */
+  channel?: string;
 }
 
 export interface EngineOutput {
@@ -64,7 +69,6 @@ class Turn {
   }
 
   run(event: InEvent): EngineOutput {
-    void this.env;
     this.s.turns += 1;
     switch (event.kind) {
       case 'start':
@@ -95,6 +99,12 @@ class Turn {
   // ------------------------------------------------------------ helpers ---
   private t(key: string, vars?: Record<string, unknown>): string {
     return this.c.t(this.lang, key, vars);
+  }
+
+  /** A UI string the person's language has itself, or undefined (no fallback: for optional texts). */
+  private ownUi(key: string): string | undefined {
+    const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), this.c.pack.ui[this.lang]);
+    return typeof v === 'string' && v.trim() ? v : undefined;
   }
 
   private say(text: string, buttons: Button[] = []): void {
@@ -407,10 +417,14 @@ class Turn {
           { label: this.t('buttons.no'), payload: 'del:no' },
         ]);
         return;
-      case 'privacy':
+      case 'privacy': {
         this.out.push(...this.topicAnswer(id));
+        // What this channel adds (locales: privacy.channel.<channel>), e.g. that Telegram can read bot chats.
+        const note = this.env.channel ? this.ownUi(`privacy.channel.${this.env.channel}`) : undefined;
+        if (note) this.say(note);
         this.moveTo({ topic: id }, push);
         return this.attach([{ label: this.topicTitle('meta.delete-data'), payload: payload.topic('meta.delete-data') }, ...this.nav()]);
+      }
       case 'thanks':
       case 'goodbye':
         this.out.push(...this.topicAnswer(id));

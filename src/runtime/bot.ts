@@ -121,7 +121,7 @@ export class Bot implements BotRuntime {
         return r.reply;
       }
     }
-    const out = runEngine(content, session, event, { now });
+    const out = runEngine(content, session, event, { now, channel: ref.channel });
     session = out.session;
     const reply = out.reply;
     // Remember this exchange before the effects: a handoff opened by it must

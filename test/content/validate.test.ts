@@ -77,6 +77,19 @@ describe('lotse validate', () => {
     expect(p[0]!.message).toContain('"accomodation", which does not exist (dangling go-to)');
   });
 
+  it('a channel privacy note in one language must be in every language', () => {
+    const dir = copyPack();
+    edit(dir, 'locales/ps/translation.json', (s) => {
+      const d = JSON.parse(s);
+      delete d.privacy.channel;
+      return JSON.stringify(d, null, 2);
+    });
+    const p = problems(dir);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ path: 'locales/ps/translation.json', line: lineOf(dir, 'locales/ps/translation.json', '"privacy": {') });
+    expect(p[0]!.message).toBe('missing translation: UI string "privacy.channel.telegram"');
+  });
+
   it('finds an unknown topic in a translation', () => {
     const dir = copyPack();
     edit(dir, 'content/de/topics/hearing.yaml', (s) => s.replace(/^hearing\.documents:/m, 'hearing.dokuments:'));

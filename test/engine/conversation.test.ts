@@ -217,3 +217,21 @@ describe('bad input', () => {
     expect(a.session).toEqual(b.session);
   });
 });
+
+describe('privacy on each channel', () => {
+  it('on Telegram the privacy answer adds, in the person\'s language, that Telegram can read bot chats; on the web chat it does not', async () => {
+    const { runEngine } = await import('../../src/engine/engine.js');
+    const { newSession } = await import('../../src/engine/session.js');
+    const { repoRoot } = await import('../helpers/content.js');
+    const starter = content(repoRoot);
+    for (const lang of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) {
+      const session = { ...newSession(), lang };
+      const ask = (channel: string) => runEngine(starter, session, { kind: 'button', payload: 't:meta.privacy' }, { now: 0, channel }).reply.messages.map((m) => (m.kind === 'text' ? m.text : ''));
+      const note = starter.t(lang, 'privacy.channel.telegram');
+      const answer = starter.pack.topicTexts[lang]!['meta.privacy']!.answer;
+      expect(ask('telegram')).toEqual([...answer, note]);
+      expect(ask('webchat')).toEqual(answer);
+    }
+  });
+});
+

@@ -162,6 +162,20 @@ describe('the webhook endpoint', () => {
   });
 });
 
+describe('privacy on Telegram', () => {
+  it('asked who can read their messages, the person also learns that Telegram can read bot chats', async () => {
+    const chat = 7010;
+    await turn(() => api.text(chat, '/start', 'en'));
+    await turn(() => api.press(chat, '=l:en'));
+    const before = api.messages(chat).length;
+    await turn(() => api.text(chat, 'who can read my messages?'));
+    const texts = visible(chat).slice(before);
+    expect(texts.slice(0, 2)).toEqual(c.pack.topicTexts.en!['meta.privacy']!.answer);
+    expect(texts[2]).toBe(c.t('en', 'privacy.channel.telegram'));
+    expect(texts[2]).toMatch(/not end-to-end encrypted/);
+  });
+});
+
 describe('people who blocked the bot', () => {
   const reply = (text: string): Reply => ({ lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text }] });
 
