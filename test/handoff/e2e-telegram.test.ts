@@ -91,10 +91,21 @@ describe('handoff end to end (Telegram + console)', () => {
     expect(texts.slice(at, at + answer.length)).toEqual(answer);
     expect(texts.indexOf('مرحبا، أنا أمل. هل عندك سؤال آخر؟')).toBeGreaterThan(at + answer.length - 1);
 
+    // The console shows the content's bold as bold, not as ** marks.
+    const sentAnswer = cw.page.locator('#messages li', { hasText: answer[0]!.slice(0, 20) }).first();
+    const bold = c.pack.topicTexts.ar!['hearing.documents']!.answer.join('\n').match(/\*\*([^*\n]+)\*\*/)?.[1];
+    expect(bold).toBeDefined();
+    expect(await cw.page.locator('#messages li strong', { hasText: bold! }).count()).toBeGreaterThan(0);
+    expect(await cw.page.locator('#messages').textContent()).not.toContain('**');
+    expect(await sentAnswer.count()).toBe(1);
+
     // The person replies on Telegram; the caseworker sees it live, and the bot stays silent.
+    // Whatever a person writes is shown as text in the console, never as HTML.
     const before = api.messages(CHAT).length;
-    await api.text(CHAT, 'شكرا كتير، ما عندي سؤال تاني', 'ar');
+    await api.text(CHAT, 'شكرا كتير، ما عندي سؤال تاني <img src=x onerror="document.title=1"> **', 'ar');
     await cw.sees('ما عندي سؤال تاني');
+    expect(await cw.page.locator('#messages img').count()).toBe(0);
+    await cw.sees('<img src=x');
     expect(api.messages(CHAT).length).toBe(before);
 
     // Close with an outcome: the person is told and is back with the bot.

@@ -139,9 +139,24 @@
     li.setAttribute('dir', 'auto');
     const who = { person: 'Person', caseworker: 'You/colleague', bot: 'Bot', system: '' }[m.author] || '';
     const prefix = m.kind === 'note' ? 'Note: ' : m.kind === 'transcript' ? `${who} (before handoff): ` : m.kind === 'alert' ? '⚠ ' : who ? `${who}: ` : '';
-    li.textContent = `${prefix}${m.text}`;
+    li.textContent = prefix;
+    appendLightMarkup(li, m.text);
     $('messages').append(li);
     li.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** The content's light markup as the person sees it: **bold** as <strong>; everything else stays text (never HTML). */
+  function appendLightMarkup(el, text) {
+    const parts = String(text).split(/\*\*(?=\S)([^\n]*?\S)\*\*/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) {
+        if (part) el.append(document.createTextNode(part));
+      } else {
+        const b = document.createElement('strong');
+        b.textContent = part;
+        el.append(b);
+      }
+    });
   }
 
   async function openHandoff(id) {
