@@ -17,9 +17,7 @@
  * not what Telegram allows.
  */
 import { TelegramStandIn } from '../test/telegram/standin.js';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { percentile, startServerProcess } from './server.js';
+import { percentile, runAlone, startServerProcess } from './server.js';
 
 const SECRET = 'bench-webhook-secret';
 
@@ -108,16 +106,5 @@ export async function benchTelegram(opts: TelegramBenchOptions = {}): Promise<Re
   }
 }
 
-// `npx tsx bench/telegram.ts` runs it alone.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  benchTelegram().then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+// `node --import tsx bench/telegram.ts` runs it alone.
+runAlone(import.meta.url, benchTelegram);

@@ -14,9 +14,7 @@
  * Rate limits are raised for the run (it is one address sending a lot).
  */
 import { DirectLineClient, openStream, type Activity } from '../test/webchat/dl-client.js';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { percentile, startServerProcess } from './server.js';
+import { percentile, runAlone, startServerProcess } from './server.js';
 
 
 const QUESTIONS = [
@@ -141,16 +139,5 @@ export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Reco
   }
 }
 
-// `node --import tsx bench/webchat.ts` runs this part alone.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  benchWebchat().then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+// `node --import tsx bench/webchat.ts` runs it alone.
+runAlone(import.meta.url, benchWebchat);
