@@ -166,9 +166,11 @@ export class HandoffService {
     const msg = this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
     this.d.events.message(h, msg);
     // They are reachable again (e.g. unblocked the bot): what could not be delivered goes out now.
-    const resumed = this.d.hs.retryUndeliverable(h.id);
-    if (h.unreachableNoticeAt) this.d.hs.update(h.id, { unreachable_notice_at: null });
-    if (resumed) void this.retryUndelivered(h.id);
+    // Messages only wait after the caseworker was told, so an ordinary message costs no write here.
+    if (h.unreachableNoticeAt) {
+      this.d.hs.update(h.id, { unreachable_notice_at: null });
+      if (this.d.hs.retryUndeliverable(h.id) > 0) void this.retryUndelivered(h.id);
+    }
     // The distress detector still listens, and tells the caseworker.
     if (this.d.content.current().nlu.isDistress(text)) {
       if (h.priority > 0) this.d.hs.update(h.id, { priority: 0 });

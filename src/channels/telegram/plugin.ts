@@ -186,8 +186,8 @@ export class TelegramChannel {
     const chatId = c.chat!.id;
     const ref = this.ref(chatId);
     this.sender.typing(chatId);
-    // Writing to the bot means it is not blocked (any more).
-    await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
+    // Writing to the bot means it is not blocked (any more). A read on every turn, a write only when marked.
+    if (await this.isBlocked(ref.conversationId)) await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
     let reply: Reply;
     try {
       reply = await this.ctx.bot.handle(ref, event);
