@@ -4,6 +4,7 @@
  * the stream socket with replay, CORS, input limits and rate limits.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +252,28 @@ describe('stream', () => {
     await expect(openStream(streamUrl, { Origin: 'https://evil.example' })).rejects.toMatchObject({ status: 403 });
     const ok = await openStream(streamUrl, { Origin: NGO });
     ok.ws.close();
+  });
+
+  it('answers a stream upgrade with a malformed percent-escape with 400 and keeps serving', async () => {
+    // A raw socket: a WebSocket client would re-encode the path.
+    const port = new URL(A.running.url).port;
+    for (const bad of ['%E0%A4%A', '%', '%ZZ']) {
+      const head = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(Number(port), '127.0.0.1', () => {
+          sock.write(
+            `GET /v3/directline/conversations/${bad}/stream?t=x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          );
+        });
+        let got = '';
+        sock.on('data', (d) => (got += d.toString()));
+        sock.on('end', () => resolve(got));
+        sock.on('error', reject);
+      });
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    }
+    const health = await fetch(`${A.running.url}/healthz`);
+    expect(health.status).toBe(200);
   });
 });
 

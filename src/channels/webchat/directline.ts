@@ -454,24 +454,18 @@ export class DirectLineServer {
   /** Handles WebSocket upgrades for stream URLs; other upgrades are left to whoever else listens. */
   attach(server: http.Server): void {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
-      if (!m) return;
       const reject = (status: number, code: string, message: string) => {
         const body = JSON.stringify({ error: { code, message } });
         socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       };
-      if (this.closing) return reject(503, 'ShuttingDown', 'the server is restarting; reconnect shortly');
-      if (!this.originAllowed(req.headers.origin, req)) return reject(403, 'OriginNotAllowed', 'origin not allowed');
-      const id = decodeURIComponent(m[1]!);
-      const v = this.signer.verify(url.searchParams.get('t') ?? undefined, 'stream', this.now());
-      if (!v.ok) return reject(403, v.code, v.message);
-      if (v.claims.c !== id) return reject(403, 'Forbidden', 'this stream token belongs to another conversation');
-      const conv = this.store.getConversation(id);
-      if (!conv || conv.userId !== v.claims.u) return reject(404, 'NotFound', 'no such conversation');
-      const wmRaw = url.searchParams.get('watermark') ?? '';
-      const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, id, wm));
+      // Anything in here runs outside express: an exception would reach the
+      // process and stop the server for everyone, so the handler is total.
+      try {
+        this.onUpgrade(req, socket, head, reject);
+      } catch (err) {
+        this.log.warn('websocket upgrade refused: malformed request', { err: String(err) });
+        reject(400, 'BadRequest', 'malformed stream request');
+      }
     });
     this.heartbeat = setInterval(() => {
       for (const set of this.subs.values())
@@ -485,6 +479,28 @@ export class DirectLineServer {
         }
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string) => void): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
+    if (!m) return;
+    if (this.closing) return reject(503, 'ShuttingDown', 'the server is restarting; reconnect shortly');
+    if (!this.originAllowed(req.headers.origin, req)) return reject(403, 'OriginNotAllowed', 'origin not allowed');
+    let id: string;
+    try {
+      id = decodeURIComponent(m[1]!);
+    } catch {
+      return reject(400, 'BadRequest', 'malformed conversation id');
+    }
+    const v = this.signer.verify(url.searchParams.get('t') ?? undefined, 'stream', this.now());
+    if (!v.ok) return reject(403, v.code, v.message);
+    if (v.claims.c !== id) return reject(403, 'Forbidden', 'this stream token belongs to another conversation');
+    const conv = this.store.getConversation(id);
+    if (!conv || conv.userId !== v.claims.u) return reject(404, 'NotFound', 'no such conversation');
+    const wmRaw = url.searchParams.get('watermark') ?? '';
+    const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, id, wm));
   }
 
   private onSocket(ws: WebSocket, conversationId: string, watermark: number): void {
