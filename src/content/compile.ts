@@ -16,6 +16,7 @@ import {
   podcastsFileSchema,
   requiredUiKeys,
   safetyFileSchema,
+  examplesFileSchema,
   serviceTextsFileSchema,
   servicesFileSchema,
   topicIdPattern,
@@ -102,6 +103,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   });
 
   const topicTexts: ContentPack['topicTexts'] = {};
+  const offTopic: ContentPack['offTopic'] = {};
   const attempted = new Set<string>();
   for (const lang of langCodes) {
     topicTexts[lang] = {};
@@ -131,6 +133,26 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         if (topicTexts[lang]![id]) err(p, lineIn(p, [id]), `topic "${id}" is written twice in ${lang}`, 'keep one of the two entries');
         if (topics[id] && topics[id]!.flow !== flowOfFile) warn(p, lineIn(p, [id]), `topic "${id}" belongs to flow "${topics[id]!.flow}" but is in ${flowOfFile}.yaml`, `move it to content/${lang}/topics/${topics[id]!.flow}.yaml`);
         topicTexts[lang]![id] = tt;
+      }
+    }
+    // Extra example phrasings (content/<lang>/examples/*.yaml), merged into each topic's own.
+    for (const p of [...parsed.keys()].filter((x) => x.startsWith(`content/${lang}/examples/`))) {
+      const data = check(p, examplesFileSchema);
+      if (!data) continue;
+      for (const [id, list] of Object.entries(data)) {
+        if (id === 'none') {
+          offTopic[lang] = [...(offTopic[lang] ?? []), ...list];
+          continue;
+        }
+        const tt = topicTexts[lang]![id];
+        if (!tt) {
+          if (topics[id]) warn(p, lineIn(p, [id]), `examples for "${id}", which has no ${lang} text yet`, `write the topic in content/${lang}/topics/${topics[id]!.flow}.yaml; the examples count from then on`);
+          else if (!attempted.has(`${lang}:${id}`)) err(p, lineIn(p, [id]), `examples for unknown topic "${id}"`, `fix the id, add the topic to content/topics.yaml, or use "none" for messages the bot should not know`);
+          continue;
+        }
+        const seen = new Set(tt.examples.map((e) => e.toLowerCase()));
+        const extra = list.filter((e) => !seen.has(e.toLowerCase()) && (seen.add(e.toLowerCase()), true));
+        topicTexts[lang]![id] = { ...tt, examples: [...tt.examples, ...extra] };
       }
     }
     for (const id of Object.keys(topics)) {
@@ -257,11 +279,16 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
 
   // --------------------------------------------------------- safety and UI ---
   const safety: Record<string, string[]> = {};
+  const distressExamples: ContentPack['distressExamples'] = {};
+  const notDistress: ContentPack['notDistress'] = {};
   const ui: Record<string, Record<string, unknown>> = {};
   for (const lang of langCodes) {
     const sp = `content/${lang}/safety.yaml`;
     if (!parsed.has(sp)) err(sp, 1, `missing: ${lang} has no distress phrases`, 'add content/<lang>/safety.yaml with a `distress:` list; the bot must recognise a crisis in every language it serves');
-    safety[lang] = check(sp, safetyFileSchema)?.distress ?? [];
+    const sf = check(sp, safetyFileSchema);
+    safety[lang] = sf?.distress ?? [];
+    distressExamples[lang] = sf?.distressExamples ?? {};
+    notDistress[lang] = sf?.notDistress ?? [];
     const up = `locales/${lang}/translation.json`;
     const pf = parsed.get(up);
     if (!pf) {
@@ -312,6 +339,9 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     episodeTexts,
     assets,
     safety,
+    distressExamples,
+    notDistress,
+    offTopic,
     ui,
   });
   return { pack, problems };

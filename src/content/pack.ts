@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type {
+  DistressConcept,
   Episode,
   Flow,
   Language,
@@ -43,7 +44,14 @@ export interface ContentPack {
   episodeTexts: Record<string, EpisodeTexts>;
   /** Audio asset sizes in bytes, by path relative to content/. */
   assets: Record<string, number>;
+  /** Distress phrases per language (content/<lang>/safety.yaml `distress`). */
   safety: Record<string, string[]>;
+  /** Whole crisis messages per language and concept: training data of the distress detector. */
+  distressExamples: Record<string, Partial<Record<DistressConcept, string[]>>>;
+  /** Per language: messages that look like distress and are not. */
+  notDistress: Record<string, string[]>;
+  /** Per language: messages the bot should honestly not know (examples/none.yaml). */
+  offTopic: Record<string, string[]>;
   /** i18next resources, by language. */
   ui: Record<string, Record<string, unknown>>;
 }

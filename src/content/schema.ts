@@ -52,11 +52,26 @@ export const topicAction = z.enum([
 ]);
 
 // ---------------------------------------------------------------- topics ---
+/** A public source of a fact: the page and the date someone read it. */
+export const sourceSchema = z
+  .object({
+    title: text,
+    url: z.string().url('a source url starts with https://'),
+    /** When the page was read (YYYY-MM-DD). */
+    read: isoDate,
+  })
+  .strict();
+
 export const topicSchema = z
   .object({
     id: topicId,
     flow: id,
-    sources: z.array(text).default([]),
+    /**
+     * Where the facts come from. A source is a name ("BFA") or, for facts
+     * people act on, `{ title, url, read }`: the public page and the date it
+     * was read, so a reviewer can click and check.
+     */
+    sources: z.array(z.union([text, sourceSchema])).default([]),
     /** The date the facts were last checked by staff (required when `changes` is true). */
     checked: isoDate.optional(),
     /** True when the answer holds facts that change (amounts, deadlines, rules). */
@@ -277,6 +292,18 @@ export const languageSchema = z
   .strict();
 export type Language = z.infer<typeof languageSchema>;
 
+/** The concepts of distress that content gives examples for (see content/README.md). */
+export const distressConcepts = ['means', 'wish', 'burden', 'hopeless', 'self-harm', 'violence', 'someone-else'] as const;
+export type DistressConcept = (typeof distressConcepts)[number];
+
+/**
+ * content/<lang>/examples/<flow>.yaml: more example phrasings per topic, kept
+ * apart from the answers so that community members can add how people ask
+ * without touching what the bot says. `none` holds messages the bot should
+ * honestly not know (weather, football, shopping).
+ */
+export const examplesFileSchema = z.record(z.string(), z.array(text).min(1));
+
 export const safetyFileSchema = z
   .object({
     /**
@@ -284,6 +311,18 @@ export const safetyFileSchema = z
      * happening now). Matched loosely: tuned for recall, never for precision.
      */
     distress: z.array(text).min(5),
+    /**
+     * How people in crisis write, grouped by concept (means, wish, burden,
+     * hopelessness, self-harm, violence now, someone else in danger). These
+     * train the learned distress detector: whole messages, many ways each.
+     */
+    distressExamples: z.partialRecord(z.enum(distressConcepts), z.array(text).min(1)).default({}),
+    /**
+     * Messages that look like distress but are not (idioms such as Farsi
+     * "بمیرم برات", negations, questions about a service): the detector
+     * learns from them not to fire.
+     */
+    notDistress: z.array(text).default([]),
   })
   .strict();
 
