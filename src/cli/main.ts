@@ -23,7 +23,7 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   serve                      start the server (configuration from environment, see .env.example)
   chat [--lang xx]           chat with the bot in this terminal; type a number to press a button
   match                      JSON lines {"text","lang"?} on stdin -> one match result per line
-  eval FILE.jsonl [--errors] accuracy per language, precision on "none", recall on meta.distress
+  eval FILE.jsonl [--errors] [--hint]  top-1 per language and kind, Latin script, top-3, distress recall, false alarms, out-of-scope
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
   render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
@@ -82,7 +82,11 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const dir = root(flags);
       const source = new FileSource(dir);
-      const { pack, problems } = compilePack(source.readSync(), { strict: Boolean(flags.strict) });
+      const { pack, problems } = compilePack(source.readSync(), {
+        strict: Boolean(flags.strict),
+        today: new Date().toISOString().slice(0, 10),
+        checkedMaxDays: typeof flags['max-age-days'] === 'string' ? Number(flags['max-age-days']) : undefined,
+      });
       const errors = problems.filter((p) => p.severity === 'error');
       const warnings = problems.filter((p) => p.severity === 'warning');
       for (const p of [...errors, ...warnings]) process.stdout.write(formatProblem(p) + '\n');
@@ -122,7 +126,14 @@ async function main(argv: string[]): Promise<number> {
         const lang = typeof input.lang === 'string' ? c.resolveLanguage(input.lang) : undefined;
         const m = c.nlu.match(input.text, lang);
         process.stdout.write(
-          JSON.stringify({ topic: m.topic, score: round(m.score), lang: m.lang, alternatives: m.alternatives.map((a) => ({ topic: a.topic, score: round(a.score) })), distress: m.distress }) + '\n',
+          JSON.stringify({
+            topic: m.topic,
+            score: round(m.score),
+            lang: m.lang,
+            alternatives: m.alternatives.map((a) => ({ topic: a.topic, score: round(a.score) })),
+            distress: m.distress,
+            ...(m.distressLevel ? { distressLevel: m.distressLevel } : {}),
+          }) + '\n',
         );
       });
       return 0;
@@ -139,7 +150,8 @@ async function main(argv: string[]): Promise<number> {
         .split('\n')
         .filter((l) => l.trim())
         .map((l) => JSON.parse(l) as EvalItem);
-      const r = evaluate(c, items);
+      // As the maintainers measure: no language hint, unless --hint passes each line's lang as the session's.
+      const r = evaluate(c, items, { hint: Boolean(flags.hint) });
       process.stdout.write(formatEval(r, Boolean(flags.errors)) + '\n');
       if (flags.json) process.stdout.write(JSON.stringify(r.summary) + '\n');
       return 0;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { stepTypes, type Reference } from '../engine/steps/index.js';
 import type { ContentPack, LanguageInfo } from './pack.js';
+import { checkParity } from './parity.js';
 import { ParsedFile, type Problem } from './problems.js';
 import {
   episodeTextsFileSchema,
@@ -17,6 +18,7 @@ import {
   requiredUiKeys,
   safetyFileSchema,
   examplesFileSchema,
+  catalogFileSchema,
   serviceTextsFileSchema,
   servicesFileSchema,
   topicIdPattern,
@@ -27,8 +29,12 @@ import {
 import type { PackInput } from './source.js';
 
 export interface CompileOptions {
-  /** Treat example directory entries as errors (for going live). */
+  /** Treat example directory entries and partial translations as errors (for going live). */
   strict?: boolean;
+  /** Today (YYYY-MM-DD), to warn about facts checked too long ago; no date, no warning (compilePack stays pure). */
+  today?: string;
+  /** How old a `checked` date may be before validation warns (default 183 days: six months). */
+  checkedMaxDays?: number;
 }
 
 export interface CompileResult {
@@ -102,7 +108,15 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     if (t.changes && !t.checked) err('content/topics.yaml', lineIn('content/topics.yaml', ['topics', i]), `topic "${t.id}" has facts that change but no "checked" date`, 'add checked: YYYY-MM-DD with the date staff last verified it');
   });
 
+  // The catalog (content/catalog.yaml, optional): topic ids the pack promises to serve.
+  const catalogIds = new Set<string>();
+  const catalogFile = check('content/catalog.yaml', catalogFileSchema);
+  for (const t of catalogFile?.topics ?? []) catalogIds.add(t.id);
+  for (const cid of catalogIds)
+    if (!topics[cid]) (opts.strict ? err : warn)('content/catalog.yaml', lineIn('content/catalog.yaml', ['topics', [...catalogIds].indexOf(cid)]), `catalog topic "${cid}" is not served yet`, 'add it to content/topics.yaml and write its texts in every language');
+
   const topicTexts: ContentPack['topicTexts'] = {};
+  const topicFiles = new Map<string, string>();
   const offTopic: ContentPack['offTopic'] = {};
   const attempted = new Set<string>();
   for (const lang of langCodes) {
@@ -133,6 +147,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         if (topicTexts[lang]![id]) err(p, lineIn(p, [id]), `topic "${id}" is written twice in ${lang}`, 'keep one of the two entries');
         if (topics[id] && topics[id]!.flow !== flowOfFile) warn(p, lineIn(p, [id]), `topic "${id}" belongs to flow "${topics[id]!.flow}" but is in ${flowOfFile}.yaml`, `move it to content/${lang}/topics/${topics[id]!.flow}.yaml`);
         topicTexts[lang]![id] = tt;
+        topicFiles.set(`${lang}:${id}`, p);
       }
     }
     // Extra example phrasings (content/<lang>/examples/*.yaml), merged into each topic's own.
@@ -147,6 +162,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         const tt = topicTexts[lang]![id];
         if (!tt) {
           if (topics[id]) warn(p, lineIn(p, [id]), `examples for "${id}", which has no ${lang} text yet`, `write the topic in content/${lang}/topics/${topics[id]!.flow}.yaml; the examples count from then on`);
+          else if (catalogIds.has(id)) warn(p, lineIn(p, [id]), `examples for catalog topic "${id}", which is not in content/topics.yaml yet`, 'add the topic to content/topics.yaml; the examples count from then on');
           else if (!attempted.has(`${lang}:${id}`)) err(p, lineIn(p, [id]), `examples for unknown topic "${id}"`, `fix the id, add the topic to content/topics.yaml, or use "none" for messages the bot should not know`);
           continue;
         }
@@ -276,6 +292,23 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       }
     });
   }
+
+  // ------------------------------------------------- parity and freshness ---
+  const reference = languages.find((l) => l.reference)?.code ?? (langCodes.includes('en') ? 'en' : langCodes[0]);
+  if (reference)
+    checkParity(
+      { reference, languages: langCodes, topics, topicTexts, topicFile: (lang, id) => topicFiles.get(`${lang}:${id}`) ?? `content/${lang}/topics`, serviceTexts, strict: Boolean(opts.strict) },
+      (severity, path, keyPath, message, hint) => (severity === 'error' ? err : warn)(path, lineIn(path, keyPath), message, hint),
+    );
+  topicsFile?.topics.forEach((t, i) => {
+    const line = lineIn('content/topics.yaml', ['topics', i]);
+    if (t.changes && !t.sources.some((s) => typeof s === 'object'))
+      warn('content/topics.yaml', line, `topic "${t.id}" has facts that change but no source with a URL`, 'add sources: - { title: "...", url: "https://...", read: YYYY-MM-DD } for the page the facts were checked on');
+    if (t.checked && opts.today) {
+      const days = (Date.parse(opts.today) - Date.parse(t.checked)) / 86_400_000;
+      if (days > (opts.checkedMaxDays ?? 183)) warn('content/topics.yaml', line, `topic "${t.id}" was last checked ${t.checked}, ${Math.floor(days)} days ago`, 'check the facts against the sources again and update `checked`');
+    }
+  });
 
   // --------------------------------------------------------- safety and UI ---
   const safety: Record<string, string[]> = {};

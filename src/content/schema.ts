@@ -105,6 +105,12 @@ export const topicTextSchema = z
     review: reviewState,
     /** When this translation was last checked (for topics whose facts change). */
     checked: isoDate.optional(),
+    /**
+     * Why this translation says less than the reference language (e.g.
+     * "awaiting review of the new deadline"). `lotse validate` lists it and
+     * `--strict` fails on it; the crisis answer may never be partial.
+     */
+    partial: z.string().trim().min(3).optional(),
   })
   .strict();
 /** content/<lang>/topics/<flow>.yaml: a map from topic id to its texts. */
@@ -277,6 +283,12 @@ export const languageSchema = z
     name: text,
     /** The English name, for staff. */
     englishName: text,
+    /**
+     * The language every other one is compared with (translation parity):
+     * each must carry every message of it. One language of a pack says
+     * `reference: true`; without one, English is the reference.
+     */
+    reference: z.boolean().optional(),
     dir: z.enum(['ltr', 'rtl']),
     /** Unicode scripts used to detect the language of a message. */
     script: z.enum(['Arab', 'Cyrl', 'Latn']),
@@ -303,6 +315,9 @@ export type DistressConcept = (typeof distressConcepts)[number];
  * honestly not know (weather, football, shopping).
  */
 export const examplesFileSchema = z.record(z.string(), z.array(text).min(1));
+
+/** content/catalog.yaml: the topic ids a pack must serve (a contract with evaluation sets). */
+export const catalogFileSchema = z.object({ topics: z.array(z.object({ id: topicId }).passthrough()) }).passthrough();
 
 export const safetyFileSchema = z
   .object({
@@ -355,6 +370,10 @@ export const requiredUiKeys = [
   'distress.care',
   'distress.numbers',
   'distress.offer',
+  'distress.check',
+  'distress.checkSafe',
+  'distress.checkNotSafe',
+  'distress.checkThanks',
   'handoff.intro',
   'handoff.queued',
   'handoff.cancelled',

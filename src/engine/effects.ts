@@ -4,4 +4,5 @@ export type Effect =
   | { type: 'unanswered'; text: string; lang: string }
   | { type: 'delete-data' }
   | { type: 'handoff'; reason: string; priority: 'normal' | 'urgent'; lang: string; topic?: string }
-  | { type: 'distress'; lang: string; text: string };
+  /** A crisis noticed (level 'unsure': the bot asked "are you safe?"); the runtime logs counts, never the text. */
+  | { type: 'distress'; lang: string; text: string; level?: 'clear' | 'unsure' };

@@ -242,6 +242,7 @@ class Turn {
       if (pending?.kind === 'disambiguation') return this.unknown(pending.text);
       return this.mainMenu(true);
     }
+    if (p === payload.safe('yes') || p === payload.safe('no')) return this.safetyAnswer(p === payload.safe('yes'), pending?.kind === 'safety-check' ? pending.text : undefined);
     if (p === 'del:yes' || p === 'del:no') return this.deleteAnswer(p === 'del:yes');
     if (p === 'dx:yes') return this.handoff('distress', 'urgent');
     if (p === 'dx:no') {
@@ -276,12 +277,16 @@ class Turn {
       if (!this.s.lang) return this.languageChoice();
       return this.say(this.t('errors.tooLong'), this.nav({ back: false }));
     }
-    // 1. Safety first, whatever else is pending.
-    const distressLangs = this.c.nlu.distressLanguages(text);
-    if (distressLangs.length) {
+    // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot).
+    const pendingBefore = this.s.pending;
+    const d = this.c.nlu.distress(text, this.s.lang);
+    if (d.level) {
       // Answer in the language the person wrote in: in a crisis people fall back to their first language.
-      if (!this.s.lang || !distressLangs.includes(this.s.lang)) this.s.lang = distressLangs.find((l) => this.c.language(l)) ?? this.s.lang ?? this.c.nlu.match(text).lang;
-      return this.distress(text);
+      if (d.lang && this.c.language(d.lang) && (!this.s.lang || d.level === 'clear')) this.s.lang = d.lang;
+      this.s.lang ??= this.c.defaultLang;
+      // Answering "are you safe?" with more of the same is not a "yes".
+      if (d.level === 'clear' || pendingBefore?.kind === 'safety-check') return this.distress(text);
+      return this.safetyCheck(text);
     }
     // 2. First contact.
     if (!this.s.lang) {
@@ -309,6 +314,7 @@ class Turn {
     // 4. The answer to what the bot asked.
     if (pending) {
       this.s.pending = undefined;
+      if (pending.kind === 'safety-check' && (cmd === 'yes' || cmd === 'no')) return this.safetyAnswer(cmd === 'yes', pending.text);
       if (pending.kind === 'feedback' && (cmd === 'yes' || cmd === 'no')) return this.feedback(pending.topic, cmd === 'yes');
       if (pending.kind === 'delete-confirm' && (cmd === 'yes' || cmd === 'no')) return this.deleteAnswer(cmd === 'yes');
       if (pending.kind === 'distress-offer' && cmd === 'yes') return this.handoff('distress', 'urgent');
@@ -348,9 +354,14 @@ class Turn {
     this.say(this.t('welcome.privacy', { days: 30 }));
   }
 
-  private understand(text: string, sessionLang: string | undefined): void {
+  /**
+   * Understands a message. `safe`: the person has just said they are safe,
+   * so a doubtful message is answered as the question it also is.
+   */
+  private understand(text: string, sessionLang: string | undefined, safe = false): void {
     const m = this.c.nlu.match(text, sessionLang);
-    if (m.distress) return this.distress(text);
+    if (m.distressLevel === 'clear' && !safe) return this.distress(text);
+    if (m.distressLevel === 'unsure' && !safe) return this.safetyCheck(text);
     if (m.lang !== this.s.lang) {
       if (m.langConfident && m.decision !== 'unknown') {
         this.s.lang = m.lang;
@@ -482,6 +493,27 @@ class Turn {
       { label: this.t('buttons.yes'), payload: 'dx:yes' },
       { label: this.t('buttons.no'), payload: 'dx:no' },
     ]);
+  }
+
+  /**
+   * The detector is unsure: ask instead of answering, so a doubtful message
+   * is never simply matched to a topic ("look, listen": notice and ask).
+   */
+  private safetyCheck(text: string): void {
+    this.effects.push({ type: 'distress', lang: this.lang, text, level: 'unsure' });
+    this.s.pending = { kind: 'safety-check', text };
+    this.say(this.t('distress.check'), [
+      { label: this.t('distress.checkSafe'), payload: payload.safe('yes') },
+      { label: this.t('distress.checkNotSafe'), payload: payload.safe('no') },
+    ]);
+  }
+
+  /** "Yes, I am safe": a kind word, then the message as the question it was. "No": the crisis answer. */
+  private safetyAnswer(safe: boolean, text: string | undefined): void {
+    if (!safe) return this.distress(text ?? '');
+    this.say(this.t('distress.checkThanks'));
+    if (text) return this.understand(text, this.s.lang, true);
+    this.mainMenu(true);
   }
 
   private handoff(reason: string, priority: 'normal' | 'urgent'): void {

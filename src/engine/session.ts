@@ -13,7 +13,9 @@ export type Pending =
   | { kind: 'feedback'; topic: string }
   | { kind: 'delete-confirm' }
   | { kind: 'language'; text: string; candidates: string[] }
-  | { kind: 'distress-offer' };
+  | { kind: 'distress-offer' }
+  /** The detector was unsure: "Are you safe right now?" was asked about `text`. */
+  | { kind: 'safety-check'; text: string };
 
 export interface Session {
   v: 1;

@@ -1,38 +1,56 @@
 /**
- * Builds the NLU of one content snapshot: a matcher per language, the
- * language detector, the distress detector and the command words.
+ * Builds the NLU of one content snapshot: the learned models (topics,
+ * language, distress: learned.ts), the lexical matcher per language
+ * (exact keywords, typo tolerance: matcher.ts), the phrase-based distress
+ * detector, and the command words.
  */
 import type { ContentPack } from '../content/pack.js';
-import { detectLanguage } from './detect.js';
 import { DistressDetector } from './distress.js';
+import { extract, featureTokens } from './features.js';
+import { LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { keys, LanguageMatcher } from './matcher.js';
-import { normalize } from './normalize.js';
+import { loadModels } from './model-cache.js';
+import { normalize, scriptCounts, type Script } from './normalize.js';
 import { editDistance } from './fuzzy.js';
-import type { CommandName, MatchResult, Nlu } from './types.js';
+import type { CommandName, DistressResult, MatchResult, Nlu } from './types.js';
 
 /**
- * Decision thresholds on the calibrated score (0..1). Tuned on the dev set
- * (shared/eval/dev.jsonl) and checked by the eval; see bench/README.md.
+ * Decisions on the combined score (0..1): answer at or above `answer` when
+ * clearly ahead of the runner-up, "Did you mean ...?" at or above `clarify`,
+ * otherwise the honest "I don't know".
  */
 export const THRESHOLDS = {
-  /** At or above: answer directly (if clearly ahead of the runner-up). */
-  answer: 0.5,
-  /** At or above (and below answer): "Did you mean ...?". Below: "I don't know". */
-  clarify: 0.3,
-  /** The best must lead the second by this much to answer without asking. */
-  margin: 0.06,
+  answer: 0.45,
+  clarify: 0.2,
+  /** The runner-up may score at most this share of the best for a direct answer. */
+  runnerUpShare: 0.6,
 };
+
+/**
+ * Weight of the learned model against the lexical matcher in the combined
+ * score. The learned model generalises (dialects, Latin letters, words it
+ * has only seen in other phrasings); the lexical one is exact on keywords.
+ */
+export const LEARNED_WEIGHT = 0.75;
+
+/**
+ * Prior that a person goes on in the language of their session: they rarely
+ * switch, so a short or ambiguous message stays in it.
+ */
+const SESSION_PRIOR = 0.8;
+
+/** Topics answered as what they are, never offered as "Did you mean ...?". */
+const SOCIAL = new Set(['meta.greeting', 'meta.thanks', 'meta.goodbye']);
 
 const COMMANDS: CommandName[] = ['menu', 'back', 'language', 'human', 'next', 'yes', 'no'];
 
 /**
- * Raw match scores are not probabilities; this maps them onto 0..1 so that
- * the thresholds above read as "how sure": the knee points were set where
- * the dev set's right and wrong answers separate.
+ * Raw lexical scores are not probabilities; this maps them onto 0..1 (the
+ * knee points are where right and wrong answers of the lexical matcher
+ * separated on the dev set).
  */
 export function calibrate(raw: number): number {
   const x = Math.max(0, Math.min(1, raw));
-  // piecewise linear: raw 0.25 -> 0.3 (clarify), raw 0.42 -> 0.5 (answer), raw 0.8 -> 0.9
   const pts: [number, number][] = [[0, 0], [0.25, 0.3], [0.42, 0.5], [0.8, 0.9], [1, 1]];
   for (let i = 1; i < pts.length; i++) {
     const [x0, y0] = pts[i - 1]!;
@@ -42,7 +60,13 @@ export function calibrate(raw: number): number {
   return 1;
 }
 
-export function buildNlu(pack: ContentPack, list: (lang: string, key: string) => string[]): Nlu {
+export interface NluOptions {
+  /** Trained models (default: from the model cache, trained on a miss). */
+  models?: LearnedModels;
+}
+
+export function buildNlu(pack: ContentPack, list: (lang: string, key: string) => string[], opts: NluOptions = {}): Nlu {
+  const models = opts.models ?? loadModels(pack);
   const matchers = new Map<string, LanguageMatcher>();
   for (const l of pack.languages) {
     const texts = pack.topicTexts[l.code] ?? {};
@@ -54,7 +78,11 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
       ),
     );
   }
-  const distress = new DistressDetector(pack.safety);
+  const phrases = new DistressDetector(pack.safety);
+  const topicIndex = new Map(models.topics.classes.map((c, i) => [c, i]));
+  const noneIndex = topicIndex.get('none');
+  const scriptOf = new Map(pack.languages.map((l) => [l.code, l.script]));
+  const langClasses = models.language.classes;
 
   // Command words of every language, normalised: "zurück", "القائمة", "меню".
   const commandWords = new Map<string, CommandName>();
@@ -83,54 +111,113 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return languageNames.get(n);
   }
 
-  function isDistress(text: string): boolean {
-    return distress.detect(text).length > 0;
+  /**
+   * Language probabilities: the learned model, limited to the languages the
+   * script allows (Arabic script: ar/fa/ps; Cyrillic: uk; Latin: any, since
+   * Arabic, Farsi, Pashto and Ukrainian are typed in Latin letters too), with
+   * the session's language as prior.
+   */
+  function languages(tokens: string[], text: string, sessionLang?: string): { lang: string; p: number }[] {
+    const sc = scriptCounts(text);
+    const script = (Object.entries(sc) as [Script, number][]).sort((a, b) => b[1] - a[1])[0]!;
+    const pl = tokens.length ? models.language.predict(extract(text, LANGUAGE_FEATURES, tokens)) : new Float64Array(langClasses.length).fill(1);
+    const out: { lang: string; p: number }[] = [];
+    langClasses.forEach((code, i) => {
+      if (script[1] > 0 && (script[0] === 'Arab' || script[0] === 'Cyrl') && scriptOf.get(code) !== script[0]) return;
+      let p = pl[i]!;
+      if (sessionLang && matchers.has(sessionLang)) p *= code === sessionLang ? SESSION_PRIOR : (1 - SESSION_PRIOR) / Math.max(1, langClasses.length - 1);
+      out.push({ lang: code, p });
+    });
+    if (!out.length) langClasses.forEach((code, i) => out.push({ lang: code, p: pl[i]! }));
+    const z = out.reduce((a, b) => a + b.p, 0) || 1;
+    for (const o of out) o.p /= z;
+    return out.sort((a, b) => b.p - a.p);
+  }
+
+  function distressOf(text: string, x: Map<number, number>, pt: Float64Array | undefined, lang: string | undefined): DistressResult {
+    const p = models.distress.predict(x)[1]!;
+    const phraseLangs = phrases.detect(text);
+    let level: DistressResult['level'];
+    if (p >= models.distressClear) level = 'clear';
+    else if (p >= models.distressUnsure) level = 'unsure';
+    // A crisis phrase ("kill myself") is at least a doubt, even when the
+    // learned model reads a negation ("I'm not going to kill myself"): asking
+    // "are you safe?" costs a kind word; a miss can cost a life.
+    if (phraseLangs.length) level = p >= models.distressUnsure ? 'clear' : 'unsure';
+    // The topic model sees the crisis topic's examples too.
+    const di = topicIndex.get('meta.distress');
+    if (!level && pt && di !== undefined && pt[di]! >= 0.5) level = 'unsure';
+    return { level, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
+  }
+
+  function distress(text: string, sessionLang?: string): DistressResult {
+    const tokens = featureTokens(text);
+    if (!tokens.length) return { probability: 0 };
+    const x = extract(text, undefined, tokens);
+    return distressOf(text, x, models.topics.predict(x), languages(tokens, text, sessionLang)[0]?.lang);
   }
 
   function match(text: string, sessionLang?: string): MatchResult {
-    const det = detectLanguage(text, pack.languages);
+    const tokens = featureTokens(text);
+    const langs = languages(tokens, text, sessionLang);
+    const best = langs[0]!;
     const prior = sessionLang && matchers.has(sessionLang) ? sessionLang : undefined;
-    const candidates = det.ranked.map((r) => r.lang);
-    if (prior && !candidates.includes(prior) && det.script !== 'other' && det.ranked.length === 0) candidates.push(prior);
-    if (!candidates.length) candidates.push(prior ?? pack.languages[0]!.code);
-    // Match in the plausible languages; pick by letters + vocabulary + prior.
-    // The session's language goes first; when it answers confidently the
-    // others are not tried (a person rarely switches mid-conversation, and
-    // each extra language costs a full match).
-    const q = keys(text);
-    const ordered = prior && candidates.includes(prior) ? [prior, ...candidates.filter((l) => l !== prior)] : candidates;
-    const results: { lang: string; m: ReturnType<LanguageMatcher['match']>; total: number }[] = [];
-    for (const lang of ordered) {
-      const m = matchers.get(lang)!.match(text, 5, q);
-      const ev = det.ranked.find((r) => r.lang === lang)?.evidence ?? 0;
-      const top = m.ranked[0]?.score ?? 0;
-      const total = 0.6 * Math.tanh(ev / 2) + 1.5 * m.known + 1.0 * top + (lang === prior ? 0.5 : 0);
-      results.push({ lang, m, total });
-      if (lang === prior && calibrate(top) >= THRESHOLDS.answer && m.known >= 0.8) break;
+    const langConfident = best.p >= 0.75 || best.lang === prior;
+    const candidates = langs.filter((l) => l.p >= 0.05).slice(0, 3).map((l) => l.lang);
+    if (!tokens.length)
+      return { topic: null, score: 0, decision: 'unknown', lang: best.lang, langConfident, langCandidates: candidates, alternatives: [], distress: false };
+    const x = extract(text, undefined, tokens);
+    const pt = models.topics.predict(x);
+    const d = distressOf(text, x, pt, best.lang);
+    // The lexical matcher in the chosen language: exact keywords and typos.
+    const lex = new Map<string, number>();
+    const matcher = matchers.get(best.lang);
+    if (matcher) {
+      const m = matcher.match(text, 5, keys(text));
+      for (const r of matcher.rerank(text, m.ranked)) lex.set(r.topic, calibrate(r.score));
     }
-    results.sort((a, b) => b.total - a.total);
-    const best = results[0]!;
-    best.m = { ...best.m, ranked: matchers.get(best.lang)!.rerank(text, best.m.ranked) };
-    const second = results[1];
-    const langConfident = !second || best.lang === prior || best.total - second.total > 0.35 || candidates.length === 1;
-    const ranked = best.m.ranked.map((r) => ({ topic: r.topic, score: calibrate(r.score) }));
-    const top = ranked[0];
-    const runnerUp = ranked[1];
+    const combined: { topic: string; score: number }[] = [];
+    models.topics.classes.forEach((topic, i) => {
+      if (i === noneIndex) return;
+      const score = LEARNED_WEIGHT * pt[i]! + (1 - LEARNED_WEIGHT) * (lex.get(topic) ?? 0);
+      if (score > 0.01) combined.push({ topic, score });
+    });
+    combined.sort((a, b) => b.score - a.score);
+    const top = combined[0];
+    const runnerUp = combined[1];
+    const none = noneIndex !== undefined ? pt[noneIndex]! : 0;
     let decision: MatchResult['decision'] = 'unknown';
-    if (top && top.score >= THRESHOLDS.answer && (!runnerUp || top.score - runnerUp.score >= THRESHOLDS.margin)) decision = 'answer';
-    else if (top && top.score >= THRESHOLDS.clarify) decision = 'clarify';
-    const distressHit = isDistress(text) || (top?.topic === 'meta.distress' && decision !== 'unknown');
+    // Off-topic wins when the model thinks so more than of any topic.
+    if (top && none < top.score) {
+      if (top.score >= THRESHOLDS.answer && (!runnerUp || runnerUp.score <= THRESHOLDS.runnerUpShare * top.score)) decision = 'answer';
+      else if (top.score >= THRESHOLDS.clarify) decision = 'clarify';
+    }
+    // A greeting is answered as one or not at all: never "Did you mean: Hello?".
+    if (decision === 'clarify' && top && SOCIAL.has(top.topic)) decision = top.score >= THRESHOLDS.clarify * 2 ? 'answer' : 'unknown';
+    const alternatives = combined.slice(1, 4).filter((a) => a.score >= THRESHOLDS.clarify * 0.6 && !SOCIAL.has(a.topic)).slice(0, 2);
+    const distressHit = Boolean(d.level);
     return {
-      topic: decision === 'unknown' ? null : distressHit ? 'meta.distress' : (top?.topic ?? null),
+      topic: distressHit ? 'meta.distress' : decision === 'unknown' ? null : (top?.topic ?? null),
       score: top?.score ?? 0,
       decision: distressHit ? 'answer' : decision,
-      lang: best.lang,
+      lang: d.level && d.lang ? d.lang : best.lang,
       langConfident,
-      langCandidates: results.map((r) => r.lang),
-      alternatives: ranked.slice(1, 3).filter((a) => a.score >= THRESHOLDS.clarify * 0.8),
+      langCandidates: candidates,
+      alternatives,
       distress: distressHit,
+      distressLevel: d.level,
     };
   }
 
-  return { match, isDistress, distressLanguages: (t) => distress.detect(t), command, languageByName };
+  return {
+    match,
+    distress,
+    isDistress: (t) => Boolean(distress(t).level),
+    distressLanguages: (t) => {
+      const d = distress(t);
+      return d.level && d.lang ? [d.lang] : [];
+    },
+    command,
+    languageByName,
+  };
 }

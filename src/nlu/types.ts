@@ -13,7 +13,21 @@ export interface MatchResult {
   /** Languages it could be, best first (for asking with buttons). */
   langCandidates: string[];
   alternatives: { topic: string; score: number }[];
+  /** True for both levels of distress. */
   distress: boolean;
+  /** clear: crisis answer and a person first; unsure: ask "Are you safe right now?". */
+  distressLevel?: DistressLevel;
+}
+
+export type DistressLevel = 'clear' | 'unsure';
+
+/** What the distress detector says about one message. */
+export interface DistressResult {
+  level?: DistressLevel;
+  /** The learned probability of a crisis (0..1). */
+  probability: number;
+  /** The language the person most likely wrote in (answer in it: people in crisis fall back to their first language). */
+  lang?: string;
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';
@@ -21,7 +35,9 @@ export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes
 export interface Nlu {
   /** Full analysis: distress, language, topic. `sessionLang` is the prior. */
   match(text: string, sessionLang?: string): MatchResult;
-  /** The distress detector alone (runs first on every message). */
+  /** The distress detector alone (runs first on every message, in every state). */
+  distress(text: string, sessionLang?: string): DistressResult;
+  /** Either level of distress. */
   isDistress(text: string): boolean;
   /** Languages whose distress phrases fired (best guess of the language the person wrote in). */
   distressLanguages(text: string): string[];

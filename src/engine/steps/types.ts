@@ -68,6 +68,8 @@ export const payload = {
   goto: (target: string) => `g:${target}`,
   nav: (what: 'menu' | 'back' | 'language' | 'human' | 'next' | 'prev' | 'cancel') => `n:${what}`,
   lang: (code: string) => `l:${code}`,
+  /** Answers to "Are you safe right now?". */
+  safe: (answer: 'yes' | 'no') => `sc:${answer}`,
 };
 
 /** Texts people type to pick the n-th button: "1", "١", "۱". */

@@ -1,0 +1,170 @@
+/**
+ * The learned models of one content snapshot, trained from its example
+ * phrasings only (no pretrained weights, no network):
+ *
+ *   topics:   every topic id and `none` (content/<lang>/examples/none.yaml:
+ *             what the bot should honestly not know), over all languages at
+ *             once, so a message needs no language hint to be understood;
+ *   language: which served language a message is in, including Arabic,
+ *             Farsi, Pashto and Ukrainian typed in Latin letters (learned
+ *             from the Latin-letter examples and the skeleton features);
+ *   distress: crisis or not, from the crisis examples by concept, the
+ *             distress phrases, and look-alikes that are not a crisis.
+ *
+ * The distress levels' thresholds are not hand-set: they come from 4-fold
+ * cross-validation on the training data (out-of-fold probabilities), as
+ * the lowest probability that still keeps false alarms on non-crisis
+ * examples at or below CLEAR_FALSE_ALARMS ("clear") and UNSURE_FALSE_ALARMS
+ * ("unsure": the gentle "Are you safe right now?").
+ *
+ * Training is deterministic and takes a few seconds for the starter pack;
+ * the result is cached by the snapshot's version (model-cache.ts), so the
+ * server and the CLI start fast.
+ */
+import type { ContentPack } from '../content/pack.js';
+import { ALL_FEATURES, extract, type FeatureOptions } from './features.js';
+import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
+
+/** Bump when features or training change: cached models of another version are not used. */
+export const MODEL_VERSION = 2;
+
+export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
+
+/** Share of non-crisis training messages that may raise each level (cross-validated). */
+export const CLEAR_FALSE_ALARMS = 0.004;
+export const UNSURE_FALSE_ALARMS = 0.02;
+
+export interface LearnedData {
+  version: number;
+  packVersion: string;
+  topics: LinearModelData;
+  language: LinearModelData;
+  distress: LinearModelData;
+  /** Distress probability at or above which a message is a clear crisis / unsure. */
+  distressClear: number;
+  distressUnsure: number;
+  trainMs: number;
+}
+
+export interface LearnedModels {
+  topics: LinearModel;
+  language: LinearModel;
+  distress: LinearModel;
+  distressClear: number;
+  distressUnsure: number;
+  data: LearnedData;
+}
+
+export function fromData(d: LearnedData): LearnedModels {
+  return {
+    topics: new LinearModel(d.topics),
+    language: new LinearModel(d.language),
+    distress: new LinearModel(d.distress),
+    distressClear: d.distressClear,
+    distressUnsure: d.distressUnsure,
+    data: d,
+  };
+}
+
+/** Everything a language's content says, for the language model. */
+function languageTexts(pack: ContentPack, lang: string): string[] {
+  const out: string[] = [];
+  for (const t of Object.values(pack.topicTexts[lang] ?? {})) out.push(t.title, ...t.examples, ...t.keywords, ...t.answer);
+  out.push(...(pack.safety[lang] ?? []), ...Object.values(pack.distressExamples[lang] ?? {}).flat(), ...(pack.notDistress[lang] ?? []), ...(pack.offTopic[lang] ?? []));
+  return out;
+}
+
+/** Crisis messages of a language: phrases, examples by concept, the crisis topic's examples. */
+function crisisTexts(pack: ContentPack, lang: string): string[] {
+  const t = pack.topicTexts[lang]?.['meta.distress'];
+  return [...(pack.safety[lang] ?? []), ...Object.values(pack.distressExamples[lang] ?? {}).flat(), ...(t ? t.examples : [])];
+}
+
+function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
+  const idx = new Map(classes.map((c, i) => [c, i]));
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) {
+      const y = idx.get(id)!;
+      out.push({ x: extract(t.title), y, weight: 0.5 });
+      for (const e of t.examples) out.push({ x: extract(e), y });
+      for (const k of t.keywords) out.push({ x: extract(k), y, weight: 0.5 });
+    }
+    const distress = idx.get('meta.distress');
+    if (distress !== undefined) for (const e of crisisTexts(pack, l.code)) out.push({ x: extract(e), y: distress });
+    for (const e of pack.offTopic[l.code] ?? []) out.push({ x: extract(e), y: idx.get('none')! });
+  }
+  return out;
+}
+
+function distressSamples(pack: ContentPack): Sample[] {
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    for (const e of crisisTexts(pack, l.code)) out.push({ x: extract(e), y: 1 });
+    for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) if (id !== 'meta.distress') for (const e of t.examples) out.push({ x: extract(e), y: 0 });
+    for (const e of pack.offTopic[l.code] ?? []) out.push({ x: extract(e), y: 0 });
+    // Look-alikes count double: they are the ones that sit near the line.
+    for (const e of pack.notDistress[l.code] ?? []) out.push({ x: extract(e), y: 0, weight: 2 });
+  }
+  return out;
+}
+
+/**
+ * Out-of-fold probabilities of the crisis class, then the lowest threshold
+ * whose false alarms stay within `rate` of the non-crisis messages.
+ */
+function crossValidatedThresholds(samples: Sample[]): { clear: number; unsure: number } {
+  const K = 4;
+  const rand = prng(7);
+  const fold = samples.map(() => Math.floor(rand() * K));
+  const oof = new Float64Array(samples.length);
+  for (let k = 0; k < K; k++) {
+    const train = samples.filter((_, i) => fold[i] !== k);
+    const m = trainSoftmax(train, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 8 });
+    samples.forEach((s, i) => {
+      if (fold[i] === k) oof[i] = m.predict(s.x)[1]!;
+    });
+  }
+  const negatives = samples.flatMap((s, i) => (s.y === 0 ? [oof[i]!] : [])).sort((a, b) => b - a);
+  const at = (rate: number) => {
+    const k = Math.floor(rate * negatives.length);
+    // Just above the k-th highest non-crisis probability; never below 0.05 (a near-empty model).
+    return Math.max(0.05, Math.min(0.95, (negatives[k] ?? 0) + 1e-6));
+  };
+  // A message the model knows nothing about scores about the share of crisis
+  // examples; a level must say more than that (small packs have many).
+  const share = (samples.length - negatives.length) / Math.max(1, samples.length);
+  const floor = Math.min(0.9, 2 * share);
+  const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS));
+  const unsure = Math.max(floor, Math.min(clear, at(UNSURE_FALSE_ALARMS)));
+  return { clear, unsure };
+}
+
+/** Trains all three models from a content snapshot. */
+export function train(pack: ContentPack): LearnedModels {
+  const t0 = performance.now();
+  const topicClasses = [...Object.keys(pack.topics), 'none'];
+  const topics = trainSoftmax(topicSamples(pack, topicClasses), topicClasses);
+  const langs = pack.languages.map((l) => l.code);
+  const langSamples: Sample[] = [];
+  langs.forEach((code, y) => {
+    for (const t of languageTexts(pack, code)) langSamples.push({ x: extract(t, LANGUAGE_FEATURES), y });
+  });
+  const language = trainSoftmax(langSamples, langs, { ...DEFAULT_TRAIN, epochs: 6 });
+  const ds = distressSamples(pack);
+  const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 8 });
+  const th = crossValidatedThresholds(ds);
+  const data: LearnedData = {
+    version: MODEL_VERSION,
+    packVersion: pack.version,
+    topics: topics.data,
+    language: language.data,
+    distress: distress.data,
+    distressClear: th.clear,
+    distressUnsure: th.unsure,
+    trainMs: Math.round(performance.now() - t0),
+  };
+  return fromData(data);
+}
+
+export { ALL_FEATURES };
