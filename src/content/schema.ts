@@ -374,6 +374,8 @@ export const requiredUiKeys = [
   'distress.checkSafe',
   'distress.checkNotSafe',
   'distress.checkThanks',
+  'distress.night',
+  'distress.nightLeave',
   'handoff.intro',
   'handoff.queued',
   'handoff.cancelled',

@@ -33,6 +33,12 @@ export interface EngineEnv {
    * content say what is true only there, such as who else can read a Telegram chat.
    */
   channel?: string;
+  /**
+   * False when no caseworker is on duty now (outside office hours): the
+   * crisis answer then says what helps at night instead of promising a
+   * person who is not there. Undefined: no handoff is configured.
+   */
+  officeOpen?: boolean;
 }
 
 export interface EngineOutput {
@@ -359,9 +365,11 @@ class Turn {
    * so a doubtful message is answered as the question it also is.
    */
   private understand(text: string, sessionLang: string | undefined, safe = false): void {
-    const m = this.c.nlu.match(text, sessionLang);
-    if (m.distressLevel === 'clear' && !safe) return this.distress(text);
-    if (m.distressLevel === 'unsure' && !safe) return this.safetyCheck(text);
+    const found = this.c.nlu.match(text, sessionLang);
+    if (found.distressLevel === 'clear' && !safe) return this.distress(text);
+    if (found.distressLevel === 'unsure' && !safe) return this.safetyCheck(text);
+    // Safe by their own word: answer the question the message also asked.
+    const m = safe && found.distress ? { ...found, ...found.question, distress: false } : found;
     if (m.lang !== this.s.lang) {
       if (m.langConfident && m.decision !== 'unknown') {
         this.s.lang = m.lang;
@@ -489,7 +497,9 @@ class Turn {
     else this.say(this.t('distress.care'));
     this.s.pending = { kind: 'distress-offer' };
     this.s.lastTopic = 'meta.distress';
-    this.say(this.t('distress.offer'), [
+    // At night "a person now" would be a promise nobody keeps: say what helps now, then offer to leave a message.
+    if (this.env.officeOpen === false) this.say(this.t('distress.night'));
+    this.say(this.t(this.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer'), [
       { label: this.t('buttons.yes'), payload: 'dx:yes' },
       { label: this.t('buttons.no'), payload: 'dx:no' },
     ]);

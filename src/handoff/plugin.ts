@@ -68,6 +68,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       ctx.bot.addHooks({
         intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
+        env: (_ref, now) => ({ officeOpen: service.isOpenAt(now) }),
       });
 
       const secure = ctx.config.publicUrl.startsWith('https://');

@@ -108,9 +108,17 @@ export class HandoffService {
       const position = this.position(h.id);
       this.d.hs.update(h.id, { last_position: position });
       lines.push(this.t(lang, 'handoff.wait', { minutes: this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
+    } else if (urgent) {
+      // A person in crisis at night: what helps now first, never only "the office is closed".
+      lines.push(this.t(lang, 'distress.night'), this.t(lang, 'handoff.offHours', { hours }));
     } else lines.push(this.t(lang, 'handoff.offHours', { hours }));
     lines.push(this.t(lang, 'handoff.officeHours', { hours }));
     return [{ kind: 'text', text: lines.join('\n\n'), buttons: this.cancelButton(lang) }];
+  }
+
+  /** Whether caseworkers are on duty at that time (office hours). */
+  isOpenAt(now: number): boolean {
+    return isOpen(this.d.officeHours, now);
   }
 
   /** Median wait of recently taken handoffs, in whole minutes (15 when nothing is known yet). */

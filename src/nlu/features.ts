@@ -15,7 +15,7 @@
  * normalise each message to length 1.
  */
 import { normalize, stem, tokenize } from './normalize.js';
-import { hasSkeleton, skeleton } from './skeleton.js';
+import { hasSkeleton, skeletonVariants } from './skeleton.js';
 
 /** Which feature families a model uses. */
 export interface FeatureOptions {
@@ -77,10 +77,7 @@ export function extract(text: string, opts: FeatureOptions = ALL_FEATURES, token
       if (prev !== undefined) add(fnv1a(`${prev} ${s}`, SEED.s));
       prev = s;
     }
-    if (opts.skeleton && hasSkeleton(tok)) {
-      const k = skeleton(tok);
-      if (k.length >= 2) addGrams(counts, k, 2, 4, SEED.k);
-    }
+    if (opts.skeleton && hasSkeleton(tok)) for (const k of skeletonVariants(tok)) if (k.length >= 2) addGrams(counts, k, 2, 4, SEED.k);
   }
   return counts;
 }

@@ -81,6 +81,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   const phrases = new DistressDetector(pack.safety);
   const topicIndex = new Map(models.topics.classes.map((c, i) => [c, i]));
   const noneIndex = topicIndex.get('none');
+  // What the topic model says of the crisis topic for a message it knows nothing about.
+  const crisisPrior = models.topics.predict(new Map())[topicIndex.get('meta.distress') ?? 0] ?? 1;
   const scriptOf = new Map(pack.languages.map((l) => [l.code, l.script]));
   const langClasses = models.language.classes;
 
@@ -144,9 +146,11 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // learned model reads a negation ("I'm not going to kill myself"): asking
     // "are you safe?" costs a kind word; a miss can cost a life.
     if (phraseLangs.length) level = p >= models.distressUnsure ? 'clear' : 'unsure';
-    // The topic model sees the crisis topic's examples too.
+    // The topic model sees the crisis topic's examples too: when the crisis is
+    // its best guess, ask rather than answer anything else.
     const di = topicIndex.get('meta.distress');
-    if (!level && pt && di !== undefined && pt[di]! >= 0.5) level = 'unsure';
+    // "Best guess" must mean more than the crisis topic's share of the examples.
+    if (!level && pt && di !== undefined && pt[di]! >= 3 * crisisPrior && pt.every((v) => v <= pt[di]!)) level = 'unsure';
     return { level, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
 
@@ -165,7 +169,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const langConfident = best.p >= 0.75 || best.lang === prior;
     const candidates = langs.filter((l) => l.p >= 0.05).slice(0, 3).map((l) => l.lang);
     if (!tokens.length)
-      return { topic: null, score: 0, decision: 'unknown', lang: best.lang, langConfident, langCandidates: candidates, alternatives: [], distress: false };
+      return { topic: null, score: 0, decision: 'unknown', lang: best.lang, langConfident, langCandidates: candidates, alternatives: [], distress: false, question: { topic: null, decision: 'unknown' } };
     const x = extract(text, undefined, tokens);
     const pt = models.topics.predict(x);
     const d = distressOf(text, x, pt, best.lang);
@@ -196,6 +200,10 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (decision === 'clarify' && top && SOCIAL.has(top.topic)) decision = top.score >= THRESHOLDS.clarify * 2 ? 'answer' : 'unknown';
     const alternatives = combined.slice(1, 4).filter((a) => a.score >= THRESHOLDS.clarify * 0.6 && !SOCIAL.has(a.topic)).slice(0, 2);
     const distressHit = Boolean(d.level);
+    // Read as a question, the crisis topic is not an answer: the best other topic is.
+    const q = top?.topic === 'meta.distress' ? runnerUp : top;
+    const question: MatchResult['question'] =
+      decision === 'unknown' || !q ? { topic: null, decision: 'unknown' } : { topic: q.topic, decision: q === top ? decision : q.score >= THRESHOLDS.answer ? 'answer' : q.score >= THRESHOLDS.clarify * 0.6 ? 'clarify' : 'unknown' };
     return {
       topic: distressHit ? 'meta.distress' : decision === 'unknown' ? null : (top?.topic ?? null),
       score: top?.score ?? 0,
@@ -206,6 +214,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
       alternatives,
       distress: distressHit,
       distressLevel: d.level,
+      question,
     };
   }
 

@@ -26,7 +26,7 @@ import { ALL_FEATURES, extract, type FeatureOptions } from './features.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 2;
+export const MODEL_VERSION = 3;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 

@@ -20,7 +20,7 @@
 const ARABIC: Record<string, string> = {
   'ب': 'b', 'پ': 'b', 'ت': 't', 'ط': 't', 'ث': 's', 'ج': 'j', 'چ': 'c', 'ح': 'h', 'خ': 'x', 'د': 'd', 'ذ': 'z',
   'ر': 'r', 'ز': 'z', 'ژ': 'j', 'س': 's', 'ش': 'c', 'ص': 's', 'ض': 'd', 'ظ': 'z', 'ع': '', 'غ': 'g', 'ف': 'f',
-  'ق': 'k', 'ک': 'k', 'گ': 'g', 'ل': 'l', 'م': 'm', 'ن': 'n', 'ه': 'h', 'و': '', 'ی': '', 'ا': '', 'ئ': '',
+  'ق': 'k', 'ک': 'k', 'گ': 'g', 'ل': 'l', 'م': 'm', 'ن': 'n', 'ه': 'h', 'و': '', 'ی': '', 'ا': '', 'ئ': '', 'ء': '',
 };
 
 /** Cyrillic (after folding: і/ї/й -> и, ь dropped) to the same classes. */
@@ -75,6 +75,32 @@ export function skeleton(token: string): string {
     }
   }
   return out;
+}
+
+/**
+ * The skeletons a token may stand for, where spelling habits differ:
+ * an Arabic article written joined ("الطبيب") or apart ("el tabib"); qaf
+ * said as a glottal stop in Levantine and Egyptian Arabic (Arabizi "2") or
+ * as q/g elsewhere; a word-final ه (ta marbuta, Persian silent h) that Latin
+ * letters write as a vowel ("mosahebe", "marka"). At most four.
+ */
+/** The article with the prepositions joined to it ("عالمقابلة" = "على المقابلة"). */
+const ARTICLES = ['وال', 'بال', 'فال', 'کال', 'عال', 'لل', 'ال'];
+
+export function skeletonVariants(token: string): string[] {
+  const out = new Set<string>();
+  const arabic = /[\u0600-\u06ff]/.test(token);
+  let t = token;
+  if (arabic && t.length > 3 && t.endsWith('ه') && !/[اوی]ه$/.test(t)) t = t.slice(0, -1);
+  const bases = [t];
+  const article = arabic ? ARTICLES.find((a) => t.startsWith(a) && t.length - a.length >= 3) : undefined;
+  if (article) bases.push(t.slice(article.length));
+  if (!arabic && /^(el|al|il)[bcdfghjklmnpqrstvwxz]/.test(t) && t.length > 5) bases.push(t.slice(2));
+  for (const b of bases) {
+    out.add(skeleton(b));
+    if (arabic && b.includes('ق')) out.add(skeleton(b.replaceAll('ق', 'ء')));
+  }
+  return [...out].filter((k) => k.length > 0).slice(0, 4);
 }
 
 /** True when a token is letters of a script the skeleton speaks (not digits alone, not emoji). */

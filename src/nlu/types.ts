@@ -17,6 +17,11 @@ export interface MatchResult {
   distress: boolean;
   /** clear: crisis answer and a person first; unsure: ask "Are you safe right now?". */
   distressLevel?: DistressLevel;
+  /**
+   * The message read as a question, whatever the distress detector said:
+   * what to answer once a person has said they are safe.
+   */
+  question: { topic: string | null; decision: 'answer' | 'clarify' | 'unknown' };
 }
 
 export type DistressLevel = 'clear' | 'unsure';

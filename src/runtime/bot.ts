@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
-import { runEngine, type Effect } from '../engine/engine.js';
+import { runEngine, type Effect, type EngineEnv } from '../engine/engine.js';
 import type { InEvent, OutMessage, Reply } from '../engine/messages.js';
 import { newSession, RECENT_LIMIT, type Session } from '../engine/session.js';
 import { maskPersonalData, type Store } from '../store/store.js';
@@ -27,6 +27,8 @@ export interface ConversationHooks {
    * the hook may change the session and add messages to the reply.
    */
   effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<{ messages?: OutMessage[] } | void>;
+  /** Facts of the moment the engine may use (e.g. whether the office is open now); pure data, no I/O for the engine. */
+  env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
 }
 
 export interface BotDeps {
@@ -121,7 +123,9 @@ export class Bot implements BotRuntime {
         return r.reply;
       }
     }
-    const out = runEngine(content, session, event, { now, channel: ref.channel });
+    let env: EngineEnv = { now, channel: ref.channel };
+    for (const h of this.hooks) if (h.env) env = { ...env, ...h.env(ref, now), now, channel: ref.channel };
+    const out = runEngine(content, session, event, env);
     session = out.session;
     const reply = out.reply;
     // Remember this exchange before the effects: a handoff opened by it must

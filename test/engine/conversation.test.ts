@@ -167,6 +167,97 @@ describe('safety first', () => {
   });
 });
 
+describe('"Are you safe right now?"', () => {
+  const NEGATED = "im not going to kill myself, i just want to know what documents to bring";
+  it('a doubtful message gets the question with two buttons, never a topic answer', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say(NEGATED);
+    expect(conv.text()).toBe('Before I answer: are you safe right now?');
+    expect(conv.labels()).toEqual(['Yes, I am safe', 'No / I need help now']);
+    expect(conv.effects).toEqual([{ type: 'distress', lang: 'en', text: NEGATED, level: 'unsure' }]);
+    expect(conv.session.pending).toEqual({ kind: 'safety-check', text: NEGATED });
+  });
+  it('"Yes, I am safe": a kind word with the 24/7 line, then the question answered', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say(NEGATED);
+    conv.press('Yes, I am safe');
+    expect(conv.texts()[0]).toContain('142');
+    // The question, answered or offered, never the crisis answer again.
+    expect(`${conv.text()} ${conv.labels().join(' ')}`).toMatch(/identity documents|Documents for the interview/);
+    expect(conv.text()).not.toContain('144');
+    expect(conv.session.pending?.kind).not.toBe('safety-check');
+  });
+  it('"No": the crisis answer and a person', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say(NEGATED);
+    conv.press('No / I need help now');
+    expect(conv.texts()[0]).toContain('144');
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+    conv.press('Yes');
+    expect(conv.effects).toEqual([{ type: 'handoff', reason: 'distress', priority: 'urgent', lang: 'en', topic: 'meta.distress' }]);
+  });
+  it('typed "no" answers the question too, and more of the same is not a yes', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say(NEGATED);
+    conv.say('no');
+    expect(conv.texts()[0]).toContain('144');
+    const again = c();
+    again.start();
+    again.press('English');
+    again.say(NEGATED);
+    again.say(NEGATED);
+    expect(again.texts()[0]).toContain('144');
+  });
+  it('a clear crisis skips the question', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('i have been saving my pills and tonight i will take them all');
+    expect(conv.texts()[0]).toContain('144');
+  });
+  it('is asked in every state: inside a walkthrough and while "did you mean" is pending', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    conv.say('interview');
+    expect(conv.session.pending?.kind).toBe('disambiguation');
+    conv.say(NEGATED);
+    expect(conv.text()).toBe('Before I answer: are you safe right now?');
+  });
+});
+
+describe('the crisis answer at night', () => {
+  it('says what helps now (24/7 numbers, the staff on duty) and offers to leave a message, not "a person now"', () => {
+    const conv = c();
+    conv.env = { officeOpen: false };
+    conv.start();
+    conv.press('English');
+    conv.say('i want to die');
+    const text = conv.text();
+    expect(text).toContain('144');
+    expect(text).toContain('Telefonseelsorge 142');
+    expect(text).toContain('staff on duty');
+    expect(text).toContain('leave a message');
+    expect(text).not.toContain('connect you with a person from our team now');
+  });
+  it('in office hours offers a person now', () => {
+    const conv = c();
+    conv.env = { officeOpen: true };
+    conv.start();
+    conv.press('English');
+    conv.say('i want to die');
+    expect(conv.text()).toContain('connect you with a person');
+  });
+});
+
 describe('privacy', () => {
   it('deletes data after confirmation and starts afresh', () => {
     const conv = c();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadContentFromDir } from '../../src/content/manager.js';
 import type { CompiledContent } from '../../src/content/compiled.js';
-import { runEngine } from '../../src/engine/engine.js';
+import { type EngineEnv, runEngine } from '../../src/engine/engine.js';
 import type { InEvent, Reply } from '../../src/engine/messages.js';
 import { newSession, type Session } from '../../src/engine/session.js';
 import type { Effect } from '../../src/engine/effects.js';
@@ -23,10 +23,12 @@ export class Conversation {
   last!: Reply;
   effects: Effect[] = [];
   now = Date.UTC(2026, 10, 24, 10);
+  /** What the runtime would tell the engine (e.g. officeOpen: false at night). */
+  env: Partial<EngineEnv> = {};
   constructor(readonly c: CompiledContent) {}
 
   send(event: InEvent): Reply {
-    const out = runEngine(this.c, this.session, event, { now: this.now });
+    const out = runEngine(this.c, this.session, event, { ...this.env, now: this.now });
     this.session = out.session;
     this.last = out.reply;
     this.effects = out.effects;
