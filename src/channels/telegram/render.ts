@@ -14,6 +14,7 @@
  * that no tag is ever cut in half.
  */
 import type { Button } from '../../engine/messages.js';
+import { phonesPlainLatin } from '../phones.js';
 
 export const MAX_TEXT = 4096;
 export const MAX_CAPTION = 1024;
@@ -62,7 +63,8 @@ function inline(text: string, abs: (url: string) => string): string {
 
 /** Light markup -> Telegram HTML (one message; see `splitText` for long texts). */
 export function toHtml(text: string, abs: (url: string) => string = (u) => u): string {
-  return text
+  // Telegram takes no tel: links; Latin digits beside Persian ones let the phone recognise the number.
+  return phonesPlainLatin(text)
     .replace(/\r\n?/g, '\n')
     .split('\n')
     .map((line) => {

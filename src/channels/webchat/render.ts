@@ -12,6 +12,7 @@
  * bot answers in Arabic, Farsi or Pashto.
  */
 import type { Button, OutMessage, Reply } from '../../engine/messages.js';
+import { phoneLinksMarkdown } from '../phones.js';
 
 export const BOT = { id: 'lotse', name: 'Lotse', role: 'bot' } as const;
 
@@ -42,10 +43,11 @@ function cardAction(b: Button) {
 }
 
 function textOf(m: OutMessage): string | undefined {
-  if (m.kind === 'text') return m.text;
+  // Phone numbers become tel: links, so a tap calls them.
+  if (m.kind === 'text') return phoneLinksMarkdown(m.text);
   if (m.kind === 'links') {
     const list = m.links.map((l) => `- [${l.label.replace(/[[\]]/g, '')}](${l.url.replace(/[()\s]/g, encodeURIComponent)})`).join('\n');
-    return m.text ? `${m.text}\n\n${list}` : list;
+    return m.text ? `${phoneLinksMarkdown(m.text)}\n\n${list}` : list;
   }
   return undefined;
 }
