@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { loadContentFromDir } from '../src/content/manager.js';
 import type { ContentPack } from '../src/content/pack.js';
 import { compileContent } from '../src/content/compiled.js';
-import { evaluate, predict, type EvalItem } from '../src/cli/eval.js';
+import { predict } from '../src/cli/eval.js';
+import { loadOwnSet } from './understanding.js';
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -46,10 +47,6 @@ function timeAll(fn: (i: number) => void, messages: number, loops: number): { p5
   return { p50: percentile(per, 50), p99: percentile(per, 99), max: per[per.length - 1]!, perSecond: (loops / total) * 1000 };
 }
 
-export function loadDev(): EvalItem[] {
-  const file = path.join(repoRoot, '..', 'shared', 'eval', 'dev.jsonl');
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EvalItem);
-}
 
 /**
  * A pack 20 times the starter pack: every topic copied 20 times under new
@@ -75,67 +72,26 @@ export function syntheticPack(pack: ContentPack, factor: number): ContentPack {
 }
 
 export interface MatchingFigures {
+  messages: number;
   starter: { topics: number; examples: number; p50: number; p99: number; max: number; perSecond: number };
-  x20: { topics: number; examples: number; p50: number; p99: number; max: number; perSecond: number };
-  eval: ReturnType<typeof evaluate>['summary'];
+  x20: { topics: number; examples: number; p50: number; p99: number; max: number; perSecond: number; trainMs: number };
 }
 
+/** Latency of `nlu.match` with no language hint, on the starter pack and on a pack 20 times its size. */
 export function benchMatching(): MatchingFigures {
   const c = loadContentFromDir(repoRoot);
-  const dev = loadDev();
-  const queries = dev.map((d) => ({ text: d.text, lang: d.lang }));
+  const queries = loadOwnSet().map((d) => ({ text: d.text }));
   const starter = timeAll((i) => predict(c, queries[i % queries.length]!), queries.length, 10_000);
-  const big = compileContent(syntheticPack(c.pack, 20), c.assetRoot);
+  const bigPack = syntheticPack(c.pack, 20);
+  const t0 = performance.now();
+  const big = compileContent(bigPack, c.assetRoot);
+  const trainMs = performance.now() - t0;
   const x20 = timeAll((i) => predict(big, queries[i % queries.length]!), queries.length, 2_000);
   const count = (p: ContentPack) => Object.values(p.topicTexts).reduce((s, tt) => s + Object.values(tt).reduce((a, t) => a + t.examples.length, 0), 0);
   return {
+    messages: queries.length,
     starter: { topics: Object.keys(c.pack.topics).length, examples: count(c.pack), ...starter },
-    x20: { topics: Object.keys(big.pack.topics).length, examples: count(big.pack), ...x20 },
-    eval: evaluate(c, dev).summary,
+    x20: { topics: Object.keys(big.pack.topics).length, examples: count(big.pack), ...x20, trainMs },
   };
 }
 
-/** nlp.js (node-nlp) trained on Lotse's example phrasings (`lotse examples`), scored on the same dev set. */
-export async function benchNlpjs(): Promise<{ perLang: Record<string, number>; accuracy: number; p50: number; p99: number; trainSeconds: number; note: string }> {
-  const { NlpManager } = (await import('node-nlp')) as unknown as { NlpManager: new (o: object) => NlpManagerT };
-  const c = loadContentFromDir(repoRoot);
-  const langs = c.pack.languages.map((l) => l.code);
-  const manager = new NlpManager({ languages: langs, forceNER: false, nlu: { log: false }, autoSave: false, modelFileName: '/dev/null' });
-  for (const [lang, topics] of Object.entries(c.pack.topicTexts))
-    for (const [topic, t] of Object.entries(topics)) for (const e of t.examples) manager.addDocument(lang, e, topic);
-  const t0 = performance.now();
-  await manager.train();
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const dev = loadDev();
-  const per: Record<string, { n: number; ok: number }> = {};
-  const times: number[] = [];
-  let ok = 0;
-  for (const d of dev) {
-    const s = performance.now();
-    const r = await manager.process(d.lang, d.text);
-    times.push(performance.now() - s);
-    // nlp.js says "None" below its own threshold; that is its "I don't know".
-    const got = !r.intent || r.intent === 'None' || r.score < 0.5 ? 'none' : r.intent;
-    const hit = got === d.topic;
-    (per[d.lang] ??= { n: 0, ok: 0 }).n++;
-    if (hit) {
-      ok++;
-      per[d.lang]!.ok++;
-    }
-  }
-  times.sort((a, b) => a - b);
-  return {
-    perLang: Object.fromEntries(Object.entries(per).map(([l, v]) => [l, v.ok / v.n])),
-    accuracy: ok / dev.length,
-    p50: percentile(times, 50),
-    p99: percentile(times, 99),
-    trainSeconds,
-    note: 'NlpManager with every starter language, default settings, intent "None" or score < 0.5 counted as "none"',
-  };
-}
-
-interface NlpManagerT {
-  addDocument(lang: string, text: string, intent: string): void;
-  train(): Promise<void>;
-  process(lang: string, text: string): Promise<{ intent?: string; score: number }>;
-}

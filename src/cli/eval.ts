@@ -69,7 +69,11 @@ export function predict(c: CompiledContent, item: { text: string; lang?: string 
 const SPECIAL = new Set(['none', 'meta.distress']);
 
 export function evaluate(c: CompiledContent, items: EvalItem[], opts: { hint?: boolean } = {}): EvalResult {
-  const served = new Set(c.pack.languages.map((l) => l.code));
+  return evaluateWith((item) => predict(c, item, opts.hint), new Set(c.pack.languages.map((l) => l.code)), items);
+}
+
+/** The same figures for any matcher (the benchmark scores nlp.js with it too). */
+export function evaluateWith(predictOne: (item: EvalItem) => Prediction, served: Set<string>, items: EvalItem[]): EvalResult {
   const rate = (): Rate => ({ n: 0, ok: 0, rate: 1 });
   const count = (r: Rate, ok: boolean) => {
     r.n++;
@@ -90,7 +94,7 @@ export function evaluate(c: CompiledContent, items: EvalItem[], opts: { hint?: b
   let trueNone = 0;
   const errors: EvalResult['errors'] = [];
   for (const item of items) {
-    const p = predict(c, item, opts.hint);
+    const p = predictOne(item);
     const hit = p.topic === item.topic;
     if (hit) ok++;
     else errors.push({ item, got: p.topic, score: p.score, lang: p.lang });

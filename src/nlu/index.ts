@@ -146,6 +146,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // learned model reads a negation ("I'm not going to kill myself"): asking
     // "are you safe?" costs a kind word; a miss can cost a life.
     if (phraseLangs.length) level = p >= models.distressUnsure ? 'clear' : 'unsure';
+
     // The topic model sees the crisis topic's examples too: when the crisis is
     // its best guess, ask rather than answer anything else.
     const di = topicIndex.get('meta.distress');

@@ -22,11 +22,12 @@
  * server and the CLI start fast.
  */
 import type { ContentPack } from '../content/pack.js';
-import { ALL_FEATURES, extract, type FeatureOptions } from './features.js';
+import { ALL_FEATURES, extract, toSparse, type FeatureOptions } from './features.js';
+import { romanize } from './romanize.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 3;
+export const MODEL_VERSION = 7;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -80,19 +81,38 @@ function crisisTexts(pack: ContentPack, lang: string): string[] {
   return [...(pack.safety[lang] ?? []), ...Object.values(pack.distressExamples[lang] ?? {}).flat(), ...(t ? t.examples : [])];
 }
 
+/** Weight of a Latin-letter copy of an example (romanize.ts) beside the original. */
+const ROMANIZED_WEIGHT = 0.6;
+
+/**
+ * Adds a text's samples: the text itself and, for languages not written in
+ * Latin letters, one Latin-letter copy (the habit alternates, so both kinds
+ * of spelling are seen across a topic's examples).
+ */
+function adder(out: Sample[], lang: { script: string }, opts?: FeatureOptions) {
+  let n = 0;
+  return (text: string, y: number, weight = 1) => {
+    out.push({ x: toSparse(extract(text, opts)), y, weight });
+    if (lang.script === 'Latn') return;
+    const r = romanize(text, (n++ % 2) as 0 | 1);
+    if (r) out.push({ x: toSparse(extract(r, opts)), y, weight: weight * ROMANIZED_WEIGHT });
+  };
+}
+
 function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
   const idx = new Map(classes.map((c, i) => [c, i]));
   const out: Sample[] = [];
   for (const l of pack.languages) {
+    const add = adder(out, l);
     for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) {
       const y = idx.get(id)!;
-      out.push({ x: extract(t.title), y, weight: 0.5 });
-      for (const e of t.examples) out.push({ x: extract(e), y });
-      for (const k of t.keywords) out.push({ x: extract(k), y, weight: 0.5 });
+      add(t.title, y, 0.5);
+      for (const e of t.examples) add(e, y);
+      for (const k of t.keywords) add(k, y, 0.5);
     }
     const distress = idx.get('meta.distress');
-    if (distress !== undefined) for (const e of crisisTexts(pack, l.code)) out.push({ x: extract(e), y: distress });
-    for (const e of pack.offTopic[l.code] ?? []) out.push({ x: extract(e), y: idx.get('none')! });
+    if (distress !== undefined) for (const e of crisisTexts(pack, l.code)) add(e, distress);
+    for (const e of pack.offTopic[l.code] ?? []) add(e, idx.get('none')!);
   }
   return out;
 }
@@ -100,11 +120,12 @@ function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
 function distressSamples(pack: ContentPack): Sample[] {
   const out: Sample[] = [];
   for (const l of pack.languages) {
-    for (const e of crisisTexts(pack, l.code)) out.push({ x: extract(e), y: 1 });
-    for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) if (id !== 'meta.distress') for (const e of t.examples) out.push({ x: extract(e), y: 0 });
-    for (const e of pack.offTopic[l.code] ?? []) out.push({ x: extract(e), y: 0 });
+    const add = adder(out, l);
+    for (const e of crisisTexts(pack, l.code)) add(e, 1);
+    for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) if (id !== 'meta.distress') for (const e of t.examples) add(e, 0);
+    for (const e of pack.offTopic[l.code] ?? []) add(e, 0);
     // Look-alikes count double: they are the ones that sit near the line.
-    for (const e of pack.notDistress[l.code] ?? []) out.push({ x: extract(e), y: 0, weight: 2 });
+    for (const e of pack.notDistress[l.code] ?? []) add(e, 0, 2);
   }
   return out;
 }
@@ -120,7 +141,7 @@ function crossValidatedThresholds(samples: Sample[]): { clear: number; unsure: n
   const oof = new Float64Array(samples.length);
   for (let k = 0; k < K; k++) {
     const train = samples.filter((_, i) => fold[i] !== k);
-    const m = trainSoftmax(train, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 8 });
+    const m = trainSoftmax(train, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
     samples.forEach((s, i) => {
       if (fold[i] === k) oof[i] = m.predict(s.x)[1]!;
     });
@@ -147,12 +168,13 @@ export function train(pack: ContentPack): LearnedModels {
   const topics = trainSoftmax(topicSamples(pack, topicClasses), topicClasses);
   const langs = pack.languages.map((l) => l.code);
   const langSamples: Sample[] = [];
-  langs.forEach((code, y) => {
-    for (const t of languageTexts(pack, code)) langSamples.push({ x: extract(t, LANGUAGE_FEATURES), y });
+  pack.languages.forEach((l, y) => {
+    const add = adder(langSamples, l, LANGUAGE_FEATURES);
+    for (const t of languageTexts(pack, l.code)) add(t, y);
   });
-  const language = trainSoftmax(langSamples, langs, { ...DEFAULT_TRAIN, epochs: 6 });
+  const language = trainSoftmax(langSamples, langs, { ...DEFAULT_TRAIN, epochs: 4 });
   const ds = distressSamples(pack);
-  const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 8 });
+  const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
   const th = crossValidatedThresholds(ds);
   const data: LearnedData = {
     version: MODEL_VERSION,

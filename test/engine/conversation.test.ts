@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { content, Conversation } from '../helpers/content.js';
+import { content, Conversation, repoRoot } from '../helpers/content.js';
 
 const c = () => new Conversation(content());
 
@@ -326,3 +326,15 @@ describe('privacy on each channel', () => {
   });
 });
 
+
+describe('first contact in Latin letters (starter pack)', () => {
+  it('a person writing Arabic in Latin letters is never asked "English or German?" only', () => {
+    const conv = new Conversation(content(repoRoot));
+    conv.start();
+    conv.say('shu lazem jib ma3i 3al mo2abale');
+    const langs = conv.labels();
+    // Either answered in Arabic, or asked with Arabic offered first.
+    if (conv.session.lang) expect(conv.session.lang).toBe('ar');
+    else expect(langs[0]).toBe('العربية');
+  });
+});

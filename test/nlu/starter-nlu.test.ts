@@ -94,3 +94,23 @@ describe('matching', () => {
     expect(r.alternatives.length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('Latin letters, greetings and honest "I don\'t know"', () => {
+  it('Arabic, Farsi, Pashto and Ukrainian in Latin letters are recognised as such', () => {
+    expect(m('kif bade a3ref mawe3d el mo2abale').lang).toBe('ar');
+    expect(m('man mikham ba yek nafar az tim sohbat konam').lang).toBe('fa');
+    expect(m('de otrymaty synyu kartku').lang).toBe('uk');
+  });
+  it('greetings and thanks are answered as such, never offered as "Did you mean"', () => {
+    for (const t of ['thanks a lot', 'شكرا كتير', 'danke schön']) {
+      const r = m(t);
+      expect(r.alternatives.map((a) => a.topic), t).not.toContain('meta.greeting');
+      if (r.decision === 'clarify') expect(['meta.greeting', 'meta.thanks', 'meta.goodbye'], t).not.toContain(r.topic);
+    }
+    expect(m('thank you so much').topic).toBe('meta.thanks');
+  });
+  it('off-topic messages get the honest fallback, not a random topic', () => {
+    for (const [t, l] of [['who won the football match yesterday', 'en'], ['wie viel kostet ein iphone 16', 'de'], ['شو رأيك بالسياسة بسوريا', 'ar']] as const)
+      expect(m(t, l).topic, t).toBeNull();
+  });
+});
