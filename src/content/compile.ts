@@ -303,7 +303,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   topicsFile?.topics.forEach((t, i) => {
     const line = lineIn('content/topics.yaml', ['topics', i]);
     if (t.changes && !t.sources.some((s) => typeof s === 'object'))
-      warn('content/topics.yaml', line, `topic "${t.id}" has facts that change but no source with a URL`, 'add sources: - { title: "...", url: "https://...", read: YYYY-MM-DD } for the page the facts were checked on');
+      warn('content/topics.yaml', line, `topic "${t.id}" has facts that change but no source with a URL`, 'add sources: - { title: "...", url: "https://...", read: YYYY-MM-DD } for the page the facts were checked on (or local: true instead of url for your own house rules)');
     if (t.checked && opts.today) {
       const days = (Date.parse(opts.today) - Date.parse(t.checked)) / 86_400_000;
       if (days > (opts.checkedMaxDays ?? 183)) warn('content/topics.yaml', line, `topic "${t.id}" was last checked ${t.checked}, ${Math.floor(days)} days ago`, 'check the facts against the sources again and update `checked`');

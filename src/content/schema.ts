@@ -56,11 +56,17 @@ export const topicAction = z.enum([
 export const sourceSchema = z
   .object({
     title: text,
-    url: z.string().url('a source url starts with https://'),
+    url: z.string().url('a source url starts with https://').optional(),
     /** When the page was read (YYYY-MM-DD). */
     read: isoDate,
+    /**
+     * The organisation's own document with no public page (the house
+     * rules): staff check it where it hangs. A public fact needs a `url`.
+     */
+    local: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => Boolean(s.url) !== Boolean(s.local), { message: 'a source has a `url`, or is `local: true` (an own document with no public page), not both' });
 
 export const topicSchema = z
   .object({

@@ -179,8 +179,16 @@ export class HandoffService {
       this.d.hs.update(h.id, { unreachable_notice_at: null });
       if (this.d.hs.retryUndeliverable(h.id) > 0) void this.retryUndelivered(h.id);
     }
-    // The distress detector still listens, and tells the caseworker.
-    if (this.d.content.current().nlu.isDistress(text)) {
+    // The distress detector still listens, and tells the caseworker. Unsure:
+    // the caseworker, a person, is the one to ask "are you safe?"; clear: the
+    // crisis numbers go out at once too.
+    const distress = this.d.content.current().nlu.distress(text, lang);
+    if (distress.level === 'unsure') {
+      const alert = this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe');
+      this.d.events.alert(h, alert);
+      return { session, reply: this.reply(lang, []) };
+    }
+    if (distress.level === 'clear') {
       if (h.priority > 0) this.d.hs.update(h.id, { priority: 0 });
       const alert = this.system(h.id, 'alert', 'distress detected in the last message');
       this.d.events.alert(h, alert);

@@ -79,6 +79,22 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     );
   }
   const phrases = new DistressDetector(pack.safety);
+  // A word typed alone that is a keyword of several topics means several
+  // things (German "Beschwerde": the appeal on a letter, or a complaint in
+  // the house): the bot asks which, rather than guess.
+  const sharedKeywords = new Map<string, string[]>();
+  for (const l of pack.languages) {
+    const byWord = new Map<string, Set<string>>();
+    for (const [topic, t] of Object.entries(pack.topicTexts[l.code] ?? {}))
+      for (const k of t.keywords) {
+        const n = normalize(k);
+        if (!n || n.includes(' ')) continue;
+        let set = byWord.get(n);
+        if (!set) byWord.set(n, (set = new Set()));
+        set.add(topic);
+      }
+    for (const [w, set] of byWord) if (set.size > 1) sharedKeywords.set(`${l.code}:${w}`, [...set].sort());
+  }
   const topicIndex = new Map(models.topics.classes.map((c, i) => [c, i]));
   const noneIndex = topicIndex.get('none');
   // What the topic model says of the crisis topic for a message it knows nothing about.
@@ -196,6 +212,21 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (top && none < top.score) {
       if (top.score >= THRESHOLDS.answer && (!runnerUp || runnerUp.score <= THRESHOLDS.runnerUpShare * top.score)) decision = 'answer';
       else if (top.score >= THRESHOLDS.clarify) decision = 'clarify';
+    }
+    const shared = tokens.length === 1 ? sharedKeywords.get(`${best.lang}:${tokens[0]}`) : undefined;
+    if (shared && !d.level) {
+      const ranked = shared.map((t) => combined.find((x) => x.topic === t) ?? { topic: t, score: THRESHOLDS.clarify }).sort((a, b) => b.score - a.score);
+      return {
+        topic: ranked[0]!.topic,
+        score: ranked[0]!.score,
+        decision: 'clarify',
+        lang: best.lang,
+        langConfident,
+        langCandidates: candidates,
+        alternatives: ranked.slice(1, 3),
+        distress: false,
+        question: { topic: ranked[0]!.topic, decision: 'clarify' },
+      };
     }
     // A greeting is answered as one or not at all: never "Did you mean: Hello?".
     if (decision === 'clarify' && top && SOCIAL.has(top.topic)) decision = top.score >= THRESHOLDS.clarify * 2 ? 'answer' : 'unknown';

@@ -46,10 +46,14 @@ describe('lotse eval', () => {
         .join('\n'),
     );
     const out = lotse(['eval', file]);
-    expect(out).toContain('en: 1.000 (3)');
-    expect(out).toContain('ar: 1.000 (1)');
+    // In scope per language (a topic), then every message, none and distress on their own lines.
+    expect(out).toContain('en: 1.000 (1/1)');
+    expect(out).toContain('ar: 1.000 (1/1)');
+    expect(out).toContain('overall top-1 (every message): 1.000');
+    expect(out).toContain('out-of-scope answered "I don\'t know": 1.000 (1/1)');
     expect(out).toContain('precision on none: 1.000');
     expect(out).toContain('recall on meta.distress: 1.000');
+    expect(out).toContain('distress false alarms: 0.000 (0/3)');
   });
 });
 

@@ -114,3 +114,11 @@ describe('Latin letters, greetings and honest "I don\'t know"', () => {
       expect(m(t, l).topic, t).toBeNull();
   });
 });
+
+describe('a word with two meanings', () => {
+  it('"Beschwerde" alone asks: the appeal on a letter, or a complaint in the house?', () => {
+    const r = m('Beschwerde', 'de');
+    expect(r.decision).toBe('clarify');
+    expect([r.topic, ...r.alternatives.map((a) => a.topic)]).toEqual(expect.arrayContaining(['decision.negative', 'accommodation.complaints']));
+  });
+});

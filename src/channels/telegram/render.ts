@@ -76,7 +76,7 @@ export function toHtml(text: string, abs: (url: string) => string = (u) => u): s
 
 /** The text as the person reads it (for the plain-text fallback when Telegram refuses the HTML). */
 export function toPlain(text: string): string {
-  return text
+  return phonesPlainLatin(text)
     .replace(/\r\n?/g, '\n')
     .replace(LINK, (_m, label: string, url: string) => `${label} (${url})`)
     .replace(/\*\*(?=\S)([^\n]*?\S)\*\*/g, '$1')
