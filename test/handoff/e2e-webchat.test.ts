@@ -59,7 +59,7 @@ describe('handoff end to end (web chat + console)', () => {
     await person.locator(SUGGESTED, { hasText: 'العربية' }).first().click(WAIT);
     await seen(person, 'ماذا تريد أن تعرف');
     await say(person, 'بدي احكي مع شخص من فضلك');
-    await seen(person, 'سيرى موظف من فريقنا هذه المحادثة');
+    await seen(person, 'من فريقنا هذه المحادثة');
 
     const cw = await Caseworker.signIn(browser, running.url, 'amal@ngo.example', 'a long caseworker password');
     const item = cw.queued('Arabic');

@@ -112,7 +112,7 @@ async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<
 
   // A free-text question in Arabic, answered in Arabic, the page right-to-left.
   await say(page, 'متى موعد المقابلة؟');
-  await seen(page, 'يصلك موعد ومكان المقابلة');
+  await seen(page, 'يصلك موعد المقابلة ومكانها');
   if (shots && mode === 'websocket') await page.screenshot({ path: path.join(repoRoot, 'docs/webchat-arabic.png') });
 
   // A button press: the label shows as the person's message and the bot answers.
@@ -140,7 +140,7 @@ async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<
   const before = await conversationId(page);
   await page.reload();
   await seen(page, 'متى موعد المقابلة؟');
-  await seen(page, 'يصلك موعد ومكان المقابلة');
+  await seen(page, 'يصلك موعد المقابلة ومكانها');
   expect(await conversationId(page)).toBe(before);
   expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
   expect(await page.locator(SUGGESTED, { hasText: 'Deutsch' }).count()).toBe(0);
@@ -227,7 +227,7 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
       await seen(page, 'خذ معك وثائق هويتك');
       expect(await page.locator('.lotse-embed-panel').getAttribute('dir')).toBe('rtl');
       await say(page, 'متى موعد المقابلة؟');
-      await seen(page, 'يصلك موعد ومكان المقابلة');
+      await seen(page, 'يصلك موعد المقابلة ومكانها');
       if (shots) await page.screenshot({ path: path.join(repoRoot, 'docs/webchat-embed.png') });
       await page.reload();
       await seen(page, 'متى موعد المقابلة؟');
