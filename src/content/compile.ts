@@ -97,6 +97,9 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     }
   }
   if (!languages.length) err('content', 1, 'no language found', 'add content/<lang>/language.yaml for at least one language');
+  for (const l of languages)
+    for (const f of l.audioFallback)
+      if (!langCodes.includes(f)) err(`content/${l.code}/language.yaml`, lineIn(`content/${l.code}/language.yaml`, ['audioFallback']), `audioFallback names unknown language "${f}"`, `use one of: ${langCodes.join(', ')}`);
 
   // --------------------------------------------------------------- topics ---
   const topicsFile = check('content/topics.yaml', topicsFileSchema);

@@ -295,6 +295,12 @@ export const languageSchema = z
      * `reference: true`; without one, English is the reference.
      */
     reference: z.boolean().optional(),
+    /**
+     * Where this language has no recording of an episode: the languages whose
+     * recordings its speakers understand, best first (Pashto: Dari/Farsi,
+     * then Arabic). The person is told which language it is and can choose.
+     */
+    audioFallback: z.array(z.string()).default([]),
     dir: z.enum(['ltr', 'rtl']),
     /** Unicode scripts used to detect the language of a message. */
     script: z.enum(['Arab', 'Cyrl', 'Latn']),

@@ -248,6 +248,13 @@ class Turn {
       if (pending?.kind === 'disambiguation') return this.unknown(pending.text);
       return this.mainMenu(true);
     }
+    if (p.startsWith('au:')) {
+      const [, episode, lang] = p.split(':');
+      const msgs = episodeMessages(this.c, this.lang, episode ?? '', lang);
+      if (!msgs.length) return this.mainMenu(true);
+      this.out.push(...msgs);
+      return this.say(this.t('menu.text'), this.nav());
+    }
     if (p === payload.safe('yes') || p === payload.safe('no')) return this.safetyAnswer(p === payload.safe('yes'), pending?.kind === 'safety-check' ? pending.text : undefined);
     if (p === 'del:yes' || p === 'del:no') return this.deleteAnswer(p === 'del:yes');
     if (p === 'dx:yes') return this.handoff('distress', 'urgent');

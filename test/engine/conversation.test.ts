@@ -338,3 +338,19 @@ describe('first contact in Latin letters (starter pack)', () => {
     else expect(langs[0]).toBe('العربية');
   });
 });
+
+describe('podcasts for Pashto speakers (starter pack)', () => {
+  it('plays the Dari/Farsi recording, says which language it is, and offers Arabic', () => {
+    const conv = new Conversation(content(repoRoot));
+    conv.start();
+    conv.press('پښتو');
+    conv.press('اورېدل (پوډکاسټ)');
+    conv.press('د مرکې لپاره چمتووالی');
+    const audio = conv.last.messages.find((m) => m.kind === 'audio');
+    expect(audio && audio.kind === 'audio' ? audio.lang : undefined).toBe('fa');
+    expect(conv.text()).toContain('فارسی / دری');
+    conv.press('au:hearing:ar');
+    const again = conv.last.messages.find((m) => m.kind === 'audio');
+    expect(again && again.kind === 'audio' ? again.url : undefined).toBe('/media/audio/hearing.ar.mp3');
+  });
+});

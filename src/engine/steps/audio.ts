@@ -19,10 +19,11 @@ type AudioStep = Extract<Step, { type: 'audio' }>;
 const mimeOf = (file: string) => (file.endsWith('.m4a') ? 'audio/mp4' : file.endsWith('.ogg') || file.endsWith('.opus') ? 'audio/ogg' : 'audio/mpeg');
 
 /** The messages that present one episode: the audio, then a note if the voice is synthetic. */
-export function episodeMessages(c: CompiledContent, lang: string, episodeId: string): OutMessage[] {
+export function episodeMessages(c: CompiledContent, lang: string, episodeId: string, chosen?: string): OutMessage[] {
   const e = c.pack.episodes[episodeId];
   if (!e) return [];
-  const audioLang = e.audio[lang] ? lang : (c.pack.languages.map((l) => l.code).find((l) => e.audio[l]) ?? lang);
+  const others = audioChoices(c, lang, episodeId);
+  const audioLang = e.audio[lang] ? lang : chosen && e.audio[chosen] ? chosen : (others[0] ?? lang);
   const file = e.audio[audioLang];
   const texts = c.pack.episodeTexts[lang]?.[episodeId] ?? c.pack.episodeTexts[audioLang]?.[episodeId];
   const out: OutMessage[] = [];
@@ -44,7 +45,26 @@ export function episodeMessages(c: CompiledContent, lang: string, episodeId: str
     out.push(audio);
   }
   if (e.synthetic) out.push({ kind: 'text', text: `*${c.t(lang, 'podcasts.synthetic')}*` });
+  if (audioLang !== lang && file) {
+    // Say which language the recording is in, and offer the others the person may understand.
+    const name = (code: string) => c.language(code)?.name ?? code;
+    out.push({
+      kind: 'text',
+      text: c.t(lang, 'podcasts.audioIn', { language: name(audioLang) }),
+      // The languages this one names as understood (Pashto: Dari/Farsi, Arabic), or every other recording.
+      buttons: (c.language(lang)?.audioFallback.length ? others.filter((l) => c.language(lang)!.audioFallback.includes(l)) : others).filter((l) => l !== audioLang).map((l) => ({ label: c.t(lang, 'podcasts.listenIn', { language: name(l) }), payload: payload.episodeIn(episodeId, l) })),
+    });
+  }
   return out;
+}
+
+/** Languages with a recording of the episode, for a person whose language has none: its fallbacks first. */
+export function audioChoices(c: CompiledContent, lang: string, episodeId: string): string[] {
+  const e = c.pack.episodes[episodeId];
+  if (!e) return [];
+  const preferred = c.language(lang)?.audioFallback ?? [];
+  const all = c.pack.languages.map((l) => l.code);
+  return [...preferred, ...all.filter((l) => !preferred.includes(l))].filter((l) => l !== lang && e.audio[l]);
 }
 
 export const audioStep: StepType<AudioStep> = {

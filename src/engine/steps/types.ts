@@ -70,6 +70,8 @@ export const payload = {
   lang: (code: string) => `l:${code}`,
   /** Answers to "Are you safe right now?". */
   safe: (answer: 'yes' | 'no') => `sc:${answer}`,
+  /** Play an episode's recording in another language (Pashto speakers: Dari/Farsi or Arabic). */
+  episodeIn: (episode: string, lang: string) => `au:${episode}:${lang}`,
 };
 
 /** Texts people type to pick the n-th button: "1", "١", "۱". */
