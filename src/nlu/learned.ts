@@ -27,7 +27,7 @@ import { romanize } from './romanize.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 7;
+export const MODEL_VERSION = 8;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -161,19 +161,40 @@ function crossValidatedThresholds(samples: Sample[]): { clear: number; unsure: n
   return { clear, unsure };
 }
 
+/**
+ * Large packs (hundreds of topics) would train for many minutes on every
+ * example; past this many examples a deterministic, class-balanced subset
+ * is used (every class keeps its share), which costs a little accuracy on
+ * packs far beyond the starter pack and nothing on it (about 40,000).
+ */
+export const MAX_TRAINING_SAMPLES = 80_000;
+
+/** A deterministic subset of at most `max` samples, the same share of every class. */
+export function capSamples(samples: Sample[], max = MAX_TRAINING_SAMPLES): Sample[] {
+  if (samples.length <= max) return samples;
+  const keep = max / samples.length;
+  const seen = new Map<number, number>();
+  return samples.filter((s) => {
+    const n = (seen.get(s.y) ?? 0) + 1;
+    seen.set(s.y, n);
+    // Keep the k-th sample of a class when the running share crosses a whole number.
+    return Math.floor(n * keep) > Math.floor((n - 1) * keep);
+  });
+}
+
 /** Trains all three models from a content snapshot. */
 export function train(pack: ContentPack): LearnedModels {
   const t0 = performance.now();
   const topicClasses = [...Object.keys(pack.topics), 'none'];
-  const topics = trainSoftmax(topicSamples(pack, topicClasses), topicClasses);
+  const topics = trainSoftmax(capSamples(topicSamples(pack, topicClasses)), topicClasses);
   const langs = pack.languages.map((l) => l.code);
   const langSamples: Sample[] = [];
   pack.languages.forEach((l, y) => {
     const add = adder(langSamples, l, LANGUAGE_FEATURES);
     for (const t of languageTexts(pack, l.code)) add(t, y);
   });
-  const language = trainSoftmax(langSamples, langs, { ...DEFAULT_TRAIN, epochs: 4 });
-  const ds = distressSamples(pack);
+  const language = trainSoftmax(capSamples(langSamples), langs, { ...DEFAULT_TRAIN, epochs: 4 });
+  const ds = capSamples(distressSamples(pack));
   const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
   const th = crossValidatedThresholds(ds);
   const data: LearnedData = {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compilePack } from '../../src/content/compile.js';
 import { FileSource } from '../../src/content/source.js';
@@ -49,14 +50,44 @@ describe('lotse validate', () => {
     expect(r.code).toBe(0);
   });
 
-  it('--strict fails only on the example directory entries, and lists each', () => {
-    const r = cli(['validate', '--strict', '--root', repoRoot]);
-    expect(r.code).toBe(1);
-    const lines = r.out.split('\n').filter((l) => /^content\/\S+:\d+: /.test(l));
-    expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l).toMatch(/^content\/services\.yaml:\d+: example entry "example-[a-z-]+" .* is still in the directory$/);
-    const examples = fs.readFileSync(path.join(repoRoot, 'content/services.yaml'), 'utf8').match(/^\s+example: true\s*$/gm)!.length;
-    expect(lines).toHaveLength(examples);
+  it('--strict passes on the starter pack (every directory entry verified), and fails on an example entry', () => {
+    expect(cli(['validate', '--strict', '--root', repoRoot]).code).toBe(0);
+    const dir = copyPack();
+    edit(dir, 'content/services.yaml', (s) =>
+      s.replace(/\nservices:\n/, '\nservices:\n  - { id: example-doctor, category: health, name: "Doctor near the house", serves: [everyone], languages: [de], cost: free, contact: {}, example: true }\n'),
+    );
+    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) edit(dir, `content/${l}/services.yaml`, (s) => s.replace(/\nservices:\n/, '\nservices:\n  example-doctor:\n    description: "A doctor near the accommodation (example)."\n'));
+    expect(problems(dir)).toEqual([]);
+    const strict = problems(dir, true);
+    expect(strict.map((p) => p.message)).toEqual(['example entry "example-doctor" (Doctor near the house) is still in the directory']);
+  });
+
+  it('translation parity: a language without a message of the crisis answer fails, even marked partial', () => {
+    const dir = copyPack();
+    const file = 'content/ar/topics/meta.yaml';
+    const pack = parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, { answer: string[]; partial?: string }>;
+    pack['meta.distress']!.answer = pack['meta.distress']!.answer.slice(0, 1);
+    fs.writeFileSync(path.join(dir, file), stringify(pack));
+    const p = problems(dir);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ path: file, message: '"meta.distress" has 1 of the 2 messages of the en answer' });
+    expect(p[0]!.hint).toMatch(/can never be partial/);
+    pack['meta.distress']!.partial = 'waiting for review';
+    fs.writeFileSync(path.join(dir, file), stringify(pack));
+    expect(problems(dir)).toHaveLength(1);
+  });
+
+  it('translation parity: a shorter answer needs `partial`, which --strict refuses', () => {
+    const dir = copyPack();
+    const file = 'content/uk/topics/hearing.yaml';
+    const pack = parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, { answer: string[]; partial?: string }>;
+    pack['hearing.documents']!.answer = pack['hearing.documents']!.answer.slice(0, 1);
+    fs.writeFileSync(path.join(dir, file), stringify(pack));
+    expect(problems(dir).map((x) => x.message)).toEqual([expect.stringMatching(/^"hearing\.documents" has 1 of the \d messages of the en answer$/)]);
+    pack['hearing.documents']!.partial = 'the checklist is being reviewed';
+    fs.writeFileSync(path.join(dir, file), stringify(pack));
+    expect(problems(dir)).toEqual([]);
+    expect(problems(dir, true).map((x) => x.message)).toEqual(['"hearing.documents" is partial in uk: the checklist is being reviewed']);
   });
 
   it('names file and line of a YAML syntax error, and exits 1', () => {
@@ -130,7 +161,11 @@ describe('lotse validate', () => {
 
   it('refuses contact details on an example entry', () => {
     const dir = copyPack();
-    edit(dir, 'content/services.yaml', (s) => s.replace(/(- id: example-gp\n)/, '$1    contact: { phone: "0732 000000" }\n'));
+    // The starter pack has no example entries left: add one that carries a phone number.
+    edit(dir, 'content/services.yaml', (s) =>
+      s.replace(/\nservices:\n/, '\nservices:\n  - { id: example-gp, category: health, name: "GP", serves: [everyone], languages: [de], cost: free, contact: { phone: "0732 000000" }, example: true }\n'),
+    );
+    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) edit(dir, `content/${l}/services.yaml`, (s) => s.replace(/\nservices:\n/, '\nservices:\n  example-gp:\n    description: "A doctor."\n'));
     expect(problems(dir).map((x) => x.message)).toContain('example entry "example-gp" has contact details');
   });
 
