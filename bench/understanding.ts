@@ -51,7 +51,7 @@ export function loadOwnSet(): EvalItem[] {
 interface NlpManagerT {
   addDocument(lang: string, text: string, intent: string): void;
   train(): Promise<void>;
-  process(utterance: string): Promise<{ intent?: string; score: number; classifications?: { intent: string; score: number }[] }>;
+  process(...args: [string] | [string, string]): Promise<{ intent?: string; score: number; classifications?: { intent: string; score: number }[] }>;
 }
 
 export async function benchUnderstanding(): Promise<UnderstandingFigures> {
@@ -78,7 +78,8 @@ export async function benchUnderstanding(): Promise<UnderstandingFigures> {
     // nlp.js without a language: it guesses the language itself, as Lotse does.
     const nlpPred = new Map<string, Prediction>();
     for (const item of s.items) {
-      const r = await manager.process(item.text);
+      // nlp.js's language guesser throws on some scripts (seen on Tigrinya and emoji-only text): English then.
+      const r = await manager.process(item.text).catch(() => manager.process('en', item.text));
       const got = !r.intent || r.intent === 'None' || r.score < 0.5 ? 'none' : r.intent;
       const top3 = (r.classifications ?? []).slice(0, 3).map((x) => x.intent);
       nlpPred.set(item.text, { topic: got, top3: top3.length ? top3 : [got], score: r.score, lang: '', distress: got === 'meta.distress' });
