@@ -161,7 +161,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // A crisis phrase ("kill myself") is at least a doubt, even when the
     // learned model reads a negation ("I'm not going to kill myself"): asking
     // "are you safe?" costs a kind word; a miss can cost a life.
-    if (phraseLangs.length) level = p >= models.distressUnsure ? 'clear' : 'unsure';
+    if (phraseLangs.length && !level) level = 'unsure';
 
     // The topic model sees the crisis topic's examples too: when the crisis is
     // its best guess, ask rather than answer anything else.
