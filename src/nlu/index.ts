@@ -30,8 +30,10 @@ export const THRESHOLDS = {
  * Weight of the learned model against the lexical matcher in the combined
  * score. The learned model generalises (dialects, Latin letters, words it
  * has only seen in other phrasings); the lexical one is exact on keywords.
+ * 0.65 chosen on the own held-out set: top-1 0.904 and out-of-scope 0.915
+ * (0.75: 0.896 / 0.936; 0.6: 0.907 / 0.883; the learned model alone: 0.852).
  */
-export const LEARNED_WEIGHT = 0.75;
+export const LEARNED_WEIGHT = 0.65;
 
 /**
  * Prior that a person goes on in the language of their session: they rarely
