@@ -173,25 +173,43 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return { level, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
 
-  function distress(text: string, sessionLang?: string): DistressResult {
+  interface Analysis {
+    tokens: string[];
+    langs: { lang: string; p: number }[];
+    pt?: Float64Array;
+    d: DistressResult;
+  }
+  // The engine asks for the distress level first and then matches the same
+  // message: one analysis serves both (features, the learned models and the
+  // phrase detector run once per message, not twice).
+  let last: { text: string; sessionLang?: string; a: Analysis } | undefined;
+  function analyse(text: string, sessionLang?: string): Analysis {
+    if (last && last.text === text && last.sessionLang === sessionLang) return last.a;
     const tokens = featureTokens(text);
-    if (!tokens.length) return { probability: 0 };
-    const x = extract(text, undefined, tokens);
-    return distressOf(text, x, models.topics.predict(x), languages(tokens, text, sessionLang)[0]?.lang);
+    const langs = languages(tokens, text, sessionLang);
+    let a: Analysis;
+    if (!tokens.length) a = { tokens, langs, d: { probability: 0 } };
+    else {
+      const x = extract(text, undefined, tokens);
+      const pt = models.topics.predict(x);
+      a = { tokens, langs, pt, d: distressOf(text, x, pt, langs[0]?.lang) };
+    }
+    last = { text, sessionLang, a };
+    return a;
+  }
+
+  function distress(text: string, sessionLang?: string): DistressResult {
+    return analyse(text, sessionLang).d;
   }
 
   function match(text: string, sessionLang?: string): MatchResult {
-    const tokens = featureTokens(text);
-    const langs = languages(tokens, text, sessionLang);
+    const { tokens, langs, pt, d } = analyse(text, sessionLang);
     const best = langs[0]!;
     const prior = sessionLang && matchers.has(sessionLang) ? sessionLang : undefined;
     const langConfident = best.p >= 0.75 || best.lang === prior;
     const candidates = langs.filter((l) => l.p >= 0.05).slice(0, 3).map((l) => l.lang);
-    if (!tokens.length)
+    if (!tokens.length || !pt)
       return { topic: null, score: 0, decision: 'unknown', lang: best.lang, langConfident, langCandidates: candidates, alternatives: [], distress: false, question: { topic: null, decision: 'unknown' } };
-    const x = extract(text, undefined, tokens);
-    const pt = models.topics.predict(x);
-    const d = distressOf(text, x, pt, best.lang);
     // The lexical matcher in the chosen language: exact keywords and typos.
     const lex = new Map<string, number>();
     const matcher = matchers.get(best.lang);
