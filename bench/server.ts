@@ -3,7 +3,7 @@
  * it (the Node flags are read from package.json's start script), on its own
  * temporary data directory, for the benchmarks that measure a real server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,9 @@ function npmStartNodeFlags(): string[] {
 
 export async function startServerProcess(name: string, env: Record<string, string>): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `lotse-bench-${name}-`));
-  const child = spawn(process.execPath, [...npmStartNodeFlags(), path.join(repoRoot, 'src', 'cli', 'lotse.mjs'), 'serve'], {
+  // What npm start runs: the compiled dist/ (scripts/build.mjs), with its Node flags.
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...npmStartNodeFlags(), path.join(repoRoot, 'dist', 'cli', 'main.js'), 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, LOG_LEVEL: 'info', CONTENT_WATCH: 'false', TELEGRAM_BOT_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

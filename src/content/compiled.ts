@@ -4,6 +4,7 @@
  */
 import i18next, { type i18n } from 'i18next';
 import { buildNlu } from '../nlu/index.js';
+import type { LearnedModels } from '../nlu/learned.js';
 import type { Nlu } from '../nlu/types.js';
 import type { ContentPack, LanguageInfo } from './pack.js';
 
@@ -21,7 +22,12 @@ export interface CompiledContent {
   defaultLang: string;
 }
 
-export function compileContent(pack: ContentPack, assetRoot: string): CompiledContent {
+/**
+ * Builds the serving snapshot of a pack. `models` are its trained models
+ * when the caller has them already (trained in the background); without,
+ * they come from the model cache or are trained here.
+ */
+export function compileContent(pack: ContentPack, assetRoot: string, models?: LearnedModels): CompiledContent {
   const defaultLang = pack.languages.some((l) => l.code === 'en') ? 'en' : pack.languages[0]!.code;
   const inst: i18n = i18next.createInstance();
   void inst.init({
@@ -46,10 +52,14 @@ export function compileContent(pack: ContentPack, assetRoot: string): CompiledCo
     const c = code.toLowerCase().replace('_', '-');
     return aliases.get(c) ?? aliases.get(c.split('-')[0]!);
   };
-  const nlu = buildNlu(pack, (lang, key) => {
-    const v = (fixed.get(lang) ?? inst.t)(key, { returnObjects: true }) as unknown;
-    return Array.isArray(v) ? v.map(String) : [];
-  });
+  const nlu = buildNlu(
+    pack,
+    (lang, key) => {
+      const v = (fixed.get(lang) ?? inst.t)(key, { returnObjects: true }) as unknown;
+      return Array.isArray(v) ? v.map(String) : [];
+    },
+    { models },
+  );
   return {
     pack,
     assetRoot,

@@ -45,6 +45,8 @@ export interface LearnedData {
   distressClear: number;
   distressUnsure: number;
   trainMs: number;
+  /** Set when these weights were trained in a worker thread (model-cache.ts), not loaded from the cache. */
+  trainedOffThread?: boolean;
 }
 
 export interface LearnedModels {
@@ -99,7 +101,7 @@ function adder(out: Sample[], lang: { script: string }, opts?: FeatureOptions) {
   };
 }
 
-function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
+export function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
   const idx = new Map(classes.map((c, i) => [c, i]));
   const out: Sample[] = [];
   for (const l of pack.languages) {
@@ -117,7 +119,7 @@ function topicSamples(pack: ContentPack, classes: string[]): Sample[] {
   return out;
 }
 
-function distressSamples(pack: ContentPack): Sample[] {
+export function distressSamples(pack: ContentPack): Sample[] {
   const out: Sample[] = [];
   for (const l of pack.languages) {
     const add = adder(out, l);

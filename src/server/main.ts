@@ -11,6 +11,7 @@ import { Bot } from '../runtime/bot.js';
 import { createStore } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { releaseGarbage } from '../util/memory.js';
 import { createApp, errorHandler } from './app.js';
 import type { AppContext, Plugin } from './plugin.js';
 import { defaultPlugins } from './plugins.js';
@@ -71,6 +72,7 @@ export async function startServer(
     void store.kvSweep().catch((err) => log.warn('kv sweep failed', { err }));
   }, 3_600_000);
   housekeeping.unref();
+  releaseGarbage();
   log.info('lotse started', { url, content: content.current().pack.version, languages: content.current().pack.languages.map((l) => l.code), store: config.STORE });
 
   let stopping: Promise<void> | undefined;
