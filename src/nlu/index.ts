@@ -158,19 +158,21 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const p = models.distress.predict(x)[1]!;
     const phraseLangs = phrases.detect(text);
     let level: DistressResult['level'];
+    let why: DistressResult['why'];
     if (p >= models.distressClear) level = 'clear';
     else if (p >= models.distressUnsure) level = 'unsure';
+    if (level) why = 'model';
     // A crisis phrase ("kill myself") is at least a doubt, even when the
     // learned model reads a negation ("I'm not going to kill myself"): asking
     // "are you safe?" costs a kind word; a miss can cost a life.
-    if (phraseLangs.length && !level) level = 'unsure';
+    if (phraseLangs.length && !level) [level, why] = ['unsure', 'phrase'];
 
     // The topic model sees the crisis topic's examples too: when the crisis is
     // its best guess, ask rather than answer anything else.
     const di = topicIndex.get('meta.distress');
     // "Best guess" must mean more than the crisis topic's share of the examples.
-    if (!level && pt && di !== undefined && pt[di]! >= 3 * crisisPrior && pt.every((v) => v <= pt[di]!)) level = 'unsure';
-    return { level, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
+    if (!level && pt && di !== undefined && pt[di]! >= 3 * crisisPrior && pt.every((v) => v <= pt[di]!)) [level, why] = ['unsure', 'topic'];
+    return { level, why, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
 
   interface Analysis {

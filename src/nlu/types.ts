@@ -33,6 +33,8 @@ export interface DistressResult {
   probability: number;
   /** The language the person most likely wrote in (answer in it: people in crisis fall back to their first language). */
   lang?: string;
+  /** Which signal raised the level: the learned model, a crisis phrase, or the topic model's best guess. */
+  why?: 'model' | 'phrase' | 'topic';
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';
