@@ -8,6 +8,7 @@ import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
 import { extract, featureTokens } from './features.js';
 import { LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { distressScore } from './neighbours.js';
 import { keys, LanguageMatcher } from './matcher.js';
 import { loadModels } from './model-cache.js';
 import { normalize, scriptCounts, type Script } from './normalize.js';
@@ -154,25 +155,22 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return out.sort((a, b) => b.p - a.p);
   }
 
-  function distressOf(text: string, x: Map<number, number>, pt: Float64Array | undefined, lang: string | undefined): DistressResult {
+  function distressOf(text: string, x: Map<number, number>, lang: string | undefined): DistressResult {
     const p = models.distress.predict(x)[1]!;
+    const score = distressScore(p, models.neighbours.crisisShare(x));
     const phraseLangs = phrases.detect(text);
     let level: DistressResult['level'];
     let why: DistressResult['why'];
-    if (p >= models.distressClear) level = 'clear';
-    else if (p >= models.distressUnsure) level = 'unsure';
+    if (score >= models.distressClear) level = 'clear';
+    else if (score >= models.distressUnsure) level = 'unsure';
     if (level) why = 'model';
-    // A crisis phrase ("kill myself") is at least a doubt, even when the
-    // learned model reads a negation ("I'm not going to kill myself"): asking
-    // "are you safe?" costs a kind word; a miss can cost a life.
-    if (phraseLangs.length && !level) [level, why] = ['unsure', 'phrase'];
-
-    // The topic model sees the crisis topic's examples too: when the crisis is
-    // its best guess, ask rather than answer anything else.
-    const di = topicIndex.get('meta.distress');
-    // "Best guess" must mean more than the crisis topic's share of the examples.
-    if (!level && pt && di !== undefined && pt[di]! >= 3 * crisisPrior && pt.every((v) => v <= pt[di]!)) [level, why] = ['unsure', 'topic'];
-    return { level, why, probability: p, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
+    // A crisis phrase ("kill myself") with some support from the models is
+    // at least a doubt, even when they read a negation ("I'm not going to
+    // kill myself"): asking "are you safe?" costs a kind word; a miss can
+    // cost a life. A phrase alone, in a message both models read as
+    // everyday ("the waiting kills me"), is not.
+    if (phraseLangs.length && !level && score >= models.distressUnsure / 2) [level, why] = ['unsure', 'phrase'];
+    return { level, why, probability: p, score, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
 
   interface Analysis {
@@ -194,7 +192,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     else {
       const x = extract(text, undefined, tokens);
       const pt = models.topics.predict(x);
-      a = { tokens, langs, pt, d: distressOf(text, x, pt, langs[0]?.lang) };
+      a = { tokens, langs, pt, d: distressOf(text, x, langs[0]?.lang) };
     }
     last = { text, sessionLang, a };
     return a;

@@ -29,6 +29,8 @@ export interface Sample {
   y: number;
   /** How much the example counts (default 1). */
   weight?: number;
+  /** Samples of one group (an example and its Latin-letter copy) are never each other's neighbours in cross-validation. */
+  group?: number;
 }
 
 export interface TrainOptions {

@@ -241,6 +241,7 @@ export class LanguageMatcher {
    * word).
    */
   rerank(text: string, ranked: Scored[]): Scored[] {
+    if (process.env.NOFUSE) return ranked;
     const close = ranked.length > 1 && ranked[0]!.score - ranked[1]!.score < FUSE_WHEN_WITHIN;
     if (!close) return ranked;
     const norm = normalize(text).slice(0, FUSE_CHARS);

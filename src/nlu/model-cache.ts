@@ -65,7 +65,14 @@ function ownCopies(d: LearnedData): LearnedData {
     w: m.w.slice(),
     bias: m.bias.slice(),
   });
-  return { ...d, topics: copy(d.topics), language: copy(d.language), distress: copy(d.distress) };
+  const n = d.neighbours;
+  return {
+    ...d,
+    topics: copy(d.topics),
+    language: copy(d.language),
+    distress: copy(d.distress),
+    neighbours: { offsets: n.offsets.slice(), samples: n.samples.slice(), weights: n.weights.slice(), labels: n.labels.slice() },
+  };
 }
 
 /** LOTSE_MODEL_CACHE, or a folder in the system's temporary directory. */

@@ -18,7 +18,11 @@ else {
 }
 try {
   const { data } = learned.train(workerData.pack);
-  const buffers = [data.topics, data.language, data.distress].flatMap((m) => [m.hashes, m.idf, m.offsets, m.cls, m.w, m.bias].map((a) => a.buffer));
+  const n = data.neighbours;
+  const buffers = [data.topics, data.language, data.distress]
+    .flatMap((m) => [m.hashes, m.idf, m.offsets, m.cls, m.w, m.bias])
+    .concat([n.offsets, n.samples, n.weights, n.labels])
+    .map((a) => a.buffer);
   // Transferred, not copied: the weights move to the main thread as they are.
   parentPort.postMessage({ ok: true, data }, buffers);
 } catch (err) {

@@ -31,10 +31,12 @@ export interface DistressResult {
   level?: DistressLevel;
   /** The learned probability of a crisis (0..1). */
   probability: number;
+  /** The detector's score: that probability with the crisis share of the closest training messages (neighbours.ts). */
+  score?: number;
   /** The language the person most likely wrote in (answer in it: people in crisis fall back to their first language). */
   lang?: string;
   /** Which signal raised the level: the learned model, a crisis phrase, or the topic model's best guess. */
-  why?: 'model' | 'phrase' | 'topic';
+  why?: 'model' | 'phrase';
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';

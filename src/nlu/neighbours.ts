@@ -1,0 +1,178 @@
+/**
+ * Nearest neighbours among the distress detector's training messages: of
+ * the few messages written most like this one, how many were crises?
+ *
+ * Why beside the linear model (learned.ts): a linear model adds up
+ * features, so "I don't want to live" pulls "I don't want to live in this
+ * camp, can I move?" towards a crisis whatever follows. The closest
+ * examples see the whole message: the look-alikes in safety.yaml
+ * (`notDistress`) are nearer to it than any crisis message. On the own
+ * held-out set the two together notice 0.957 of crises at 3 % false alarms,
+ * the linear model alone 0.930 (bench/README.md).
+ *
+ * The index is an inverted list per feature of the distress model (the same
+ * hashes and inverse document frequencies), with each message's normalised
+ * tf-idf weight quantised to a byte. Features found in more than
+ * COMMON_SHARE of the messages ("^a", "ال") are left out of the lists: they
+ * still count in a message's length, but would make every lookup touch
+ * thousands of messages for almost no similarity.
+ *
+ * Example:
+ *   const idx = buildNeighbours(samples, distressModel.data);
+ *   idx.crisisShare(extract('i have collected all my pills'))   // 1 when the 5 closest were crises
+ */
+import type { SparseVector } from './features.js';
+import type { LinearModelData, Sample } from './linear.js';
+
+/** How many neighbours vote. */
+export const NEIGHBOURS = 5;
+/** Features in more than this share of the messages get no posting list. */
+const COMMON_SHARE = 0.02;
+
+/** The serialisable index (typed arrays, stored in the model cache). */
+export interface NeighbourData {
+  /** Posting list of feature i (the distress model's feature order) is samples/weights[offsets[i] .. offsets[i+1]). */
+  offsets: Uint32Array;
+  samples: Uint32Array;
+  /** Normalised tf-idf weight x 255. */
+  weights: Uint8Array;
+  /** 1 for a crisis message. */
+  labels: Uint8Array;
+}
+
+/** Position of each hash in the model's ascending hash list, or -1. */
+function finder(hashes: Uint32Array): (h: number) => number {
+  return (h) => {
+    let lo = 0;
+    let hi = hashes.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = hashes[mid]!;
+      if (v === h) return mid;
+      if (v < h) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+}
+
+/** A message as normalised tf-idf weights on the model's features (unknown features count in the length only). */
+function weigh(x: SparseVector | Map<number, number>, model: LinearModelData, find: (h: number) => number): { f: number[]; w: number[] } {
+  const f: number[] = [];
+  const w: number[] = [];
+  let norm = 0;
+  const add = (h: number, c: number) => {
+    const i = find(h);
+    const v = (1 + Math.log(c)) * (i >= 0 ? model.idf[i]! : model.unknownIdf);
+    norm += v * v;
+    if (i >= 0) {
+      f.push(i);
+      w.push(v);
+    }
+  };
+  if (x instanceof Map) for (const [h, c] of x) add(h, c);
+  else for (let k = 0; k < x.ids.length; k++) add(x.ids[k]!, x.values[k]!);
+  norm = Math.sqrt(norm) || 1;
+  for (let k = 0; k < w.length; k++) w[k]! /= norm;
+  return { f, w };
+}
+
+/** Builds the index of the distress training messages (labels: sample.y === 1). */
+export function buildNeighbourData(samples: Sample[], model: LinearModelData): NeighbourData {
+  const F = model.hashes.length;
+  const find = finder(model.hashes);
+  const vecs = samples.map((s) => weigh(s.x, model, find));
+  const df = new Uint32Array(F);
+  for (const v of vecs) for (const i of v.f) df[i]!++;
+  const maxDf = Math.max(50, COMMON_SHARE * samples.length);
+  const offsets = new Uint32Array(F + 1);
+  for (let i = 0; i < F; i++) offsets[i + 1] = offsets[i]! + (df[i]! <= maxDf ? df[i]! : 0);
+  const total = offsets[F]!;
+  const out = new Uint32Array(total);
+  const weights = new Uint8Array(total);
+  const fill = offsets.slice(0, F);
+  vecs.forEach((v, s) => {
+    for (let k = 0; k < v.f.length; k++) {
+      const i = v.f[k]!;
+      if (df[i]! > maxDf) continue;
+      const at = fill[i]!++;
+      out[at] = s;
+      weights[at] = Math.max(1, Math.round(v.w[k]! * 255));
+    }
+  });
+  return { offsets, samples: out, weights, labels: Uint8Array.from(samples, (s) => (s.y === 1 ? 1 : 0)) };
+}
+
+export class Neighbours {
+  private readonly find: (h: number) => number;
+  private readonly sims: Float32Array;
+  private readonly seen: Uint8Array;
+
+  constructor(
+    private readonly d: NeighbourData,
+    private readonly model: LinearModelData,
+  ) {
+    this.find = finder(model.hashes);
+    this.sims = new Float32Array(d.labels.length);
+    this.seen = new Uint8Array(d.labels.length);
+  }
+
+  /**
+   * Similarity-weighted share of crisis messages among the NEIGHBOURS
+   * closest training messages (0 when none shares a feature). `skip`
+   * leaves out messages (a training message and its Latin copy, in
+   * cross-validation).
+   */
+  crisisShare(x: SparseVector | Map<number, number>, skip?: (sample: number) => boolean): number {
+    const { offsets, samples, weights, labels } = this.d;
+    const q = weigh(x, this.model, this.find);
+    const touched: number[] = [];
+    for (let k = 0; k < q.f.length; k++) {
+      const i = q.f[k]!;
+      const qw = q.w[k]! / 255;
+      for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+        const s = samples[j]!;
+        if (!this.seen[s]) {
+          this.seen[s] = 1;
+          touched.push(s);
+        }
+        this.sims[s]! += qw * weights[j]!;
+      }
+    }
+    // The NEIGHBOURS best, by insertion into a short sorted list.
+    const best: number[] = [];
+    const bestSim: number[] = [];
+    for (const s of touched) {
+      const v = this.sims[s]!;
+      this.sims[s] = 0;
+      this.seen[s] = 0;
+      if (skip?.(s)) continue;
+      if (best.length === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
+      let at = best.length < NEIGHBOURS ? best.length : NEIGHBOURS - 1;
+      while (at > 0 && bestSim[at - 1]! < v) {
+        best[at] = best[at - 1]!;
+        bestSim[at] = bestSim[at - 1]!;
+        at--;
+      }
+      best[at] = s;
+      bestSim[at] = v;
+    }
+    let all = 0;
+    let crisis = 0;
+    best.forEach((s, k) => {
+      all += bestSim[k]!;
+      if (labels[s]) crisis += bestSim[k]!;
+    });
+    return all > 0 ? crisis / all : 0;
+  }
+}
+
+/**
+ * The detector's score: the geometric mean of the linear model's crisis
+ * probability and the neighbours' crisis share (plus a little, so that a
+ * message with no close neighbour is judged by the model alone, damped).
+ * Both must point at a crisis for a high score.
+ */
+export function distressScore(p: number, share: number): number {
+  return Math.sqrt(p * (share + 0.01));
+}
