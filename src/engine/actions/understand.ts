@@ -3,8 +3,10 @@
  * ...?" (and its answer, typed or pressed), "Which language is this?", or
  * an honest "I don't know" (three in a row lead to a person).
  */
+import { normalizeLoose } from '../../nlu/normalize.js';
 import { payload } from '../payload.js';
 import type { Pending } from '../session.js';
+import { choiceNumber } from '../steps/types.js';
 import type { Turn } from '../turn.js';
 
 /** How many topics "Did you mean ...?" offers at most. */
@@ -71,19 +73,21 @@ export function unknown(turn: Turn, text: string): void {
 }
 
 /**
- * A typed answer to "Did you mean ...?": the number of a choice (1-3), or "no" -> "I don't know".
- * False when the text is neither (it is then understood afresh).
+ * A typed answer to "Did you mean ...?": the number of a choice (any count, in Latin, Arabic or
+ * Persian digits) or its title; "None of these" typed or "no" -> "I don't know". False when the
+ * text is neither (it is then understood afresh).
  *
- * Example: options [hearing.documents, hearing.after], typed "2" -> the hearing.after answer
+ * Example: options [hearing.documents, hearing.after], typed "2" or "after the hearing" -> the hearing.after answer
  */
 export function disambiguationTyped(turn: Turn, pending: Extract<Pending, { kind: 'disambiguation' }>, text: string, saidNo: boolean): boolean {
-  const n = /^\s*[1-3١-٣۱-۳]\s*$/.test(text) ? Number(text.trim().replace(/[١-٣]/, (d) => String(d.charCodeAt(0) - 0x660)).replace(/[۱-۳]/, (d) => String(d.charCodeAt(0) - 0x6f0))) : undefined;
-  const chosen = n ? pending.options[n - 1] : undefined;
+  const n = choiceNumber(text);
+  const norm = normalizeLoose(text);
+  const chosen = n !== undefined && n >= 1 ? pending.options[n - 1] : pending.options.find((id) => norm && normalizeLoose(turn.topicTitle(id)) === norm);
   if (chosen) {
     turn.showTopic(chosen, true);
     return true;
   }
-  if (saidNo) {
+  if (saidNo || (norm && normalizeLoose(turn.t('disambiguation.none')) === norm)) {
     unknown(turn, pending.text);
     return true;
   }

@@ -2,7 +2,8 @@
  * `directory`: a service pathway. need -> category -> matching services ->
  * one service's details (how to get there, cost, languages, opening hours),
  * always ending with a way to a person. Unverified entries carry a visible
- * "example entry" label.
+ * "example entry" label. Usable by typing too (SMS): the number or the name
+ * of a listed category or service chooses it, "back" goes up a level.
  *
  * Example (flows/services.yaml):
  *   - { id: health, type: directory, need: health }
@@ -10,9 +11,11 @@
  */
 import type { CompiledContent } from '../../content/compiled.js';
 import type { Service, Step } from '../../content/schema.js';
+import { normalizeLoose } from '../../nlu/normalize.js';
 import type { OutMessage } from '../messages.js';
 import { payload } from '../payload.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
+import { choiceNumber } from './types.js';
 
 type DirectoryStep = Extract<Step, { type: 'directory' }>;
 
@@ -97,4 +100,19 @@ export const directoryStep: StepType<DirectoryStep> = {
     if (p.kind === 'dirUp') return up(ctx, s, pos);
     return undefined;
   },
+  onText(ctx, s, pos, text) {
+    if (pos.svc) return undefined;
+    const n = choiceNumber(text);
+    const norm = normalizeLoose(text);
+    const pick = <T>(choices: T[], names: (c: T) => string[]): T | undefined =>
+      n !== undefined ? (n >= 1 ? choices[n - 1] : undefined) : norm ? choices.find((c) => names(c).some((x) => normalizeLoose(x) === norm)) : undefined;
+    if (pos.cat) {
+      const svc = pick(serviceChoices(ctx, pos.cat), (x) => [x.name, x.label]);
+      return svc && details(ctx, pos, svc.id);
+    }
+    const cat = pick(categoryChoices(ctx, s), (c) => [c.label, c.cat]);
+    return cat && list(ctx, pos, cat.cat);
+  },
+  // "back" typed inside the directory is its own Back button: a level up (at the top: the engine's back).
+  onCommand: (ctx, s, pos, cmd) => (cmd === 'back' && (pos.cat || pos.svc) ? up(ctx, s, pos) : undefined),
 };
