@@ -13,6 +13,7 @@ import { formatProblem } from '../content/problems.js';
 import { FileSource } from '../content/source.js';
 import { runEngine } from '../engine/engine.js';
 import type { InEvent, Reply } from '../engine/messages.js';
+import { commandOf, payload } from '../engine/payload.js';
 import { newSession } from '../engine/session.js';
 import { evaluate, formatEval, type EvalItem } from './eval.js';
 
@@ -220,7 +221,8 @@ async function chat(c: CompiledContent, lang?: string): Promise<number> {
     for (const e of out.effects) if (e.type === 'handoff') process.stdout.write(`     (a caseworker would now be asked to join: ${e.reason}, ${e.priority})\n`);
   };
   step({ kind: 'start', langHint: lang });
-  if (lang && c.resolveLanguage(lang)) step({ kind: 'button', payload: `l:${c.resolveLanguage(lang)}` });
+  const code = c.resolveLanguage(lang);
+  if (lang && code) step({ kind: 'button', payload: payload.lang(code) });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const ask = () => process.stdin.isTTY && rl.setPrompt('you> ');
   ask();
@@ -230,7 +232,9 @@ async function chat(c: CompiledContent, lang?: string): Promise<number> {
     if (!process.stdin.isTTY) process.stdout.write(`you> ${text}\n`);
     if (text === '/quit' || text === '/exit') break;
     const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+    const slash = commandOf(text);
     if (n >= 1 && n <= buttons.length) step({ kind: 'button', payload: buttons[n - 1]!.payload });
+    else if (slash) step(slash.kind === 'start' ? { kind: 'start', langHint: lang } : slash);
     else if (text) step({ kind: 'text', text });
     if (process.stdin.isTTY) rl.prompt();
   }

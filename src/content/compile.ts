@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { stepTypes, type Reference } from '../engine/steps/index.js';
+import { stepType, type Reference } from '../engine/steps/index.js';
 import type { ContentPack, LanguageInfo } from './pack.js';
 import { checkParity } from './parity.js';
 import { ParsedFile, type Problem } from './problems.js';
@@ -275,8 +275,8 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   for (const f of Object.values(flows)) {
     const p = flowPaths.get(f.id)!;
     f.steps.forEach((s, i) => {
-      const type = stepTypes[s.type];
-      const refs: Reference[] = type.references(s as never);
+      const type = stepType(s);
+      const refs: Reference[] = type.references(s);
       for (const r of refs) {
         const line = lineIn(p, ['steps', i, ...r.at]);
         if (r.kind === 'topic' && !topics[r.id]) err(p, line, `step "${s.id}" names unknown topic "${r.id}"`, 'use a topic id from content/topics.yaml');
@@ -288,7 +288,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         const lp = `content/${lang}/flows.yaml`;
         if (!parsed.has(lp)) continue;
         const st = flowTexts[lang]?.[f.id]?.[s.id];
-        for (const need of type.texts(s as never)) {
+        for (const need of type.texts(s)) {
           const v = need.key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), st);
           if (typeof v !== 'string' && need.required) err(lp, lineIn(lp, [f.id, s.id]), `missing translation: ${f.id} > ${s.id} > ${need.key.join('.')}`, `add it under ${f.id}: ${s.id}: ${need.key.join(': ')}:`);
         }

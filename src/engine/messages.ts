@@ -3,8 +3,12 @@
  * any channel. Channels (src/channels/*) translate these to Telegram messages
  * or Direct Line activities and back; nothing here knows about either.
  */
+import type { Command } from './payload.js';
 
-/** A button. `payload` is opaque to channels: they send it back unchanged in a `button` event. */
+/**
+ * A button. `payload` is opaque to channels: they send it back unchanged in a
+ * `button` event. It is built and read only in ./payload.ts.
+ */
 export interface Button {
   label: string;
   payload: string;
@@ -52,8 +56,8 @@ export type InEvent =
   | { kind: 'start'; langHint?: string; topic?: string }
   | { kind: 'text'; text: string }
   | { kind: 'button'; payload: string }
-  /** Channel commands (/menu, /language, /help, /human). */
-  | { kind: 'command'; command: 'menu' | 'back' | 'language' | 'human' | 'help' }
+  /** Channel commands (/menu, /language, /help, /human, /back): ./payload.ts SLASH_COMMANDS. */
+  | { kind: 'command'; command: Command }
   /** A photo, sticker, file or voice note: the engine answers politely that it reads text. */
   | { kind: 'unsupported'; what: string };
 

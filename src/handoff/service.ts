@@ -11,8 +11,10 @@
  * the sweep.
  */
 import type { ContentManager } from '../content/manager.js';
+import { crisisMessages } from '../engine/actions/safety.js';
 import type { Effect } from '../engine/effects.js';
 import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
+import { parsePayload, payload } from '../engine/payload.js';
 import type { Session } from '../engine/session.js';
 import type { Bot } from '../runtime/bot.js';
 import { isUndeliverable, type ConversationRef } from '../runtime/types.js';
@@ -44,8 +46,6 @@ export interface HandoffDeps {
   retentionDays: number;
 }
 
-const CANCEL = 'ho:cancel';
-
 export class HandoffService {
   constructor(private readonly d: HandoffDeps) {}
 
@@ -60,7 +60,7 @@ export class HandoffService {
     return { lang, dir: l?.dir ?? 'ltr', messages };
   }
   private cancelButton(lang: string): Button[] {
-    return [{ label: this.t(lang, 'buttons.cancel'), payload: CANCEL }];
+    return [{ label: this.t(lang, 'buttons.cancel'), payload: payload.handoffCancel() }];
   }
 
   // ------------------------------------------------------------ opening ---
@@ -151,14 +151,14 @@ export class HandoffService {
     const lang = h.lang;
     // A new address (Telegram chat) replaces an old one while the handoff is open.
     if (ref.address && ref.address !== h.address) this.d.hs.update(h.id, { address: ref.address });
-    if (event.kind === 'button' && event.payload === CANCEL) {
+    if (event.kind === 'button' && parsePayload(event.payload)?.kind === 'handoffCancel') {
       this.finish(h, 'cancelled', undefined);
       session.handoff = undefined;
       this.d.events.queueChanged();
       void this.updatePositions();
       return {
         session,
-        reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: 'n:menu' }] }]),
+        reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }] }]),
       };
     }
     if (event.kind === 'start' || event.kind === 'command' || event.kind === 'button') {
@@ -193,9 +193,8 @@ export class HandoffService {
       const alert = this.system(h.id, 'alert', 'distress detected in the last message');
       this.d.events.alert(h, alert);
       this.d.events.queueChanged();
-      const c = this.d.content.current();
-      const care = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [this.t(lang, 'distress.care')];
-      return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'distress.numbers') }, ...care.map((t) => ({ kind: 'text' as const, text: t }))]) };
+      // The same crisis numbers and caring words as the engine's crisis answer.
+      return { session, reply: this.reply(lang, crisisMessages(this.d.content.current(), lang)) };
     }
     return { session, reply: this.reply(lang, []) };
   }
@@ -303,7 +302,7 @@ export class HandoffService {
     if (outcome === 'referred' && service && !this.d.content.current().pack.services[service]) throw new HandoffError(400, `no service "${service}" in the directory`);
     this.d.hs.update(id, { outcome, outcome_note: note?.slice(0, 2000) ?? null, outcome_service: service ?? null });
     this.d.hs.audit(staff.id, id, `close:${outcome}`, this.now());
-    await this.deliverSystem(h, this.t(h.lang, 'handoff.closed'), [{ label: this.t(h.lang, 'buttons.menu'), payload: 'n:menu' }]);
+    await this.deliverSystem(h, this.t(h.lang, 'handoff.closed'), [{ label: this.t(h.lang, 'buttons.menu'), payload: payload.nav('menu') }]);
     this.finish(h, 'closed', staff);
     await this.d.bot.updateSession(h.ref, (s) => {
       if (s.handoff?.id === id) s.handoff = undefined;

@@ -123,7 +123,8 @@ export class Bot implements BotRuntime {
         return r.reply;
       }
     }
-    let env: EngineEnv = { now, channel: ref.channel };
+    // The privacy notice names how long the store keeps a conversation.
+    let env: EngineEnv = { now, channel: ref.channel, ...(this.deps.config ? { sessionTtlDays: this.deps.config.SESSION_TTL_DAYS } : {}) };
     for (const h of this.hooks) if (h.env) env = { ...env, ...h.env(ref, now), now, channel: ref.channel };
     const out = runEngine(content, session, event, env);
     session = out.session;

@@ -18,6 +18,7 @@ import express from 'express';
 import type { AuthConfiguration, CloudAdapter, TurnContext } from '@microsoft/agents-hosting';
 import type { Activity, ConversationReference } from '@microsoft/agents-activity';
 import type { InEvent } from '../../engine/messages.js';
+import { commandOf } from '../../engine/payload.js';
 import type { ConversationRef } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
 import { PAYLOAD_KEY, renderReply } from '../webchat/render.js';
@@ -41,7 +42,8 @@ export function eventOf(a: Partial<Activity>): InEvent | undefined {
   if (a.type !== 'message') return undefined;
   const v = a.value as Record<string, unknown> | undefined;
   if (v && typeof v[PAYLOAD_KEY] === 'string') return { kind: 'button', payload: v[PAYLOAD_KEY] as string };
-  if (typeof a.text === 'string' && a.text.trim()) return { kind: 'text', text: a.text.slice(0, 4000) };
+  // Slash commands as on every channel (src/engine/payload.ts); other text for the engine to understand.
+  if (typeof a.text === 'string' && a.text.trim()) return commandOf(a.text) ?? { kind: 'text', text: a.text.slice(0, 4000) };
   if (a.attachments?.length) return { kind: 'unsupported', what: 'file' };
   return undefined;
 }

@@ -3,7 +3,8 @@
  *
  *  - `/start` (also with a deep-link payload, t.me/<bot>?start=<topic>) -> start, with the person's
  *    Telegram `language_code` as the first guess for their language;
- *  - `/menu`, `/language`, `/help`, `/human` (and `/back`) -> command;
+ *  - `/menu`, `/language`, `/help`, `/human` (and `/back`) -> command (the table every channel
+ *    shares: src/engine/payload.ts `SLASH_COMMANDS`);
  *  - any other text -> text (an unknown /command is text too: the engine may understand it);
  *  - photos, stickers, voice notes, files... -> unsupported (the engine answers that it reads text);
  *  - a pressed inline button -> button, with the payload decoded from the callback data.
@@ -13,8 +14,7 @@
  */
 import type { Message } from 'grammy/types';
 import type { InEvent } from '../../engine/messages.js';
-
-const COMMANDS = new Set(['menu', 'language', 'help', 'human', 'back']);
+import { slashCommand } from '../../engine/payload.js';
 
 export function topicFromStartPayload(p: string | undefined): string | undefined {
   const t = p?.trim();
@@ -34,13 +34,12 @@ export function messageEvent(msg: Message, languageCode?: string): InEvent | und
   if (typeof text === 'string') {
     const cmd = msg.entities?.find((e) => e.type === 'bot_command' && e.offset === 0);
     if (cmd) {
-      const name = text.slice(1, cmd.length).split('@')[0]!.toLowerCase();
-      const rest = text.slice(cmd.length).trim();
-      if (name === 'start') {
-        const topic = topicFromStartPayload(rest);
+      const meaning = slashCommand(text.slice(1, cmd.length).split('@')[0]!);
+      if (meaning?.kind === 'start') {
+        const topic = topicFromStartPayload(text.slice(cmd.length).trim());
         return { kind: 'start', ...(languageCode ? { langHint: languageCode } : {}), ...(topic ? { topic } : {}) };
       }
-      if (COMMANDS.has(name)) return { kind: 'command', command: name as 'menu' | 'language' | 'help' | 'human' | 'back' };
+      if (meaning) return meaning;
     }
     return text.trim() ? { kind: 'text', text } : undefined;
   }

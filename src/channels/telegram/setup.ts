@@ -15,9 +15,11 @@ import { apiSignal } from './sender.js';
 import type { CompiledContent } from '../../content/compiled.js';
 import type { Store } from '../../store/store.js';
 import { uiText } from './strings.js';
+import { LISTED_COMMANDS } from '../../engine/payload.js';
 
 export const NS_SETUP = 'tg:setup';
-export const COMMAND_NAMES = ['menu', 'language', 'help', 'human'] as const;
+/** The commands Telegram lists (one table for every channel: src/engine/payload.ts). */
+export const COMMAND_NAMES = LISTED_COMMANDS;
 
 export interface LanguageSetup {
   /** undefined: the default for every language without its own. */

@@ -28,7 +28,7 @@ import type { Duplex } from 'node:stream';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { InEvent, Reply } from '../../engine/messages.js';
-import { payload as enginePayload } from '../../engine/steps/types.js';
+import { commandOf, payload as enginePayload } from '../../engine/payload.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
 import type { AppContext } from '../../server/plugin.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
@@ -573,19 +573,6 @@ export class DirectLineServer {
     for (const set of this.subs.values()) for (const s of set) s.ws.close(1001, 'server restarting');
     this.wss.close();
   }
-}
-
-const COMMANDS: Record<string, InEvent> = {
-  '/start': { kind: 'start' },
-  '/menu': { kind: 'command', command: 'menu' },
-  '/back': { kind: 'command', command: 'back' },
-  '/language': { kind: 'command', command: 'language' },
-  '/human': { kind: 'command', command: 'human' },
-  '/help': { kind: 'command', command: 'help' },
-};
-
-function commandOf(text: string): InEvent | undefined {
-  return COMMANDS[text.trim().toLowerCase()];
 }
 
 /** A UI string only if the language itself has it (no fallback to another language). */

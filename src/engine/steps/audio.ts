@@ -12,7 +12,7 @@ import type { CompiledContent } from '../../content/compiled.js';
 import type { Step } from '../../content/schema.js';
 import type { AudioMessage, OutMessage } from '../messages.js';
 import type { StepType } from './types.js';
-import { payload } from './types.js';
+import { payload } from '../payload.js';
 
 type AudioStep = Extract<Step, { type: 'audio' }>;
 

@@ -8,6 +8,7 @@
  *   # content/<lang>/flows.yaml: human: handoff: { text: "I will connect you with a person." }
  */
 import type { Step } from '../../content/schema.js';
+import { handoffRequest } from '../actions/handoff.js';
 import type { StepType } from './types.js';
 
 type HandoffStep = Extract<Step, { type: 'handoff' }>;
@@ -16,10 +17,15 @@ export const handoffStep: StepType<HandoffStep> = {
   references: () => [],
   texts: () => [{ key: ['text'], required: false }],
   enter(ctx, s, pos) {
-    const text = ctx.stepText(pos, 'text');
-    return {
-      messages: [{ kind: 'text', text: text ? `${text}\n\n${ctx.t('handoff.intro')}` : ctx.t('handoff.intro'), buttons: ctx.nav({ back: false, human: false }) }],
-      effects: [{ type: 'handoff', reason: s.reason, priority: 'normal', lang: ctx.lang, topic: ctx.session.lastTopic }],
-    };
+    const r = handoffRequest({
+      intro: ctx.stepText(pos, 'text'),
+      text: ctx.t('handoff.intro'),
+      nav: ctx.nav({ back: false, human: false }),
+      reason: s.reason,
+      priority: 'normal',
+      lang: ctx.lang,
+      topic: ctx.session.lastTopic,
+    });
+    return { messages: [r.message], effects: [r.effect] };
   },
 };

@@ -13,7 +13,8 @@
 import type { Step } from '../../content/schema.js';
 import { normalizeLoose } from '../../nlu/normalize.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
-import { choiceNumber, payload } from './types.js';
+import { payload } from '../payload.js';
+import { choiceNumber } from './types.js';
 
 type MenuStep = Extract<Step, { type: 'menu' }>;
 

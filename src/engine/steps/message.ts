@@ -10,7 +10,7 @@
  */
 import type { Step } from '../../content/schema.js';
 import type { StepType } from './types.js';
-import { payload } from './types.js';
+import { payload } from '../payload.js';
 
 type MessageStep = Extract<Step, { type: 'message' }>;
 

@@ -13,7 +13,8 @@
 import type { Step } from '../../content/schema.js';
 import { normalizeLoose } from '../../nlu/normalize.js';
 import type { StepType } from './types.js';
-import { choiceNumber, payload } from './types.js';
+import { payload } from '../payload.js';
+import { choiceNumber } from './types.js';
 
 type QuestionStep = Extract<Step, { type: 'question' }>;
 

@@ -2,13 +2,19 @@
  * The contract every flow step type implements (one file per type, like
  * goflow's flows/actions/*.go): what it references (checked by
  * `lotse validate` before anything runs), which texts it needs in every
- * language, and how it behaves when entered or when a button of its own is
- * pressed.
+ * language, and how it behaves when entered, when a button of its own is
+ * pressed, when the person types (a number or a label: every step is usable
+ * on a text-only channel) and on "next"/"back".
+ *
+ * Each type has a golden file, test/engine/golden/<type>.yaml (events in,
+ * replies out, `references()`, `texts()`); test/engine/golden.test.ts fails
+ * for a registered type without one.
  */
 import type { CompiledContent } from '../../content/compiled.js';
 import type { Step } from '../../content/schema.js';
 import type { Effect } from '../effects.js';
 import type { Button, OutMessage } from '../messages.js';
+import type { Payload } from '../payload.js';
 import type { Position, Session } from '../session.js';
 
 export interface Reference {
@@ -56,23 +62,19 @@ export interface StepType<S extends Step = Step> {
   references(step: S): Reference[];
   texts(step: S): TextNeed[];
   enter(ctx: StepCtx, step: S, pos: FlowPosition): StepOutput;
-  /** A button payload meant for this step (e.g. "wt:next"); undefined when not its own. */
-  onButton?(ctx: StepCtx, step: S, pos: FlowPosition, payload: string): StepOutput | undefined;
+  /** A button meant for this step (e.g. { kind: 'page', dir: 'next' }); undefined when not its own. */
+  onButton?(ctx: StepCtx, step: S, pos: FlowPosition, payload: Payload): StepOutput | undefined;
   /** Typed text this step understands itself (a number or an option label); undefined otherwise. */
   onText?(ctx: StepCtx, step: S, pos: FlowPosition, text: string): StepOutput | undefined;
+  /** "next" or "back", typed in any served language or pressed (n:next, n:prev); undefined: the engine's meaning. */
+  onCommand?(ctx: StepCtx, step: S, pos: FlowPosition, command: StepCommand): StepOutput | undefined;
 }
 
-/** Payload helpers shared by engine and steps, so that channels only ever echo them. */
-export const payload = {
-  topic: (id: string) => `t:${id}`,
-  goto: (target: string) => `g:${target}`,
-  nav: (what: 'menu' | 'back' | 'language' | 'human' | 'next' | 'prev' | 'cancel') => `n:${what}`,
-  lang: (code: string) => `l:${code}`,
-  /** Answers to "Are you safe right now?". */
-  safe: (answer: 'yes' | 'no') => `sc:${answer}`,
-  /** Play an episode's recording in another language (Pashto speakers: Dari/Farsi or Arabic). */
-  episodeIn: (episode: string, lang: string) => `au:${episode}:${lang}`,
-};
+/** Commands a step may take over: "back" inside a walkthrough is the previous page, not the previous screen. */
+export type StepCommand = 'next' | 'back';
+
+/** Payload builders live in ../payload.ts (one vocabulary); re-exported for existing imports. */
+export { payload } from '../payload.js';
 
 /** Texts people type to pick the n-th button: "1", "١", "۱". */
 export function choiceNumber(text: string): number | undefined {

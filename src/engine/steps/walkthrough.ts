@@ -1,7 +1,7 @@
 /**
  * `walkthrough`: pages one after another with Next and Back ("Step 2 of 8").
  * A page shows a topic's answer or its own text. After the last page it goes
- * to `end`.
+ * to `end`. "next" and "back" typed in any served language turn the page.
  *
  * Example (flows/hearing.yaml):
  *   - id: walkthrough
@@ -14,7 +14,7 @@
 import type { Step } from '../../content/schema.js';
 import type { OutMessage } from '../messages.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
-import { payload } from './types.js';
+import { payload } from '../payload.js';
 
 type WalkthroughStep = Extract<Step, { type: 'walkthrough' }>;
 
@@ -27,8 +27,8 @@ function page(ctx: StepCtx, s: WalkthroughStep, pos: FlowPosition, n: number): S
   if (first && first.kind === 'text') first.text = `**${head}**${intro ? `\n${intro}` : ''}\n\n${first.text}`;
   else body.unshift({ kind: 'text', text: `**${head}**` });
   const buttons = [
-    { label: ctx.t('buttons.next'), payload: 'wt:next' },
-    { label: ctx.t('buttons.back'), payload: 'wt:prev' },
+    { label: ctx.t('buttons.next'), payload: payload.page('next') },
+    { label: ctx.t('buttons.back'), payload: payload.page('prev') },
     ...ctx.nav({ back: false }),
   ];
   const last = body[body.length - 1]!;
@@ -50,22 +50,7 @@ export const walkthroughStep: StepType<WalkthroughStep> = {
   ],
   texts: (s) => [{ key: ['text'], required: false }, ...s.pages.filter((p) => !p.topic).map((p) => ({ key: ['pages', p.id], required: true }))],
   enter: (ctx, s, pos) => page(ctx, s, pos, pos.page ?? 0),
-  onButton(ctx, s, pos, p) {
-    if (p === 'wt:next') return move(ctx, s, pos, 1);
-    if (p === 'wt:prev') return move(ctx, s, pos, -1);
-    return undefined;
-  },
-  onText(ctx, s, pos, text) {
-    // "next"/"back" typed in any language are commands the engine resolves first; here only the engine's words.
-    void ctx;
-    void s;
-    void pos;
-    void text;
-    return undefined;
-  },
+  onButton: (ctx, s, pos, p) => (p.kind === 'page' ? move(ctx, s, pos, p.dir === 'next' ? 1 : -1) : undefined),
+  // "next"/"back" typed in any served language (or n:next / n:prev): a page forward or back.
+  onCommand: (ctx, s, pos, cmd) => move(ctx, s, pos, cmd === 'next' ? 1 : -1),
 };
-
-/** Used by the engine: typed "next"/"back" inside a walkthrough page. */
-export function walkthroughMove(ctx: StepCtx, s: WalkthroughStep, pos: FlowPosition, delta: 1 | -1): StepOutput {
-  return move(ctx, s, pos, delta);
-}

@@ -1,0 +1,82 @@
+/**
+ * Choosing the language: the first question to a newcomer, a change later,
+ * and the privacy notice that comes with the first choice.
+ */
+import { payload } from '../payload.js';
+import { DEFAULT_SESSION_TTL_DAYS } from '../env.js';
+import type { Turn } from '../turn.js';
+
+/**
+ * Language buttons, each language named in its own script; the prompt in every language.
+ *
+ * Example: languageChoice(turn, 'ar') -> "اختر لغتك\nPlease choose your language" [العربية] [English]
+ */
+export function languageChoice(turn: Turn, first?: string): void {
+  const langs = [...turn.c.pack.languages].sort((a, b) => (a.code === first ? -1 : b.code === first ? 1 : 0));
+  // Before a choice, render in the hinted language (direction included).
+  if (!turn.s.lang && first) turn.replyLang = first;
+  const prompt = langs.map((l) => turn.c.t(l.code, 'welcome.chooseLanguage')).filter((v, i, a) => a.indexOf(v) === i);
+  turn.say(prompt.join('\n'), langs.map((l) => ({ label: l.name, payload: payload.lang(l.code) })));
+  turn.s.pending = undefined;
+}
+
+/**
+ * The privacy notice, naming how long conversations are kept (EngineEnv.sessionTtlDays, from SESSION_TTL_DAYS).
+ *
+ * Example: env { sessionTtlDays: 7 } -> "... I keep your language and our conversation for 7 days ..."
+ */
+export function privacyNotice(turn: Turn): string {
+  return turn.t('welcome.privacy', { days: turn.env.sessionTtlDays ?? DEFAULT_SESSION_TTL_DAYS });
+}
+
+/**
+ * A language chosen (button or typed name). The first time: privacy notice, intro, then the
+ * welcome topic or the main menu; later: "I will write in ... now" and the menu.
+ *
+ * Example: chooseLanguage(turn, 'ar') on first contact -> privacy notice, intro, main menu, all in Arabic
+ */
+export function chooseLanguage(turn: Turn, code: string): void {
+  const first = !turn.s.lang;
+  turn.s.lang = code;
+  if (first) {
+    turn.say(privacyNotice(turn));
+    turn.say(turn.t('welcome.intro'));
+    const wt = turn.s.welcomeTopic;
+    turn.s.welcomeTopic = undefined;
+    if (wt) turn.showTopic(wt, true);
+    else turn.mainMenu(true);
+  } else {
+    turn.say(turn.t('language.changed'));
+    turn.mainMenu(true);
+  }
+}
+
+/**
+ * Set the language from a confident detection at first contact: short notice, no menu yet
+ * (the message itself is answered next).
+ *
+ * Example: first message "which documents do I need" -> privacy notice in English, then the answer
+ */
+export function chooseLanguageQuietly(turn: Turn, code: string): void {
+  turn.s.lang = code;
+  turn.say(privacyNotice(turn));
+}
+
+/**
+ * A language button: first choice, a change, or the answer to "Which language is this?"
+ * (then the waiting message is answered in it). An unknown code asks again.
+ *
+ * Example: pending { kind: 'language', text: 'وثائق' }, button l:ar -> "سأكتب الآن بالعربية." and the answer
+ */
+export function languageButton(turn: Turn, code: string): void {
+  if (!turn.c.language(code)) return languageChoice(turn);
+  const pending = turn.s.pending;
+  if (pending?.kind === 'language' && turn.s.lang) {
+    // The person told us which language their message was in: answer it in that language.
+    turn.s.pending = undefined;
+    turn.s.lang = code;
+    turn.say(turn.t('language.changed'));
+    return turn.understand(pending.text, code);
+  }
+  chooseLanguage(turn, code);
+}

@@ -1,0 +1,97 @@
+/**
+ * Safety first: the crisis answer, "Are you safe right now?" when the
+ * detector is unsure, and the answers to both. The engine calls these
+ * before anything else a typed message could mean; the handoff module
+ * sends the same crisis messages while a person waits for a caseworker.
+ */
+import type { CompiledContent } from '../../content/compiled.js';
+import type { TextMessage } from '../messages.js';
+import { payload } from '../payload.js';
+import type { Turn } from '../turn.js';
+
+/**
+ * The crisis numbers and the caring words (the `meta.distress` topic's answer, else the UI's
+ * `distress.care`), in one language. Pure: shared by the engine and src/handoff/service.ts.
+ *
+ * Example: crisisMessages(c, 'en') -> [{ kind: 'text', text: 'Emergency 144 ...' }, { kind: 'text', text: 'You are not alone ...' }]
+ */
+export function crisisMessages(c: CompiledContent, lang: string): TextMessage[] {
+  const care = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [];
+  return [{ kind: 'text', text: c.t(lang, 'distress.numbers') }, ...(care.length ? care : [c.t(lang, 'distress.care')]).map((text) => ({ kind: 'text' as const, text }))];
+}
+
+/**
+ * The crisis answer: numbers, caring words, and the offer of a person now (at night: what helps
+ * now and the offer to leave a message). Effect `distress`; pending `distress-offer`.
+ *
+ * Example: "i want to die" -> "... 144 ...", "...", "Shall I connect you with a person?" [Yes dx:yes] [No dx:no]
+ */
+export function distress(turn: Turn, text: string): void {
+  turn.effects.push({ type: 'distress', lang: turn.lang, text });
+  turn.out.push(...crisisMessages(turn.c, turn.lang));
+  turn.s.pending = { kind: 'distress-offer' };
+  turn.s.lastTopic = 'meta.distress';
+  // At night "a person now" would be a promise nobody keeps: say what helps now, then offer to leave a message.
+  const night = turn.env.officeOpen === false;
+  if (night) turn.say(turn.t('distress.night'));
+  turn.say(turn.t(night ? 'distress.nightLeave' : 'distress.offer'), [
+    { label: turn.t('buttons.yes'), payload: payload.distressOffer(true) },
+    { label: turn.t('buttons.no'), payload: payload.distressOffer(false) },
+  ]);
+}
+
+/**
+ * The detector is unsure: ask instead of answering, so a doubtful message
+ * is never simply matched to a topic ("look, listen": notice and ask).
+ *
+ * Example: "im not going to kill myself, i just want to know ..." -> "Before I answer: are you safe right now?" [sc:yes] [sc:no]
+ */
+export function safetyCheck(turn: Turn, text: string): void {
+  turn.effects.push({ type: 'distress', lang: turn.lang, text, level: 'unsure' });
+  turn.s.pending = { kind: 'safety-check', text };
+  turn.say(turn.t('distress.check'), [
+    { label: turn.t('distress.checkSafe'), payload: payload.safe('yes') },
+    { label: turn.t('distress.checkNotSafe'), payload: payload.safe('no') },
+  ]);
+}
+
+/**
+ * "Yes, I am safe": a kind word, then the message as the question it was. "No": the crisis answer.
+ *
+ * Example: safetyAnswer(turn, true, 'which documents ...') -> "Thank you ... 142 ...", then the documents answer
+ */
+export function safetyAnswer(turn: Turn, safe: boolean, text: string | undefined): void {
+  if (!safe) return distress(turn, text ?? '');
+  turn.say(turn.t('distress.checkThanks'));
+  if (text) return turn.understand(text, turn.s.lang, true);
+  turn.mainMenu(true);
+}
+
+/**
+ * The answer to the offer of a person after the crisis answer: yes -> an urgent handoff; no -> a kind word.
+ *
+ * Example: distressOfferAnswer(turn, true) -> effect { type: 'handoff', reason: 'distress', priority: 'urgent', ... }
+ */
+export function distressOfferAnswer(turn: Turn, accept: boolean): void {
+  if (accept) return turn.handoff('distress', 'urgent');
+  turn.say(turn.t('feedback.thanksYes'), turn.nav({ back: false }));
+}
+
+/**
+ * The detector's verdict on a typed message, before anything else: true when it answered
+ * (crisis answer or "are you safe?"). Answers in the language the person wrote in.
+ *
+ * Example: pending disambiguation, "i cant go on anymore i want to die" -> the crisis answer, true
+ */
+export function screen(turn: Turn, text: string): boolean {
+  const pendingBefore = turn.s.pending;
+  const d = turn.c.nlu.distress(text, turn.s.lang);
+  if (!d.level) return false;
+  // In a crisis people fall back to their first language.
+  if (d.lang && turn.c.language(d.lang) && (!turn.s.lang || d.level === 'clear')) turn.s.lang = d.lang;
+  turn.s.lang ??= turn.c.defaultLang;
+  // Answering "are you safe?" with more of the same is not a "yes".
+  if (d.level === 'clear' || pendingBefore?.kind === 'safety-check') distress(turn, text);
+  else safetyCheck(turn, text);
+  return true;
+}

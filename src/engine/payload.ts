@@ -1,0 +1,228 @@
+/**
+ * The one vocabulary of button payloads and slash commands.
+ *
+ * Every button the engine, a step, the handoff module or a channel makes is
+ * built here, and every payload that comes back is read here, once, into a
+ * typed `Payload`. Channels treat payloads as opaque strings and only echo
+ * them; they map slash commands with `slashCommand` / `commandOf`.
+ *
+ * The wire format is frozen: stored sessions, open Telegram keyboards and
+ * web chat transcripts hold these strings, so a change here must keep
+ * reading the old ones.
+ *
+ *   t:<topic>            show a topic              payload.topic('hearing.documents')
+ *   g:<target>           go to a flow or step      payload.goto('hearing#walk')
+ *   n:<what>             navigation                payload.nav('menu')
+ *   l:<code>             choose a language         payload.lang('ar')
+ *   sc:yes|no            "Are you safe right now?" payload.safe('yes')
+ *   au:<episode>:<lang>  recording in a language   payload.episodeIn('hearing', 'fa')
+ *   fb:y|n               "Was this helpful?"       payload.feedback(true)
+ *   d:none               "None of these"           payload.noneOfThese()
+ *   del:yes|no           confirm deleting data     payload.deleteData(true)
+ *   dx:yes|no            a person after a crisis   payload.distressOffer(true)
+ *   wt:next|prev         walkthrough page          payload.page('next')
+ *   dir:c:<category>     directory category        payload.dirCategory('health')
+ *   dir:s:<service>      directory service         payload.dirService('example-gp')
+ *   dir:up               directory level up        payload.dirUp()
+ *   ho:cancel            cancel a waiting handoff  payload.handoffCancel()
+ */
+
+/** What `n:` buttons do. */
+export type NavWhat = 'menu' | 'back' | 'language' | 'human' | 'next' | 'prev' | 'cancel';
+const NAV: readonly NavWhat[] = ['menu', 'back', 'language', 'human', 'next', 'prev', 'cancel'];
+
+export type Payload =
+  | { kind: 'topic'; id: string }
+  | { kind: 'goto'; target: string }
+  | { kind: 'nav'; what: NavWhat }
+  | { kind: 'lang'; code: string }
+  | { kind: 'safe'; answer: 'yes' | 'no' }
+  /** `lang` absent: the episode's own choice of recording. */
+  | { kind: 'episodeIn'; episode: string; lang?: string }
+  | { kind: 'feedback'; helpful: boolean }
+  | { kind: 'noneOfThese' }
+  | { kind: 'deleteData'; confirm: boolean }
+  | { kind: 'distressOffer'; accept: boolean }
+  | { kind: 'page'; dir: 'next' | 'prev' }
+  | { kind: 'dirCategory'; cat: string }
+  | { kind: 'dirService'; id: string }
+  | { kind: 'dirUp' }
+  | { kind: 'handoffCancel' };
+
+export type PayloadKind = Payload['kind'];
+
+/**
+ * The wire string of a payload.
+ *
+ * Example: formatPayload({ kind: 'feedback', helpful: true }) === 'fb:y'
+ */
+export function formatPayload(p: Payload): string {
+  switch (p.kind) {
+    case 'topic':
+      return `t:${p.id}`;
+    case 'goto':
+      return `g:${p.target}`;
+    case 'nav':
+      return `n:${p.what}`;
+    case 'lang':
+      return `l:${p.code}`;
+    case 'safe':
+      return `sc:${p.answer}`;
+    case 'episodeIn':
+      return p.lang === undefined ? `au:${p.episode}` : `au:${p.episode}:${p.lang}`;
+    case 'feedback':
+      return p.helpful ? 'fb:y' : 'fb:n';
+    case 'noneOfThese':
+      return 'd:none';
+    case 'deleteData':
+      return p.confirm ? 'del:yes' : 'del:no';
+    case 'distressOffer':
+      return p.accept ? 'dx:yes' : 'dx:no';
+    case 'page':
+      return `wt:${p.dir}`;
+    case 'dirCategory':
+      return `dir:c:${p.cat}`;
+    case 'dirService':
+      return `dir:s:${p.id}`;
+    case 'dirUp':
+      return 'dir:up';
+    case 'handoffCancel':
+      return 'ho:cancel';
+  }
+}
+
+/**
+ * Reads a payload a channel sent back. Total: never throws; anything Lotse
+ * did not make (or no longer makes) is undefined.
+ *
+ * Example: parsePayload('dir:s:example-gp') -> { kind: 'dirService', id: 'example-gp' };
+ *          parsePayload('fb:maybe') -> undefined
+ */
+export function parsePayload(s: unknown): Payload | undefined {
+  if (typeof s !== 'string') return undefined;
+  const colon = s.indexOf(':');
+  if (colon < 0) return undefined;
+  const head = s.slice(0, colon);
+  const rest = s.slice(colon + 1);
+  switch (head) {
+    case 't':
+      return { kind: 'topic', id: rest };
+    case 'g':
+      return { kind: 'goto', target: rest };
+    case 'l':
+      return { kind: 'lang', code: rest };
+    case 'n': {
+      const what = NAV.find((w) => w === rest);
+      return what ? { kind: 'nav', what } : undefined;
+    }
+    case 'sc':
+      return rest === 'yes' || rest === 'no' ? { kind: 'safe', answer: rest } : undefined;
+    case 'au': {
+      const [episode = '', lang] = rest.split(':');
+      return lang === undefined ? { kind: 'episodeIn', episode } : { kind: 'episodeIn', episode, lang };
+    }
+    case 'fb':
+      return rest === 'y' || rest === 'n' ? { kind: 'feedback', helpful: rest === 'y' } : undefined;
+    case 'd':
+      return rest === 'none' ? { kind: 'noneOfThese' } : undefined;
+    case 'del':
+      return rest === 'yes' || rest === 'no' ? { kind: 'deleteData', confirm: rest === 'yes' } : undefined;
+    case 'dx':
+      return rest === 'yes' || rest === 'no' ? { kind: 'distressOffer', accept: rest === 'yes' } : undefined;
+    case 'wt':
+      return rest === 'next' || rest === 'prev' ? { kind: 'page', dir: rest } : undefined;
+    case 'dir':
+      if (rest === 'up') return { kind: 'dirUp' };
+      if (rest.startsWith('c:')) return { kind: 'dirCategory', cat: rest.slice(2) };
+      if (rest.startsWith('s:')) return { kind: 'dirService', id: rest.slice(2) };
+      return undefined;
+    case 'ho':
+      return rest === 'cancel' ? { kind: 'handoffCancel' } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Builders: the only way payload strings are made. */
+export const payload = {
+  /** Show a topic. payload.topic('meta.privacy') === 't:meta.privacy' */
+  topic: (id: string) => formatPayload({ kind: 'topic', id }),
+  /** Go to "flow" or "flow#step". payload.goto('hearing#walk') === 'g:hearing#walk' */
+  goto: (target: string) => formatPayload({ kind: 'goto', target }),
+  /** payload.nav('menu') === 'n:menu' */
+  nav: (what: NavWhat) => formatPayload({ kind: 'nav', what }),
+  /** payload.lang('ar') === 'l:ar' */
+  lang: (code: string) => formatPayload({ kind: 'lang', code }),
+  /** Answers to "Are you safe right now?". payload.safe('yes') === 'sc:yes' */
+  safe: (answer: 'yes' | 'no') => formatPayload({ kind: 'safe', answer }),
+  /** Play an episode's recording in another language (Pashto speakers: Dari/Farsi or Arabic). payload.episodeIn('hearing', 'ar') === 'au:hearing:ar' */
+  episodeIn: (episode: string, lang: string) => formatPayload({ kind: 'episodeIn', episode, lang }),
+  /** "Was this helpful?" payload.feedback(false) === 'fb:n' */
+  feedback: (helpful: boolean) => formatPayload({ kind: 'feedback', helpful }),
+  /** "None of these" under "Did you mean ...?". payload.noneOfThese() === 'd:none' */
+  noneOfThese: () => formatPayload({ kind: 'noneOfThese' }),
+  /** "Delete my data?" payload.deleteData(true) === 'del:yes' */
+  deleteData: (confirm: boolean) => formatPayload({ kind: 'deleteData', confirm }),
+  /** "Shall I connect you with a person?" after the crisis answer. payload.distressOffer(true) === 'dx:yes' */
+  distressOffer: (accept: boolean) => formatPayload({ kind: 'distressOffer', accept }),
+  /** A walkthrough page. payload.page('next') === 'wt:next' */
+  page: (dir: 'next' | 'prev') => formatPayload({ kind: 'page', dir }),
+  /** payload.dirCategory('health') === 'dir:c:health' */
+  dirCategory: (cat: string) => formatPayload({ kind: 'dirCategory', cat }),
+  /** payload.dirService('example-gp') === 'dir:s:example-gp' */
+  dirService: (id: string) => formatPayload({ kind: 'dirService', id }),
+  /** payload.dirUp() === 'dir:up' */
+  dirUp: () => formatPayload({ kind: 'dirUp' }),
+  /** Cancel a waiting handoff. payload.handoffCancel() === 'ho:cancel' */
+  handoffCancel: () => formatPayload({ kind: 'handoffCancel' }),
+};
+
+// ------------------------------------------------------------ commands ---
+
+/** Commands a channel hands the engine (the `command` event). */
+export type Command = 'menu' | 'back' | 'language' | 'human' | 'help';
+
+/** What a slash command means: a (re)start, or a command. */
+export type SlashMeaning = { kind: 'start' } | { kind: 'command'; command: Command };
+
+/** Every slash command, once, for every channel ("/start" may carry a deep-link payload on Telegram). */
+export const SLASH_COMMANDS = {
+  start: { kind: 'start' },
+  menu: { kind: 'command', command: 'menu' },
+  back: { kind: 'command', command: 'back' },
+  language: { kind: 'command', command: 'language' },
+  human: { kind: 'command', command: 'human' },
+  help: { kind: 'command', command: 'help' },
+} as const satisfies Record<string, SlashMeaning>;
+
+export type SlashName = keyof typeof SLASH_COMMANDS;
+
+const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS, n);
+
+/**
+ * The commands a channel lists in its command menu, in order (Telegram's
+ * setMyCommands; each described by locales/<lang>/translation.json
+ * `telegram.commands.<name>`). /start and /back work without being listed.
+ */
+export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human'] as const satisfies readonly SlashName[];
+
+/**
+ * The meaning of a slash command's name (without "/", any case).
+ *
+ * Example: slashCommand('Menu') -> { kind: 'command', command: 'menu' }; slashCommand('quit') -> undefined
+ */
+export function slashCommand(name: string): SlashMeaning | undefined {
+  const n = name.toLowerCase();
+  return isSlashName(n) ? SLASH_COMMANDS[n] : undefined;
+}
+
+/**
+ * A whole typed message that is exactly a slash command ("/menu", " /HELP "),
+ * for channels without command entities (web chat, Azure, the terminal).
+ *
+ * Example: commandOf('/language') -> { kind: 'command', command: 'language' }; commandOf('/menu please') -> undefined
+ */
+export function commandOf(text: string): SlashMeaning | undefined {
+  const t = text.trim();
+  return t.startsWith('/') ? slashCommand(t.slice(1)) : undefined;
+}

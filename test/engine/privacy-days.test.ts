@@ -1,0 +1,54 @@
+/**
+ * The privacy notice names the configured SESSION_TTL_DAYS, not always 30
+ * (defect: the engine passed a constant).
+ */
+import { describe, expect, it } from 'vitest';
+import { ContentManager } from '../../src/content/manager.js';
+import { runEngine } from '../../src/engine/engine.js';
+import { newSession } from '../../src/engine/session.js';
+import { Bot } from '../../src/runtime/bot.js';
+import type { Store } from '../../src/store/store.js';
+import { createLogger } from '../../src/util/logger.js';
+import { content, repoRoot } from '../helpers/content.js';
+
+const starter = () => content(repoRoot);
+
+/** The notice is the first message after the first language choice. */
+function notice(lang: string, sessionTtlDays?: number): string {
+  const out = runEngine(starter(), newSession(), { kind: 'button', payload: `l:${lang}` }, { now: 0, ...(sessionTtlDays !== undefined ? { sessionTtlDays } : {}) });
+  const first = out.reply.messages[0];
+  return first?.kind === 'text' ? first.text : '';
+}
+
+describe('the privacy notice names how long conversations are kept', () => {
+  it('in every starter language: 7 when configured 7, 30 by default', () => {
+    const langs = starter().pack.languages.map((l) => l.code);
+    expect(langs).toEqual(expect.arrayContaining(['ar', 'fa', 'ps', 'uk', 'en', 'de']));
+    for (const lang of langs) {
+      const seven = notice(lang, 7);
+      expect(seven, lang).toBe(starter().t(lang, 'welcome.privacy', { days: 7 }));
+      expect(seven, lang).toMatch(/(^|\D)7(\D|$)/);
+      expect(seven, lang).not.toContain('30');
+      expect(notice(lang), lang).toMatch(/(^|\D)30(\D|$)/);
+    }
+  });
+  it('also when the first message is a question answered at once', () => {
+    const out = runEngine(starter(), newSession(), { kind: 'text', text: 'which documents do I need to bring to the interview' }, { now: 0, sessionTtlDays: 14 });
+    const first = out.reply.messages[0];
+    expect(first?.kind === 'text' ? first.text : '').toContain('for 14 days');
+  });
+  it('the runtime passes SESSION_TTL_DAYS to the engine', async () => {
+    const sessions = new Map<string, unknown>();
+    // Only what the runtime needs for a turn without effects.
+    const store = {
+      getSession: async (ref: { conversationId: string }) => (sessions.has(ref.conversationId) ? { state: sessions.get(ref.conversationId) } : undefined),
+      putSession: async (r: { ref: { conversationId: string }; state: unknown }) => void sessions.set(r.ref.conversationId, r.state),
+    } as unknown as Store;
+    const bot = new Bot({ content: new ContentManager(repoRoot, createLogger('silent')), store, clock: { now: () => 0 }, log: createLogger('silent'), config: { SESSION_TTL_DAYS: 7 } });
+    const ref = { channel: 'webchat' as const, conversationId: 'c1' };
+    await bot.handle(ref, { kind: 'start' });
+    const reply = await bot.handle(ref, { kind: 'button', payload: 'l:de' });
+    const first = reply.messages[0];
+    expect(first?.kind === 'text' ? first.text : '').toContain('7 Tage');
+  });
+});
