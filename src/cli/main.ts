@@ -173,11 +173,12 @@ async function main(argv: string[]): Promise<number> {
     case 'chat':
       return chat(load(root(flags)), typeof flags.lang === 'string' ? flags.lang : undefined);
     case 'serve': {
-      const { startServer } = await import('../server/main.js');
+      const { guardProcess, startServer } = await import('../server/main.js');
       const { ConfigError } = await import('../config/config.js');
       try {
         const running = await startServer();
         const stop = () => void running.stop().then(() => process.exit(0));
+        guardProcess(running.ctx.log, () => running.stop());
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
         return -1; // keep running

@@ -3,6 +3,7 @@
  * Every variable is documented in .env.example; a malformed value stops
  * start-up with a message that names the variable.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -21,6 +22,11 @@ export const configSchema = z.object({
   CONTENT_ROOT: z.string().min(1).default('.'),
   /** Public base URL (for webhooks, RSS enclosures); defaults to http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Which proxies may tell the client's address (X-Forwarded-For): false (default, the TCP peer is the client),
+   * a number of proxies in front, or addresses/CIDR ranges/loopback,linklocal,uniquelocal. See SECURITY.md.
+   */
+  TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Watch the content files and reload on change (keeps the last valid version on errors). */
   CONTENT_WATCH: bool.default(true),
@@ -42,6 +48,9 @@ export const configSchema = z.object({
   /** Largest activity body in bytes and longest message text in characters a client may post. */
   WEBCHAT_MAX_ACTIVITY_BYTES: positiveInt.default(16384),
   WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(4000),
+  /** Open stream sockets one conversation (a person's tabs) and one address (a shelter's Wi-Fi) may hold at once. */
+  WEBCHAT_MAX_STREAMS_PER_CONVERSATION: positiveInt.default(4),
+  WEBCHAT_MAX_STREAMS_PER_ADDRESS: positiveInt.default(100),
   /** Telegram */
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
@@ -62,7 +71,42 @@ export const configSchema = z.object({
   TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string; contentRoot: string; publicUrl: string };
+export type TrustProxy = false | number | string[];
+
+const NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: which hops may tell the client's address in X-Forwarded-For.
+ * `false` (default): none; the address is the TCP peer's, so X-Forwarded-For
+ * from anywhere (loopback included) changes nothing. A number: that many
+ * proxies in front. Else a comma-separated list of addresses, CIDR ranges
+ * and the names loopback, linklocal, uniquelocal. `true` is refused: it would
+ * let every visitor choose their own address and so their own rate limit.
+ */
+export function parseTrustProxy(raw: string | undefined): TrustProxy | { error: string } {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (!v || ['false', 'off', 'no', '0', 'none'].includes(v)) return false;
+  if (['true', 'yes', 'on', '*', 'all'].includes(v))
+    return { error: 'trusting every hop lets anyone choose their address with X-Forwarded-For; name the proxy (e.g. loopback, 172.18.0.0/16) or give the number of proxies in front' };
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    return n >= 1 && n <= 10 ? n : { error: 'a number of proxies between 1 and 10' };
+  }
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const it of items) {
+    if (NAMES.has(it)) continue;
+    const [ip, bits, ...rest] = it.split('/');
+    const family = net.isIP(ip ?? '');
+    if (!family || rest.length) return { error: `"${it}" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal` };
+    if (bits !== undefined) {
+      const max = family === 4 ? 32 : 128;
+      if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return { error: `"${it}": the prefix length must be 0-${max}` };
+    }
+  }
+  return items;
+}
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; contentRoot: string; publicUrl: string; trustProxy: TrustProxy };
 
 export class ConfigError extends Error {}
 
@@ -75,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
   }
   const c = parsed.data;
+  const trustProxy = parseTrustProxy(c.TRUST_PROXY);
+  if (typeof trustProxy === 'object' && !Array.isArray(trustProxy))
+    throw new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${trustProxy.error} (got ${JSON.stringify(c.TRUST_PROXY)})`);
   if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && !c.PUBLIC_URL)
     throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required when TELEGRAM_MODE=webhook (Telegram must reach it over HTTPS)');
   // Telegram's own servers only call HTTPS webhooks; a self-hosted Bot API server may use plain HTTP.
@@ -85,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(c.DATA_DIR),
     contentRoot: path.resolve(c.CONTENT_ROOT),
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    trustProxy,
   };
 }

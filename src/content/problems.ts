@@ -2,7 +2,10 @@
  * Problems found in a content pack, each tied to a file and a line, with a
  * hint that tells an author (not a developer) how to fix it.
  */
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+
+/** Most aliases (*name) one file may expand; a "billion laughs" file has far more. */
+export const MAX_ALIAS_COUNT = 100;
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -42,7 +45,33 @@ export class ParsedFile {
           : 'check indentation (spaces, not tabs), quotes around texts with ":" or "#", and that lists start with "- "',
       });
     }
-    this.data = this.syntaxProblems.length ? undefined : this.doc.toJS({ maxAliasCount: 100 });
+    this.data = this.syntaxProblems.length ? undefined : this.toData();
+  }
+
+  /** The file's data; a file whose aliases expand too far (an "alias bomb") is a problem at the first alias, not a crash. */
+  private toData(): unknown {
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      let line = 1;
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          if (node.range) line = this.lc.linePos(node.range[0]).line;
+          return visit.BREAK;
+        },
+      });
+      const alias = err instanceof ReferenceError || /alias/i.test(String((err as Error)?.message));
+      this.syntaxProblems.push({
+        severity: 'error',
+        path: this.path,
+        line,
+        message: alias ? 'aliases (*name) expand to too much text' : `cannot read this file: ${String((err as Error)?.message ?? err).split('\n')[0]}`,
+        hint: alias
+          ? `content may use at most ${MAX_ALIAS_COUNT} aliases per file (the yaml option maxAliasCount); write the text out instead of nesting aliases of aliases`
+          : 'check the YAML syntax around this line',
+      });
+      return undefined;
+    }
   }
 
   /**

@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCookie } from 'cookie';
 import express from 'express';
 import { SqliteStore } from '../store/sqlite.js';
 import { randomIds, type IdGen } from '../util/clock.js';
 import type { AppContext, Plugin } from '../server/plugin.js';
+import { wellFormedReviver } from '../util/text.js';
 import { AuthError, SESSION_HOURS, StaffAuth } from './auth.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';
@@ -32,13 +34,37 @@ export function handoffStoreFor(store: AppContext['store']): HandoffStore {
   return new HandoffStore(store.db);
 }
 
-function cookies(req: express.Request): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
+/** The session cookie, parsed by `cookie` (a bad percent-escape stays as it is and simply matches no session). */
+function sessionToken(req: express.Request): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  const v = parseCookie(header)[COOKIE];
+  return v && v.length <= 256 ? v : undefined;
+}
+
+/** A JSON body as a plain record (an empty one when there is none); arrays and scalars are refused with 400. */
+function bodyOf(req: express.Request): Record<string, unknown> {
+  const b: unknown = req.body;
+  if (b === undefined || b === null) return {};
+  if (typeof b !== 'object' || Array.isArray(b)) throw new HandoffError(400, 'the body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+/** An optional text field: a string, or absent; anything else (a number, {"toString":1}) is refused with 400. */
+function text(b: Record<string, unknown>, key: string): string | undefined {
+  const v = Object.hasOwn(b, key) ? b[key] : undefined;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new HandoffError(400, `"${key}" must be a string`);
+  return v;
+}
+
+/** An optional list of strings: an array of strings, or a comma-separated string. */
+function strings(b: Record<string, unknown>, key: string): string[] | undefined {
+  const v = Object.hasOwn(b, key) ? b[key] : undefined;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw new HandoffError(400, `"${key}" must be a list of strings`);
 }
 
 export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plugin & { runtime?: HandoffRuntime } {
@@ -73,7 +99,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
 
       const secure = ctx.config.publicUrl.startsWith('https://');
       const router = express.Router();
-      router.use(express.json({ limit: '32kb' }));
+      router.use(express.json({ limit: '32kb', reviver: wellFormedReviver }));
       // Staff pages are never cached and never framed.
       router.use((_req, res, next) => {
         res.setHeader('Cache-Control', 'no-store');
@@ -85,13 +111,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       const page = fs.readFileSync(path.join(here, 'console', 'index.html'), 'utf8');
       const script = fs.readFileSync(path.join(here, 'console', 'console.js'), 'utf8');
       router.get('/', (_req, res) => {
-        res.setHeader('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'");
+        // Nothing from elsewhere: the page's script is /console/console.js, its one <style> is inline.
+        res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'");
         res.type('html').send(page);
       });
       router.get('/console.js', (_req, res) => res.type('application/javascript').send(script));
 
       type Authed = express.Request & { staff?: Staff; csrf?: string };
-      const who = (req: Authed) => auth.resolve(cookies(req)[COOKIE]);
+      const who = (req: Authed) => auth.resolve(sessionToken(req));
       const requireStaff: express.RequestHandler = (req, res, next) => {
         const r = who(req as Authed);
         if (!r) return void res.status(401).json({ error: { code: 'Unauthorized', message: 'please sign in' } });
@@ -124,7 +151,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         '/api/login',
         wrap(async (req, res) => {
           if (!req.is('application/json')) throw new AuthError(415, 'send JSON');
-          const { email, password } = req.body as { email?: unknown; password?: unknown };
+          const { email, password } = bodyOf(req);
           if (typeof email !== 'string' || typeof password !== 'string') throw new AuthError(400, 'e-mail and password are needed');
           const r = await auth.signIn(email, password, req.ip ?? 'unknown');
           res.cookie(COOKIE, r.token, { httpOnly: true, sameSite: 'strict', secure, path: '/console', maxAge: SESSION_HOURS * 3_600_000 });
@@ -135,7 +162,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         '/api/logout',
         requireStaff,
         wrap((req, res) => {
-          auth.signOut(cookies(req)[COOKIE]!);
+          const token = sessionToken(req);
+          if (token) auth.signOut(token);
           res.clearCookie(COOKIE, { path: '/console' });
         }),
       );
@@ -166,27 +194,29 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         '/api/handoffs/:id/messages',
         requireStaff,
         wrap((req) => {
-          const { text, topic } = req.body as { text?: unknown; topic?: unknown };
-          return service.send(req.staff!, String(req.params.id), { text: typeof text === 'string' ? text : undefined, topic: typeof topic === 'string' ? topic : undefined });
+          const b = bodyOf(req);
+          return service.send(req.staff!, String(req.params.id), { text: text(b, 'text'), topic: text(b, 'topic') });
         }),
       );
       router.post(
         '/api/handoffs/:id/notes',
         requireStaff,
-        wrap((req) => service.note(req.staff!, String(req.params.id), String((req.body as { text?: unknown }).text ?? ''))),
+        wrap((req) => service.note(req.staff!, String(req.params.id), text(bodyOf(req), 'text') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/transfer',
         requireStaff,
-        wrap((req) => service.transfer(req.staff!, String(req.params.id), String((req.body as { to?: unknown }).to ?? ''))),
+        wrap((req) => service.transfer(req.staff!, String(req.params.id), text(bodyOf(req), 'to') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/close',
         requireStaff,
         wrap((req) => {
-          const { outcome, note, service: svc } = req.body as { outcome?: unknown; note?: unknown; service?: unknown };
+          const b = bodyOf(req);
+          const outcome = b.outcome;
           if (outcome !== 'answered' && outcome !== 'referred' && outcome !== 'no-response') throw new HandoffError(400, 'outcome is answered, referred or no-response');
-          return service.close(req.staff!, String(req.params.id), outcome, typeof note === 'string' ? note : undefined, typeof svc === 'string' && svc ? svc : undefined);
+          const svc = text(b, 'service');
+          return service.close(req.staff!, String(req.params.id), outcome, text(b, 'note'), svc || undefined);
         }),
       );
       router.get(
@@ -215,15 +245,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         requireStaff,
         requireAdmin,
         wrap(async (req) => {
-          const b = req.body as { email?: unknown; name?: unknown; password?: unknown; role?: unknown; languages?: unknown; topics?: unknown };
-          const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+          const b = bodyOf(req);
           const s = await auth.createStaff({
-            email: String(b.email ?? ''),
-            name: String(b.name ?? ''),
-            password: String(b.password ?? ''),
+            email: text(b, 'email') ?? '',
+            name: text(b, 'name') ?? '',
+            password: text(b, 'password') ?? '',
             role: b.role === 'admin' ? 'admin' : 'caseworker',
-            languages: list(b.languages),
-            topics: list(b.topics),
+            languages: strings(b, 'languages') ?? [],
+            topics: strings(b, 'topics') ?? [],
           });
           hs.audit(req.staff!.id, undefined, `staff-create:${s.id}`, ctx.clock.now());
           return staffView(s);
@@ -234,12 +263,16 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         requireStaff,
         requireAdmin,
         wrap((req) => {
-          const b = req.body as { languages?: unknown; topics?: unknown; active?: unknown; role?: unknown };
+          const b = bodyOf(req);
           const id = String(req.params.id);
           if (!hs.staffById(id)) throw new HandoffError(404, 'no such account');
+          const languages = Array.isArray(b.languages) ? strings(b, 'languages') : undefined;
+          const topics = Array.isArray(b.topics) ? strings(b, 'topics') : undefined;
+          if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && b.role !== 'admin' && b.role !== 'caseworker')
+            throw new HandoffError(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
           hs.updateStaff(id, {
-            ...(Array.isArray(b.languages) ? { languages: b.languages.map(String) } : {}),
-            ...(Array.isArray(b.topics) ? { topics: b.topics.map(String) } : {}),
+            ...(languages ? { languages } : {}),
+            ...(topics ? { topics } : {}),
             ...(typeof b.active === 'boolean' ? { active: b.active } : {}),
             ...(b.role === 'admin' || b.role === 'caseworker' ? { role: b.role } : {}),
           });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type express from 'express';
 import type { CompiledContent } from '../content/compiled.js';
 import type { AppContext, Plugin } from '../server/plugin.js';
+import { newNonce, pageCsp, setPageCsp } from '../server/security.js';
 
 const MIME: Record<string, string> = { '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.ogg': 'audio/ogg', '.opus': 'audio/ogg' };
 
@@ -61,10 +62,12 @@ export function rssFeed(c: CompiledContent, lang: string, baseUrl: string): stri
   ].join('\n');
 }
 
-function transcriptPage(c: CompiledContent, lang: string, id: string): string | undefined {
-  const e = c.pack.episodes[id];
-  const texts = c.pack.episodeTexts[lang]?.[id];
+/** `id` and `lang` come from the URL: only the pack's own keys count ("__proto__" and "constructor" are no episodes). */
+function transcriptPage(c: CompiledContent, lang: string, id: string, nonce = ''): string | undefined {
   const l = c.language(lang);
+  const byLang = l && Object.hasOwn(c.pack.episodeTexts, lang) ? c.pack.episodeTexts[lang] : undefined;
+  const e = Object.hasOwn(c.pack.episodes, id) ? c.pack.episodes[id] : undefined;
+  const texts = byLang && Object.hasOwn(byLang, id) ? byLang[id] : undefined;
   if (!e || !texts || !l) return undefined;
   const audioLang = e.audio[lang] ? lang : Object.keys(e.audio)[0];
   const file = audioLang ? e.audio[audioLang] : undefined;
@@ -73,7 +76,7 @@ function transcriptPage(c: CompiledContent, lang: string, id: string): string | 
 <html lang="${escapeHtml(lang)}" dir="${l.dir}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(texts.title)}</title>
-<style>body{font-family:system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.6}audio{width:100%}.note{color:#555;font-style:italic}</style>
+<style nonce="${escapeHtml(nonce)}">body{font-family:system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.6}audio{width:100%}.note{color:#555;font-style:italic}</style>
 </head>
 <body>
 <h1>${escapeHtml(texts.title)}</h1>
@@ -98,6 +101,8 @@ function sendMedia(req: express.Request, res: express.Response, file: string): v
   res.setHeader('Content-Type', MIME[path.extname(file)] ?? 'application/octet-stream');
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Cache-Control', 'public, max-age=86400');
+  // The chat plays these on NGO sites too (an <audio> from another origin).
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
   res.setHeader('Last-Modified', stat.mtime.toUTCString());
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   if (range && (range[1] || range[2])) {
@@ -129,7 +134,7 @@ export function podcastsPlugin(): Plugin {
       app.get('/media/audio/:file', (req, res) => {
         const rel = `audio/${req.params.file}`;
         const c = current();
-        if (!(rel in c.pack.assets)) return void res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
+        if (!Object.hasOwn(c.pack.assets, rel)) return void res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
         sendMedia(req, res, path.join(c.assetRoot, rel));
       });
       app.get('/podcasts/:lang/feed.xml', (req, res) => {
@@ -138,8 +143,10 @@ export function podcastsPlugin(): Plugin {
         res.type('application/rss+xml; charset=utf-8').send(rssFeed(c, req.params.lang, ctx.config.publicUrl));
       });
       app.get('/podcasts/:lang/:id/transcript', (req, res) => {
-        const html = transcriptPage(current(), req.params.lang, req.params.id);
+        const nonce = newNonce();
+        const html = transcriptPage(current(), req.params.lang, req.params.id, nonce);
         if (!html) return void res.status(404).type('text/plain').send('no such episode');
+        setPageCsp(res, pageCsp(nonce, { config: ctx.config }));
         res.type('text/html; charset=utf-8').send(html);
       });
       app.get('/podcasts', (_req, res) => {

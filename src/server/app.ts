@@ -3,11 +3,25 @@
  */
 import express from 'express';
 import type { AppContext, Plugin } from './plugin.js';
+import { securityHeaders } from './security.js';
 
 export function createApp(ctx: AppContext, plugins: Plugin[]): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // TRUST_PROXY (default off): only configured proxies may tell the client's address, so
+  // X-Forwarded-For cannot buy a fresh rate limit, from loopback either.
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.use(securityHeaders(ctx.config));
+  if (ctx.config.trustProxy === false) {
+    let warned = false;
+    app.use((req, _res, next) => {
+      if (!warned && req.headers['x-forwarded-for']) {
+        warned = true;
+        ctx.log.warn('requests carry X-Forwarded-For but TRUST_PROXY is off: behind a reverse proxy every visitor shares its address (and one rate limit); set TRUST_PROXY (SECURITY.md)', { peer: req.socket.remoteAddress });
+      }
+      next();
+    });
+  }
 
   // Liveness: the process answers. Readiness: store and content are usable.
   app.get('/healthz', (_req, res) => {

@@ -15,6 +15,7 @@ import { releaseGarbage } from '../util/memory.js';
 import { createApp, errorHandler } from './app.js';
 import type { AppContext, Plugin } from './plugin.js';
 import { defaultPlugins } from './plugins.js';
+import { refuseUnclaimedUpgrades } from './security.js';
 
 /** LOTSE_SECRET, or a random secret kept in DATA_DIR so restarts keep tokens and pseudonyms valid. */
 export function loadSecret(config: Config): Buffer {
@@ -28,6 +29,28 @@ export function loadSecret(config: Config): Buffer {
     fs.writeFileSync(file, s.toString('base64'), { mode: 0o600 });
     return s;
   }
+}
+
+/** Errors from a connection the peer broke: nothing of the server's own state is half-done. */
+const PEER_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'HPE_INVALID_CONSTANT']);
+
+/**
+ * Process-level guard for `lotse serve` (every handler is meant to be total; this is the net under it):
+ *  - an unhandled rejection is logged and the server keeps serving (a promise nobody awaited leaves
+ *    no half-done work behind that the next request could trip over);
+ *  - an uncaught exception from a broken connection (ECONNRESET, EPIPE...) is logged and ignored;
+ *  - any other uncaught exception is logged, then the server stops gracefully and exits 1, so the
+ *    supervisor (Docker's restart policy, systemd) starts a clean process: its state may be corrupt.
+ */
+export function guardProcess(log: Logger, stop: () => Promise<void>): void {
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection (kept serving)', { err: reason }));
+  process.on('uncaughtException', (err: NodeJS.ErrnoException) => {
+    if (err?.code && PEER_ERRORS.has(err.code)) return log.warn('connection error (kept serving)', { err });
+    log.error('uncaught exception: stopping so that a clean process takes over', { err });
+    const t = setTimeout(() => process.exit(1), 10_000);
+    t.unref();
+    void stop().finally(() => process.exit(1));
+  });
 }
 
 export interface Running {
@@ -65,6 +88,8 @@ export async function startServer(
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const url = `http://localhost:${port}`;
   for (const p of plugins) await p.started?.(server, ctx);
+  // After every plugin's listener: an upgrade nobody took is answered 404 and closed, never held open.
+  refuseUnclaimedUpgrades(server);
   // Hourly, and safe on several instances: sessions past their time, and expired keyed records
   // (Telegram update ids kept for de-duplication, callback mappings, tokens).
   const housekeeping = setInterval(() => {

@@ -99,6 +99,21 @@ describe('lotse validate', () => {
     expect(r.out).toContain('hint: check indentation');
   });
 
+  it('names file and line of a YAML alias bomb with a hint, and never prints a stack trace', () => {
+    const dir = copyPack();
+    const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [x, y] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']]) bomb.push(`${x}: &${x} [*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y}]`);
+    fs.writeFileSync(path.join(dir, 'content/en/flows.yaml'), `# an alias bomb\n${bomb.join('\n')}\n`);
+    const bombs = problems(dir).filter((x) => x.path === 'content/en/flows.yaml' && /alias/.test(x.message));
+    expect(bombs).toHaveLength(1);
+    expect(bombs[0]).toMatchObject({ line: 3, message: 'aliases (*name) expand to too much text' });
+    expect(bombs[0]!.hint).toMatch(/maxAliasCount/);
+    const r = cli(['validate', '--root', dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^content\/en\/flows\.yaml:3: aliases \(\*name\) expand to too much text$/m);
+    expect(r.out).not.toMatch(/\n\s+at /);
+  });
+
   it('finds a dangling go-to', () => {
     const dir = copyPack();
     edit(dir, 'flows/main.yaml', (s) => s.replace('goto: accommodation }', 'goto: accomodation }'));

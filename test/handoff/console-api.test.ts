@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
@@ -93,5 +94,70 @@ describe('console API', () => {
     ctrl.abort();
     expect(text).toContain('are you there?');
     expect(text).toMatch(/^id: \d+$/m);
+  });
+});
+
+describe('console API on malformed input (4xx, never 500)', () => {
+  const api = (p: string, init: RequestInit = {}) => fetch(`${running.url}/console${p}`, init);
+
+  it('a bad percent-escape in the lotse_staff cookie is just no session: 401 on the API, the page still served', async () => {
+    for (const cookie of ['lotse_staff=%E0%A4%A', 'lotse_staff=%', 'lotse_staff=%ZZ; other=%', 'lotse_staff', '=;;=', `lotse_staff=${'x'.repeat(10_000)}`]) {
+      expect((await api('/api/queue', { headers: { cookie } })).status, cookie.slice(0, 40)).toBe(401);
+      expect((await api('/api/me', { headers: { cookie } })).status).toBe(401);
+      expect((await api('/', { headers: { cookie } })).status).toBe(200);
+      expect((await api('/api/login', { method: 'POST', headers: { cookie, 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(400);
+    }
+  });
+
+  it('PATCH /api/staff/:id without a body, with {"email":{"toString":1}} and friends: 400', async () => {
+    const s = await signIn('admin@ngo.example', 'a long admin password');
+    const h = { cookie: s.cookie, 'X-CSRF-Token': s.csrf! };
+    const j = { ...h, 'Content-Type': 'application/json' };
+    const id = rt.hs.staffByEmail('admin@ngo.example')!.id;
+    const noBody = await api(`/api/staff/${id}`, { method: 'PATCH', headers: h });
+    expect(noBody.status).toBe(400);
+    expect((await noBody.json()).error.message).toMatch(/at least one of/);
+    expect((await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '{"languages":[{"toString":1}]}' })).status).toBe(400);
+    expect((await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '[1,2]' })).status).toBe(400);
+    expect((await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '{"languages":' })).status).toBe(400);
+    expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":{"toString":1}}' })).status).toBe(400);
+    expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":"a@b.c","password":{"toString":1}}' })).status).toBe(400);
+    expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":"a@b.c","name":"A","password":"long enough password","languages":[{"toString":1}]}' })).status).toBe(400);
+    expect((await api(`/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"email":{"toString":1},"password":"x"}' })).status).toBe(400);
+    for (const p of ['/api/handoffs/x/messages', '/api/handoffs/x/notes', '/api/handoffs/x/transfer', '/api/handoffs/x/close']) {
+      expect((await api(p, { method: 'POST', headers: h })).status, p).toBeLessThan(500);
+      expect((await api(p, { method: 'POST', headers: j, body: '{"text":{"toString":1},"to":{"toString":1},"outcome":"answered","note":{"toString":1}}' })).status, p).toBeGreaterThanOrEqual(400);
+    }
+    // A valid change still works.
+    const ok = await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '{"languages":["en","de"]}' });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).languages).toEqual(['en', 'de']);
+  });
+
+  it('property: any JSON body, any cookie header, on any console route: never a 5xx', async () => {
+    const s = await signIn('admin@ngo.example', 'a long admin password');
+    const id = rt.hs.staffByEmail('admin@ngo.example')!.id;
+    const routes: [string, string][] = [
+      ['POST', '/api/login'],
+      ['POST', '/api/staff'],
+      ['PATCH', `/api/staff/${id}`],
+      ['POST', '/api/handoffs/x/messages'],
+      ['POST', '/api/handoffs/x/close'],
+      ['GET', '/api/answers?lang=__proto__&ui=constructor'],
+    ];
+    const protoKeys = fc.constantFrom('__proto__', 'constructor', 'toString', 'prototype', 'hasOwnProperty', 'email', 'password', 'languages', 'text', 'role');
+    const body = fc.oneof(
+      fc.json(),
+      fc.dictionary(protoKeys, fc.jsonValue()).map((o) => JSON.stringify(o)),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+    );
+    const cookie = fc.oneof(fc.constant(s.cookie), fc.stringMatching(/^[\x20-\x7e\t]{0,200}$/), fc.constant('lotse_staff=%E0%A4%A'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), body, cookie, async ([method, p], b, c) => {
+        const r = await api(p, { method, headers: { cookie: c, 'X-CSRF-Token': s.csrf!, 'Content-Type': 'application/json' }, body: method === 'GET' ? undefined : b });
+        expect(r.status).toBeLessThan(500);
+      }),
+      { numRuns: 120 },
+    );
   });
 });

@@ -102,6 +102,54 @@ describe('the webhook endpoint', () => {
     expect(await turn(() => api.text(7009, '/start', 'en'))).toBe(200);
   });
 
+  it('with the right token, a numbered but malformed update is acknowledged with 200 (no retry storm), logged, and changes nothing', async () => {
+    const url = `${lotse.running.url}${WEBHOOK_PATH}`;
+    const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': api.webhook!.secret! };
+    const sentBefore = api.sent.length;
+    const post = (body: unknown) => fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }).then((r) => r.status);
+    const malformed: unknown[] = [
+      { update_id: 990201, message: {} },
+      { update_id: 990202, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: 5 } },
+      { update_id: 990203, message: { message_id: 1, date: 1, chat: { id: 'x', type: 'private' }, text: 'hi' } },
+      { update_id: 990204, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: '/start', entities: 'x' } },
+      { update_id: 990205, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: '/start', entities: [{ type: 'bot_command', offset: -1, length: 'x' }] } },
+      { update_id: 990206, callback_query: {} },
+      { update_id: 990207, callback_query: { id: 'q', from: { id: 7010 }, data: { toString: 1 } } },
+      { update_id: 990208, my_chat_member: { chat: null } },
+      { update_id: 990209, message: null },
+      { update_id: 990210, message: [] },
+      { update_id: 1.5, message: { text: 'x' } },
+    ];
+    for (const u of malformed) expect(await post(u), JSON.stringify(u)).toBe(200);
+    expect(api.sent.length).toBe(sentBefore);
+    expect(await turn(() => api.text(7011, '/start', 'en'))).toBe(200);
+    // Prototype keys typed by a person are ordinary words: each gets an answer.
+    for (const word of ['__proto__', 'constructor']) {
+      const before = api.messages(7011).length;
+      expect(await turn(() => api.text(7011, word, 'en'))).toBe(200);
+      expect(api.messages(7011).length, word).toBeGreaterThan(before);
+    }
+  });
+
+  it('property: any JSON with an update_id, with the right secret: 200 or 4xx, never 5xx; the endpoint keeps working', async () => {
+    const fc = (await import('fast-check')).default;
+    const url = `${lotse.running.url}${WEBHOOK_PATH}`;
+    const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': api.webhook!.secret! };
+    const key = fc.constantFrom('message', 'callback_query', 'my_chat_member', 'chat', 'text', 'from', 'id', 'type', 'entities', '__proto__', 'constructor', 'data', 'message_id', 'date');
+    const shape = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.dictionary(key, tie('v'), { maxKeys: 5 }), fc.array(tie('v'), { maxLength: 3 })),
+    })).v;
+    let id = 991000;
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(key, shape, { maxKeys: 4 }), async (body) => {
+        const status = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ ...body, update_id: id++ }) }).then((r) => r.status);
+        expect(status).toBeLessThan(500);
+      }),
+      { numRuns: 80 },
+    );
+    expect(await turn(() => api.text(7012, '/start', 'en'))).toBe(200);
+  });
+
   it('answers a retried delivery once (one after the other, and both at once)', async () => {
     const chat = 7002;
     const first = await turn(() => api.text(chat, '/start', 'ar'));

@@ -95,8 +95,21 @@ async function noFailedSends(page: Page): Promise<number> {
   return page.locator('.webchat__activity-status--send-failed, .webchat__activity-status__send-failed-retry').count();
 }
 
+/** Content-Security-Policy violations the page reports (console and securitypolicyviolation events). */
+function cspViolations(page: Page): string[] {
+  const out: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) out.push(m.text());
+  });
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return out;
+}
+
 /** Everything a person does in one mode; the transport is the only difference. */
 async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<void> {
+  const violations = cspViolations(page);
   const sockets: string[] = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
   await page.goto(`${running.url}/${mode === 'polling' ? '?transport=polling' : ''}`);
@@ -166,6 +179,8 @@ async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<
 
   if (mode === 'websocket') expect(sockets.filter((u) => u.includes('/v3/directline/conversations/')).length).toBeGreaterThanOrEqual(2);
   else expect(sockets).toEqual([]);
+  // The page runs under its strict Content-Security-Policy without a single violation.
+  expect(violations).toEqual([]);
 }
 
 describe('web chat in the browser (real Web Chat bundle, real server)', () => {
@@ -192,6 +207,7 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
   it('serves the Web Chat bundle itself: compressed, cacheable, integrity-checked, no third-party requests', async () => {
     const context = await browser.newContext({ locale: 'fa-IR' });
     const page = await context.newPage();
+    const violations = cspViolations(page);
     const hosts = new Set<string>();
     page.on('request', (r) => {
       if (/^(https?|wss?):/.test(r.url())) hosts.add(new URL(r.url()).host);
@@ -202,6 +218,7 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
       await page.locator(`${SEND_BOX}[placeholder="پیام خود را بنویسید"]`).waitFor(WAIT);
       expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
       expect([...hosts]).toEqual([new URL(running.url).host]);
+      expect(violations).toEqual([]);
     } finally {
       await context.close();
     }
@@ -215,6 +232,7 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
   it('the embed snippet works on a page from another origin, and survives a reload', async () => {
     const context = await browser.newContext({ locale: 'de-AT', viewport: { width: 1100, height: 800 } });
     const page = await context.newPage();
+    const violations = cspViolations(page);
     try {
       await page.goto(ngoUrl);
       const button = page.locator('.lotse-embed-button');
@@ -232,6 +250,7 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
       await page.reload();
       await seen(page, 'متى موعد المقابلة؟');
       expect(await noFailedSends(page)).toBe(0);
+      expect(violations).toEqual([]);
     } finally {
       await context.close();
     }

@@ -21,6 +21,7 @@ import type { InEvent } from '../../engine/messages.js';
 import { commandOf } from '../../engine/payload.js';
 import type { ConversationRef } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
+import { wellFormedReviver } from '../../util/text.js';
 import { PAYLOAD_KEY, renderReply } from '../webchat/render.js';
 import { webchatLocale } from '../webchat/directline.js';
 
@@ -106,7 +107,7 @@ export function azurePlugin(opts: AzureOptions = {}): Plugin & { adapter?: Cloud
       });
 
       const router = express.Router();
-      router.post('/api/messages', express.json({ limit: '256kb' }), (req, res, next) => {
+      router.post('/api/messages', express.json({ limit: '256kb', reviver: wellFormedReviver }), (req, res, next) => {
         // Once an app id is configured, a request without a valid Bot Framework token never reaches the bot.
         if (c.MICROSOFT_APP_ID || !opts.anonymous) return void adapter.authorizeRequest(req as never, res as never, next);
         next();

@@ -13,8 +13,10 @@
  * `hearing.documents` -> https://t.me/<bot>?start=hearing__documents.
  */
 import type { Message } from 'grammy/types';
+import { z } from 'zod';
 import type { InEvent } from '../../engine/messages.js';
 import { slashCommand } from '../../engine/payload.js';
+import { wellFormed } from '../../util/text.js';
 
 export function topicFromStartPayload(p: string | undefined): string | undefined {
   const t = p?.trim();
@@ -30,7 +32,8 @@ const UNSUPPORTED = ['photo', 'sticker', 'voice', 'audio', 'video', 'video_note'
 
 /** The event for an incoming message, or undefined for service messages (joins, pins, ...). */
 export function messageEvent(msg: Message, languageCode?: string): InEvent | undefined {
-  const text = msg.text;
+  // Lone surrogates become U+FFFD before anything is stored (polling and webhook alike).
+  const text = typeof msg.text === 'string' ? wellFormed(msg.text) : undefined;
   if (typeof text === 'string') {
     const cmd = msg.entities?.find((e) => e.type === 'bot_command' && e.offset === 0);
     if (cmd) {
@@ -45,4 +48,32 @@ export function messageEvent(msg: Message, languageCode?: string): InEvent | und
   }
   for (const what of UNSUPPORTED) if ((msg as unknown as Record<string, unknown>)[what] !== undefined) return { kind: 'unsupported', what };
   return undefined;
+}
+
+const chat = z.looseObject({ id: z.number().int(), type: z.string() });
+const user = z.looseObject({ id: z.number().int(), language_code: z.string().optional() });
+const message = z.looseObject({
+  message_id: z.number().int(),
+  date: z.number(),
+  chat,
+  from: user.optional(),
+  text: z.string().optional(),
+  entities: z.array(z.looseObject({ type: z.string(), offset: z.number().int().min(0), length: z.number().int().min(0) })).optional(),
+});
+const updateShape = z.looseObject({
+  update_id: z.number().int(),
+  message: message.optional(),
+  callback_query: z
+    .looseObject({ id: z.string(), from: user, data: z.string().optional(), message: z.looseObject({ message_id: z.number().int(), chat }).optional() })
+    .optional(),
+  my_chat_member: z.looseObject({ chat, from: user, date: z.number(), new_chat_member: z.looseObject({ status: z.string() }) }).optional(),
+});
+
+/**
+ * Whether an update has the shape of the fields Lotse reads (message, callback_query,
+ * my_chat_member); other update kinds pass and are ignored by the handlers. An update that fails
+ * this would fail the same way on every retry.
+ */
+export function isReadableUpdate(u: unknown): boolean {
+  return updateShape.safeParse(u).success;
 }

@@ -32,8 +32,9 @@ import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyj
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { UndeliverableError, type ConversationRef, type Deliverer } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
+import { wellFormedReviver } from '../../util/text.js';
 import { CallbackCodec } from './callback.js';
-import { messageEvent } from './events.js';
+import { isReadableUpdate, messageEvent } from './events.js';
 import { botIdOf, derivedWebhookSecret, pseudonym } from './ids.js';
 import { apiSignal, TelegramSender } from './sender.js';
 import { applySetup, setupPlan } from './setup.js';
@@ -255,6 +256,16 @@ export class TelegramChannel {
       if (this.closing) return void res.status(503).json({ ok: false, error: 'shutting down' }); // Telegram retries
       const update = req.body as Update | undefined;
       if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return void res.status(400).json({ ok: false, error: 'not an update' });
+      // Malformed but numbered (a message without a chat, a text that is a number...): acknowledged
+      // with 200 and logged, not 4xx/5xx. Telegram repeats every webhook request that does not get a
+      // 2xx until it gives up (Bot API, setWebhook: "In case of an unsuccessful request, we will give
+      // up after a reasonable amount of attempts"), and this bot's later updates wait behind it
+      // meanwhile; an update that cannot be read now cannot be read on any retry either. (A body
+      // without update_id keeps its 400: that is not Telegram speaking at all.)
+      if (!isReadableUpdate(update)) {
+        this.ctx.log.warn('telegram: malformed update acknowledged and dropped', { update: update.update_id });
+        return void res.status(200).json({ ok: true });
+      }
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         this.bot
@@ -339,7 +350,7 @@ export function telegramPlugin(opts: TelegramOptions = {}): Plugin & { channel?:
       const ch = new TelegramChannel(ctx, opts);
       plugin.channel = ch;
       ctx.bot.registerChannel('telegram', ch.deliverer());
-      if (ctx.config.TELEGRAM_MODE === 'webhook') app.post(WEBHOOK_PATH, express.json({ limit: '1mb' }), ch.webhookHandler());
+      if (ctx.config.TELEGRAM_MODE === 'webhook') app.post(WEBHOOK_PATH, express.json({ limit: '1mb', reviver: wellFormedReviver }), ch.webhookHandler());
     },
     started() {
       // In the background: the server serves web chat even while Telegram is unreachable.

@@ -31,6 +31,8 @@ import type { InEvent, Reply } from '../../engine/messages.js';
 import { commandOf, payload as enginePayload } from '../../engine/payload.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
 import type { AppContext } from '../../server/plugin.js';
+import { claimUpgrade, clientAddress, refuseSocket } from '../../server/security.js';
+import { wellFormedReviver } from '../../util/text.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
 import { WebchatStore, type ConversationRow, type StoredActivity } from './store.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
@@ -46,6 +48,9 @@ export interface DirectLineLimits {
   perAddressPerMinute: number;
   maxBytes: number;
   maxTextChars: number;
+  /** Open stream sockets per conversation and per client address. */
+  streamsPerConversation: number;
+  streamsPerAddress: number;
 }
 
 class HttpError extends Error {
@@ -84,10 +89,16 @@ export class DirectLineServer {
   private readonly wss: WebSocketServer;
   private readonly turns = new Map<string, Promise<unknown>>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Stream sockets open or being opened, per `c:<conversation>` and `a:<address>` (released when the socket closes). */
+  private readonly streamCount = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
   private closing = false;
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    /** Express's compiled `trust proxy` (app.get('trust proxy fn')), for the client's address on upgrades. */
+    private readonly trust: (addr: string, i: number) => boolean = () => false,
+  ) {
     this.store = WebchatStore.of(ctx.store);
     this.signer = new TokenSigner(ctx.secret);
     const c = ctx.config;
@@ -96,6 +107,8 @@ export class DirectLineServer {
       perAddressPerMinute: c.WEBCHAT_RATE_PER_ADDRESS,
       maxBytes: c.WEBCHAT_MAX_ACTIVITY_BYTES,
       maxTextChars: c.WEBCHAT_MAX_TEXT_CHARS,
+      streamsPerConversation: c.WEBCHAT_MAX_STREAMS_PER_CONVERSATION,
+      streamsPerAddress: c.WEBCHAT_MAX_STREAMS_PER_ADDRESS,
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   }
@@ -216,7 +229,7 @@ export class DirectLineServer {
             if (!res.headersSent) sendError(res, new HttpError(500, 'ServiceError', 'internal error'));
           });
       };
-    const json = express.json({ limit: this.limits.maxBytes, type: () => true, strict: true });
+    const json = express.json({ limit: this.limits.maxBytes, type: () => true, strict: true, reviver: wellFormedReviver });
     const body: express.RequestHandler = (req, res, next) =>
       json(req, res, (err?: unknown) => {
         if (!err) return next();
@@ -451,18 +464,23 @@ export class DirectLineServer {
   }
 
   // ------------------------------------------------------------ sockets ---
-  /** Handles WebSocket upgrades for stream URLs; other upgrades are left to whoever else listens. */
+  /**
+   * Handles WebSocket upgrades under /v3/directline (claimed, so the server's last listener does not
+   * answer them 404); other paths are left to whoever else listens, and in the end refused.
+   */
   attach(server: http.Server): void {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      const reject = (status: number, code: string, message: string) => {
-        const body = JSON.stringify({ error: { code, message } });
-        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      };
+      const reject = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+        refuseSocket(socket, status, JSON.stringify({ error: { code, message } }), headers);
       // Anything in here runs outside express: an exception would reach the
       // process and stop the server for everyone, so the handler is total.
       try {
+        const raw = req.url ?? '/';
+        if (raw !== DL_PREFIX && !raw.startsWith(`${DL_PREFIX}/`)) return;
+        claimUpgrade(req);
         this.onUpgrade(req, socket, head, reject);
       } catch (err) {
+        claimUpgrade(req);
         this.log.warn('websocket upgrade refused: malformed request', { err: String(err) });
         reject(400, 'BadRequest', 'malformed stream request');
       }
@@ -481,10 +499,10 @@ export class DirectLineServer {
     this.heartbeat.unref();
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string) => void): void {
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string, headers?: Record<string, string>) => void): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
-    if (!m) return;
+    if (!m) return reject(404, 'NotFound', 'no WebSocket at this address');
     if (this.closing) return reject(503, 'ShuttingDown', 'the server is restarting; reconnect shortly');
     if (!this.originAllowed(req.headers.origin, req)) return reject(403, 'OriginNotAllowed', 'origin not allowed');
     let id: string;
@@ -500,7 +518,29 @@ export class DirectLineServer {
     if (!conv || conv.userId !== v.claims.u) return reject(404, 'NotFound', 'no such conversation');
     const wmRaw = url.searchParams.get('watermark') ?? '';
     const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
+    // Caps: a person's tabs, and everyone behind one address. The extra socket is refused before
+    // the handshake (429; directlinejs retries later), so nobody already connected is displaced.
+    const addr = clientAddress(req, this.trust);
+    const byConv = `c:${id}`;
+    const byAddr = `a:${addr}`;
+    if ((this.streamCount.get(byConv) ?? 0) >= this.limits.streamsPerConversation)
+      return reject(429, 'TooManyStreams', `at most ${this.limits.streamsPerConversation} open streams per conversation; close another tab`, { 'Retry-After': '15' });
+    if ((this.streamCount.get(byAddr) ?? 0) >= this.limits.streamsPerAddress)
+      return reject(429, 'TooManyStreams', 'too many open streams from this address; try again shortly', { 'Retry-After': '15' });
+    this.reserve(byConv, 1);
+    this.reserve(byAddr, 1);
+    // The socket's close releases the slots, whether the handshake failed or the stream ended later.
+    socket.once('close', () => {
+      this.reserve(byConv, -1);
+      this.reserve(byAddr, -1);
+    });
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, id, wm));
+  }
+
+  private reserve(key: string, d: number): void {
+    const n = (this.streamCount.get(key) ?? 0) + d;
+    if (n > 0) this.streamCount.set(key, n);
+    else this.streamCount.delete(key);
   }
 
   private onSocket(ws: WebSocket, conversationId: string, watermark: number): void {

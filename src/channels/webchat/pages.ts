@@ -8,7 +8,8 @@ import type { clientConfig } from './plugin.js';
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[ch]!);
 
-export function demoPage(c: CompiledContent, config: ReturnType<typeof clientConfig>, langParam?: string): string {
+/** `nonce` goes on the page's inline <script> and <style> (the Content-Security-Policy names it). */
+export function demoPage(c: CompiledContent, config: ReturnType<typeof clientConfig>, langParam?: string, nonce = ''): string {
   const lang = c.resolveLanguage(langParam) ?? c.defaultLang;
   const l = config.languages.find((x) => x.code === lang) ?? config.languages[0]!;
   const options = config.languages.map((x) => `<option value="${esc(x.code)}" lang="${esc(x.code)}" dir="${x.dir}"${x.code === l.code ? ' selected' : ''}>${esc(x.name)}</option>`).join('');
@@ -19,7 +20,7 @@ export function demoPage(c: CompiledContent, config: ReturnType<typeof clientCon
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(l.ui.title)}</title>
 <link rel="preload" href="${esc(config.bundle.url)}" as="script" crossorigin="anonymous" integrity="${esc(config.bundle.integrity)}">
-<style>
+<style nonce="${esc(nonce)}">
   html, body { height: 100%; margin: 0; }
   body { display: flex; flex-direction: column; font-family: system-ui, 'Noto Sans', 'Noto Naskh Arabic', 'Noto Sans Arabic', Tahoma, sans-serif; background: #f3f5f8; }
   header { display: flex; align-items: center; justify-content: space-between; gap: .75rem; padding: .6rem 1rem; background: #0b5cad; color: #fff; }
@@ -40,7 +41,7 @@ export function demoPage(c: CompiledContent, config: ReturnType<typeof clientCon
 </header>
 <main><div id="chat" role="main"><noscript><p id="fallback">JavaScript is needed for the chat.</p></noscript></div></main>
 <script src="/webchat/lotse-chat.js"></script>
-<script>
+<script nonce="${esc(nonce)}">
 (function () {
   var params = new URLSearchParams(location.search);
   var select = document.getElementById('language');

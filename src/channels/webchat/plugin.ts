@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { CompiledContent } from '../../content/compiled.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
+import { newNonce, pageCsp, setPageCsp } from '../../server/security.js';
+import { wellFormedReviver } from '../../util/text.js';
 import { DirectLineServer, DL_PREFIX, uiString, webchatLocale } from './directline.js';
 import { demoPage } from './pages.js';
 
@@ -71,7 +73,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
   const plugin: Plugin & { directLine?: DirectLineServer } = {
     name: 'webchat',
     mount(app, ctx: AppContext) {
-      const dl = new DirectLineServer(ctx);
+      const dl = new DirectLineServer(ctx, app.get('trust proxy fn') as (addr: string, i: number) => boolean);
       plugin.directLine = dl;
       ctx.bot.registerChannel('webchat', dl.deliverer());
       const bundle = loadBundle();
@@ -85,10 +87,13 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
 
       app.use(DL_PREFIX, dl.router());
 
+      // The chat page may be framed by this server and by WEBCHAT_ALLOWED_ORIGINS (an NGO's site), by nobody else.
       app.get('/', (req, res) => {
         const c = ctx.content.current();
+        const nonce = newNonce();
         res.setHeader('Cache-Control', 'no-cache');
-        res.type('text/html; charset=utf-8').send(demoPage(c, clientConfig(c, bundle), typeof req.query.lang === 'string' ? req.query.lang : undefined));
+        setPageCsp(res, pageCsp(nonce, { config: ctx.config, embeddable: true, chat: true }), true);
+        res.type('text/html; charset=utf-8').send(demoPage(c, clientConfig(c, bundle), typeof req.query.lang === 'string' ? req.query.lang : undefined, nonce));
       });
 
       app.get('/favicon.ico', (_req, res) => void res.status(204).setHeader('Cache-Control', 'public, max-age=86400').end());
@@ -133,7 +138,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
 
       // Lotse's own session endpoint: a new conversation, or the same one again for a returning person.
       app.options('/webchat/session', dl.cors());
-      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096 }), (req, res) => {
+      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096, reviver: wellFormedReviver }), (req, res) => {
         try {
           const now = ctx.clock.now();
           const resume = typeof req.body?.resume === 'string' ? req.body.resume : undefined;
