@@ -226,7 +226,7 @@ describe('a caseworker answers on Telegram', () => {
     await turn(() => api.press(chat, '=l:uk'));
     await turn(() => api.text(chat, '/human'));
     const ref = lotse.tg.ref(chat);
-    const h = lotse.handoff.hs.openFor(ref)!;
+    const h = (await lotse.handoff.hs.openFor(ref))!;
     // The handoff keeps the raw chat id (a reply is owed); the conversation itself is pseudonymous.
     expect(h.address).toBe(String(chat));
     expect(h.ref.conversationId).toBe(ref.conversationId);
@@ -244,7 +244,7 @@ describe('a caseworker answers on Telegram', () => {
     await turn(() => api.press(chat, '=l:en'));
     await turn(() => api.text(chat, '/human'));
     const ref = lotse.tg.ref(chat);
-    const h = lotse.handoff.hs.openFor(ref)!;
+    const h = (await lotse.handoff.hs.openFor(ref))!;
     const staff = await lotse.handoff.auth.createStaff({ email: 'jonas@ngo.example', name: 'Jonas B', role: 'caseworker', password: 'a long caseworker password', languages: ['en'] });
     await lotse.handoff.service.take(staff, h.id);
     await turn(() => api.setBlocked(chat, true));
@@ -255,10 +255,10 @@ describe('a caseworker answers on Telegram', () => {
     // Three sweeps (one a minute in production): no call reaches Telegram for this chat.
     for (let i = 0; i < 3; i++) await lotse.handoff.service.sweep();
     expect(api.calls.slice(calls).filter((x) => Number(x.payload.chat_id) === chat)).toEqual([]);
-    const alerts = lotse.handoff.hs.messages(h.id).filter((m) => m.kind === 'alert');
+    const alerts = (await lotse.handoff.hs.messages(h.id)).filter((m) => m.kind === 'alert');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.text).toMatch(/cannot be reached on telegram/);
-    expect(lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
+    expect((await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
 
     // They unblock and write: both messages go out, in order, and are marked delivered.
     await turn(() => api.setBlocked(chat, false));
@@ -266,8 +266,8 @@ describe('a caseworker answers on Telegram', () => {
     await api.until(() => visible(chat).includes('Bring your passport.'));
     expect(visible(chat).slice(-2)).toEqual(['Your letter says the interview is on Tuesday.', 'Bring your passport.']);
     // Marked after Telegram's answer arrives (no further API call to wait on): poll the store.
-    await expect.poll(() => lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
-    expect(lotse.handoff.hs.getHandoff(h.id)!.unreachableNoticeAt).toBeUndefined();
+    await expect.poll(async () => (await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
+    expect((await lotse.handoff.hs.getHandoff(h.id))!.unreachableNoticeAt).toBeUndefined();
   });
 });
 

@@ -70,7 +70,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
   let sweep: NodeJS.Timeout | undefined;
   const plugin: Plugin & { directLine?: DirectLineServer } = {
     name: 'webchat',
-    mount(app, ctx: AppContext) {
+    async mount(app, ctx: AppContext) {
       const dl = new DirectLineServer(ctx);
       plugin.directLine = dl;
       ctx.bot.registerChannel('webchat', dl.deliverer());
@@ -133,25 +133,25 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
 
       // Lotse's own session endpoint: a new conversation, or the same one again for a returning person.
       app.options('/webchat/session', dl.cors());
-      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096 }), (req, res) => {
+      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096 }), async (req, res) => {
         try {
           const now = ctx.clock.now();
           const resume = typeof req.body?.resume === 'string' ? req.body.resume : undefined;
           if (resume) {
             const v = dl.signer.verify(resume, 'resume', now);
-            const conv = v.ok ? dl.store.getConversation(v.claims.c) : undefined;
+            const conv = v.ok ? await dl.store.getConversation(v.claims.c) : undefined;
             if (v.ok && conv && conv.userId === v.claims.u && conv.expiresAt > now) {
-              dl.store.touch(conv.id, now, now + dl.conversationTtlMs);
+              await dl.store.touch(conv.id, now, now + dl.conversationTtlMs);
               res.setHeader('Cache-Control', 'no-store');
               return void res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: true });
             }
           }
-          const { n, resetAt } = dl.store.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
+          const { n, resetAt } = await dl.rates.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
           if (n > dl.limits.perAddressPerMinute) {
             res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
             return void res.status(429).json({ error: { code: 'TooManyRequests', message: 'too many new conversations from this address; try again in a minute' } });
           }
-          const conv = dl.newConversation(req);
+          const conv = await dl.newConversation(req);
           res.setHeader('Cache-Control', 'no-store');
           res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: false });
         } catch (err) {
@@ -160,14 +160,16 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
         }
       });
 
-      const sweepNow = () => {
+      const sweepNow = async () => {
         try {
-          dl.store.expire(ctx.clock.now());
+          const now = ctx.clock.now();
+          await dl.store.expire(now);
+          await dl.rates.sweep(now);
         } catch (err) {
           ctx.log.warn('web chat expiry failed', { err });
         }
       };
-      sweepNow();
+      await sweepNow();
       sweep = setInterval(sweepNow, SWEEP_MS);
       sweep.unref();
     },
