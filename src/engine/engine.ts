@@ -23,6 +23,8 @@ import { serviceDetails } from './steps/directory.js';
 import { stepTypes, type FlowPosition, type StepCtx, type StepOutput } from './steps/index.js';
 import { payload } from './steps/types.js';
 import { walkthroughMove } from './steps/walkthrough.js';
+import { latinDigits } from '../util/digits.js';
+import { ownUiString, valueAt } from '../util/ui-strings.js';
 
 export type { Effect } from './effects.js';
 
@@ -109,8 +111,7 @@ class Turn {
 
   /** A UI string the person's language has itself, or undefined (no fallback: for optional texts). */
   private ownUi(key: string): string | undefined {
-    const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), this.c.pack.ui[this.lang]);
-    return typeof v === 'string' && v.trim() ? v : undefined;
+    return ownUiString(this.c.pack.ui, this.lang, key);
   }
 
   private say(text: string, buttons: Button[] = []): void {
@@ -139,7 +140,7 @@ class Turn {
       session: this.s,
       t: (k, v) => this.t(k, v),
       stepText: (pos, ...key) => {
-        const v = key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), this.c.pack.flowTexts[this.lang]?.[pos.flow]?.[pos.step]);
+        const v = valueAt(this.c.pack.flowTexts[this.lang]?.[pos.flow]?.[pos.step], key);
         return typeof v === 'string' ? v : undefined;
       },
       topicMessages: (id) => this.topicAnswer(id),
@@ -333,7 +334,7 @@ class Turn {
       if (pending.kind === 'distress-offer' && cmd === 'yes') return this.handoff('distress', 'urgent');
       if (pending.kind === 'distress-offer' && cmd === 'no') return this.say(this.t('feedback.thanksYes'), this.nav({ back: false }));
       if (pending.kind === 'disambiguation') {
-        const n = /^\s*[1-3١-٣۱-۳]\s*$/.test(text) ? Number(text.trim().replace(/[١-٣]/, (d) => String(d.charCodeAt(0) - 0x660)).replace(/[۱-۳]/, (d) => String(d.charCodeAt(0) - 0x6f0))) : undefined;
+        const n = /^\s*[1-3١-٣۱-۳]\s*$/.test(text) ? Number(latinDigits(text.trim())) : undefined;
         if (n && pending.options[n - 1]) return this.showTopic(pending.options[n - 1]!, true);
         if (cmd === 'no') return this.unknown(pending.text);
       }

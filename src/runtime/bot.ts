@@ -13,6 +13,7 @@ import { newSession, RECENT_LIMIT, type Session } from '../engine/session.js';
 import { maskPersonalData, type Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.js';
 
 /**
@@ -51,7 +52,7 @@ export class Bot implements BotRuntime {
    * the channel routes a conversation's events to one place (Telegram
    * updates per chat in order, Direct Line per conversation).
    */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new SerialQueue();
 
   constructor(private readonly deps: BotDeps) {}
 
@@ -72,14 +73,7 @@ export class Bot implements BotRuntime {
   }
 
   handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
-    const key = `${ref.channel}:${ref.conversationId}`;
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.handleNow(ref, event));
-    this.queues.set(key, run);
-    void run.finally(() => {
-      if (this.queues.get(key) === run) this.queues.delete(key);
-    }).catch(() => undefined);
-    return run;
+    return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
   }
 
   async loadSession(ref: ConversationRef): Promise<Session> {
@@ -93,21 +87,12 @@ export class Bot implements BotRuntime {
 
   /** Change a conversation's session outside an event (e.g. a caseworker closed the handoff), in turn with its events. */
   updateSession(ref: ConversationRef, fn: (s: Session) => Session | void): Promise<Session> {
-    const key = `${ref.channel}:${ref.conversationId}`;
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = prev
-      .catch(() => undefined)
-      .then(async () => {
-        const s = await this.loadSession(ref);
-        const next = fn(s) ?? s;
-        await this.saveSession(ref, next);
-        return next;
-      });
-    this.queues.set(key, run);
-    void run.finally(() => {
-      if (this.queues.get(key) === run) this.queues.delete(key);
-    }).catch(() => undefined);
-    return run;
+    return this.queues.run(queueKey(ref), async () => {
+      const s = await this.loadSession(ref);
+      const next = fn(s) ?? s;
+      await this.saveSession(ref, next);
+      return next;
+    });
   }
 
   private async handleNow(ref: ConversationRef, event: InEvent): Promise<Reply> {
@@ -161,6 +146,8 @@ export class Bot implements BotRuntime {
     return extra;
   }
 }
+
+const queueKey = (ref: ConversationRef) => `${ref.channel}:${ref.conversationId}`;
 
 /** Keeps the last exchanges in the session for a caseworker who takes over. */
 function remember(session: Session, event: InEvent, reply: Reply, at: number): void {

@@ -34,6 +34,8 @@ import type { AppContext } from '../../server/plugin.js';
 import type { RateCounters } from '../../store/rate-counters.js';
 import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog } from '../../store/webchat-log.js';
 import { HttpError } from '../../util/http-error.js';
+import { SerialQueue } from '../../util/serial-queue.js';
+import { ownUiString } from '../../util/ui-strings.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -77,7 +79,7 @@ export class DirectLineServer {
   readonly limits: DirectLineLimits;
   private readonly subs = new Map<string, Set<Sub>>();
   private readonly wss: WebSocketServer;
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new SerialQueue();
   private readonly inflight = new Set<Promise<unknown>>();
   private heartbeat?: NodeJS.Timeout;
   private closing = false;
@@ -379,30 +381,23 @@ export class DirectLineServer {
   /** Runs one turn of the bot for a conversation, in order with the conversation's other turns. */
   private runTurn(conv: ConversationRow, event: InEvent, replyToId: string): void {
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
-    const prev = this.turns.get(conv.id) ?? Promise.resolve();
-    const run = prev
-      .catch(() => undefined)
-      .then(async () => {
-        this.broadcast(conv.id, typingActivity(conv.lang));
-        let reply: Reply;
-        try {
-          reply = await this.ctx.bot.handle(ref, event);
-        } catch (err) {
-          this.log.error('web chat turn failed', { err });
-          const c = this.ctx.content.current();
-          const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
-          reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: uiString(c, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
-        }
-        // "Delete my data": the runtime removed the session; the activity log goes with it.
-        if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
-        await this.appendReply(conv.id, reply, replyToId);
-      });
-    this.turns.set(conv.id, run);
+    const run = this.turns.run(conv.id, async () => {
+      this.broadcast(conv.id, typingActivity(conv.lang));
+      let reply: Reply;
+      try {
+        reply = await this.ctx.bot.handle(ref, event);
+      } catch (err) {
+        this.log.error('web chat turn failed', { err });
+        const c = this.ctx.content.current();
+        const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
+        reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: ownUiString(c.pack.ui, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
+      }
+      // "Delete my data": the runtime removed the session; the activity log goes with it.
+      if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
+      await this.appendReply(conv.id, reply, replyToId);
+    });
     this.inflight.add(run);
-    void run.finally(() => {
-      this.inflight.delete(run);
-      if (this.turns.get(conv.id) === run) this.turns.delete(conv.id);
-    }).catch(() => undefined);
+    void run.finally(() => this.inflight.delete(run)).catch(() => undefined);
   }
 
   /** Renders a reply, appends it to the log and pushes it to open sockets. */
@@ -590,12 +585,6 @@ const COMMANDS: Record<string, InEvent> = {
 
 function commandOf(text: string): InEvent | undefined {
   return COMMANDS[text.trim().toLowerCase()];
-}
-
-/** A UI string only if the language itself has it (no fallback to another language). */
-export function uiString(c: { pack: { ui: Record<string, Record<string, unknown>> } }, lang: string, key: string): string | undefined {
-  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c.pack.ui[lang]);
-  return typeof v === 'string' && v.trim() ? v : undefined;
 }
 
 /** The BCP 47 locale Web Chat gets for a content language: `webchatLocale`, else the first regional alias. */

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { CompiledContent } from '../../content/compiled.js';
 import type { AppContext, Plugin } from '../../server/plugin.js';
-import { DirectLineServer, DL_PREFIX, uiString, webchatLocale } from './directline.js';
+import { ownUiString } from '../../util/ui-strings.js';
+import { DirectLineServer, DL_PREFIX, webchatLocale } from './directline.js';
 import { demoPage } from './pages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,7 +40,7 @@ function loadBundle(): Bundle | undefined {
 
 /** UI strings of one language for the page and Web Chat: only what the language itself has (no English fallback over Web Chat's own translations). */
 export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
-  const ui = (lang: string, key: string, fallback: string) => uiString(c, lang, `webchat.${key}`) ?? uiString(c, c.defaultLang, `webchat.${key}`) ?? fallback;
+  const ui = (lang: string, key: string, fallback: string) => ownUiString(c.pack.ui, lang, `webchat.${key}`) ?? ownUiString(c.pack.ui, c.defaultLang, `webchat.${key}`) ?? fallback;
   return {
     version: c.pack.version,
     defaultLang: c.defaultLang,
