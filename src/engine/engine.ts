@@ -2,7 +2,7 @@
  * The conversation engine: a pure function
  *   (content, session, event, env) -> (new session, reply, effects).
  * No I/O, no clock of its own, no randomness: a whole conversation is a fast,
- * deterministic unit test. The runtime (src/runtime/bot.ts) does the I/O.
+ * deterministic unit test. The runtime (src/runtime/runtime.ts) does the I/O.
  *
  * Order of precedence for a typed message (why: safety first, then the
  * person's explicit wishes, then what the bot asked, then understanding):
@@ -13,7 +13,7 @@
  *   5. what the current step understands (option number or label)
  *   6. the matcher: answer, "did you mean ...?", or an honest "I don't know"
  */
-import type { CompiledContent } from '../content/compiled.js';
+import type { CompiledContent } from '../content/served.js';
 import type { Step } from '../content/schema.js';
 import type { Effect } from './effects.js';
 import type { Button, InEvent, OutMessage, Reply } from './messages.js';

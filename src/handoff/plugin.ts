@@ -11,7 +11,7 @@ import type { Handoffs } from '../store/handoffs.js';
 import type { Staff, StaffAccounts } from '../store/staff.js';
 import { randomIds, type IdGen } from '../util/clock.js';
 import { HttpError, refused } from '../util/http-error.js';
-import type { AppContext, Plugin } from '../server/plugin.js';
+import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { SESSION_HOURS, StaffAuth } from './auth.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';

@@ -14,7 +14,7 @@ import type { ContentManager } from '../content/manager.js';
 import type { Effect } from '../engine/effects.js';
 import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
 import type { Session } from '../engine/session.js';
-import type { Bot } from '../runtime/bot.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { isUndeliverable, type ConversationRef } from '../runtime/types.js';
 import type { Clock, IdGen } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -28,7 +28,7 @@ import { SerialQueue } from '../util/serial-queue.js';
 export interface HandoffDeps {
   hs: Handoffs;
   staff: StaffAccounts;
-  bot: Bot;
+  bot: Runtime;
   content: ContentManager;
   clock: Clock;
   ids: IdGen;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS_BLOCKED, NS_UPDATE, WEBHOOK_PATH } from '../../src/channels/telegram/plugin.js';
 import { pseudonym } from '../../src/channels/telegram/ids.js';
-import type { CompiledContent } from '../../src/content/compiled.js';
+import type { CompiledContent } from '../../src/content/served.js';
 import type { Reply } from '../../src/engine/messages.js';
 import { UndeliverableError } from '../../src/runtime/types.js';
 import { repoRoot } from '../helpers/content.js';

@@ -19,7 +19,7 @@ import type { AuthConfiguration, CloudAdapter, TurnContext } from '@microsoft/ag
 import type { Activity, ConversationReference } from '@microsoft/agents-activity';
 import type { InEvent } from '../../engine/messages.js';
 import type { ConversationRef } from '../../runtime/types.js';
-import type { AppContext, Plugin } from '../../server/plugin.js';
+import type { AppContext, Plugin } from '../../server/plugin-api.js';
 import { PAYLOAD_KEY, renderReply } from '../webchat/render.js';
 import { webchatLocale } from '../webchat/directline.js';
 

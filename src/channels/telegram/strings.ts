@@ -3,7 +3,7 @@
  * in the requested language, else the pack's default language, else the
  * English built in here (a content pack without a `telegram` section still works).
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import { ownUiString } from '../../util/ui-strings.js';
 
 export const BUILT_IN: Record<string, string> = {

@@ -30,7 +30,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { payload as enginePayload } from '../../engine/steps/types.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
-import type { AppContext } from '../../server/plugin.js';
+import type { AppContext } from '../../server/plugin-api.js';
 import type { RateCounters } from '../../store/rate-counters.js';
 import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog } from '../../store/webchat-log.js';
 import { HttpError } from '../../util/http-error.js';

@@ -8,7 +8,7 @@
  *   - { id: health, type: directory, need: health }
  *   # content/services.yaml: needs: [{ id: health, categories: [emergency, health, mental-health] }]
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Service, Step } from '../../content/schema.js';
 import type { OutMessage } from '../messages.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';

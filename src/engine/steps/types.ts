@@ -5,7 +5,7 @@
  * language, and how it behaves when entered or when a button of its own is
  * pressed.
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Step } from '../../content/schema.js';
 import type { Effect } from '../effects.js';
 import type { Button, OutMessage } from '../messages.js';

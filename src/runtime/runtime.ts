@@ -32,7 +32,7 @@ export interface ConversationHooks {
   env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
 }
 
-export interface BotDeps {
+export interface RuntimeDeps {
   content: ContentManager;
   store: Store;
   clock: Clock;
@@ -43,7 +43,7 @@ export interface BotDeps {
 /** Longest message the engine reads; longer ones are answered politely, not processed. */
 export const MAX_TEXT_LENGTH = 2000;
 
-export class Bot implements BotRuntime {
+export class Runtime implements BotRuntime {
   private readonly deliverers = new Map<ChannelId, Deliverer>();
   private readonly hooks: ConversationHooks[] = [];
   /**
@@ -54,7 +54,7 @@ export class Bot implements BotRuntime {
    */
   private readonly queues = new SerialQueue();
 
-  constructor(private readonly deps: BotDeps) {}
+  constructor(private readonly deps: RuntimeDeps) {}
 
   addHooks(h: ConversationHooks): void {
     this.hooks.push(h);
