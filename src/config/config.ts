@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -41,7 +42,7 @@ export const configSchema = z.object({
   WEBCHAT_RATE_PER_ADDRESS: positiveInt.default(240),
   /** Largest activity body in bytes and longest message text in characters a client may post. */
   WEBCHAT_MAX_ACTIVITY_BYTES: positiveInt.default(16384),
-  WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(4000),
+  WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(MAX_MESSAGE_LENGTH),
   /** Telegram */
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),

@@ -23,6 +23,7 @@ import { serviceDetails } from './steps/directory.js';
 import { stepTypes, type FlowPosition, type StepCtx, type StepOutput } from './steps/index.js';
 import { payload } from './steps/types.js';
 import { walkthroughMove } from './steps/walkthrough.js';
+import { MAX_TEXT_LENGTH as MAX_TEXT } from '../shared/limits.js';
 import { latinDigits } from '../util/digits.js';
 import { ownUiString, valueAt } from '../util/ui-strings.js';
 
@@ -49,8 +50,6 @@ export interface EngineOutput {
   effects: Effect[];
 }
 
-/** Longest text the engine reads; channels cut earlier where their protocol demands. */
-export const MAX_TEXT = 2000;
 const MAX_GOTO_CHAIN = 16;
 
 export function runEngine(c: CompiledContent, session: Session, event: InEvent, env: EngineEnv): EngineOutput {

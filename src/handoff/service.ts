@@ -20,6 +20,7 @@ import type { Clock, IdGen } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { HandoffEvents } from './events.js';
 import { describeOfficeHours, isOpen, type OfficeHours } from './office-hours.js';
+import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
 import type { Handoff, HandoffMessage, Handoffs, Outcome } from '../store/handoffs.js';
 import type { Staff, StaffAccounts } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
@@ -165,7 +166,7 @@ export class HandoffService {
     if (event.kind === 'unsupported') {
       return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'errors.unsupported') }]) };
     }
-    const text = event.text.trim().slice(0, 4000);
+    const text = event.text.trim().slice(0, MAX_MESSAGE_LENGTH);
     if (!text) return { session, reply: this.reply(lang, []) };
     const msg = await this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
     this.d.events.message(h, msg);
@@ -265,7 +266,7 @@ export class HandoffService {
     } else {
       text = (input.text ?? '').trim();
       if (!text) throw refused(400, 'the message is empty');
-      if (text.length > 4000) throw refused(413, 'the message is too long (4000 characters at most)');
+      if (text.length > MAX_MESSAGE_LENGTH) throw refused(413, `the message is too long (${MAX_MESSAGE_LENGTH} characters at most)`);
       messages = [{ kind: 'text', text }];
     }
     const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'message', text, topic: input.topic, at: this.now() });
@@ -278,7 +279,7 @@ export class HandoffService {
     const h = await this.d.hs.getHandoff(id);
     if (!h || !this.canOpen(staff, h)) throw refused(h ? 403 : 404, h ? 'this conversation belongs to a colleague' : 'no such handoff');
     if (!text.trim()) throw refused(400, 'the note is empty');
-    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, 4000), at: this.now() });
+    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, MAX_MESSAGE_LENGTH), at: this.now() });
     this.d.events.message(h, msg);
     return msg;
   }

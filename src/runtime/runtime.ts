@@ -40,9 +40,6 @@ export interface RuntimeDeps {
   config?: Pick<Config, 'SESSION_TTL_DAYS'>;
 }
 
-/** Longest message the engine reads; longer ones are answered politely, not processed. */
-export const MAX_TEXT_LENGTH = 2000;
-
 export class Runtime implements BotRuntime {
   private readonly deliverers = new Map<ChannelId, Deliverer>();
   private readonly hooks: ConversationHooks[] = [];

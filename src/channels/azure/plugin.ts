@@ -20,6 +20,7 @@ import type { Activity, ConversationReference } from '@microsoft/agents-activity
 import type { InEvent } from '../../engine/messages.js';
 import type { ConversationRef } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin-api.js';
+import { MAX_MESSAGE_LENGTH } from '../../shared/limits.js';
 import { PAYLOAD_KEY, renderReply } from '../webchat/render.js';
 import { webchatLocale } from '../webchat/directline.js';
 
@@ -41,7 +42,7 @@ export function eventOf(a: Partial<Activity>): InEvent | undefined {
   if (a.type !== 'message') return undefined;
   const v = a.value as Record<string, unknown> | undefined;
   if (v && typeof v[PAYLOAD_KEY] === 'string') return { kind: 'button', payload: v[PAYLOAD_KEY] as string };
-  if (typeof a.text === 'string' && a.text.trim()) return { kind: 'text', text: a.text.slice(0, 4000) };
+  if (typeof a.text === 'string' && a.text.trim()) return { kind: 'text', text: a.text.slice(0, MAX_MESSAGE_LENGTH) };
   if (a.attachments?.length) return { kind: 'unsupported', what: 'file' };
   return undefined;
 }
