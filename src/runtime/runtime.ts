@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
 import { runEngine, type Effect, type EngineEnv } from '../engine/engine.js';
 import type { InEvent, OutMessage, Reply } from '../engine/messages.js';
-import { newSession, RECENT_LIMIT, type Session } from '../engine/session.js';
+import { newSession, readSession, RECENT_LIMIT, type Session } from '../engine/session.js';
 import { maskPersonalData, type Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -73,9 +73,13 @@ export class Runtime implements BotRuntime {
     return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
   }
 
+  /** The conversation's session, validated and migrated to the current version; a fresh one when none is stored or it is unusable. */
   async loadSession(ref: ConversationRef): Promise<Session> {
     const rec = await this.deps.store.getSession(ref);
-    return (rec?.state as Session | undefined) ?? newSession();
+    if (!rec) return newSession();
+    const { session, problem } = readSession(rec.state);
+    if (problem) this.deps.log.warn('stored session unusable: starting a fresh one', { channel: ref.channel, problem });
+    return session;
   }
 
   async saveSession(ref: ConversationRef, session: Session): Promise<void> {

@@ -91,7 +91,15 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT state, updated_at FROM sessions WHERE channel = ? AND conversation_id = ?').get(ref.channel, ref.conversationId) as
       | { state: string; updated_at: number }
       | undefined;
-    return row ? { ref, state: JSON.parse(row.state), updatedAt: row.updated_at } : undefined;
+    if (!row) return undefined;
+    // A row that is not JSON (a broken write, a hand edit) reads as no state: the runtime starts afresh and says so.
+    let state: unknown;
+    try {
+      state = JSON.parse(row.state);
+    } catch {
+      state = undefined;
+    }
+    return { ref, state, updatedAt: row.updated_at };
   }
 
   async putSession(rec: SessionRecord): Promise<void> {
