@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadContentFromDir } from '../src/content/manager.js';
 import type { ContentPack } from '../src/content/pack.js';
-import { compileContent } from '../src/content/compiled.js';
+import { compileContent } from '../src/content/served.js';
 import { predict } from '../src/cli/eval.js';
 import { loadOwnSet } from './understanding.js';
 

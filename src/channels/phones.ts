@@ -12,6 +12,8 @@
  * alone on purpose.
  */
 
+import { latinDigits } from '../util/digits.js';
+
 const D = '[0-9\u0660-\u0669\u06F0-\u06F9]';
 /** Short numbers that are phone numbers in Austria: 112, 122, 128, 133, 140-147, 1450. */
 const ONE = '[1\u0661\u06F1]';
@@ -20,11 +22,6 @@ const SHORT = `${ONE}${D}{2,3}`;
 const LONG = `(?:\\+|00)43[ ${D.slice(1, -1)}]{6,16}${D}|${ZERO}[ ${D.slice(1, -1)}]{5,16}${D}`;
 const PHONE = new RegExp(`(?<![\\p{L}\\p{N}/.:=?&#(\\[-])(${LONG}|${SHORT})(?![\\p{L}\\p{N}\\])/-])`, 'gu');
 const KNOWN_SHORT = new Set(['112', '122', '128', '133', '140', '141', '142', '144', '147', '1450']);
-
-/** Arabic-Indic and Persian digits as Latin digits. */
-export function latinDigits(s: string): string {
-  return s.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660)).replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
-}
 
 interface Found {
   /** As written. */

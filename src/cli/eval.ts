@@ -10,7 +10,7 @@
  * look-alikes not flagged, out-of-scope answered "I don't know", and
  * unserved languages.
  */
-import type { CompiledContent } from '../content/compiled.js';
+import type { CompiledContent } from '../content/served.js';
 
 export interface EvalItem {
   text: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from './args.js';
 import { compilePack } from '../content/compile.js';
-import { compileContent, type CompiledContent } from '../content/compiled.js';
+import { compileContent, type CompiledContent } from '../content/served.js';
 import { formatProblem } from '../content/problems.js';
 import { FileSource } from '../content/source.js';
 import { runEngine } from '../engine/engine.js';

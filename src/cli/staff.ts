@@ -1,11 +1,10 @@
 /** `lotse staff add`: creates a staff account (the first admin, or caseworkers) from the command line. */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { StaffAuth, AuthError } from '../handoff/auth.js';
-import { handoffStoreFor } from '../handoff/plugin.js';
-import { SqliteStore } from '../store/sqlite.js';
-import { randomIds } from '../util/clock.js';
+import { StaffAuth } from '../handoff/auth.js';
+import { createStore } from '../store/index.js';
+import { randomIds, systemClock } from '../util/clock.js';
+import { HttpError } from '../util/http-error.js';
 
 export async function addStaff(flags: Record<string, string | true>): Promise<number> {
   const config = loadConfig();
@@ -15,20 +14,20 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
     process.stderr.write('--email is required\n');
     return 2;
   }
-  const store = new SqliteStore(path.join(config.dataDir, 'lotse.sqlite'));
+  const store = await createStore(config, systemClock);
   await store.migrate();
-  const hs = handoffStoreFor(store);
-  const auth = new StaffAuth(hs, store, randomIds, Date.now);
+  const accounts = await store.staffAccounts();
+  const auth = new StaffAuth(accounts, store, randomIds, Date.now);
   const generated = !process.env.LOTSE_STAFF_PASSWORD;
   const password = process.env.LOTSE_STAFF_PASSWORD ?? randomBytes(12).toString('base64url');
   const list = (k: string) => (str(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   try {
-    const role = str('role') === 'admin' || hs.countStaff() === 0 ? 'admin' : 'caseworker';
+    const role = str('role') === 'admin' || (await accounts.countStaff()) === 0 ? 'admin' : 'caseworker';
     const s = await auth.createStaff({ email, name: str('name') ?? email, role, password, languages: list('languages'), topics: list('topics') });
     process.stdout.write(`created ${s.role} ${s.email} (${s.id})${generated ? `\npassword (shown once): ${password}` : ''}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof AuthError) {
+    if (err instanceof HttpError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }

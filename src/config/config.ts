@@ -6,6 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -47,7 +48,7 @@ export const configSchema = z.object({
   WEBCHAT_RATE_PER_ADDRESS: positiveInt.default(240),
   /** Largest activity body in bytes and longest message text in characters a client may post. */
   WEBCHAT_MAX_ACTIVITY_BYTES: positiveInt.default(16384),
-  WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(4000),
+  WEBCHAT_MAX_TEXT_CHARS: positiveInt.default(MAX_MESSAGE_LENGTH),
   /** Open stream sockets one conversation (a person's tabs) and one address (a shelter's Wi-Fi) may hold at once. */
   WEBCHAT_MAX_STREAMS_PER_CONVERSATION: positiveInt.default(4),
   WEBCHAT_MAX_STREAMS_PER_ADDRESS: positiveInt.default(100),

@@ -27,6 +27,7 @@ import {
   type Flow,
 } from './schema.js';
 import type { PackInput } from './source.js';
+import { valueAt } from '../util/ui-strings.js';
 
 export interface CompileOptions {
   /** Treat example directory entries and partial translations as errors (for going live). */
@@ -289,7 +290,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         if (!parsed.has(lp)) continue;
         const st = flowTexts[lang]?.[f.id]?.[s.id];
         for (const need of type.texts(s)) {
-          const v = need.key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), st);
+          const v = valueAt(st, need.key);
           if (typeof v !== 'string' && need.required) err(lp, lineIn(lp, [f.id, s.id]), `missing translation: ${f.id} > ${s.id} > ${need.key.join('.')}`, `add it under ${f.id}: ${s.id}: ${need.key.join(': ')}:`);
         }
       }
@@ -334,7 +335,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     const res = (pf.data ?? {}) as Record<string, unknown>;
     ui[lang] = res;
     for (const key of requiredUiKeys) {
-      const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), res);
+      const v = valueAt(res, key);
       const isCommand = key.startsWith('commands.');
       const ok = isCommand ? Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') : typeof v === 'string' && v.trim() !== '';
       if (!ok) err(up, pf.lineOf(key.split('.')), `missing translation: UI string "${key}"`, isCommand ? `"${key}" is a list of words people type, e.g. ["menu"]` : `add "${key}" (see locales/en/translation.json)`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { compilePack } from './compile.js';
 import { formatProblem, type Problem } from './problems.js';
 import { FileSource } from './source.js';
-import { compileContent, type CompiledContent } from './compiled.js';
+import { compileContent, type CompiledContent } from './served.js';
 import { loadModelsInBackground } from '../nlu/model-cache.js';
 import { releaseGarbage } from '../util/memory.js';
 import type { Logger } from '../util/logger.js';

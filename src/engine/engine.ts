@@ -2,7 +2,7 @@
  * The conversation engine: a pure function
  *   (content, session, event, env) -> (new session, reply, effects).
  * No I/O, no clock of its own, no randomness: a whole conversation is a fast,
- * deterministic unit test. The runtime (src/runtime/bot.ts) does the I/O.
+ * deterministic unit test. The runtime (src/runtime/runtime.ts) does the I/O.
  *
  * This file decides which job an event is for; the jobs are in their own
  * files: src/engine/actions/{language,understand,safety,handoff}.ts, topic
@@ -18,7 +18,8 @@
  *   5. what the current step understands (option number or label)
  *   6. the matcher: answer, "did you mean ...?", or an honest "I don't know"
  */
-import type { CompiledContent } from '../content/compiled.js';
+import type { CompiledContent } from '../content/served.js';
+import { MAX_TEXT_LENGTH } from '../shared/limits.js';
 import { languageButton } from './actions/language.js';
 import { distressOfferAnswer, safetyAnswer, screen } from './actions/safety.js';
 import { deleteAnswer, feedback } from './actions/topics/index.js';
@@ -41,8 +42,8 @@ export interface EngineOutput {
   effects: Effect[];
 }
 
-/** Longest text the engine reads; channels cut earlier where their protocol demands. */
-export const MAX_TEXT = 2000;
+/** Longest text the engine reads; channels cut earlier where their protocol demands (src/shared/limits.ts). */
+export const MAX_TEXT = MAX_TEXT_LENGTH;
 
 export function runEngine(c: CompiledContent, session: Session, event: InEvent, env: EngineEnv): EngineOutput {
   const turn = new Turn(c, session, env);

@@ -1,7 +1,14 @@
 /**
  * Session state: everything the engine needs to continue a conversation.
  * Plain JSON, stored by the runtime; small on purpose (no transcript here).
+ *
+ * What comes back from the store is checked against `sessionSchema` and
+ * brought to the current version by `readSession` before the engine sees
+ * it: a row from an older version is migrated, one that is unreadable, of
+ * an unknown version or of the wrong shape becomes a fresh session (the
+ * caller logs why), never a crash in the middle of a conversation.
  */
+import { z } from 'zod';
 
 /** Where the person is: a step of a flow (with its inner state), or a topic answer. */
 export type Position =
@@ -45,7 +52,62 @@ export const RECENT_LIMIT = 30;
 export const HISTORY_LIMIT = 20;
 
 export function newSession(): Session {
-  return { v: 1, history: [], unknownStreak: 0, turns: 0 };
+  return { v: SESSION_VERSION, history: [], unknownStreak: 0, turns: 0 };
+}
+
+export const SESSION_VERSION = 1;
+
+const positionSchema = z.union([
+  z.object({ flow: z.string(), step: z.string(), page: z.number().int().optional(), cat: z.string().optional(), svc: z.string().optional() }),
+  z.object({ topic: z.string() }),
+]);
+
+const pendingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('disambiguation'), options: z.array(z.string()), text: z.string() }),
+  z.object({ kind: z.literal('feedback'), topic: z.string() }),
+  z.object({ kind: z.literal('delete-confirm') }),
+  z.object({ kind: z.literal('language'), text: z.string(), candidates: z.array(z.string()) }),
+  z.object({ kind: z.literal('distress-offer') }),
+  z.object({ kind: z.literal('safety-check'), text: z.string() }),
+]);
+
+/** The stored form of the current version. Unknown keys are dropped (also "__proto__" and the like). */
+export const sessionSchema = z.object({
+  v: z.literal(SESSION_VERSION),
+  lang: z.string().optional(),
+  pos: positionSchema.optional(),
+  history: z.array(positionSchema),
+  pending: pendingSchema.optional(),
+  unknownStreak: z.number().int().nonnegative(),
+  lastTopic: z.string().optional(),
+  welcomeTopic: z.string().optional(),
+  turns: z.number().int().nonnegative(),
+  handoff: z.object({ id: z.string() }).optional(),
+  recent: z.array(z.object({ who: z.enum(['person', 'bot']), text: z.string(), at: z.number() })).optional(),
+}) satisfies z.ZodType<Session>;
+
+/**
+ * Steps from each older stored version to the next. Version 0 is a session
+ * saved before sessions carried `v`: the counters and history it may lack
+ * start from zero.
+ */
+const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  0: (old) => ({ history: [], unknownStreak: 0, turns: 0, ...old, v: 1 }),
+};
+
+/** A stored session as the engine needs it, or a fresh one with the reason it could not be used. */
+export function readSession(stored: unknown): { session: Session; problem?: string } {
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return { session: newSession(), problem: 'not a session object' };
+  let raw = stored as Record<string, unknown>;
+  let v = Object.prototype.hasOwnProperty.call(raw, 'v') ? raw.v : 0;
+  while (typeof v === 'number' && v < SESSION_VERSION && migrations[v]) {
+    raw = migrations[v]!(raw);
+    v = raw.v;
+  }
+  if (v !== SESSION_VERSION) return { session: newSession(), problem: `unknown session version ${JSON.stringify(v)?.slice(0, 20)}` };
+  const r = sessionSchema.safeParse(raw);
+  if (!r.success) return { session: newSession(), problem: `invalid session: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ').slice(0, 300)}` };
+  return { session: r.data };
 }
 
 export function samePosition(a: Position | undefined, b: Position | undefined): boolean {

@@ -4,7 +4,7 @@
  * flow). Each job lives in its own file (src/engine/actions/*); they call one
  * another only through this object, so no action imports another.
  */
-import type { CompiledContent } from '../content/compiled.js';
+import type { CompiledContent } from '../content/served.js';
 import type { Step } from '../content/schema.js';
 import type { Effect } from './effects.js';
 import type { EngineEnv } from './env.js';
@@ -17,6 +17,7 @@ import * as languageActions from './actions/language.js';
 import * as safetyActions from './actions/safety.js';
 import * as understandActions from './actions/understand.js';
 import { showTopic } from './actions/topics/index.js';
+import { ownUiString, valueAt } from '../util/ui-strings.js';
 
 const MAX_GOTO_CHAIN = 16;
 
@@ -50,8 +51,7 @@ export class Turn {
 
   /** A UI string the person's language has itself, or undefined (no fallback: for optional texts). */
   ownUi(key: string): string | undefined {
-    const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), this.c.pack.ui[this.lang]);
-    return typeof v === 'string' && v.trim() ? v : undefined;
+    return ownUiString(this.c.pack.ui, this.lang, key);
   }
 
   say(text: string, buttons: Button[] = []): void {
@@ -132,7 +132,7 @@ export class Turn {
       session: this.s,
       t: (k, v) => this.t(k, v),
       stepText: (pos, ...key) => {
-        const v = key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), this.c.pack.flowTexts[this.lang]?.[pos.flow]?.[pos.step]);
+        const v = valueAt(this.c.pack.flowTexts[this.lang]?.[pos.flow]?.[pos.step], key);
         return typeof v === 'string' ? v : undefined;
       },
       topicMessages: (id) => this.topicAnswer(id),

@@ -5,9 +5,10 @@
  * and per account (counters in the store, so several instances share them).
  */
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Role, Staff, StaffAccounts } from '../store/staff.js';
 import type { Store } from '../store/store.js';
 import type { IdGen } from '../util/clock.js';
-import type { HandoffStore, Role, Staff } from './store.js';
+import { refused } from '../util/http-error.js';
 
 /** N=2^15, r=8: 32 MiB of memory per hash; about 0.1 s on the reference machine. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -33,14 +34,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export class AuthError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export const SESSION_HOURS = 12;
 const LOGIN_WINDOW_MS = 15 * 60_000;
@@ -49,7 +42,7 @@ const MAX_PER_ACCOUNT = 5;
 
 export class StaffAuth {
   constructor(
-    private readonly hs: HandoffStore,
+    private readonly accounts: StaffAccounts,
     private readonly store: Store,
     private readonly ids: IdGen,
     private readonly now: () => number,
@@ -57,9 +50,9 @@ export class StaffAuth {
 
   async createStaff(input: { email: string; name: string; role: Role; password: string; languages?: string[]; topics?: string[] }): Promise<Staff> {
     const email = input.email.trim().toLowerCase();
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new AuthError(400, 'a valid e-mail address is needed');
-    if (input.password.length < 12) throw new AuthError(400, 'passwords need at least 12 characters');
-    if (this.hs.staffByEmail(email)) throw new AuthError(409, `an account for ${email} exists already`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw refused(400, 'a valid e-mail address is needed');
+    if (input.password.length < 12) throw refused(400, 'passwords need at least 12 characters');
+    if (await this.accounts.staffByEmail(email)) throw refused(409, `an account for ${email} exists already`);
     const s: Staff = {
       id: this.ids.next('stf_'),
       email,
@@ -71,7 +64,7 @@ export class StaffAuth {
       active: true,
       createdAt: this.now(),
     };
-    this.hs.insertStaff(s);
+    await this.accounts.insertStaff(s);
     return s;
   }
 
@@ -80,7 +73,7 @@ export class StaffAuth {
     const k = `${kind}:${sha256(key)}`;
     const raw = await this.store.kvGet('login-attempts', k);
     const rec = raw ? (JSON.parse(raw) as { n: number; since: number }) : { n: 0, since: this.now() };
-    if (rec.n >= max) throw new AuthError(429, 'too many sign-in attempts; wait 15 minutes');
+    if (rec.n >= max) throw refused(429, 'too many sign-in attempts; wait 15 minutes');
     rec.n += 1;
     await this.store.kvPut('login-attempts', k, JSON.stringify(rec), Math.max(1, rec.since + LOGIN_WINDOW_MS - this.now()));
   }
@@ -88,27 +81,27 @@ export class StaffAuth {
   async signIn(email: string, password: string, address: string): Promise<{ token: string; csrf: string; staff: Staff }> {
     await this.limit('ip', address, MAX_PER_ADDRESS);
     await this.limit('acct', email.toLowerCase(), MAX_PER_ACCOUNT);
-    const staff = this.hs.staffByEmail(email);
+    const staff = await this.accounts.staffByEmail(email);
     // Verify even for unknown accounts so that timing does not tell which e-mails exist.
     const ok = await verifyPassword(password, staff?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-    if (!staff || !ok || !staff.active) throw new AuthError(401, 'e-mail or password is wrong');
+    if (!staff || !ok || !staff.active) throw refused(401, 'e-mail or password is wrong');
     await this.store.kvDelete('login-attempts', `acct:${sha256(email.toLowerCase())}`);
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
-    this.hs.insertSession(sha256(token), staff.id, csrf, this.now() + SESSION_HOURS * 3_600_000, this.now());
+    await this.accounts.insertSession(sha256(token), staff.id, csrf, this.now() + SESSION_HOURS * 3_600_000, this.now());
     return { token, csrf, staff };
   }
 
   /** The signed-in staff member for a session token, or undefined. */
-  resolve(token: string | undefined): { staff: Staff; csrf: string } | undefined {
+  async resolve(token: string | undefined): Promise<{ staff: Staff; csrf: string } | undefined> {
     if (!token) return undefined;
-    const s = this.hs.session(sha256(token), this.now());
+    const s = await this.accounts.session(sha256(token), this.now());
     if (!s) return undefined;
-    const staff = this.hs.staffById(s.staffId);
+    const staff = await this.accounts.staffById(s.staffId);
     return staff?.active ? { staff, csrf: s.csrf } : undefined;
   }
 
-  signOut(token: string): void {
-    this.hs.deleteSession(sha256(token));
+  async signOut(token: string): Promise<void> {
+    await this.accounts.deleteSession(sha256(token));
   }
 }

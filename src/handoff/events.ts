@@ -6,7 +6,7 @@
  * of the same interface.
  */
 import { EventEmitter } from 'node:events';
-import type { Handoff, HandoffMessage } from './store.js';
+import type { Handoff, HandoffMessage } from '../store/handoffs.js';
 
 export type ConsoleEvent =
   | { type: 'queue' }

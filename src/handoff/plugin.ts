@@ -8,15 +8,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCookie } from 'cookie';
 import express from 'express';
-import { SqliteStore } from '../store/sqlite.js';
+import type { Handoffs } from '../store/handoffs.js';
+import type { Staff, StaffAccounts } from '../store/staff.js';
 import { randomIds, type IdGen } from '../util/clock.js';
-import type { AppContext, Plugin } from '../server/plugin.js';
+import type { AppContext, Plugin } from '../server/plugin-api.js';
+import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
-import { AuthError, SESSION_HOURS, StaffAuth } from './auth.js';
+import { SESSION_HOURS, StaffAuth } from './auth.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';
-import { HandoffError, HandoffService } from './service.js';
-import { HandoffStore, handoffMigrations, type Staff } from './store.js';
+import { HandoffService } from './service.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const COOKIE = 'lotse_staff';
@@ -24,14 +25,8 @@ const COOKIE = 'lotse_staff';
 export interface HandoffRuntime {
   service: HandoffService;
   auth: StaffAuth;
-  hs: HandoffStore;
-}
-
-/** Opens the handoff tables on the core SQLite store (one file for everything). */
-export function handoffStoreFor(store: AppContext['store']): HandoffStore {
-  if (!(store instanceof SqliteStore)) throw new Error('the handoff module needs the SQLite store');
-  store.migrateWith(handoffMigrations);
-  return new HandoffStore(store.db);
+  hs: Handoffs;
+  staff: StaffAccounts;
 }
 
 /** The session cookie, parsed by `cookie` (a bad percent-escape stays as it is and simply matches no session). */
@@ -46,7 +41,7 @@ function sessionToken(req: express.Request): string | undefined {
 function bodyOf(req: express.Request): Record<string, unknown> {
   const b: unknown = req.body;
   if (b === undefined || b === null) return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new HandoffError(400, 'the body must be a JSON object');
+  if (typeof b !== 'object' || Array.isArray(b)) throw refused(400, 'the body must be a JSON object');
   return b as Record<string, unknown>;
 }
 
@@ -54,7 +49,7 @@ function bodyOf(req: express.Request): Record<string, unknown> {
 function text(b: Record<string, unknown>, key: string): string | undefined {
   const v = Object.hasOwn(b, key) ? b[key] : undefined;
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new HandoffError(400, `"${key}" must be a string`);
+  if (typeof v !== 'string') throw refused(400, `"${key}" must be a string`);
   return v;
 }
 
@@ -64,7 +59,7 @@ function strings(b: Record<string, unknown>, key: string): string[] | undefined 
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw new HandoffError(400, `"${key}" must be a list of strings`);
+  throw refused(400, `"${key}" must be a list of strings`);
 }
 
 export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plugin & { runtime?: HandoffRuntime } {
@@ -73,12 +68,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
   const streams = new Set<express.Response>();
   const plugin: Plugin & { runtime?: HandoffRuntime } = {
     name: 'handoff',
-    mount(app, ctx: AppContext) {
-      const hs = handoffStoreFor(ctx.store);
+    async mount(app, ctx: AppContext) {
+      const hs = await ctx.store.handoffs();
+      const accounts = await ctx.store.staffAccounts();
       const ids = opts.ids ?? randomIds;
       const events = new LocalHandoffEvents();
       const service = new HandoffService({
         hs,
+        staff: accounts,
         bot: ctx.bot,
         content: ctx.content,
         clock: ctx.clock,
@@ -89,8 +86,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         unansweredMinutes: ctx.config.HANDOFF_UNANSWERED_MINUTES,
         retentionDays: ctx.config.TRANSCRIPT_RETENTION_DAYS,
       });
-      const auth = new StaffAuth(hs, ctx.store, ids, () => ctx.clock.now());
-      plugin.runtime = { service, auth, hs };
+      const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now());
+      plugin.runtime = { service, auth, hs, staff: accounts };
       ctx.bot.addHooks({
         intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
@@ -119,8 +116,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
 
       type Authed = express.Request & { staff?: Staff; csrf?: string };
       const who = (req: Authed) => auth.resolve(sessionToken(req));
-      const requireStaff: express.RequestHandler = (req, res, next) => {
-        const r = who(req as Authed);
+      const requireStaff: express.RequestHandler = async (req, res, next) => {
+        let r: Awaited<ReturnType<typeof who>>;
+        try {
+          r = await who(req as Authed);
+        } catch (err) {
+          ctx.log.error('console sign-in check failed', { err, path: req.path });
+          return void res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
+        }
         if (!r) return void res.status(401).json({ error: { code: 'Unauthorized', message: 'please sign in' } });
         (req as Authed).staff = r.staff;
         (req as Authed).csrf = r.csrf;
@@ -139,7 +142,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             const out = await fn(req as Authed, res);
             if (!res.headersSent) res.json(out ?? { ok: true });
           } catch (err) {
-            if (err instanceof HandoffError || err instanceof AuthError) res.status(err.status).json({ error: { code: 'Refused', message: err.message } });
+            if (err instanceof HttpError) res.status(err.status).json({ error: { code: err.code, message: err.message } });
             else {
               ctx.log.error('console request failed', { err, path: req.path });
               res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
@@ -150,9 +153,9 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/login',
         wrap(async (req, res) => {
-          if (!req.is('application/json')) throw new AuthError(415, 'send JSON');
+          if (!req.is('application/json')) throw refused(415, 'send JSON');
           const { email, password } = bodyOf(req);
-          if (typeof email !== 'string' || typeof password !== 'string') throw new AuthError(400, 'e-mail and password are needed');
+          if (typeof email !== 'string' || typeof password !== 'string') throw refused(400, 'e-mail and password are needed');
           const r = await auth.signIn(email, password, req.ip ?? 'unknown');
           res.cookie(COOKIE, r.token, { httpOnly: true, sameSite: 'strict', secure, path: '/console', maxAge: SESSION_HOURS * 3_600_000 });
           return { staff: staffView(r.staff), csrf: r.csrf };
@@ -161,9 +164,9 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/logout',
         requireStaff,
-        wrap((req, res) => {
+        wrap(async (req, res) => {
           const token = sessionToken(req);
-          if (token) auth.signOut(token);
+          if (token) await auth.signOut(token);
           res.clearCookie(COOKIE, { path: '/console' });
         }),
       );
@@ -178,7 +181,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/queue',
         requireStaff,
-        wrap((req) => ({ queue: service.queue(req.staff!), typicalWaitMinutes: service.typicalWaitMinutes() })),
+        wrap(async (req) => ({ queue: await service.queue(req.staff!), typicalWaitMinutes: await service.typicalWaitMinutes() })),
       );
       router.get(
         '/api/handoffs/:id',
@@ -214,7 +217,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         wrap((req) => {
           const b = bodyOf(req);
           const outcome = b.outcome;
-          if (outcome !== 'answered' && outcome !== 'referred' && outcome !== 'no-response') throw new HandoffError(400, 'outcome is answered, referred or no-response');
+          if (outcome !== 'answered' && outcome !== 'referred' && outcome !== 'no-response') throw refused(400, 'outcome is answered, referred or no-response');
           const svc = text(b, 'service');
           return service.close(req.staff!, String(req.params.id), outcome, text(b, 'note'), svc || undefined);
         }),
@@ -237,9 +240,9 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/colleagues',
         requireStaff,
-        wrap(() => ({ staff: hs.allStaff().filter((s) => s.active).map((s) => ({ id: s.id, name: s.name, languages: s.languages })) })),
+        wrap(async () => ({ staff: (await accounts.allStaff()).filter((s) => s.active).map((s) => ({ id: s.id, name: s.name, languages: s.languages })) })),
       );
-      router.get('/api/staff', requireStaff, requireAdmin, wrap(() => ({ staff: hs.allStaff().map(staffView) })));
+      router.get('/api/staff', requireStaff, requireAdmin, wrap(async () => ({ staff: (await accounts.allStaff()).map(staffView) })));
       router.post(
         '/api/staff',
         requireStaff,
@@ -254,7 +257,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             languages: strings(b, 'languages') ?? [],
             topics: strings(b, 'topics') ?? [],
           });
-          hs.audit(req.staff!.id, undefined, `staff-create:${s.id}`, ctx.clock.now());
+          await hs.audit(req.staff!.id, undefined, `staff-create:${s.id}`, ctx.clock.now());
           return staffView(s);
         }),
       );
@@ -262,26 +265,26 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         '/api/staff/:id',
         requireStaff,
         requireAdmin,
-        wrap((req) => {
+        wrap(async (req) => {
           const b = bodyOf(req);
           const id = String(req.params.id);
-          if (!hs.staffById(id)) throw new HandoffError(404, 'no such account');
+          if (!(await accounts.staffById(id))) throw refused(404, 'no such account');
           const languages = Array.isArray(b.languages) ? strings(b, 'languages') : undefined;
           const topics = Array.isArray(b.topics) ? strings(b, 'topics') : undefined;
           if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && b.role !== 'admin' && b.role !== 'caseworker')
-            throw new HandoffError(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
-          hs.updateStaff(id, {
+            throw refused(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
+          await accounts.updateStaff(id, {
             ...(languages ? { languages } : {}),
             ...(topics ? { topics } : {}),
             ...(typeof b.active === 'boolean' ? { active: b.active } : {}),
             ...(b.role === 'admin' || b.role === 'caseworker' ? { role: b.role } : {}),
           });
-          hs.audit(req.staff!.id, undefined, `staff-update:${id}`, ctx.clock.now());
-          return staffView(hs.staffById(id)!);
+          await hs.audit(req.staff!.id, undefined, `staff-update:${id}`, ctx.clock.now());
+          return staffView((await accounts.staffById(id))!);
         }),
       );
-      router.get('/api/stats', requireStaff, requireAdmin, wrap(() => ({ outcomes: hs.stats() })));
-      router.get('/api/audit', requireStaff, requireAdmin, wrap((req) => ({ audit: hs.auditLog(typeof req.query.handoff === 'string' ? req.query.handoff : undefined) })));
+      router.get('/api/stats', requireStaff, requireAdmin, wrap(async () => ({ outcomes: await hs.stats() })));
+      router.get('/api/audit', requireStaff, requireAdmin, wrap(async (req) => ({ audit: await hs.auditLog(typeof req.query.handoff === 'string' ? req.query.handoff : undefined) })));
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
@@ -292,21 +295,31 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get('/api/events', requireStaff, (req, res) => {
         const staff = (req as Authed).staff!;
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-        const visible = (handoffId: string) => {
-          const h = hs.getHandoff(handoffId);
+        const visible = async (handoffId: string) => {
+          const h = await hs.getHandoff(handoffId);
           return h !== undefined && service.canOpen(staff, h);
         };
         const send = (e: ConsoleEvent, id?: number) => res.write(`${id !== undefined ? `id: ${id}\n` : ''}data: ${JSON.stringify(e)}\n\n`);
+        // Everything goes out through one chain, in order: the replay first, then live events, which
+        // queue from the start so that none is lost in between (the console ignores a message it has).
+        let chain: Promise<unknown> = Promise.resolve();
+        const then = (fn: () => Promise<unknown>) => {
+          chain = chain.then(fn).catch((err: unknown) => ctx.log.warn('console event stream failed', { err }));
+        };
         const since = Number(req.get('last-event-id') ?? req.query.since ?? NaN);
-        if (Number.isFinite(since)) {
-          for (const h of hs.open()) if (service.canOpen(staff, h)) for (const m of hs.messages(h.id, since)) send({ type: 'message', handoffId: h.id, message: m }, m.seq);
-        }
-        res.write(`id: ${hs.maxSeq()}\ndata: ${JSON.stringify({ type: 'queue' })}\n\n`);
-        const off = events.subscribe((e) => {
-          if (e.type === 'queue') return send(e);
-          if (!visible(e.handoffId)) return;
-          send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
+        then(async () => {
+          if (Number.isFinite(since)) {
+            for (const h of await hs.open()) if (service.canOpen(staff, h)) for (const m of await hs.messages(h.id, since)) send({ type: 'message', handoffId: h.id, message: m }, m.seq);
+          }
+          res.write(`id: ${await hs.maxSeq()}\ndata: ${JSON.stringify({ type: 'queue' })}\n\n`);
         });
+        const off = events.subscribe((e) =>
+          then(async () => {
+            if (e.type === 'queue') return send(e);
+            if (!(await visible(e.handoffId))) return;
+            send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
+          }),
+        );
         const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
         unsubscribers.push(off);
         streams.add(res);

@@ -16,26 +16,22 @@ import type { Effect } from '../engine/effects.js';
 import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
 import { parsePayload, payload } from '../engine/payload.js';
 import type { Session } from '../engine/session.js';
-import type { Bot } from '../runtime/bot.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { isUndeliverable, type ConversationRef } from '../runtime/types.js';
 import type { Clock, IdGen } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { HandoffEvents } from './events.js';
 import { describeOfficeHours, isOpen, type OfficeHours } from './office-hours.js';
-import type { Handoff, HandoffMessage, HandoffStore, Outcome, Staff } from './store.js';
-
-export class HandoffError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
+import type { Handoff, HandoffMessage, Handoffs, Outcome } from '../store/handoffs.js';
+import type { Staff, StaffAccounts } from '../store/staff.js';
+import { refused } from '../util/http-error.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 export interface HandoffDeps {
-  hs: HandoffStore;
-  bot: Bot;
+  hs: Handoffs;
+  staff: StaffAccounts;
+  bot: Runtime;
   content: ContentManager;
   clock: Clock;
   ids: IdGen;
@@ -47,6 +43,9 @@ export interface HandoffDeps {
 }
 
 export class HandoffService {
+  /** Retry rounds run one at a time, so that two of them (the sweep, a person writing again) never send one message twice. */
+  private readonly retries = new SerialQueue();
+
   constructor(private readonly d: HandoffDeps) {}
 
   private t(lang: string, key: string, vars?: Record<string, unknown>): string {
@@ -68,11 +67,11 @@ export class HandoffService {
   async onEffect(ref: ConversationRef, session: Session, e: Effect): Promise<OutMessage[]> {
     if (e.type !== 'handoff') return [];
     const urgent = e.priority === 'urgent';
-    const existing = this.d.hs.openFor(ref);
+    const existing = await this.d.hs.openFor(ref);
     if (existing) {
       if (urgent && existing.priority > 0) {
-        this.d.hs.update(existing.id, { priority: 0 });
-        this.system(existing.id, 'alert', 'priority raised: distress');
+        await this.d.hs.update(existing.id, { priority: 0 });
+        await this.system(existing.id, 'alert', 'priority raised: distress');
       }
       session.handoff = { id: existing.id };
       this.d.events.queueChanged();
@@ -92,11 +91,10 @@ export class HandoffService {
       offHours: !open,
       transcriptPurged: false,
     };
-    this.d.hs.transaction(() => {
-      this.d.hs.insertHandoff(h);
-      for (const r of session.recent ?? []) this.d.hs.addMessage({ handoffId: h.id, author: r.who, kind: 'transcript', text: r.text, at: r.at });
-      this.d.hs.addMessage({ handoffId: h.id, author: 'system', kind: 'event', text: `opened: ${e.reason}${urgent ? ' (urgent)' : ''}`, at: this.now() });
-    });
+    await this.d.hs.insertHandoff(h, [
+      ...(session.recent ?? []).map((r) => ({ author: r.who, kind: 'transcript' as const, text: r.text, at: r.at })),
+      { author: 'system', kind: 'event', text: `opened: ${e.reason}${urgent ? ' (urgent)' : ''}`, at: this.now() },
+    ]);
     session.handoff = { id: h.id };
     this.d.log.info('handoff opened', { handoff: h.id, channel: ref.channel, lang: h.lang, reason: h.reason, priority: h.priority, offHours: h.offHours });
     this.d.events.queueChanged();
@@ -105,9 +103,9 @@ export class HandoffService {
     const hours = describeOfficeHours(this.d.officeHours, lang);
     const lines = [this.t(lang, 'handoff.seen')];
     if (open) {
-      const position = this.position(h.id);
-      this.d.hs.update(h.id, { last_position: position });
-      lines.push(this.t(lang, 'handoff.wait', { minutes: this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
+      const position = await this.position(h.id);
+      await this.d.hs.update(h.id, { lastPosition: position });
+      lines.push(this.t(lang, 'handoff.wait', { minutes: await this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
     } else if (urgent) {
       // A person in crisis at night: what helps now first, never only "the office is closed".
       lines.push(this.t(lang, 'distress.night'), this.t(lang, 'handoff.offHours', { hours }));
@@ -122,9 +120,8 @@ export class HandoffService {
   }
 
   /** Median wait of recently taken handoffs, in whole minutes (15 when nothing is known yet). */
-  typicalWaitMinutes(): number {
-    const waits = this.d.hs
-      .closedSince(this.now() - 30 * 86_400_000)
+  async typicalWaitMinutes(): Promise<number> {
+    const waits = (await this.d.hs.closedSince(this.now() - 30 * 86_400_000))
       .filter((h) => h.takenAt)
       .map((h) => (h.takenAt! - h.createdAt) / 60_000)
       .sort((a, b) => a - b);
@@ -133,8 +130,8 @@ export class HandoffService {
   }
 
   /** 1-based place among queued handoffs (urgent first, then by waiting time). */
-  position(id: string): number {
-    const queued = this.d.hs.open().filter((h) => h.status === 'queued');
+  async position(id: string): Promise<number> {
+    const queued = (await this.d.hs.open()).filter((h) => h.status === 'queued');
     return queued.findIndex((h) => h.id === id) + 1;
   }
 
@@ -143,16 +140,16 @@ export class HandoffService {
   async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | undefined> {
     const id = session.handoff?.id;
     if (!id) return undefined;
-    const h = this.d.hs.getHandoff(id);
+    const h = await this.d.hs.getHandoff(id);
     if (!h || h.status === 'closed' || h.status === 'cancelled') {
       session.handoff = undefined;
       return undefined;
     }
     const lang = h.lang;
     // A new address (Telegram chat) replaces an old one while the handoff is open.
-    if (ref.address && ref.address !== h.address) this.d.hs.update(h.id, { address: ref.address });
+    if (ref.address && ref.address !== h.address) await this.d.hs.update(h.id, { address: ref.address });
     if (event.kind === 'button' && parsePayload(event.payload)?.kind === 'handoffCancel') {
-      this.finish(h, 'cancelled', undefined);
+      await this.finish(h, 'cancelled', undefined);
       session.handoff = undefined;
       this.d.events.queueChanged();
       void this.updatePositions();
@@ -169,28 +166,28 @@ export class HandoffService {
     if (event.kind === 'unsupported') {
       return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'errors.unsupported') }]) };
     }
-    const text = event.text.trim().slice(0, 4000);
+    const text = event.text.trim().slice(0, MAX_MESSAGE_LENGTH);
     if (!text) return { session, reply: this.reply(lang, []) };
-    const msg = this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
+    const msg = await this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
     this.d.events.message(h, msg);
     // They are reachable again (e.g. unblocked the bot): what could not be delivered goes out now.
     // Messages only wait after the caseworker was told, so an ordinary message costs no write here.
     if (h.unreachableNoticeAt) {
-      this.d.hs.update(h.id, { unreachable_notice_at: null });
-      if (this.d.hs.retryUndeliverable(h.id) > 0) void this.retryUndelivered(h.id);
+      await this.d.hs.update(h.id, { unreachableNoticeAt: null });
+      if ((await this.d.hs.retryUndeliverable(h.id)) > 0) void this.retryUndelivered(h.id);
     }
     // The distress detector still listens, and tells the caseworker. Unsure:
     // the caseworker, a person, is the one to ask "are you safe?"; clear: the
     // crisis numbers go out at once too.
     const distress = this.d.content.current().nlu.distress(text, lang);
     if (distress.level === 'unsure') {
-      const alert = this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe');
+      const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe');
       this.d.events.alert(h, alert);
       return { session, reply: this.reply(lang, []) };
     }
     if (distress.level === 'clear') {
-      if (h.priority > 0) this.d.hs.update(h.id, { priority: 0 });
-      const alert = this.system(h.id, 'alert', 'distress detected in the last message');
+      if (h.priority > 0) await this.d.hs.update(h.id, { priority: 0 });
+      const alert = await this.system(h.id, 'alert', 'distress detected in the last message');
       this.d.events.alert(h, alert);
       this.d.events.queueChanged();
       // The same crisis numbers and caring words as the engine's crisis answer.
@@ -212,8 +209,8 @@ export class HandoffService {
   }
 
   /** The queue as a caseworker sees it: matching handoffs first, urgent first, then longest waiting. */
-  queue(staff: Staff): (Handoff & { matches: boolean; position?: number; waitingMinutes: number })[] {
-    const open = this.d.hs.open();
+  async queue(staff: Staff): Promise<(Handoff & { matches: boolean; position?: number; waitingMinutes: number })[]> {
+    const open = await this.d.hs.open();
     let pos = 0;
     const withPos = open.map((h) => ({ ...h, position: h.status === 'queued' ? ++pos : undefined }));
     return withPos
@@ -222,103 +219,103 @@ export class HandoffService {
       .sort((a, b) => Number(b.matches) - Number(a.matches) || a.priority - b.priority || a.createdAt - b.createdAt);
   }
 
-  open(staff: Staff, id: string): { handoff: Handoff; messages: HandoffMessage[] } {
-    const h = this.d.hs.getHandoff(id);
-    if (!h) throw new HandoffError(404, 'no such handoff');
+  async open(staff: Staff, id: string): Promise<{ handoff: Handoff; messages: HandoffMessage[] }> {
+    const h = await this.d.hs.getHandoff(id);
+    if (!h) throw refused(404, 'no such handoff');
     if (!this.canOpen(staff, h)) {
-      this.d.hs.audit(staff.id, id, 'open-denied', this.now());
-      throw new HandoffError(403, 'this conversation belongs to a colleague');
+      await this.d.hs.audit(staff.id, id, 'open-denied', this.now());
+      throw refused(403, 'this conversation belongs to a colleague');
     }
-    this.d.hs.audit(staff.id, id, 'open', this.now());
-    return { handoff: { ...h, address: undefined }, messages: this.d.hs.messages(id) };
+    await this.d.hs.audit(staff.id, id, 'open', this.now());
+    return { handoff: { ...h, address: undefined }, messages: await this.d.hs.messages(id) };
   }
 
   async take(staff: Staff, id: string): Promise<Handoff> {
-    const h = this.d.hs.getHandoff(id);
-    if (!h) throw new HandoffError(404, 'no such handoff');
-    if (!this.d.hs.takeIfQueued(id, staff.id, this.now())) throw new HandoffError(409, 'someone else has taken this conversation already');
-    this.d.hs.audit(staff.id, id, 'take', this.now());
-    this.system(id, 'event', `taken by ${staff.name}`);
+    const h = await this.d.hs.getHandoff(id);
+    if (!h) throw refused(404, 'no such handoff');
+    if (!(await this.d.hs.takeIfQueued(id, staff.id, this.now()))) throw refused(409, 'someone else has taken this conversation already');
+    await this.d.hs.audit(staff.id, id, 'take', this.now());
+    await this.system(id, 'event', `taken by ${staff.name}`);
     this.d.events.queueChanged();
     await this.deliverSystem(h, this.t(h.lang, 'handoff.taken', { name: staff.name.split(' ')[0] }));
     void this.updatePositions();
-    return this.d.hs.getHandoff(id)!;
+    return (await this.d.hs.getHandoff(id))!;
   }
 
-  private mustOwn(staff: Staff, id: string): Handoff {
-    const h = this.d.hs.getHandoff(id);
-    if (!h) throw new HandoffError(404, 'no such handoff');
-    if (h.status !== 'active') throw new HandoffError(409, 'this conversation is not open');
-    if (h.caseworkerId !== staff.id && staff.role !== 'admin') throw new HandoffError(403, 'this conversation belongs to a colleague');
+  private async mustOwn(staff: Staff, id: string): Promise<Handoff> {
+    const h = await this.d.hs.getHandoff(id);
+    if (!h) throw refused(404, 'no such handoff');
+    if (h.status !== 'active') throw refused(409, 'this conversation is not open');
+    if (h.caseworkerId !== staff.id && staff.role !== 'admin') throw refused(403, 'this conversation belongs to a colleague');
     return h;
   }
 
   /** A caseworker's message: stored first, then delivered on the person's own channel. */
   async send(staff: Staff, id: string, input: { text?: string; topic?: string }): Promise<HandoffMessage> {
-    const h = this.mustOwn(staff, id);
+    const h = await this.mustOwn(staff, id);
     const c = this.d.content.current();
     let text: string;
     let messages: OutMessage[];
     if (input.topic) {
       // A content answer in the person's language, even one the caseworker does not read.
       const tt = c.pack.topicTexts[h.lang]?.[input.topic];
-      if (!tt) throw new HandoffError(400, `no answer "${input.topic}" in ${h.lang}`);
+      if (!tt) throw refused(400, `no answer "${input.topic}" in ${h.lang}`);
       text = tt.answer.join('\n\n');
       messages = tt.answer.map((a) => ({ kind: 'text' as const, text: a }));
     } else {
       text = (input.text ?? '').trim();
-      if (!text) throw new HandoffError(400, 'the message is empty');
-      if (text.length > 4000) throw new HandoffError(413, 'the message is too long (4000 characters at most)');
+      if (!text) throw refused(400, 'the message is empty');
+      if (text.length > MAX_MESSAGE_LENGTH) throw refused(413, `the message is too long (${MAX_MESSAGE_LENGTH} characters at most)`);
       messages = [{ kind: 'text', text }];
     }
-    const msg = this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'message', text, topic: input.topic, at: this.now() });
+    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'message', text, topic: input.topic, at: this.now() });
     this.d.events.message(h, msg);
     await this.deliver(h, messages, msg.seq);
     return msg;
   }
 
-  note(staff: Staff, id: string, text: string): HandoffMessage {
-    const h = this.d.hs.getHandoff(id);
-    if (!h || !this.canOpen(staff, h)) throw new HandoffError(h ? 403 : 404, h ? 'this conversation belongs to a colleague' : 'no such handoff');
-    if (!text.trim()) throw new HandoffError(400, 'the note is empty');
-    const msg = this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, 4000), at: this.now() });
+  async note(staff: Staff, id: string, text: string): Promise<HandoffMessage> {
+    const h = await this.d.hs.getHandoff(id);
+    if (!h || !this.canOpen(staff, h)) throw refused(h ? 403 : 404, h ? 'this conversation belongs to a colleague' : 'no such handoff');
+    if (!text.trim()) throw refused(400, 'the note is empty');
+    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, MAX_MESSAGE_LENGTH), at: this.now() });
     this.d.events.message(h, msg);
     return msg;
   }
 
-  transfer(staff: Staff, id: string, toStaffId: string): Handoff {
-    const h = this.mustOwn(staff, id);
-    const to = this.d.hs.staffById(toStaffId);
-    if (!to || !to.active) throw new HandoffError(400, 'no such colleague');
-    this.d.hs.update(id, { caseworker_id: to.id });
-    this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
-    this.d.events.message(h, this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));
+  async transfer(staff: Staff, id: string, toStaffId: string): Promise<Handoff> {
+    const h = await this.mustOwn(staff, id);
+    const to = await this.d.staff.staffById(toStaffId);
+    if (!to || !to.active) throw refused(400, 'no such colleague');
+    await this.d.hs.update(id, { caseworkerId: to.id });
+    await this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
+    this.d.events.message(h, await this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));
     this.d.events.queueChanged();
-    return this.d.hs.getHandoff(id)!;
+    return (await this.d.hs.getHandoff(id))!;
   }
 
   async close(staff: Staff, id: string, outcome: Outcome, note?: string, service?: string): Promise<Handoff> {
-    const h = this.mustOwn(staff, id);
-    if (outcome === 'referred' && service && !this.d.content.current().pack.services[service]) throw new HandoffError(400, `no service "${service}" in the directory`);
-    this.d.hs.update(id, { outcome, outcome_note: note?.slice(0, 2000) ?? null, outcome_service: service ?? null });
-    this.d.hs.audit(staff.id, id, `close:${outcome}`, this.now());
+    const h = await this.mustOwn(staff, id);
+    if (outcome === 'referred' && service && !this.d.content.current().pack.services[service]) throw refused(400, `no service "${service}" in the directory`);
+    await this.d.hs.update(id, { outcome, outcomeNote: note?.slice(0, 2000) ?? null, outcomeService: service ?? null });
+    await this.d.hs.audit(staff.id, id, `close:${outcome}`, this.now());
     await this.deliverSystem(h, this.t(h.lang, 'handoff.closed'), [{ label: this.t(h.lang, 'buttons.menu'), payload: payload.nav('menu') }]);
-    this.finish(h, 'closed', staff);
+    await this.finish(h, 'closed', staff);
     await this.d.bot.updateSession(h.ref, (s) => {
       if (s.handoff?.id === id) s.handoff = undefined;
     });
     this.d.events.queueChanged();
-    return this.d.hs.getHandoff(id)!;
+    return (await this.d.hs.getHandoff(id))!;
   }
 
-  private finish(h: Handoff, status: 'closed' | 'cancelled', staff: Staff | undefined): void {
+  private async finish(h: Handoff, status: 'closed' | 'cancelled', staff: Staff | undefined): Promise<void> {
     // The raw address is kept only while a reply may still be owed.
-    const owed = this.d.hs.undelivered().some((m) => m.handoffId === h.id);
-    this.d.hs.update(h.id, { status, closed_at: this.now(), ...(owed ? {} : { address: null }) });
-    this.d.events.message(h, this.system(h.id, 'event', status === 'cancelled' ? 'cancelled by the person' : `closed by ${staff?.name ?? 'staff'}`));
+    const owed = (await this.d.hs.undelivered()).some((m) => m.handoffId === h.id);
+    await this.d.hs.update(h.id, { status, closedAt: this.now(), ...(owed ? {} : { address: null }) });
+    this.d.events.message(h, await this.system(h.id, 'event', status === 'cancelled' ? 'cancelled by the person' : `closed by ${staff?.name ?? 'staff'}`));
   }
 
-  private system(id: string, kind: 'event' | 'alert', text: string): HandoffMessage {
+  private system(id: string, kind: 'event' | 'alert', text: string): Promise<HandoffMessage> {
     return this.d.hs.addMessage({ handoffId: id, author: 'system', kind, text, at: this.now() });
   }
 
@@ -329,12 +326,12 @@ export class HandoffService {
 
   /** Sends on the person's channel; a failure leaves the message undelivered for the sweep to retry. */
   private async deliver(h: Handoff, messages: OutMessage[], seq?: number): Promise<boolean> {
-    const fresh = this.d.hs.getHandoff(h.id) ?? h;
+    const fresh = (await this.d.hs.getHandoff(h.id)) ?? h;
     const deliverer = this.d.bot.deliverer(h.ref.channel);
     if (!deliverer) return false;
     try {
       await deliverer.deliver({ ...h.ref, address: fresh.address }, this.reply(h.lang, messages), fresh.address);
-      if (seq) this.d.hs.markDelivered(seq, this.now());
+      if (seq) await this.d.hs.markDelivered(seq, this.now());
       return true;
     } catch (err) {
       if (!isUndeliverable(err)) {
@@ -344,10 +341,10 @@ export class HandoffService {
       // The person blocked the bot (or left the channel): retrying on a timer would only hammer the
       // channel. The caseworker is told once; the message waits until the person writes again.
       this.d.log.info('handoff delivery impossible until the person writes again', { handoff: h.id, channel: h.ref.channel });
-      if (seq) this.d.hs.markUndeliverable(seq, this.now());
+      if (seq) await this.d.hs.markUndeliverable(seq, this.now());
       if (!fresh.unreachableNoticeAt) {
-        this.d.hs.update(h.id, { unreachable_notice_at: this.now() });
-        const alert = this.system(h.id, 'alert', `the person cannot be reached on ${h.ref.channel} (they blocked the bot or left); messages wait until they write again`);
+        await this.d.hs.update(h.id, { unreachableNoticeAt: this.now() });
+        const alert = await this.system(h.id, 'alert', `the person cannot be reached on ${h.ref.channel} (they blocked the bot or left); messages wait until they write again`);
         this.d.events.alert(h, alert);
       }
       return false;
@@ -355,15 +352,19 @@ export class HandoffService {
   }
 
   /** Sends caseworker messages that have not reached the person yet, in order (all handoffs, or one). */
-  async retryUndelivered(handoffId?: string): Promise<void> {
+  retryUndelivered(handoffId?: string): Promise<void> {
+    return this.retries.run('retry', () => this.retryRound(handoffId));
+  }
+
+  private async retryRound(handoffId: string | undefined): Promise<void> {
     // Keep each conversation's order: once a message fails, nothing later of that handoff goes before it.
     const held = new Set<string>();
-    for (const m of this.d.hs.undelivered()) {
+    for (const m of await this.d.hs.undelivered()) {
       if ((handoffId && m.handoffId !== handoffId) || held.has(m.handoffId)) continue;
-      const h = this.d.hs.getHandoff(m.handoffId);
+      const h = await this.d.hs.getHandoff(m.handoffId);
       if (!h) continue;
       if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
-        if ((h.status === 'closed' || h.status === 'cancelled') && !this.d.hs.undelivered().some((x) => x.handoffId === h.id)) this.d.hs.update(h.id, { address: null });
+        if ((h.status === 'closed' || h.status === 'cancelled') && !(await this.d.hs.undelivered()).some((x) => x.handoffId === h.id)) await this.d.hs.update(h.id, { address: null });
       } else held.add(m.handoffId);
     }
   }
@@ -371,11 +372,11 @@ export class HandoffService {
   /** Tells waiting people their new place when it changed. */
   async updatePositions(): Promise<void> {
     if (!isOpen(this.d.officeHours, this.now())) return;
-    const queued = this.d.hs.open().filter((h) => h.status === 'queued');
+    const queued = (await this.d.hs.open()).filter((h) => h.status === 'queued');
     for (const [i, h] of queued.entries()) {
       const pos = i + 1;
       if (h.lastPosition === pos) continue;
-      this.d.hs.update(h.id, { last_position: pos });
+      await this.d.hs.update(h.id, { lastPosition: pos });
       await this.deliverSystem(h, this.t(h.lang, 'handoff.position', { n: pos }), this.cancelButton(h.lang));
     }
   }
@@ -388,16 +389,16 @@ export class HandoffService {
   async sweep(): Promise<void> {
     const now = this.now();
     const open = isOpen(this.d.officeHours, now);
-    for (const h of this.d.hs.open()) {
+    for (const h of await this.d.hs.open()) {
       if (h.status !== 'queued' || h.waitingNoticeAt || !open) continue;
       if (now - h.createdAt < this.d.unansweredMinutes * 60_000) continue;
-      this.d.hs.update(h.id, { waiting_notice_at: now });
-      this.system(h.id, 'event', 'nobody took this in time: the person was told, the request stays open');
+      await this.d.hs.update(h.id, { waitingNoticeAt: now });
+      await this.system(h.id, 'event', 'nobody took this in time: the person was told, the request stays open');
       await this.deliverSystem(h, this.t(h.lang, 'handoff.stillWaiting'), this.cancelButton(h.lang));
       this.d.events.queueChanged();
     }
     await this.retryUndelivered();
-    const purged = this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
+    const purged = await this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
     if (purged) this.d.log.info('handoff transcripts expired', { count: purged });
   }
 }

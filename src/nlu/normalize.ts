@@ -10,6 +10,8 @@
  *   Latin: case, diacritics, German umlauts (ä/ae -> a) and sharp s.
  */
 
+import { latinDigits } from '../util/digits.js';
+
 const ARABIC_MARKS = /[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u08D3-\u08FF]/g;
 const INVISIBLE = /[\u00AD\u0640\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 
@@ -28,23 +30,18 @@ const CYRILLIC_FOLD: Record<string, string> = {
   'ё': 'е', 'є': 'е', 'э': 'е', 'ї': 'и', 'і': 'и', 'ы': 'и', 'й': 'и', 'ґ': 'г', 'ь': '', 'ъ': '',
 };
 
-function foldDigits(s: string): string {
-  return s
-    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660))
-    .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
-}
-
 /**
  * Normalise a whole text to a canonical string of tokens separated by single
- * spaces. Language-independent on purpose: language detection runs on the
- * raw text, matching on this.
+ * spaces (no emoji, no punctuation). Language-independent on purpose:
+ * language detection runs on the raw text, matching on this, and a typed
+ * text is compared with a button label through it.
  */
 export function normalize(text: string): string {
   let s = text.normalize('NFKC');
   // Zero-width non-joiner inside Persian words (می‌خواهم) joins; other invisibles vanish.
   s = s.replace(/\u200C/g, '').replace(INVISIBLE, '').replace(ARABIC_MARKS, '');
   s = s.toLowerCase();
-  s = foldDigits(s);
+  s = latinDigits(s);
   let out = '';
   for (const ch of s) {
     const a = ARABIC_FOLD[ch];
@@ -85,11 +82,6 @@ function mergePersianPrefixes(tokens: string[]): string[] {
     } else out.push(t);
   }
   return out;
-}
-
-/** For comparing a typed text with a button label: normalised, no emoji, no punctuation. */
-export function normalizeLoose(text: string): string {
-  return normalize(text);
 }
 
 const AR_PREFIXES = ['وال', 'بال', 'کال', 'فال', 'لل', 'ال'];

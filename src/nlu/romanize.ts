@@ -14,6 +14,8 @@
  * lack some; the phonetic skeleton (skeleton.ts) covers what they miss.
  */
 
+import { latinDigits } from '../util/digits.js';
+
 /** Two spelling habits per Arabic-script letter: [with Arabizi digits, letters only]. */
 const ARABIC: Record<string, [string, string]> = {
   'ا': ['a', 'a'], 'آ': ['a', 'a'], 'أ': ['a', 'a'], 'إ': ['e', 'e'], 'ب': ['b', 'b'], 'پ': ['p', 'p'], 'ت': ['t', 't'],
@@ -52,8 +54,7 @@ export function romanize(text: string, habit: 0 | 1): string | undefined {
     if (a) {
       out += a[habit];
       changed = true;
-    } else if (/[\u0660-\u0669]/.test(ch)) out += String(ch.charCodeAt(0) - 0x660);
-    else if (/[\u06F0-\u06F9]/.test(ch)) out += String(ch.charCodeAt(0) - 0x6f0);
+    } else if (/[\u0660-\u0669\u06F0-\u06F9]/.test(ch)) out += latinDigits(ch);
     else out += /[\u0600-\u06FF]/.test(ch) ? '' : ch === '؟' ? '?' : ch === '،' ? ',' : ch;
   }
   return changed ? out : undefined;

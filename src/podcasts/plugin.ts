@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type express from 'express';
-import type { CompiledContent } from '../content/compiled.js';
-import type { AppContext, Plugin } from '../server/plugin.js';
+import type { CompiledContent } from '../content/served.js';
+import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { newNonce, pageCsp, setPageCsp } from '../server/security.js';
 
 const MIME: Record<string, string> = { '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.ogg': 'audio/ogg', '.opus': 'audio/ogg' };

@@ -8,23 +8,9 @@
  * answer) arrive through the channel's registered `Deliverer`.
  */
 import type { InEvent, Reply } from '../engine/messages.js';
+import type { ChannelId, ConversationRef } from '../shared/conversation.js';
 
-export type ChannelId = 'webchat' | 'telegram' | 'azure' | 'cli';
-
-export interface ConversationRef {
-  channel: ChannelId;
-  /**
-   * The channel's stable id of this conversation. Telegram passes a keyed hash
-   * of the user id (never the raw id); Direct Line its conversation id.
-   */
-  conversationId: string;
-  /**
-   * Where a later, unasked-for message must be delivered (Telegram: the chat
-   * id). Passed by the channel with each event; the runtime never stores it
-   * except where a reply is owed (an open handoff).
-   */
-  address?: string;
-}
+export type { ChannelId, ConversationRef } from '../shared/conversation.js';
 
 /**
  * Delivery is impossible until the person does something (they blocked the

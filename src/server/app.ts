@@ -2,7 +2,7 @@
  * The express app: health endpoints, media, and whatever plugins mount.
  */
 import express from 'express';
-import type { AppContext, Plugin } from './plugin.js';
+import type { AppContext, Plugin } from './plugin-api.js';
 import { securityHeaders } from './security.js';
 
 export function createApp(ctx: AppContext, plugins: Plugin[]): express.Express {

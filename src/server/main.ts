@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { loadConfig, type Config } from '../config/config.js';
 import { ContentManager } from '../content/manager.js';
-import { Bot } from '../runtime/bot.js';
+import { Runtime } from '../runtime/runtime.js';
 import { createStore } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { releaseGarbage } from '../util/memory.js';
 import { createApp, errorHandler } from './app.js';
-import type { AppContext, Plugin } from './plugin.js';
+import type { AppContext, Plugin } from './plugin-api.js';
 import { defaultPlugins } from './plugins.js';
 import { refuseUnclaimedUpgrades } from './security.js';
 
@@ -72,7 +72,7 @@ export async function startServer(
   const content = new ContentManager(config.contentRoot, log);
   if (config.CONTENT_WATCH) content.watch();
   const secret = loadSecret(config);
-  const bot = new Bot({ content, store, clock, log, config });
+  const bot = new Runtime({ content, store, clock, log, config });
   const ctx: AppContext = { config, store, content, bot, log, clock, secret };
   const plugins = (opts.plugins ?? defaultPlugins)(ctx);
   const app = createApp(ctx, plugins);

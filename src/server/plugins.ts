@@ -7,7 +7,7 @@ import { telegramPlugin } from '../channels/telegram/plugin.js';
 import { webchatPlugin } from '../channels/webchat/plugin.js';
 import { handoffPlugin } from '../handoff/plugin.js';
 import { podcastsPlugin } from '../podcasts/plugin.js';
-import type { AppContext, Plugin } from './plugin.js';
+import type { AppContext, Plugin } from './plugin-api.js';
 
 export function defaultPlugins(_ctx: AppContext): Plugin[] {
   return [podcastsPlugin(), handoffPlugin(), webchatPlugin(), azurePlugin(), telegramPlugin()];

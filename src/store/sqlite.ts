@@ -5,8 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ConversationRef } from '../runtime/types.js';
+import type { ConversationRef } from '../shared/conversation.js';
+import type { Handoffs } from './handoffs.js';
+import type { RateCounters } from './rate-counters.js';
+import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
+import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
+import type { StaffAccounts } from './staff.js';
 import type { FeedbackRecord, SessionRecord, Store, UnansweredRecord } from './store.js';
+import type { WebchatLog } from './webchat-log.js';
 
 /** Append-only: never edit a migration that has shipped; add the next one. */
 export const sqliteMigrations: { version: number; name: string; sql: string }[] = [
@@ -85,7 +91,15 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT state, updated_at FROM sessions WHERE channel = ? AND conversation_id = ?').get(ref.channel, ref.conversationId) as
       | { state: string; updated_at: number }
       | undefined;
-    return row ? { ref, state: JSON.parse(row.state), updatedAt: row.updated_at } : undefined;
+    if (!row) return undefined;
+    // A row that is not JSON (a broken write, a hand edit) reads as no state: the runtime starts afresh and says so.
+    let state: unknown;
+    try {
+      state = JSON.parse(row.state);
+    } catch {
+      state = undefined;
+    }
+    return { ref, state, updatedAt: row.updated_at };
   }
 
   async putSession(rec: SessionRecord): Promise<void> {
@@ -180,6 +194,27 @@ export class SqliteStore implements Store {
   /** Housekeeping: drop expired kv rows. */
   async kvSweep(): Promise<number> {
     return this.db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.now()).changes;
+  }
+
+  /** Opened once each, on first request. */
+  private readonly records: { webchatLog?: WebchatLog; rateCounters?: RateCounters; handoffs?: Handoffs; staffAccounts?: StaffAccounts } = {};
+
+  webchatLog(): WebchatLog {
+    return (this.records.webchatLog ??= new SqliteWebchatLog(this.db));
+  }
+
+  rateCounters(): RateCounters {
+    return (this.records.rateCounters ??= new SqliteRateCounters(this.db));
+  }
+
+  async handoffs(): Promise<Handoffs> {
+    this.migrateWith(handoffMigrations);
+    return (this.records.handoffs ??= new SqliteHandoffs(this.db));
+  }
+
+  async staffAccounts(): Promise<StaffAccounts> {
+    this.migrateWith(handoffMigrations);
+    return (this.records.staffAccounts ??= new SqliteStaffAccounts(this.db));
   }
 
   async ping(): Promise<boolean> {

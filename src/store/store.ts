@@ -6,7 +6,11 @@
  *
  * Methods are async so that network-backed stores fit the same interface.
  */
-import type { ConversationRef } from '../runtime/types.js';
+import type { ConversationRef } from '../shared/conversation.js';
+import type { Handoffs } from './handoffs.js';
+import type { RateCounters } from './rate-counters.js';
+import type { StaffAccounts } from './staff.js';
+import type { WebchatLog } from './webchat-log.js';
 
 export interface SessionRecord {
   ref: ConversationRef;
@@ -60,6 +64,17 @@ export interface Store {
   kvList(ns: string, prefix?: string): Promise<{ key: string; value: string }[]>;
   /** Delete keyed records whose time is up (reads already ignore them); returns how many. Run by the server's housekeeping. */
   kvSweep(): Promise<number>;
+
+  /**
+   * The records of the modules that need their own tables, from the same
+   * store (one file, one database): channels and handoff ask for these and
+   * never for a concrete store. The handoff tables are created when first
+   * asked for, so a deployment without handoff has none.
+   */
+  webchatLog(): WebchatLog;
+  rateCounters(): RateCounters;
+  handoffs(): Promise<Handoffs>;
+  staffAccounts(): Promise<StaffAccounts>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;

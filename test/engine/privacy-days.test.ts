@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ContentManager } from '../../src/content/manager.js';
 import { runEngine } from '../../src/engine/engine.js';
 import { newSession } from '../../src/engine/session.js';
-import { Bot } from '../../src/runtime/bot.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import type { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { content, repoRoot } from '../helpers/content.js';
@@ -44,7 +44,7 @@ describe('the privacy notice names how long conversations are kept', () => {
       getSession: async (ref: { conversationId: string }) => (sessions.has(ref.conversationId) ? { state: sessions.get(ref.conversationId) } : undefined),
       putSession: async (r: { ref: { conversationId: string }; state: unknown }) => void sessions.set(r.ref.conversationId, r.state),
     } as unknown as Store;
-    const bot = new Bot({ content: new ContentManager(repoRoot, createLogger('silent')), store, clock: { now: () => 0 }, log: createLogger('silent'), config: { SESSION_TTL_DAYS: 7 } });
+    const bot = new Runtime({ content: new ContentManager(repoRoot, createLogger('silent')), store, clock: { now: () => 0 }, log: createLogger('silent'), config: { SESSION_TTL_DAYS: 7 } });
     const ref = { channel: 'webchat' as const, conversationId: 'c1' };
     await bot.handle(ref, { kind: 'start' });
     const reply = await bot.handle(ref, { kind: 'button', payload: 'l:de' });

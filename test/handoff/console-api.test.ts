@@ -113,7 +113,7 @@ describe('console API on malformed input (4xx, never 500)', () => {
     const s = await signIn('admin@ngo.example', 'a long admin password');
     const h = { cookie: s.cookie, 'X-CSRF-Token': s.csrf! };
     const j = { ...h, 'Content-Type': 'application/json' };
-    const id = rt.hs.staffByEmail('admin@ngo.example')!.id;
+    const id = (await rt.staff.staffByEmail('admin@ngo.example'))!.id;
     const noBody = await api(`/api/staff/${id}`, { method: 'PATCH', headers: h });
     expect(noBody.status).toBe(400);
     expect((await noBody.json()).error.message).toMatch(/at least one of/);
@@ -136,7 +136,7 @@ describe('console API on malformed input (4xx, never 500)', () => {
 
   it('property: any JSON body, any cookie header, on any console route: never a 5xx', async () => {
     const s = await signIn('admin@ngo.example', 'a long admin password');
-    const id = rt.hs.staffByEmail('admin@ngo.example')!.id;
+    const id = (await rt.staff.staffByEmail('admin@ngo.example'))!.id;
     const routes: [string, string][] = [
       ['POST', '/api/login'],
       ['POST', '/api/staff'],

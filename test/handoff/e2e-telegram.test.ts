@@ -117,11 +117,11 @@ describe('handoff end to end (Telegram + console)', () => {
     expect(api.messages(CHAT).at(-1)!.buttons.flat().map((b) => b.text)).toEqual(expect.arrayContaining([expect.stringContaining('التحضير للمقابلة')]));
 
     const ref = lotse.tg.ref(CHAT);
-    const closed = lotse.handoff.hs.closedSince(0).find((h) => h.ref.conversationId === ref.conversationId)!;
+    const closed = (await lotse.handoff.hs.closedSince(0)).find((h) => h.ref.conversationId === ref.conversationId)!;
     expect(closed).toMatchObject({ status: 'closed', outcome: 'answered', lang: 'ar', ref: { channel: 'telegram' } });
     // Nothing is owed any more: the raw chat id is gone from the handoff record.
     expect(closed.address ?? null).toBeNull();
-    expect(lotse.handoff.hs.auditLog(closed.id).map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'take', 'close:answered']));
+    expect((await lotse.handoff.hs.auditLog(closed.id)).map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'take', 'close:answered']));
     // Every message the bot and the caseworker sent was valid Telegram HTML (the stand-in refuses anything else).
     expect(api.calls.filter((x) => x.method === 'sendMessage' && x.status !== 200)).toEqual([]);
   });
@@ -149,8 +149,8 @@ describe('handoff end to end (Telegram + console)', () => {
     await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'handoff.offHours'))));
     await api.text(chat, 'نامه‌ای از اداره گرفتم و نمی‌فهمم', 'fa');
     const ref = evening.tg.ref(chat);
-    await expect.poll(() => evening.handoff.hs.openFor(ref) && evening.handoff.hs.messages(evening.handoff.hs.openFor(ref)!.id).some((m) => m.author === 'person' && m.text.includes('نامه‌ای از اداره')), { timeout: 10_000 }).toBe(true);
-    const h = evening.handoff.hs.openFor(ref)!;
+    await expect.poll(async () => { const open = await evening.handoff.hs.openFor(ref); return open !== undefined && (await evening.handoff.hs.messages(open.id)).some((m) => m.author === 'person' && m.text.includes('نامه‌ای از اداره')); }, { timeout: 10_000 }).toBe(true);
+    const h = (await evening.handoff.hs.openFor(ref))!;
     expect(h).toMatchObject({ offHours: true, status: 'queued', lang: 'fa' });
     // A reply is owed: the chat id is kept, in the handoff record and nowhere else.
     expect(h.address).toBe(String(chat));
@@ -163,14 +163,14 @@ describe('handoff end to end (Telegram + console)', () => {
     const morning = await startLotse({ ...env, OFFICE_HOURS: 'mo-su 00:00-24:00' }, { dataDir });
     await morning.tg.booted;
     const zahra = await morning.handoff.auth.createStaff({ email: 'zahra@ngo.example', name: 'Zahra M', role: 'caseworker', password: 'a long caseworker password', languages: ['fa'] });
-    const [queued] = morning.handoff.service.queue(zahra);
+    const [queued] = await morning.handoff.service.queue(zahra);
     expect(queued).toMatchObject({ id: h.id, offHours: true });
     const before = api.messages(chat).length;
     await morning.handoff.service.take(zahra, h.id);
     await morning.handoff.service.send(zahra, h.id, { text: 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.' });
     expect(seenBy(before)).toEqual([expect.stringContaining('Zahra'), 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.']);
     await morning.handoff.service.close(zahra, h.id, 'answered', 'explained the letter');
-    expect(morning.handoff.hs.getHandoff(h.id)!.address).toBeUndefined();
+    expect((await morning.handoff.hs.getHandoff(h.id))!.address).toBeUndefined();
     await morning.running.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -90,8 +90,8 @@ describe('handoff end to end (web chat + console)', () => {
     await person.locator(SUGGESTED, { hasText: 'التحضير للمقابلة' }).first().waitFor(WAIT);
     expect(await person.locator('.webchat__activity-status--send-failed').count()).toBe(0);
 
-    const closed = rt.hs.closedSince(0)[0]!;
+    const closed = (await rt.hs.closedSince(0))[0]!;
     expect(closed).toMatchObject({ status: 'closed', outcome: 'answered', lang: 'ar', ref: { channel: 'webchat' } });
-    expect(rt.hs.auditLog(closed.id).map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'take', 'close:answered']));
+    expect((await rt.hs.auditLog(closed.id)).map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'take', 'close:answered']));
   });
 });

@@ -81,8 +81,8 @@ describe('handoff', () => {
 
     const arabicSpeaker = await staff(w, 'Amal', ['ar', 'de']);
     const germanOnly = await staff(w, 'Bernd', ['de']);
-    expect(w.rt.service.queue(arabicSpeaker)[0]).toMatchObject({ lang: 'ar', matches: true, position: 1 });
-    expect(w.rt.service.queue(germanOnly)[0]).toMatchObject({ lang: 'ar', matches: false });
+    expect((await w.rt.service.queue(arabicSpeaker))[0]).toMatchObject({ lang: 'ar', matches: true, position: 1 });
+    expect((await w.rt.service.queue(germanOnly))[0]).toMatchObject({ lang: 'ar', matches: false });
   });
 
   it('the conversation so far reaches the caseworker; the bot stays silent; messages relay both ways; close returns the person to the bot', async () => {
@@ -91,26 +91,26 @@ describe('handoff', () => {
     await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'شو الأوراق اللي لازم آخدها' });
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const amal = await staff(w, 'Amal', ['ar']);
-    const [h] = w.rt.service.queue(amal);
-    const opened = w.rt.service.open(amal, h!.id);
+    const [h] = await w.rt.service.queue(amal);
+    const opened = await w.rt.service.open(amal, h!.id);
     expect(opened.messages.filter((m) => m.kind === 'transcript').map((m) => m.text)).toEqual(expect.arrayContaining(['شو الأوراق اللي لازم آخدها', 'أحضر وثائق الهوية وبطاقة اللجوء.']));
 
     await w.rt.service.take(amal, h!.id);
     expect(texts(w.delivered.at(-1)!.reply)).toContain('Amal');
     const silent = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'مرحبا، عندي سؤال عن قضيتي' });
     expect(silent.messages).toEqual([]);
-    expect(w.rt.hs.messages(h!.id).at(-1)).toMatchObject({ author: 'person', text: 'مرحبا، عندي سؤال عن قضيتي' });
+    expect((await w.rt.hs.messages(h!.id)).at(-1)).toMatchObject({ author: 'person', text: 'مرحبا، عندي سؤال عن قضيتي' });
 
     await w.rt.service.send(amal, h!.id, { topic: 'hearing.documents' });
     expect(texts(w.delivered.at(-1)!.reply)).toBe('أحضر وثائق الهوية وبطاقة اللجوء.\nأحضر الأصول والنسخ.');
     await w.rt.service.send(amal, h!.id, { text: 'Bring your letter too.' });
-    expect(w.rt.hs.messages(h!.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt)).toBe(true);
+    expect((await w.rt.hs.messages(h!.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt)).toBe(true);
 
     await w.rt.service.close(amal, h!.id, 'answered', 'documents explained');
     expect(w.delivered.at(-1)!.reply.messages[0]!.buttons![0]!.payload).toBe('n:menu');
     const back = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'القائمة' });
     expect(back.messages.flatMap((m) => m.buttons ?? []).map((b) => b.label)).toContain('المقابلة');
-    expect(w.rt.hs.getHandoff(h!.id)).toMatchObject({ status: 'closed', outcome: 'answered', address: undefined });
+    expect(await w.rt.hs.getHandoff(h!.id)).toMatchObject({ status: 'closed', outcome: 'answered', address: undefined });
   });
 
   it('distress: top priority in the queue, and during a handoff the caseworker is alerted and the person gets the crisis numbers', async () => {
@@ -123,7 +123,7 @@ describe('handoff', () => {
     expect(texts(r)).toContain('144');
     await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: 'dx:yes' });
     const amal = await staff(w, 'Amal', ['ar']);
-    const q = w.rt.service.queue(amal);
+    const q = await w.rt.service.queue(amal);
     expect(q.map((h) => [h.ref.conversationId, h.priority])).toEqual([['crisis', 0], ['calm', 1]]);
 
     await w.rt.service.take(amal, q[1]!.id);
@@ -132,7 +132,7 @@ describe('handoff', () => {
     const during = await w.running.ctx.bot.handle(calm, { kind: 'text', text: 'ما عاد فيني كمل' });
     expect(texts(during)).toContain('144');
     expect(alerts).toEqual([q[1]!.id]);
-    expect(w.rt.hs.getHandoff(q[1]!.id)!.priority).toBe(0);
+    expect((await w.rt.hs.getHandoff(q[1]!.id))!.priority).toBe(0);
   });
 
   it('out of hours the person can leave a message; the answer is delivered later on their channel', async () => {
@@ -143,7 +143,7 @@ describe('handoff', () => {
     await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'عندي رسالة من المحكمة' });
     w.clock.t = MONDAY_10 + 7 * 86_400_000; // Monday morning
     const amal = await staff(w, 'Amal', ['ar']);
-    const [h] = w.rt.service.queue(amal);
+    const [h] = await w.rt.service.queue(amal);
     expect(h).toMatchObject({ offHours: true });
     await w.rt.service.take(amal, h!.id);
     await w.rt.service.send(amal, h!.id, { text: 'صباح الخير، شو مكتوب بالرسالة؟' });
@@ -159,7 +159,7 @@ describe('handoff', () => {
     await w.rt.service.sweep();
     const notices = w.delivered.filter((d) => texts(d.reply).includes('everyone is busy'));
     expect(notices).toHaveLength(1);
-    expect(w.rt.hs.openFor(ref)!.status).toBe('queued');
+    expect((await w.rt.hs.openFor(ref))!.status).toBe('queued');
   });
 
   it('a restart in the middle loses nothing, and undelivered messages are delivered after it', async () => {
@@ -168,7 +168,7 @@ describe('handoff', () => {
     const ref = await personInArabic(w, 'restart');
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const amal = await staff(w, 'Amal', ['ar']);
-    const [h] = w.rt.service.queue(amal);
+    const [h] = await w.rt.service.queue(amal);
     await w.rt.service.take(amal, h!.id);
     await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'هل ما زلت هنا؟' });
     const sent = await w.rt.service.send(amal, h!.id, { text: 'نعم، أنا هنا' });
@@ -180,7 +180,7 @@ describe('handoff', () => {
     const w2 = await world({ dataDir: w.dataDir, failDelivery: () => down });
     await w2.rt.service.sweep();
     expect(w2.delivered.map((d) => texts(d.reply))).toEqual(['نعم، أنا هنا']);
-    const all = w2.rt.hs.messages(h!.id).map((m) => m.text);
+    const all = (await w2.rt.hs.messages(h!.id)).map((m) => m.text);
     expect(all).toEqual(expect.arrayContaining(['هل ما زلت هنا؟', 'نعم، أنا هنا']));
     const silent = await w2.running.ctx.bot.handle(ref, { kind: 'text', text: 'شكرا' });
     expect(silent.messages).toEqual([]);
@@ -193,7 +193,7 @@ describe('handoff', () => {
     const ref = await personInArabic(w, 'order');
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const amal = await staff(w, 'Amal', ['ar']);
-    const [h] = w.rt.service.queue(amal);
+    const [h] = await w.rt.service.queue(amal);
     await w.rt.service.take(amal, h!.id);
     await w.rt.service.send(amal, h!.id, { text: 'الرسالة الأولى' });
     await w.rt.service.send(amal, h!.id, { text: 'الرسالة الثانية' });
@@ -212,13 +212,13 @@ describe('handoff', () => {
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const amal = await staff(w, 'Amal', ['ar']);
     const omar = await staff(w, 'Omar', ['ar']);
-    const [h] = w.rt.service.queue(amal);
+    const [h] = await w.rt.service.queue(amal);
     await w.rt.service.take(amal, h!.id);
-    expect(() => w.rt.service.open(omar, h!.id)).toThrow('belongs to a colleague');
+    await expect(w.rt.service.open(omar, h!.id)).rejects.toThrow('belongs to a colleague');
     await expect(w.rt.service.send(omar, h!.id, { text: 'hi' })).rejects.toThrow('belongs to a colleague');
-    expect(w.rt.service.queue(omar)).toEqual([]);
-    w.rt.service.open(amal, h!.id);
-    expect(w.rt.hs.auditLog(h!.id).map((a) => [a.staffId, a.action])).toEqual([
+    expect(await w.rt.service.queue(omar)).toEqual([]);
+    await w.rt.service.open(amal, h!.id);
+    expect((await w.rt.hs.auditLog(h!.id)).map((a) => [a.staffId, a.action])).toEqual([
       [amal.id, 'take'],
       [omar.id, 'open-denied'],
       [amal.id, 'open'],
@@ -230,18 +230,18 @@ describe('handoff', () => {
     const ref = await personInArabic(w, 'old');
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const amal = await staff(w, 'Amal', ['ar']);
-    const [h] = w.rt.service.queue(amal);
+    const [h] = await w.rt.service.queue(amal);
     await w.rt.service.take(amal, h!.id);
     await w.rt.service.send(amal, h!.id, { text: 'hello' });
     await w.rt.service.close(amal, h!.id, 'referred', 'sent to legal counselling', 'emergency-112');
     w.clock.advance(29 * 86_400_000);
     await w.rt.service.sweep();
-    expect(w.rt.hs.messages(h!.id).length).toBeGreaterThan(0);
+    expect((await w.rt.hs.messages(h!.id)).length).toBeGreaterThan(0);
     w.clock.advance(2 * 86_400_000);
     await w.rt.service.sweep();
-    expect(w.rt.hs.messages(h!.id)).toEqual([]);
-    expect(w.rt.hs.getHandoff(h!.id)).toMatchObject({ transcriptPurged: true, outcome: 'referred', outcomeNote: undefined });
-    expect(w.rt.hs.stats()).toEqual([{ outcome: 'referred', lang: 'ar', reason: 'asked', n: 1 }]);
+    expect(await w.rt.hs.messages(h!.id)).toEqual([]);
+    expect(await w.rt.hs.getHandoff(h!.id)).toMatchObject({ transcriptPurged: true, outcome: 'referred', outcomeNote: undefined });
+    expect(await w.rt.hs.stats()).toEqual([{ outcome: 'referred', lang: 'ar', reason: 'asked', n: 1 }]);
   });
 
   it('the person can cancel while waiting', async () => {
@@ -250,6 +250,6 @@ describe('handoff', () => {
     await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
     const r = await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'ho:cancel' });
     expect(r.messages[0]!.buttons![0]!.payload).toBe('n:menu');
-    expect(w.rt.hs.openFor(ref)).toBeUndefined();
+    expect(await w.rt.hs.openFor(ref)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadContentFromDir } from '../../src/content/manager.js';
-import type { CompiledContent } from '../../src/content/compiled.js';
+import type { CompiledContent } from '../../src/content/served.js';
 import { type EngineEnv, runEngine } from '../../src/engine/engine.js';
 import type { InEvent, Reply } from '../../src/engine/messages.js';
 import { newSession, type Session } from '../../src/engine/session.js';

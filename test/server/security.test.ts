@@ -14,7 +14,7 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import type { DirectLineServer } from '../../src/channels/webchat/directline.js';
 import type { HandoffRuntime } from '../../src/handoff/plugin.js';
 import { startServer, type Running } from '../../src/server/main.js';
-import type { Plugin } from '../../src/server/plugin.js';
+import type { Plugin } from '../../src/server/plugin-api.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
 import type { SqliteStore } from '../../src/store/sqlite.js';
 import { miniRoot } from '../helpers/content.js';
@@ -287,13 +287,13 @@ describe('what a person types', () => {
     await A.dl.idle();
     await c.post({ type: 'message', value: { lotse: 'n:human' } });
     await A.dl.idle();
-    const h = A.handoff.hs.open().find((x) => x.ref.conversationId === c.conversationId);
+    const h = (await A.handoff.hs.open()).find((x) => x.ref.conversationId === c.conversationId);
     expect(h, 'a handoff was opened').toBeDefined();
     for (const word of ['__proto__', 'constructor']) {
       await c.post({ type: 'message', text: word });
       await A.dl.idle();
     }
-    const texts = A.handoff.hs.messages(h!.id).map((m) => m.text);
+    const texts = (await A.handoff.hs.messages(h!.id)).map((m) => m.text);
     expect(texts).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
   });
 

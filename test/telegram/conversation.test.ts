@@ -9,7 +9,7 @@ import net from 'node:net';
 // The package's default export is the same class; the named one types cleanly under NodeNext.
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledContent } from '../../src/content/compiled.js';
+import type { CompiledContent } from '../../src/content/served.js';
 import { parseTelegramHtml } from './standin.js';
 import { startLotse, type Lotse } from './lotse.js';
 

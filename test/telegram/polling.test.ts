@@ -5,7 +5,7 @@
  * while many chats talk at once loses nothing and reorders nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledContent } from '../../src/content/compiled.js';
+import type { CompiledContent } from '../../src/content/served.js';
 import { parseTelegramHtml, TelegramStandIn } from './standin.js';
 import { startLotse, type Lotse } from './lotse.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS_BLOCKED, NS_UPDATE, WEBHOOK_PATH } from '../../src/channels/telegram/plugin.js';
 import { pseudonym } from '../../src/channels/telegram/ids.js';
-import type { CompiledContent } from '../../src/content/compiled.js';
+import type { CompiledContent } from '../../src/content/served.js';
 import type { Reply } from '../../src/engine/messages.js';
 import { UndeliverableError } from '../../src/runtime/types.js';
 import { repoRoot } from '../helpers/content.js';
@@ -274,7 +274,7 @@ describe('a caseworker answers on Telegram', () => {
     await turn(() => api.press(chat, '=l:uk'));
     await turn(() => api.text(chat, '/human'));
     const ref = lotse.tg.ref(chat);
-    const h = lotse.handoff.hs.openFor(ref)!;
+    const h = (await lotse.handoff.hs.openFor(ref))!;
     // The handoff keeps the raw chat id (a reply is owed); the conversation itself is pseudonymous.
     expect(h.address).toBe(String(chat));
     expect(h.ref.conversationId).toBe(ref.conversationId);
@@ -292,7 +292,7 @@ describe('a caseworker answers on Telegram', () => {
     await turn(() => api.press(chat, '=l:en'));
     await turn(() => api.text(chat, '/human'));
     const ref = lotse.tg.ref(chat);
-    const h = lotse.handoff.hs.openFor(ref)!;
+    const h = (await lotse.handoff.hs.openFor(ref))!;
     const staff = await lotse.handoff.auth.createStaff({ email: 'jonas@ngo.example', name: 'Jonas B', role: 'caseworker', password: 'a long caseworker password', languages: ['en'] });
     await lotse.handoff.service.take(staff, h.id);
     await turn(() => api.setBlocked(chat, true));
@@ -303,10 +303,10 @@ describe('a caseworker answers on Telegram', () => {
     // Three sweeps (one a minute in production): no call reaches Telegram for this chat.
     for (let i = 0; i < 3; i++) await lotse.handoff.service.sweep();
     expect(api.calls.slice(calls).filter((x) => Number(x.payload.chat_id) === chat)).toEqual([]);
-    const alerts = lotse.handoff.hs.messages(h.id).filter((m) => m.kind === 'alert');
+    const alerts = (await lotse.handoff.hs.messages(h.id)).filter((m) => m.kind === 'alert');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.text).toMatch(/cannot be reached on telegram/);
-    expect(lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
+    expect((await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
 
     // They unblock and write: both messages go out, in order, and are marked delivered.
     await turn(() => api.setBlocked(chat, false));
@@ -314,8 +314,8 @@ describe('a caseworker answers on Telegram', () => {
     await api.until(() => visible(chat).includes('Bring your passport.'));
     expect(visible(chat).slice(-2)).toEqual(['Your letter says the interview is on Tuesday.', 'Bring your passport.']);
     // Marked after Telegram's answer arrives (no further API call to wait on): poll the store.
-    await expect.poll(() => lotse.handoff.hs.messages(h.id).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
-    expect(lotse.handoff.hs.getHandoff(h.id)!.unreachableNoticeAt).toBeUndefined();
+    await expect.poll(async () => (await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
+    expect((await lotse.handoff.hs.getHandoff(h.id))!.unreachableNoticeAt).toBeUndefined();
   });
 });
 

@@ -20,7 +20,8 @@ import type { Activity, ConversationReference } from '@microsoft/agents-activity
 import type { InEvent } from '../../engine/messages.js';
 import { commandOf } from '../../engine/payload.js';
 import type { ConversationRef } from '../../runtime/types.js';
-import type { AppContext, Plugin } from '../../server/plugin.js';
+import type { AppContext, Plugin } from '../../server/plugin-api.js';
+import { MAX_MESSAGE_LENGTH } from '../../shared/limits.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { PAYLOAD_KEY, renderReply } from '../webchat/render.js';
 import { webchatLocale } from '../webchat/directline.js';
@@ -44,7 +45,7 @@ export function eventOf(a: Partial<Activity>): InEvent | undefined {
   const v = a.value as Record<string, unknown> | undefined;
   if (v && typeof v[PAYLOAD_KEY] === 'string') return { kind: 'button', payload: v[PAYLOAD_KEY] as string };
   // Slash commands as on every channel (src/engine/payload.ts); other text for the engine to understand.
-  if (typeof a.text === 'string' && a.text.trim()) return commandOf(a.text) ?? { kind: 'text', text: a.text.slice(0, 4000) };
+  if (typeof a.text === 'string' && a.text.trim()) return commandOf(a.text) ?? { kind: 'text', text: a.text.slice(0, MAX_MESSAGE_LENGTH) };
   if (a.attachments?.length) return { kind: 'unsupported', what: 'file' };
   return undefined;
 }

@@ -31,7 +31,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyjs/runner';
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { UndeliverableError, type ConversationRef, type Deliverer } from '../../runtime/types.js';
-import type { AppContext, Plugin } from '../../server/plugin.js';
+import type { AppContext, Plugin } from '../../server/plugin-api.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { CallbackCodec } from './callback.js';
 import { isReadableUpdate, messageEvent } from './events.js';

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GrammyError, InputFile, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { AudioMessage, Button, OutMessage, Reply } from '../../engine/messages.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../util/logger.js';

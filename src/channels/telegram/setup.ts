@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Api } from 'grammy';
 import type { BotCommand, LanguageCode } from 'grammy/types';
 import { apiSignal } from './sender.js';
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Store } from '../../store/store.js';
 import { uiText } from './strings.js';
 import { LISTED_COMMANDS } from '../../engine/payload.js';

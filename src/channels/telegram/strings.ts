@@ -3,7 +3,8 @@
  * in the requested language, else the pack's default language, else the
  * English built in here (a content pack without a `telegram` section still works).
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
+import { ownUiString } from '../../util/ui-strings.js';
 
 export const BUILT_IN: Record<string, string> = {
   'telegram.commands.menu': 'Main menu',
@@ -17,16 +18,11 @@ export const BUILT_IN: Record<string, string> = {
   'podcasts.transcript': 'Read the text',
 };
 
-function lookup(c: CompiledContent, lang: string, key: string): string | undefined {
-  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c.pack.ui[lang]);
-  return typeof v === 'string' && v.trim() ? v : undefined;
-}
-
 export function uiText(c: CompiledContent, lang: string, key: string): string {
-  return lookup(c, lang, key) ?? lookup(c, c.defaultLang, key) ?? BUILT_IN[key] ?? key;
+  return ownUiString(c.pack.ui, lang, key) ?? ownUiString(c.pack.ui, c.defaultLang, key) ?? BUILT_IN[key] ?? key;
 }
 
 /** True when the language has its own string (not a fallback). */
 export function hasOwn(c: CompiledContent, lang: string, key: string): boolean {
-  return lookup(c, lang, key) !== undefined;
+  return ownUiString(c.pack.ui, lang, key) !== undefined;
 }

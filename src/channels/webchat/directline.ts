@@ -30,11 +30,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { commandOf, payload as enginePayload } from '../../engine/payload.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
-import type { AppContext } from '../../server/plugin.js';
+import type { AppContext } from '../../server/plugin-api.js';
 import { claimUpgrade, clientAddress, refuseSocket } from '../../server/security.js';
+import type { RateCounters } from '../../store/rate-counters.js';
+import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog } from '../../store/webchat-log.js';
+import { HttpError } from '../../util/http-error.js';
+import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
+import { ownUiString } from '../../util/ui-strings.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
-import { WebchatStore, type ConversationRow, type StoredActivity } from './store.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
 
 export const DL_PREFIX = '/v3/directline';
@@ -53,17 +57,6 @@ export interface DirectLineLimits {
   streamsPerAddress: number;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 function send(res: express.Response, status: number, body: unknown): void {
   res.status(status).setHeader('Cache-Control', 'no-store');
   res.json(body);
@@ -79,15 +72,19 @@ interface Sub {
   conversationId: string;
   lastSent: number;
   alive: boolean;
+  /** A flush is under way; `again` asks it for one more round (so that sends never overlap or reorder). */
+  flushing?: boolean;
+  again?: boolean;
 }
 
 export class DirectLineServer {
-  readonly store: WebchatStore;
+  readonly store: WebchatLog;
+  readonly rates: RateCounters;
   readonly signer: TokenSigner;
   readonly limits: DirectLineLimits;
   private readonly subs = new Map<string, Set<Sub>>();
   private readonly wss: WebSocketServer;
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new SerialQueue();
   private readonly inflight = new Set<Promise<unknown>>();
   /** Stream sockets open or being opened, per `c:<conversation>` and `a:<address>` (released when the socket closes). */
   private readonly streamCount = new Map<string, number>();
@@ -99,7 +96,8 @@ export class DirectLineServer {
     /** Express's compiled `trust proxy` (app.get('trust proxy fn')), for the client's address on upgrades. */
     private readonly trust: (addr: string, i: number) => boolean = () => false,
   ) {
-    this.store = WebchatStore.of(ctx.store);
+    this.store = ctx.store.webchatLog();
+    this.rates = ctx.store.rateCounters();
     this.signer = new TokenSigner(ctx.secret);
     const c = ctx.config;
     this.limits = {
@@ -169,36 +167,36 @@ export class DirectLineServer {
   }
 
   // -------------------------------------------------------------- limits ---
-  private limit(key: string, max: number, what: string): void {
-    const { n, resetAt } = this.store.hit(key, MINUTE, this.now());
+  private async limit(key: string, max: number, what: string): Promise<void> {
+    const { n, resetAt } = await this.rates.hit(key, MINUTE, this.now());
     if (n > max) {
       const retry = Math.max(1, Math.ceil((resetAt - this.now()) / 1000));
       throw new HttpError(429, 'TooManyRequests', `too many ${what}: at most ${max} a minute; try again in ${retry} s`, { 'Retry-After': String(retry) });
     }
   }
 
-  private limitAddress(req: express.Request): void {
-    this.limit(`addr:${req.ip ?? req.socket.remoteAddress ?? '?'}`, this.limits.perAddressPerMinute, 'requests from this address');
+  private limitAddress(req: express.Request): Promise<void> {
+    return this.limit(`addr:${req.ip ?? req.socket.remoteAddress ?? '?'}`, this.limits.perAddressPerMinute, 'requests from this address');
   }
 
   // --------------------------------------------------------------- auth ---
-  private auth(req: express.Request, conversationId?: string): { claims: TokenClaims; conv: ConversationRow } {
+  private async auth(req: express.Request, conversationId?: string): Promise<{ claims: TokenClaims; conv: ConversationRow }> {
     const v = this.signer.verify(bearer(req.headers.authorization), 'dl', this.now());
     if (!v.ok) throw new HttpError(v.code === 'TokenMissing' ? 401 : 403, v.code, v.message);
     if (conversationId !== undefined && v.claims.c !== conversationId) throw new HttpError(403, 'Forbidden', 'this token belongs to another conversation');
-    const conv = this.store.getConversation(v.claims.c);
+    const conv = await this.store.getConversation(v.claims.c);
     if (!conv || conv.expiresAt <= this.now()) throw new HttpError(404, 'NotFound', 'the conversation has ended or does not exist');
     if (conv.userId !== v.claims.u) throw new HttpError(403, 'Forbidden', 'this token does not belong to this conversation');
     return { claims: v.claims, conv };
   }
 
   // -------------------------------------------------------- conversations ---
-  newConversation(req: express.Request, lang?: string): ConversationRow {
+  async newConversation(req: express.Request, lang?: string): Promise<ConversationRow> {
     const now = this.now();
     const id = randomBytes(16).toString('base64url');
     const userId = `u_${randomBytes(12).toString('base64url')}`;
-    this.store.createConversation({ id, userId, baseUrl: this.baseUrl(req), lang, now, expiresAt: now + this.conversationTtlMs });
-    return this.store.getConversation(id)!;
+    await this.store.createConversation({ id, userId, baseUrl: this.baseUrl(req), lang, now, expiresAt: now + this.conversationTtlMs });
+    return (await this.store.getConversation(id))!;
   }
 
   tokenFor(conv: ConversationRow): { conversationId: string; token: string; expires_in: number } {
@@ -240,30 +238,30 @@ export class DirectLineServer {
 
     r.use(this.cors());
 
-    r.post('/tokens/generate', wrap((req, res) => {
-      this.limitAddress(req);
-      const conv = this.newConversation(req);
+    r.post('/tokens/generate', wrap(async (req, res) => {
+      await this.limitAddress(req);
+      const conv = await this.newConversation(req);
       send(res, 200, this.tokenFor(conv));
     }));
 
-    r.post('/tokens/refresh', wrap((req, res) => {
-      const { conv } = this.auth(req);
+    r.post('/tokens/refresh', wrap(async (req, res) => {
+      const { conv } = await this.auth(req);
       send(res, 200, this.tokenFor(conv));
     }));
 
-    r.post('/conversations', wrap((req, res) => {
+    r.post('/conversations', wrap(async (req, res) => {
       let conv: ConversationRow;
       let token: string;
       let expires: number;
       if (req.headers.authorization) {
-        const a = this.auth(req);
+        const a = await this.auth(req);
         conv = a.conv;
         token = bearer(req.headers.authorization)!;
         expires = Math.max(0, Math.floor((a.claims.exp - this.now()) / 1000));
       } else {
         // No token: a plain Direct Line client starting anonymously (rate-limited like /tokens/generate).
-        this.limitAddress(req);
-        conv = this.newConversation(req);
+        await this.limitAddress(req);
+        conv = await this.newConversation(req);
         const t = this.tokenFor(conv);
         token = t.token;
         expires = t.expires_in;
@@ -271,8 +269,8 @@ export class DirectLineServer {
       send(res, conv.lastSeq === 0 ? 201 : 200, { conversationId: conv.id, token, expires_in: expires, streamUrl: this.streamUrl(req, conv, '') });
     }));
 
-    r.get('/conversations/:id', wrap((req, res) => {
-      const { conv, claims } = this.auth(req, req.params.id as string);
+    r.get('/conversations/:id', wrap(async (req, res) => {
+      const { conv, claims } = await this.auth(req, req.params.id as string);
       const wm = typeof req.query.watermark === 'string' ? req.query.watermark : '';
       send(res, 200, {
         conversationId: conv.id,
@@ -283,12 +281,12 @@ export class DirectLineServer {
     }));
 
     // Never 5xx: a polling Web Chat stops for good after one. Auth errors keep their meaning (403 expired, 404 ended).
-    r.get('/conversations/:id/activities', (req, res) => {
+    r.get('/conversations/:id/activities', async (req, res) => {
       const wmRaw = typeof req.query.watermark === 'string' ? req.query.watermark : '';
       const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
       try {
-        const { conv } = this.auth(req, req.params.id as string);
-        const page = this.store.after(conv.id, wm, PAGE);
+        const { conv } = await this.auth(req, req.params.id as string);
+        const page = await this.store.after(conv.id, wm, PAGE);
         const last = page.length ? page[page.length - 1]!.seq : Math.min(wm, conv.lastSeq);
         send(res, 200, { activities: page.map((p) => p.activity), watermark: String(last) });
       } catch (err) {
@@ -300,8 +298,8 @@ export class DirectLineServer {
 
     r.post('/conversations/:id/activities', body, wrap((req, res) => this.postActivity(req, res)));
 
-    r.post('/conversations/:id/upload', wrap((req, res) => {
-      this.auth(req, req.params.id as string);
+    r.post('/conversations/:id/upload', wrap(async (req, res) => {
+      await this.auth(req, req.params.id as string);
       throw new HttpError(415, 'UnsupportedMediaType', 'this chat reads text only; files are not accepted');
     }));
 
@@ -313,7 +311,7 @@ export class DirectLineServer {
 
   // ----------------------------------------------------------- activities ---
   private async postActivity(req: express.Request, res: express.Response): Promise<void> {
-    const { conv, claims } = this.auth(req, req.params.id as string);
+    const { conv, claims } = await this.auth(req, req.params.id as string);
     const a = req.body as unknown;
     if (!a || typeof a !== 'object' || Array.isArray(a)) throw new HttpError(400, 'BadArgument', 'the body must be one activity object');
     const act = a as Record<string, unknown>;
@@ -328,8 +326,8 @@ export class DirectLineServer {
       send(res, 200, { id: '' });
       return;
     }
-    this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
-    this.limitAddress(req);
+    await this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
+    await this.limitAddress(req);
 
     let event: InEvent | undefined;
     const echo: Record<string, unknown> = { type };
@@ -387,7 +385,7 @@ export class DirectLineServer {
       timestamp: new Date(now).toISOString(),
       channelData: { ...((echo.channelData as object | undefined) ?? {}), ...(clientId ? { clientActivityID: clientId } : {}) },
     };
-    const { stored, duplicate } = this.store.append(conv.id, [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }], now, now + this.conversationTtlMs);
+    const { stored, duplicate } = await this.store.append(conv.id, [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }], now, now + this.conversationTtlMs);
     send(res, 200, { id: stored[0]!.activity.id });
     this.notify(conv.id);
     if (!duplicate && event) this.runTurn(conv, event, stored[0]!.activity.id as string);
@@ -396,35 +394,28 @@ export class DirectLineServer {
   /** Runs one turn of the bot for a conversation, in order with the conversation's other turns. */
   private runTurn(conv: ConversationRow, event: InEvent, replyToId: string): void {
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
-    const prev = this.turns.get(conv.id) ?? Promise.resolve();
-    const run = prev
-      .catch(() => undefined)
-      .then(async () => {
-        this.broadcast(conv.id, typingActivity(conv.lang));
-        let reply: Reply;
-        try {
-          reply = await this.ctx.bot.handle(ref, event);
-        } catch (err) {
-          this.log.error('web chat turn failed', { err });
-          const c = this.ctx.content.current();
-          const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
-          reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: uiString(c, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
-        }
-        // "Delete my data": the runtime removed the session; the activity log goes with it.
-        if (!(await this.ctx.store.getSession(ref))) this.store.clearActivities(conv.id);
-        this.appendReply(conv.id, reply, replyToId);
-      });
-    this.turns.set(conv.id, run);
+    const run = this.turns.run(conv.id, async () => {
+      this.broadcast(conv.id, typingActivity(conv.lang));
+      let reply: Reply;
+      try {
+        reply = await this.ctx.bot.handle(ref, event);
+      } catch (err) {
+        this.log.error('web chat turn failed', { err });
+        const c = this.ctx.content.current();
+        const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
+        reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: ownUiString(c.pack.ui, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
+      }
+      // "Delete my data": the runtime removed the session; the activity log goes with it.
+      if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
+      await this.appendReply(conv.id, reply, replyToId);
+    });
     this.inflight.add(run);
-    void run.finally(() => {
-      this.inflight.delete(run);
-      if (this.turns.get(conv.id) === run) this.turns.delete(conv.id);
-    }).catch(() => undefined);
+    void run.finally(() => this.inflight.delete(run)).catch(() => undefined);
   }
 
   /** Renders a reply, appends it to the log and pushes it to open sockets. */
-  appendReply(conversationId: string, reply: Reply, replyToId?: string): StoredActivity[] {
-    const conv = this.store.getConversation(conversationId);
+  async appendReply(conversationId: string, reply: Reply, replyToId?: string): Promise<StoredActivity[]> {
+    const conv = await this.store.getConversation(conversationId);
     if (!conv) throw new Error('no such web chat conversation');
     const c = this.ctx.content.current();
     const activities = renderReply(reply, {
@@ -443,8 +434,8 @@ export class DirectLineServer {
         ...(replyToId ? { replyToId } : {}),
       },
     }));
-    const { stored } = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
-    if (reply.lang !== conv.lang) this.store.setLang(conv.id, reply.lang);
+    const { stored } = await this.store.append(conv.id, items, now, now + this.conversationTtlMs);
+    if (reply.lang !== conv.lang) await this.store.setLang(conv.id, reply.lang);
     this.notify(conv.id);
     return stored;
   }
@@ -453,7 +444,7 @@ export class DirectLineServer {
   deliverer(): Deliverer {
     return {
       deliver: async (ref, reply) => {
-        this.appendReply(ref.conversationId, reply);
+        await this.appendReply(ref.conversationId, reply);
       },
     };
   }
@@ -474,16 +465,13 @@ export class DirectLineServer {
         refuseSocket(socket, status, JSON.stringify({ error: { code, message } }), headers);
       // Anything in here runs outside express: an exception would reach the
       // process and stop the server for everyone, so the handler is total.
-      try {
-        const raw = req.url ?? '/';
-        if (raw !== DL_PREFIX && !raw.startsWith(`${DL_PREFIX}/`)) return;
-        claimUpgrade(req);
-        this.onUpgrade(req, socket, head, reject);
-      } catch (err) {
-        claimUpgrade(req);
+      const raw = req.url ?? '/';
+      if (raw !== DL_PREFIX && !raw.startsWith(`${DL_PREFIX}/`)) return;
+      claimUpgrade(req);
+      this.onUpgrade(req, socket, head, reject).catch((err: unknown) => {
         this.log.warn('websocket upgrade refused: malformed request', { err: String(err) });
         reject(400, 'BadRequest', 'malformed stream request');
-      }
+      });
     });
     this.heartbeat = setInterval(() => {
       for (const set of this.subs.values())
@@ -499,7 +487,7 @@ export class DirectLineServer {
     this.heartbeat.unref();
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string, headers?: Record<string, string>) => void): void {
+  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string, headers?: Record<string, string>) => void): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
     if (!m) return reject(404, 'NotFound', 'no WebSocket at this address');
@@ -514,7 +502,7 @@ export class DirectLineServer {
     const v = this.signer.verify(url.searchParams.get('t') ?? undefined, 'stream', this.now());
     if (!v.ok) return reject(403, v.code, v.message);
     if (v.claims.c !== id) return reject(403, 'Forbidden', 'this stream token belongs to another conversation');
-    const conv = this.store.getConversation(id);
+    const conv = await this.store.getConversation(id);
     if (!conv || conv.userId !== v.claims.u) return reject(404, 'NotFound', 'no such conversation');
     const wmRaw = url.searchParams.get('watermark') ?? '';
     const wm = /^\d{1,12}$/.test(wmRaw) ? Number(wmRaw) : 0;
@@ -556,28 +544,38 @@ export class DirectLineServer {
       if (!set!.size && this.subs.get(conversationId) === set) this.subs.delete(conversationId);
     });
     ws.on('error', () => ws.terminate());
-    this.flush(sub);
+    void this.flush(sub);
   }
 
   /** Sends a socket everything after what it has seen, from the store (so nothing is lost between replay and live). */
-  private flush(sub: Sub): void {
-    if (sub.ws.readyState !== sub.ws.OPEN) return;
+  private async flush(sub: Sub): Promise<void> {
+    if (sub.flushing) {
+      sub.again = true;
+      return;
+    }
+    sub.flushing = true;
     try {
-      for (;;) {
-        const page = this.store.after(sub.conversationId, sub.lastSent, PAGE);
-        if (!page.length) return;
-        sub.lastSent = page[page.length - 1]!.seq;
-        sub.ws.send(JSON.stringify({ activities: page.map((p) => p.activity), watermark: String(sub.lastSent) }));
-        if (page.length < PAGE) return;
-      }
+      do {
+        sub.again = false;
+        for (;;) {
+          if (sub.ws.readyState !== sub.ws.OPEN) return;
+          const page = await this.store.after(sub.conversationId, sub.lastSent, PAGE);
+          if (!page.length || sub.ws.readyState !== sub.ws.OPEN) break;
+          sub.lastSent = page[page.length - 1]!.seq;
+          sub.ws.send(JSON.stringify({ activities: page.map((p) => p.activity), watermark: String(sub.lastSent) }));
+          if (page.length < PAGE) break;
+        }
+      } while (sub.again);
     } catch (err) {
       this.log.warn('stream flush failed; closing the socket so the client reconnects', { err });
       sub.ws.close(1011);
+    } finally {
+      sub.flushing = false;
     }
   }
 
   private notify(conversationId: string): void {
-    for (const s of this.subs.get(conversationId) ?? []) this.flush(s);
+    for (const s of this.subs.get(conversationId) ?? []) void this.flush(s);
   }
 
   /** Ephemeral activities (typing) go to open sockets only; they are not part of the log. */
@@ -613,12 +611,6 @@ export class DirectLineServer {
     for (const set of this.subs.values()) for (const s of set) s.ws.close(1001, 'server restarting');
     this.wss.close();
   }
-}
-
-/** A UI string only if the language itself has it (no fallback to another language). */
-export function uiString(c: { pack: { ui: Record<string, Record<string, unknown>> } }, lang: string, key: string): string | undefined {
-  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), c.pack.ui[lang]);
-  return typeof v === 'string' && v.trim() ? v : undefined;
 }
 
 /** The BCP 47 locale Web Chat gets for a content language: `webchatLocale`, else the first regional alias. */

@@ -3,7 +3,7 @@
  * page's own direction and language follow the chat (right-to-left for
  * Arabic, Farsi and Pashto).
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { clientConfig } from './plugin.js';
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[ch]!);

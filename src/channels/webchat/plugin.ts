@@ -9,11 +9,12 @@ import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import type { CompiledContent } from '../../content/compiled.js';
-import type { AppContext, Plugin } from '../../server/plugin.js';
+import type { CompiledContent } from '../../content/served.js';
+import type { AppContext, Plugin } from '../../server/plugin-api.js';
 import { newNonce, pageCsp, setPageCsp } from '../../server/security.js';
 import { wellFormedReviver } from '../../util/text.js';
-import { DirectLineServer, DL_PREFIX, uiString, webchatLocale } from './directline.js';
+import { ownUiString } from '../../util/ui-strings.js';
+import { DirectLineServer, DL_PREFIX, webchatLocale } from './directline.js';
 import { demoPage } from './pages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,7 @@ function loadBundle(): Bundle | undefined {
 
 /** UI strings of one language for the page and Web Chat: only what the language itself has (no English fallback over Web Chat's own translations). */
 export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
-  const ui = (lang: string, key: string, fallback: string) => uiString(c, lang, `webchat.${key}`) ?? uiString(c, c.defaultLang, `webchat.${key}`) ?? fallback;
+  const ui = (lang: string, key: string, fallback: string) => ownUiString(c.pack.ui, lang, `webchat.${key}`) ?? ownUiString(c.pack.ui, c.defaultLang, `webchat.${key}`) ?? fallback;
   return {
     version: c.pack.version,
     defaultLang: c.defaultLang,
@@ -72,7 +73,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
   let sweep: NodeJS.Timeout | undefined;
   const plugin: Plugin & { directLine?: DirectLineServer } = {
     name: 'webchat',
-    mount(app, ctx: AppContext) {
+    async mount(app, ctx: AppContext) {
       const dl = new DirectLineServer(ctx, app.get('trust proxy fn') as (addr: string, i: number) => boolean);
       plugin.directLine = dl;
       ctx.bot.registerChannel('webchat', dl.deliverer());
@@ -138,25 +139,25 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
 
       // Lotse's own session endpoint: a new conversation, or the same one again for a returning person.
       app.options('/webchat/session', dl.cors());
-      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096, reviver: wellFormedReviver }), (req, res) => {
+      app.post('/webchat/session', dl.cors(), express.json({ limit: 4096, reviver: wellFormedReviver }), async (req, res) => {
         try {
           const now = ctx.clock.now();
           const resume = typeof req.body?.resume === 'string' ? req.body.resume : undefined;
           if (resume) {
             const v = dl.signer.verify(resume, 'resume', now);
-            const conv = v.ok ? dl.store.getConversation(v.claims.c) : undefined;
+            const conv = v.ok ? await dl.store.getConversation(v.claims.c) : undefined;
             if (v.ok && conv && conv.userId === v.claims.u && conv.expiresAt > now) {
-              dl.store.touch(conv.id, now, now + dl.conversationTtlMs);
+              await dl.store.touch(conv.id, now, now + dl.conversationTtlMs);
               res.setHeader('Cache-Control', 'no-store');
               return void res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: true });
             }
           }
-          const { n, resetAt } = dl.store.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
+          const { n, resetAt } = await dl.rates.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
           if (n > dl.limits.perAddressPerMinute) {
             res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
             return void res.status(429).json({ error: { code: 'TooManyRequests', message: 'too many new conversations from this address; try again in a minute' } });
           }
-          const conv = dl.newConversation(req);
+          const conv = await dl.newConversation(req);
           res.setHeader('Cache-Control', 'no-store');
           res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: false });
         } catch (err) {
@@ -165,14 +166,16 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
         }
       });
 
-      const sweepNow = () => {
+      const sweepNow = async () => {
         try {
-          dl.store.expire(ctx.clock.now());
+          const now = ctx.clock.now();
+          await dl.store.expire(now);
+          await dl.rates.sweep(now);
         } catch (err) {
           ctx.log.warn('web chat expiry failed', { err });
         }
       };
-      sweepNow();
+      await sweepNow();
       sweep = setInterval(sweepNow, SWEEP_MS);
       sweep.unref();
     },

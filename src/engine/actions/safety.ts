@@ -4,7 +4,7 @@
  * before anything else a typed message could mean; the handoff module
  * sends the same crisis messages while a person waits for a caseworker.
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { TextMessage } from '../messages.js';
 import { payload } from '../payload.js';
 import type { Turn } from '../turn.js';

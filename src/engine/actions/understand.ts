@@ -3,7 +3,7 @@
  * ...?" (and its answer, typed or pressed), "Which language is this?", or
  * an honest "I don't know" (three in a row lead to a person).
  */
-import { normalizeLoose } from '../../nlu/normalize.js';
+import { normalize } from '../../nlu/normalize.js';
 import { payload } from '../payload.js';
 import type { Pending } from '../session.js';
 import { choiceNumber } from '../steps/types.js';
@@ -81,13 +81,13 @@ export function unknown(turn: Turn, text: string): void {
  */
 export function disambiguationTyped(turn: Turn, pending: Extract<Pending, { kind: 'disambiguation' }>, text: string, saidNo: boolean): boolean {
   const n = choiceNumber(text);
-  const norm = normalizeLoose(text);
-  const chosen = n !== undefined && n >= 1 ? pending.options[n - 1] : pending.options.find((id) => norm && normalizeLoose(turn.topicTitle(id)) === norm);
+  const norm = normalize(text);
+  const chosen = n !== undefined && n >= 1 ? pending.options[n - 1] : pending.options.find((id) => norm && normalize(turn.topicTitle(id)) === norm);
   if (chosen) {
     turn.showTopic(chosen, true);
     return true;
   }
-  if (saidNo || (norm && normalizeLoose(turn.t('disambiguation.none')) === norm)) {
+  if (saidNo || (norm && normalize(turn.t('disambiguation.none')) === norm)) {
     unknown(turn, pending.text);
     return true;
   }

@@ -8,7 +8,7 @@
  *   # content/podcasts.yaml: the episode and its audio files per language
  *   # content/<lang>/podcasts.yaml: title, description, transcript
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Step } from '../../content/schema.js';
 import type { AudioMessage, OutMessage } from '../messages.js';
 import type { StepType } from './types.js';

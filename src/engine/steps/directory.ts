@@ -9,9 +9,9 @@
  *   - { id: health, type: directory, need: health }
  *   # content/services.yaml: needs: [{ id: health, categories: [emergency, health, mental-health] }]
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Service, Step } from '../../content/schema.js';
-import { normalizeLoose } from '../../nlu/normalize.js';
+import { normalize } from '../../nlu/normalize.js';
 import type { OutMessage } from '../messages.js';
 import { payload } from '../payload.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
@@ -103,9 +103,9 @@ export const directoryStep: StepType<DirectoryStep> = {
   onText(ctx, s, pos, text) {
     if (pos.svc) return undefined;
     const n = choiceNumber(text);
-    const norm = normalizeLoose(text);
+    const norm = normalize(text);
     const pick = <T>(choices: T[], names: (c: T) => string[]): T | undefined =>
-      n !== undefined ? (n >= 1 ? choices[n - 1] : undefined) : norm ? choices.find((c) => names(c).some((x) => normalizeLoose(x) === norm)) : undefined;
+      n !== undefined ? (n >= 1 ? choices[n - 1] : undefined) : norm ? choices.find((c) => names(c).some((x) => normalize(x) === norm)) : undefined;
     if (pos.cat) {
       const svc = pick(serviceChoices(ctx, pos.cat), (x) => [x.name, x.label]);
       return svc && details(ctx, pos, svc.id);

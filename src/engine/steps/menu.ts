@@ -11,7 +11,7 @@
  *       - { id: human, topic: meta.human }        # label: the topic's title unless given
  */
 import type { Step } from '../../content/schema.js';
-import { normalizeLoose } from '../../nlu/normalize.js';
+import { normalize } from '../../nlu/normalize.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
 import { payload } from '../payload.js';
 import { choiceNumber } from './types.js';
@@ -42,8 +42,8 @@ export const menuStep: StepType<MenuStep> = {
   onText(ctx, s, pos, text) {
     const n = choiceNumber(text);
     if (n !== undefined && n >= 1 && n <= s.options.length) return choose(s.options[n - 1]!);
-    const norm = normalizeLoose(text);
-    const hit = s.options.find((o) => normalizeLoose(label(ctx, s, pos, o)) === norm);
+    const norm = normalize(text);
+    const hit = s.options.find((o) => normalize(label(ctx, s, pos, o)) === norm);
     return hit ? choose(hit) : undefined;
   },
 };

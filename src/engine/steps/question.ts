@@ -11,7 +11,7 @@
  *   # content/<lang>/flows.yaml: hearing: has-letter: { text: "...?", choices: { yes: "...", no: "..." } }
  */
 import type { Step } from '../../content/schema.js';
-import { normalizeLoose } from '../../nlu/normalize.js';
+import { normalize } from '../../nlu/normalize.js';
 import type { StepType } from './types.js';
 import { payload } from '../payload.js';
 import { choiceNumber } from './types.js';
@@ -28,8 +28,8 @@ export const questionStep: StepType<QuestionStep> = {
   onText(ctx, s, pos, text) {
     const n = choiceNumber(text);
     if (n !== undefined && n >= 1 && n <= s.choices.length) return { messages: [], goto: s.choices[n - 1]!.goto };
-    const norm = normalizeLoose(text);
-    const hit = s.choices.find((c) => normalizeLoose(ctx.stepText(pos, 'choices', c.id) ?? '') === norm);
+    const norm = normalize(text);
+    const hit = s.choices.find((c) => normalize(ctx.stepText(pos, 'choices', c.id) ?? '') === norm);
     return hit ? { messages: [], goto: hit.goto } : undefined;
   },
 };

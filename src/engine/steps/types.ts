@@ -10,12 +10,13 @@
  * replies out, `references()`, `texts()`); test/engine/golden.test.ts fails
  * for a registered type without one.
  */
-import type { CompiledContent } from '../../content/compiled.js';
+import type { CompiledContent } from '../../content/served.js';
 import type { Step } from '../../content/schema.js';
 import type { Effect } from '../effects.js';
 import type { Button, OutMessage } from '../messages.js';
 import type { Payload } from '../payload.js';
 import type { Position, Session } from '../session.js';
+import { latinDigits } from '../../util/digits.js';
 
 export interface Reference {
   kind: 'topic' | 'target' | 'episode' | 'need';
@@ -78,6 +79,6 @@ export { payload } from '../payload.js';
 
 /** Texts people type to pick the n-th button: "1", "١", "۱". */
 export function choiceNumber(text: string): number | undefined {
-  const t = text.trim().replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660)).replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
+  const t = latinDigits(text.trim());
   return /^\d{1,2}$/.test(t) ? Number(t) : undefined;
 }

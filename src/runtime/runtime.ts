@@ -9,10 +9,11 @@ import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
 import { runEngine, type Effect, type EngineEnv } from '../engine/engine.js';
 import type { InEvent, OutMessage, Reply } from '../engine/messages.js';
-import { newSession, RECENT_LIMIT, type Session } from '../engine/session.js';
+import { newSession, readSession, RECENT_LIMIT, type Session } from '../engine/session.js';
 import { maskPersonalData, type Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.js';
 
 /**
@@ -31,7 +32,7 @@ export interface ConversationHooks {
   env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
 }
 
-export interface BotDeps {
+export interface RuntimeDeps {
   content: ContentManager;
   store: Store;
   clock: Clock;
@@ -39,10 +40,7 @@ export interface BotDeps {
   config?: Pick<Config, 'SESSION_TTL_DAYS'>;
 }
 
-/** Longest message the engine reads; longer ones are answered politely, not processed. */
-export const MAX_TEXT_LENGTH = 2000;
-
-export class Bot implements BotRuntime {
+export class Runtime implements BotRuntime {
   private readonly deliverers = new Map<ChannelId, Deliverer>();
   private readonly hooks: ConversationHooks[] = [];
   /**
@@ -51,9 +49,9 @@ export class Bot implements BotRuntime {
    * the channel routes a conversation's events to one place (Telegram
    * updates per chat in order, Direct Line per conversation).
    */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new SerialQueue();
 
-  constructor(private readonly deps: BotDeps) {}
+  constructor(private readonly deps: RuntimeDeps) {}
 
   addHooks(h: ConversationHooks): void {
     this.hooks.push(h);
@@ -72,19 +70,16 @@ export class Bot implements BotRuntime {
   }
 
   handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
-    const key = `${ref.channel}:${ref.conversationId}`;
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.handleNow(ref, event));
-    this.queues.set(key, run);
-    void run.finally(() => {
-      if (this.queues.get(key) === run) this.queues.delete(key);
-    }).catch(() => undefined);
-    return run;
+    return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
   }
 
+  /** The conversation's session, validated and migrated to the current version; a fresh one when none is stored or it is unusable. */
   async loadSession(ref: ConversationRef): Promise<Session> {
     const rec = await this.deps.store.getSession(ref);
-    return (rec?.state as Session | undefined) ?? newSession();
+    if (!rec) return newSession();
+    const { session, problem } = readSession(rec.state);
+    if (problem) this.deps.log.warn('stored session unusable: starting a fresh one', { channel: ref.channel, problem });
+    return session;
   }
 
   async saveSession(ref: ConversationRef, session: Session): Promise<void> {
@@ -93,21 +88,12 @@ export class Bot implements BotRuntime {
 
   /** Change a conversation's session outside an event (e.g. a caseworker closed the handoff), in turn with its events. */
   updateSession(ref: ConversationRef, fn: (s: Session) => Session | void): Promise<Session> {
-    const key = `${ref.channel}:${ref.conversationId}`;
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = prev
-      .catch(() => undefined)
-      .then(async () => {
-        const s = await this.loadSession(ref);
-        const next = fn(s) ?? s;
-        await this.saveSession(ref, next);
-        return next;
-      });
-    this.queues.set(key, run);
-    void run.finally(() => {
-      if (this.queues.get(key) === run) this.queues.delete(key);
-    }).catch(() => undefined);
-    return run;
+    return this.queues.run(queueKey(ref), async () => {
+      const s = await this.loadSession(ref);
+      const next = fn(s) ?? s;
+      await this.saveSession(ref, next);
+      return next;
+    });
   }
 
   private async handleNow(ref: ConversationRef, event: InEvent): Promise<Reply> {
@@ -162,6 +148,8 @@ export class Bot implements BotRuntime {
     return extra;
   }
 }
+
+const queueKey = (ref: ConversationRef) => `${ref.channel}:${ref.conversationId}`;
 
 /** Keeps the last exchanges in the session for a caseworker who takes over. */
 function remember(session: Session, event: InEvent, reply: Reply, at: number): void {

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type express from 'express';
 import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
-import type { Bot } from '../runtime/bot.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import type { Clock } from '../util/clock.js';
@@ -17,7 +17,7 @@ export interface AppContext {
   config: Config;
   store: Store;
   content: ContentManager;
-  bot: Bot;
+  bot: Runtime;
   log: Logger;
   clock: Clock;
   /** Secret for signing tokens and keyed hashes (from LOTSE_SECRET or DATA_DIR/secret). */

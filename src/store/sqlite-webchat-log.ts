@@ -1,33 +1,15 @@
 /**
- * Direct Line state in the core SQLite file (tables from migration 2 in
- * src/store/sqlite.ts): conversations, their activity log (the watermark is
- * the sequence number), and fixed-window rate-limit counters. Nothing here
- * lives only in module memory, so any instance can answer any request.
+ * The web chat's conversations, activity logs and rate counters in the core
+ * SQLite file (tables from migration 2 in sqlite.ts).
  */
 import type Database from 'better-sqlite3';
-import { SqliteStore } from '../../store/sqlite.js';
-import type { Store } from '../../store/store.js';
+import type { RateCounters } from './rate-counters.js';
+import { activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from './webchat-log.js';
 
-export interface ConversationRow {
-  id: string;
-  userId: string;
-  baseUrl: string;
-  lang?: string;
-  lastSeq: number;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-}
-
-export interface StoredActivity {
-  seq: number;
-  activity: Record<string, unknown>;
-}
-
-export class WebchatStore {
+export class SqliteWebchatLog implements WebchatLog {
   private readonly q;
 
-  constructor(readonly db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.q = {
       getConv: db.prepare('SELECT * FROM webchat_conversations WHERE id = ?'),
       insertConv: db.prepare(
@@ -42,20 +24,10 @@ export class WebchatStore {
       deleteActs: db.prepare('DELETE FROM webchat_activities WHERE conversation_id = ?'),
       deleteConv: db.prepare('DELETE FROM webchat_conversations WHERE id = ?'),
       expired: db.prepare('SELECT id FROM webchat_conversations WHERE expires_at <= ? LIMIT 500'),
-      rate: db.prepare(
-        'INSERT INTO webchat_rate (key, n, reset_at) VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET n = CASE WHEN reset_at <= ? THEN 1 ELSE n + 1 END, reset_at = CASE WHEN reset_at <= ? THEN excluded.reset_at ELSE reset_at END RETURNING n, reset_at',
-      ),
-      sweepRate: db.prepare('DELETE FROM webchat_rate WHERE reset_at <= ?'),
     };
   }
 
-  /** Opens the web chat tables on the core store (they come with the core migrations). */
-  static of(store: Store): WebchatStore {
-    if (!(store instanceof SqliteStore)) throw new Error('the web chat channel needs the SQLite store');
-    return new WebchatStore(store.db);
-  }
-
-  getConversation(id: string): ConversationRow | undefined {
+  async getConversation(id: string): Promise<WebchatConversation | undefined> {
     const r = this.q.getConv.get(id) as Record<string, unknown> | undefined;
     if (!r) return undefined;
     return {
@@ -70,30 +42,24 @@ export class WebchatStore {
     };
   }
 
-  /** Creates the conversation if it does not exist yet; returns whether it did. */
-  createConversation(c: { id: string; userId: string; baseUrl: string; lang?: string; now: number; expiresAt: number }): boolean {
+  async createConversation(c: { id: string; userId: string; baseUrl: string; lang?: string; now: number; expiresAt: number }): Promise<boolean> {
     return this.q.insertConv.run(c.id, c.userId, c.baseUrl, c.lang ?? null, c.now, c.now, c.expiresAt).changes === 1;
   }
 
-  touch(id: string, now: number, expiresAt: number): void {
+  async touch(id: string, now: number, expiresAt: number): Promise<void> {
     this.q.touch.run(now, expiresAt, id);
   }
 
-  setLang(id: string, lang: string): void {
+  async setLang(id: string, lang: string): Promise<void> {
     this.q.setLang.run(lang, id);
   }
 
-  /**
-   * Appends activities in one transaction; each gets the next sequence number
-   * and its id. A client activity whose clientActivityID is already stored is
-   * not appended again: the stored one is returned (a retried POST).
-   */
-  append(
+  async append(
     conversationId: string,
     items: { activity: Record<string, unknown>; clientId?: string }[],
     now: number,
     expiresAt: number,
-  ): { stored: StoredActivity[]; duplicate: boolean } {
+  ): Promise<{ stored: StoredActivity[]; duplicate: boolean }> {
     return this.db.transaction(() => {
       const stored: StoredActivity[] = [];
       for (const it of items) {
@@ -112,40 +78,51 @@ export class WebchatStore {
     })();
   }
 
-  /** Activities after `watermark` (exclusive), oldest first. */
-  after(conversationId: string, watermark: number, limit: number): StoredActivity[] {
+  async after(conversationId: string, watermark: number, limit: number): Promise<StoredActivity[]> {
     const rows = this.q.after.all(conversationId, watermark, limit) as { seq: number; activity: string }[];
     return rows.map((r) => ({ seq: r.seq, activity: JSON.parse(r.activity) as Record<string, unknown> }));
   }
 
-  /** Forgets the activity log (the person asked to delete their data); the conversation id stays usable. */
-  clearActivities(conversationId: string): void {
+  async clearActivities(conversationId: string): Promise<void> {
     this.q.deleteActs.run(conversationId);
   }
 
-  deleteConversation(id: string): void {
+  async deleteConversation(id: string): Promise<void> {
+    this.remove(id);
+  }
+
+  async expire(now: number): Promise<string[]> {
+    const ids = (this.q.expired.all(now) as { id: string }[]).map((r) => r.id);
+    for (const id of ids) this.remove(id);
+    return ids;
+  }
+
+  private remove(id: string): void {
     this.db.transaction(() => {
       this.q.deleteActs.run(id);
       this.q.deleteConv.run(id);
     })();
   }
+}
 
-  /** Deletes conversations (and their activity logs) past their expiry; returns their ids. */
-  expire(now: number): string[] {
-    const ids = (this.q.expired.all(now) as { id: string }[]).map((r) => r.id);
-    for (const id of ids) this.deleteConversation(id);
-    this.q.sweepRate.run(now);
-    return ids;
+export class SqliteRateCounters implements RateCounters {
+  private readonly q;
+
+  constructor(db: Database.Database) {
+    this.q = {
+      rate: db.prepare(
+        'INSERT INTO webchat_rate (key, n, reset_at) VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET n = CASE WHEN reset_at <= ? THEN 1 ELSE n + 1 END, reset_at = CASE WHEN reset_at <= ? THEN excluded.reset_at ELSE reset_at END RETURNING n, reset_at',
+      ),
+      sweep: db.prepare('DELETE FROM webchat_rate WHERE reset_at <= ?'),
+    };
   }
 
-  /** Counts one hit in a fixed window; returns the count in the current window and when it resets. */
-  hit(key: string, windowMs: number, now: number): { n: number; resetAt: number } {
+  async hit(key: string, windowMs: number, now: number): Promise<{ n: number; resetAt: number }> {
     const r = this.q.rate.get(key, now + windowMs, now, now) as { n: number; reset_at: number };
     return { n: r.n, resetAt: r.reset_at };
   }
-}
 
-/** Direct Line activity ids look like "<conversationId>|0000042". */
-export function activityId(conversationId: string, seq: number): string {
-  return `${conversationId}|${String(seq).padStart(7, '0')}`;
+  async sweep(now: number): Promise<void> {
+    this.q.sweep.run(now);
+  }
 }

@@ -1,67 +1,13 @@
 /**
- * Storage of handoffs, their messages, staff accounts and the audit log.
- * An interface with a SQLite implementation, like the core store; every
- * handoff message is written here before anyone is told it arrived.
+ * Handoffs, their messages, the audit log, staff accounts and staff sessions
+ * in the core SQLite file, so one file holds everything. The tables come
+ * with their own migrations (versions 100+), applied when the handoff
+ * module first opens them.
  */
 import type Database from 'better-sqlite3';
-import type { ChannelId, ConversationRef } from '../runtime/types.js';
-
-export type HandoffStatus = 'queued' | 'active' | 'closed' | 'cancelled';
-export type Outcome = 'answered' | 'referred' | 'no-response';
-export type Role = 'admin' | 'caseworker';
-
-export interface Handoff {
-  id: string;
-  ref: ConversationRef;
-  /** Raw delivery address (Telegram chat id) — kept only while a reply may still be owed. */
-  address?: string;
-  lang: string;
-  reason: string;
-  topic?: string;
-  /** 0 urgent (distress), 1 normal. */
-  priority: number;
-  status: HandoffStatus;
-  caseworkerId?: string;
-  createdAt: number;
-  takenAt?: number;
-  closedAt?: number;
-  outcome?: Outcome;
-  outcomeService?: string;
-  outcomeNote?: string;
-  offHours: boolean;
-  waitingNoticeAt?: number;
-  /** When the caseworker was told the person cannot be reached (cleared when they write again). */
-  unreachableNoticeAt?: number;
-  lastPosition?: number;
-  transcriptPurged: boolean;
-}
-
-export interface HandoffMessage {
-  seq: number;
-  handoffId: string;
-  author: 'person' | 'caseworker' | 'bot' | 'system';
-  staffId?: string;
-  /** message: seen by both sides; note: internal; transcript: the bot conversation before the handoff; event: status change; alert: distress */
-  kind: 'message' | 'note' | 'transcript' | 'event' | 'alert';
-  text: string;
-  topic?: string;
-  at: number;
-  deliveredAt?: number;
-  /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
-  undeliverableAt?: number;
-}
-
-export interface Staff {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  passwordHash: string;
-  languages: string[];
-  topics: string[];
-  active: boolean;
-  createdAt: number;
-}
+import type { ConversationRef } from '../shared/conversation.js';
+import type { AuditEntry, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
+import type { Role, Staff, StaffAccounts } from './staff.js';
 
 export const handoffMigrations = [
   {
@@ -108,7 +54,7 @@ const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? u
 function toHandoff(r: Row): Handoff {
   return {
     id: r.id as string,
-    ref: { channel: r.channel as ChannelId, conversationId: r.conversation_id as string },
+    ref: { channel: r.channel as string, conversationId: r.conversation_id as string },
     address: opt(r.address),
     lang: r.lang as string,
     reason: r.reason as string,
@@ -157,115 +103,134 @@ function toStaff(r: Row): Staff {
   };
 }
 
-/** SQLite implementation; takes the core store's database so one file holds everything. */
-export class HandoffStore {
+/** Column of each changeable field (HandoffPatch keys are the only names that reach the SQL). */
+const COLUMN: Record<keyof HandoffPatch, string> = {
+  status: 'status',
+  caseworkerId: 'caseworker_id',
+  takenAt: 'taken_at',
+  closedAt: 'closed_at',
+  outcome: 'outcome',
+  outcomeService: 'outcome_service',
+  outcomeNote: 'outcome_note',
+  priority: 'priority',
+  waitingNoticeAt: 'waiting_notice_at',
+  unreachableNoticeAt: 'unreachable_notice_at',
+  lastPosition: 'last_position',
+  address: 'address',
+  offHours: 'off_hours',
+};
+
+export class SqliteHandoffs implements Handoffs {
   constructor(private readonly db: Database.Database) {}
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
   // --- handoffs
-  insertHandoff(h: Handoff): void {
-    this.db
-      .prepare(
-        `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(h.id, h.ref.channel, h.ref.conversationId, h.address ?? null, h.lang, h.reason, h.topic ?? null, h.priority, h.status, h.createdAt, h.offHours ? 1 : 0);
+  async insertHandoff(h: Handoff, first: Omit<NewHandoffMessage, 'handoffId'>[] = []): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(h.id, h.ref.channel, h.ref.conversationId, h.address ?? null, h.lang, h.reason, h.topic ?? null, h.priority, h.status, h.createdAt, h.offHours ? 1 : 0);
+      for (const m of first) this.insertMessage({ ...m, handoffId: h.id });
+    })();
   }
-  getHandoff(id: string): Handoff | undefined {
+  async getHandoff(id: string): Promise<Handoff | undefined> {
     const r = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
     return r ? toHandoff(r) : undefined;
   }
-  openFor(ref: ConversationRef): Handoff | undefined {
+  async openFor(ref: ConversationRef): Promise<Handoff | undefined> {
     const r = this.db
       .prepare("SELECT * FROM handoffs WHERE channel = ? AND conversation_id = ? AND status IN ('queued', 'active') ORDER BY created_at DESC LIMIT 1")
       .get(ref.channel, ref.conversationId) as Row | undefined;
     return r ? toHandoff(r) : undefined;
   }
-  /** Open handoffs, most urgent first, then longest waiting. */
-  open(): Handoff[] {
+  async open(): Promise<Handoff[]> {
     return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('queued', 'active') ORDER BY priority, created_at").all() as Row[]).map(toHandoff);
   }
-  closedSince(since: number): Handoff[] {
+  async closedSince(since: number): Promise<Handoff[]> {
     return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at >= ? ORDER BY closed_at DESC").all(since) as Row[]).map(toHandoff);
   }
-  update(id: string, fields: Partial<Record<'status' | 'caseworker_id' | 'taken_at' | 'closed_at' | 'outcome' | 'outcome_service' | 'outcome_note' | 'priority' | 'waiting_notice_at' | 'unreachable_notice_at' | 'last_position' | 'address' | 'off_hours', unknown>>): void {
-    const keys = Object.keys(fields);
+  async update(id: string, patch: HandoffPatch): Promise<void> {
+    const keys = (Object.keys(patch) as (keyof HandoffPatch)[]).filter((k) => k in COLUMN);
     if (!keys.length) return;
-    this.db.prepare(`UPDATE handoffs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => (fields as Row)[k] ?? null), id);
+    const value = (k: keyof HandoffPatch) => {
+      const v = patch[k];
+      return typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
+    };
+    this.db.prepare(`UPDATE handoffs SET ${keys.map((k) => `${COLUMN[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map(value), id);
   }
-  /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
-  takeIfQueued(id: string, staffId: string, at: number): boolean {
+  async takeIfQueued(id: string, staffId: string, at: number): Promise<boolean> {
     return this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id).changes === 1;
   }
 
   // --- messages
-  addMessage(m: Omit<HandoffMessage, 'seq'>): HandoffMessage {
+  private insertMessage(m: NewHandoffMessage): HandoffMessage {
     const r = this.db
       .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null);
     return { ...m, seq: Number(r.lastInsertRowid) };
   }
-  markDelivered(seq: number, at: number): void {
+  async addMessage(m: NewHandoffMessage): Promise<HandoffMessage> {
+    return this.insertMessage(m);
+  }
+  async markDelivered(seq: number, at: number): Promise<void> {
     this.db.prepare('UPDATE handoff_messages SET delivered_at = ?, undeliverable_at = NULL WHERE seq = ?').run(at, seq);
   }
-  /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */
-  markUndeliverable(seq: number, at: number): void {
+  async markUndeliverable(seq: number, at: number): Promise<void> {
     this.db.prepare('UPDATE handoff_messages SET undeliverable_at = ? WHERE seq = ? AND delivered_at IS NULL').run(at, seq);
   }
-  /** The person wrote again: their undelivered messages are worth another try. Returns how many. */
-  retryUndeliverable(handoffId: string): number {
+  async retryUndeliverable(handoffId: string): Promise<number> {
     return this.db.prepare('UPDATE handoff_messages SET undeliverable_at = NULL WHERE handoff_id = ? AND undeliverable_at IS NOT NULL AND delivered_at IS NULL').run(handoffId).changes;
   }
-  messages(handoffId: string, afterSeq = 0): HandoffMessage[] {
+  async messages(handoffId: string, afterSeq = 0): Promise<HandoffMessage[]> {
     return (this.db.prepare('SELECT * FROM handoff_messages WHERE handoff_id = ? AND seq > ? ORDER BY seq').all(handoffId, afterSeq) as Row[]).map(toMessage);
   }
-  undelivered(): HandoffMessage[] {
+  async undelivered(): Promise<HandoffMessage[]> {
     return (
       this.db
         .prepare("SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL AND m.undeliverable_at IS NULL ORDER BY m.seq")
         .all() as Row[]
     ).map(toMessage);
   }
-  maxSeq(): number {
+  async maxSeq(): Promise<number> {
     return ((this.db.prepare('SELECT MAX(seq) AS s FROM handoff_messages').get() as { s: number | null }).s ?? 0) as number;
   }
-  /** Retention: drop transcripts of handoffs closed before `before`; outcome rows stay for statistics. */
-  purgeTranscripts(before: number): number {
-    return this.transaction(() => {
+  async purgeTranscripts(before: number): Promise<number> {
+    return this.db.transaction(() => {
       const ids = (this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as { id: string }[]).map((r) => r.id);
       for (const id of ids) {
         this.db.prepare('DELETE FROM handoff_messages WHERE handoff_id = ?').run(id);
         this.db.prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?').run(`purged:${id}`, id);
       }
       return ids.length;
-    });
+    })();
   }
-  /** Outcome statistics (what remains after retention). */
-  stats(): { outcome: string; lang: string; reason: string; n: number }[] {
+  async stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]> {
     return this.db
       .prepare("SELECT COALESCE(outcome, status) AS outcome, lang, reason, COUNT(*) AS n FROM handoffs WHERE status IN ('closed', 'cancelled') GROUP BY 1, 2, 3 ORDER BY n DESC")
       .all() as { outcome: string; lang: string; reason: string; n: number }[];
   }
 
   // --- audit
-  audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): void {
+  async audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): Promise<void> {
     this.db.prepare('INSERT INTO handoff_audit (staff_id, handoff_id, action, at) VALUES (?, ?, ?, ?)').run(staffId ?? null, handoffId ?? null, action, at);
   }
-  auditLog(handoffId?: string): { staffId?: string; handoffId?: string; action: string; at: number }[] {
+  async auditLog(handoffId?: string): Promise<AuditEntry[]> {
     const rows = (handoffId ? this.db.prepare('SELECT * FROM handoff_audit WHERE handoff_id = ? ORDER BY id').all(handoffId) : this.db.prepare('SELECT * FROM handoff_audit ORDER BY id DESC LIMIT 500').all()) as Row[];
     return rows.map((r) => ({ staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number }));
   }
+}
 
-  // --- staff
-  insertStaff(s: Staff): void {
+export class SqliteStaffAccounts implements StaffAccounts {
+  constructor(private readonly db: Database.Database) {}
+
+  async insertStaff(s: Staff): Promise<void> {
     this.db
       .prepare('INSERT INTO staff (id, email, name, role, password_hash, languages, topics, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(s.id, s.email.toLowerCase(), s.name, s.role, s.passwordHash, JSON.stringify(s.languages), JSON.stringify(s.topics), s.active ? 1 : 0, s.createdAt);
   }
-  updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): void {
+  async updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): Promise<void> {
     const map: Row = {};
     if (f.name !== undefined) map.name = f.name;
     if (f.role !== undefined) map.role = f.role;
@@ -276,33 +241,32 @@ export class HandoffStore {
     const keys = Object.keys(map);
     if (keys.length) this.db.prepare(`UPDATE staff SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => map[k]), id);
   }
-  staffById(id: string): Staff | undefined {
+  async staffById(id: string): Promise<Staff | undefined> {
     const r = this.db.prepare('SELECT * FROM staff WHERE id = ?').get(id) as Row | undefined;
     return r ? toStaff(r) : undefined;
   }
-  staffByEmail(email: string): Staff | undefined {
+  async staffByEmail(email: string): Promise<Staff | undefined> {
     const r = this.db.prepare('SELECT * FROM staff WHERE email = ?').get(email.toLowerCase()) as Row | undefined;
     return r ? toStaff(r) : undefined;
   }
-  allStaff(): Staff[] {
+  async allStaff(): Promise<Staff[]> {
     return (this.db.prepare('SELECT * FROM staff ORDER BY name').all() as Row[]).map(toStaff);
   }
-  countStaff(): number {
+  async countStaff(): Promise<number> {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM staff').get() as { n: number }).n;
   }
 
-  // --- staff sessions
-  insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): void {
+  async insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): Promise<void> {
     this.db.prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?)').run(tokenHash, staffId, csrf, expiresAt, at);
   }
-  session(tokenHash: string, now: number): { staffId: string; csrf: string } | undefined {
+  async session(tokenHash: string, now: number): Promise<{ staffId: string; csrf: string } | undefined> {
     const r = this.db.prepare('SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as { staff_id: string; csrf: string } | undefined;
     return r ? { staffId: r.staff_id, csrf: r.csrf } : undefined;
   }
-  deleteSession(tokenHash: string): void {
+  async deleteSession(tokenHash: string): Promise<void> {
     this.db.prepare('DELETE FROM staff_sessions WHERE token_hash = ?').run(tokenHash);
   }
-  deleteExpiredSessions(now: number): void {
+  async deleteExpiredSessions(now: number): Promise<void> {
     this.db.prepare('DELETE FROM staff_sessions WHERE expires_at <= ?').run(now);
   }
 }

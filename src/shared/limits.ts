@@ -1,0 +1,17 @@
+/**
+ * How long a message may be, in one place for the engine and every channel.
+ *
+ * Two limits, because a person's message has two readers:
+ *  - the engine reads at most MAX_TEXT_LENGTH characters: a longer text is
+ *    answered politely ("please write it shorter"), not matched, so that a
+ *    pasted letter cannot make matching slow or land on a wrong answer;
+ *  - a channel accepts, and a handoff relays, up to MAX_MESSAGE_LENGTH: while
+ *    a caseworker is in the conversation the person's long message reaches
+ *    them whole. So web chat (WEBCHAT_MAX_TEXT_CHARS, default this) takes a
+ *    text of 2,001 to 4,000 characters, stores it as typed and answers it
+ *    like the engine does; only a longer one is refused (413), never cut
+ *    silently. Telegram itself allows 4,096.
+ */
+export const MAX_TEXT_LENGTH = 2000;
+
+export const MAX_MESSAGE_LENGTH = 4000;

@@ -1,0 +1,97 @@
+/**
+ * What the handoff module keeps: handoffs, their messages and the audit log.
+ * Every handoff message is written here before anyone is told it arrived.
+ * `SqliteHandoffs` is the implementation in the core SQLite file; methods
+ * return Promises so that a network-backed store (PostgreSQL) fits too.
+ */
+import type { ConversationRef } from '../shared/conversation.js';
+
+export type HandoffStatus = 'queued' | 'active' | 'closed' | 'cancelled';
+export type Outcome = 'answered' | 'referred' | 'no-response';
+
+export interface Handoff {
+  id: string;
+  ref: ConversationRef;
+  /** Raw delivery address (Telegram chat id) — kept only while a reply may still be owed. */
+  address?: string;
+  lang: string;
+  reason: string;
+  topic?: string;
+  /** 0 urgent (distress), 1 normal. */
+  priority: number;
+  status: HandoffStatus;
+  caseworkerId?: string;
+  createdAt: number;
+  takenAt?: number;
+  closedAt?: number;
+  outcome?: Outcome;
+  outcomeService?: string;
+  outcomeNote?: string;
+  offHours: boolean;
+  waitingNoticeAt?: number;
+  /** When the caseworker was told the person cannot be reached (cleared when they write again). */
+  unreachableNoticeAt?: number;
+  lastPosition?: number;
+  transcriptPurged: boolean;
+}
+
+export interface HandoffMessage {
+  seq: number;
+  handoffId: string;
+  author: 'person' | 'caseworker' | 'bot' | 'system';
+  staffId?: string;
+  /** message: seen by both sides; note: internal; transcript: the bot conversation before the handoff; event: status change; alert: distress */
+  kind: 'message' | 'note' | 'transcript' | 'event' | 'alert';
+  text: string;
+  topic?: string;
+  at: number;
+  deliveredAt?: number;
+  /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
+  undeliverableAt?: number;
+}
+
+export type NewHandoffMessage = Omit<HandoffMessage, 'seq'>;
+
+type Changeable = 'status' | 'caseworkerId' | 'takenAt' | 'closedAt' | 'outcome' | 'outcomeService' | 'outcomeNote' | 'priority' | 'waitingNoticeAt' | 'unreachableNoticeAt' | 'lastPosition' | 'address' | 'offHours';
+/** Fields of a handoff to change; `null` clears an optional field. */
+export type HandoffPatch = { [K in Changeable]?: Handoff[K] | null };
+
+export interface AuditEntry {
+  staffId?: string;
+  handoffId?: string;
+  action: string;
+  at: number;
+}
+
+export interface Handoffs {
+  /** Stores a new handoff together with its first messages (transcript, "opened"), all or nothing. */
+  insertHandoff(h: Handoff, first?: Omit<NewHandoffMessage, 'handoffId'>[]): Promise<void>;
+  getHandoff(id: string): Promise<Handoff | undefined>;
+  /** The conversation's queued or active handoff, if any. */
+  openFor(ref: ConversationRef): Promise<Handoff | undefined>;
+  /** Open handoffs, most urgent first, then longest waiting. */
+  open(): Promise<Handoff[]>;
+  closedSince(since: number): Promise<Handoff[]>;
+  update(id: string, patch: HandoffPatch): Promise<void>;
+  /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
+  takeIfQueued(id: string, staffId: string, at: number): Promise<boolean>;
+
+  addMessage(m: NewHandoffMessage): Promise<HandoffMessage>;
+  markDelivered(seq: number, at: number): Promise<void>;
+  /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */
+  markUndeliverable(seq: number, at: number): Promise<void>;
+  /** The person wrote again: their undelivered messages are worth another try. Returns how many. */
+  retryUndeliverable(handoffId: string): Promise<number>;
+  messages(handoffId: string, afterSeq?: number): Promise<HandoffMessage[]>;
+  /** Caseworker messages not delivered yet and not waiting for the person, oldest first. */
+  undelivered(): Promise<HandoffMessage[]>;
+  maxSeq(): Promise<number>;
+  /** Retention: drop transcripts of handoffs closed before `before`; outcome rows stay for statistics. Returns how many. */
+  purgeTranscripts(before: number): Promise<number>;
+  /** Outcome statistics (what remains after retention). */
+  stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]>;
+
+  audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): Promise<void>;
+  /** One handoff's audit entries in order, or the latest 500 of all. */
+  auditLog(handoffId?: string): Promise<AuditEntry[]>;
+}

@@ -1,0 +1,56 @@
+/**
+ * What the web chat (Direct Line) keeps: its conversations and each
+ * conversation's activity log, whose sequence number is the watermark.
+ * Nothing of it lives only in one process's memory, so any instance can
+ * answer any request. `SqliteWebchatLog` is the implementation in the core
+ * SQLite file; the methods return Promises so that a network-backed store
+ * (PostgreSQL) fits the same interface.
+ */
+
+export interface WebchatConversation {
+  id: string;
+  userId: string;
+  baseUrl: string;
+  lang?: string;
+  lastSeq: number;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+}
+
+export interface StoredActivity {
+  seq: number;
+  activity: Record<string, unknown>;
+}
+
+export interface WebchatLog {
+  getConversation(id: string): Promise<WebchatConversation | undefined>;
+  /** Creates the conversation if it does not exist yet; returns whether it did. */
+  createConversation(c: { id: string; userId: string; baseUrl: string; lang?: string; now: number; expiresAt: number }): Promise<boolean>;
+  touch(id: string, now: number, expiresAt: number): Promise<void>;
+  setLang(id: string, lang: string): Promise<void>;
+  /**
+   * Appends activities atomically; each gets the next sequence number and
+   * the id `activityId(conversationId, seq)`. A client activity whose
+   * clientActivityID is already stored is not appended again: the stored one
+   * is returned (a retried POST). Rejects when the conversation does not exist.
+   */
+  append(
+    conversationId: string,
+    items: { activity: Record<string, unknown>; clientId?: string }[],
+    now: number,
+    expiresAt: number,
+  ): Promise<{ stored: StoredActivity[]; duplicate: boolean }>;
+  /** Activities after `watermark` (exclusive), oldest first. */
+  after(conversationId: string, watermark: number, limit: number): Promise<StoredActivity[]>;
+  /** Forgets the activity log (the person asked to delete their data); the conversation id stays usable. */
+  clearActivities(conversationId: string): Promise<void>;
+  deleteConversation(id: string): Promise<void>;
+  /** Deletes conversations (and their activity logs) past their expiry; returns their ids. */
+  expire(now: number): Promise<string[]>;
+}
+
+/** Direct Line activity ids look like "<conversationId>|0000042". */
+export function activityId(conversationId: string, seq: number): string {
+  return `${conversationId}|${String(seq).padStart(7, '0')}`;
+}
