@@ -28,7 +28,7 @@ import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, t
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 11;
+export const MODEL_VERSION = 13;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -182,7 +182,7 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
   // A message the model knows nothing about scores about the share of crisis
   // examples; a level must say more than that (small packs have many).
   const share = (samples.length - negatives.length) / Math.max(1, samples.length);
-  // (The model scores such a message about `share`, and it has no close neighbour.)
+  // (The model scores such a message about `share`; it has no neighbour.)
   const floor = Math.min(0.9, 2 * distressScore(share, 0));
   const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS));
   const unsure = Math.max(floor, Math.min(clear, at(UNSURE_FALSE_ALARMS)));

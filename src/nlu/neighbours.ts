@@ -26,6 +26,12 @@ import type { LinearModelData, Sample } from './linear.js';
 
 /** How many neighbours vote. */
 export const NEIGHBOURS = 5;
+/**
+ * Pseudo-similarity of "no crisis": the share is smoothed towards 0, so
+ * that five faint neighbours (a short message in a small pack: "am i
+ * ready" among 300 examples) say little, and close neighbours say a lot.
+ */
+const PRIOR_WEIGHT = 0.5;
 /** Features in more than this share of the messages get no posting list. */
 const COMMON_SHARE = 0.02;
 
@@ -119,7 +125,8 @@ export class Neighbours {
 
   /**
    * Similarity-weighted share of crisis messages among the NEIGHBOURS
-   * closest training messages (0 when none shares a feature). `skip`
+   * closest training messages, smoothed towards 0 (what a message with no
+   * neighbour gets). `skip`
    * leaves out messages (a training message and its Latin copy, in
    * cross-validation).
    */
@@ -163,15 +170,15 @@ export class Neighbours {
       all += bestSim[k]!;
       if (labels[s]) crisis += bestSim[k]!;
     });
-    return all > 0 ? crisis / all : 0;
+    return crisis / (all + PRIOR_WEIGHT);
   }
 }
 
 /**
  * The detector's score: the geometric mean of the linear model's crisis
  * probability and the neighbours' crisis share (plus a little, so that a
- * message with no close neighbour is judged by the model alone, damped).
- * Both must point at a crisis for a high score.
+ * message with no neighbour is judged by the model alone, damped). Both
+ * must point at a crisis for a high score.
  */
 export function distressScore(p: number, share: number): number {
   return Math.sqrt(p * (share + 0.01));

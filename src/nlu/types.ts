@@ -35,8 +35,6 @@ export interface DistressResult {
   score?: number;
   /** The language the person most likely wrote in (answer in it: people in crisis fall back to their first language). */
   lang?: string;
-  /** Which signal raised the level: the learned model, a crisis phrase, or the topic model's best guess. */
-  why?: 'model' | 'phrase';
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';

@@ -168,7 +168,20 @@ describe('safety first', () => {
 });
 
 describe('"Are you safe right now?"', () => {
-  const NEGATED = "im not going to kill myself, i just want to know what documents to bring";
+  it('a negation beside a question is not a crisis: never the crisis answer unasked, the question offered', () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    const said = "im not going to kill myself, i just want to know what documents to bring";
+    conv.say(said);
+    expect(conv.texts().join(' ')).not.toContain('144');
+    expect(conv.effects.filter((e) => e.type === 'distress')).toEqual([]);
+    // Either answered, or offered beside the crisis topic as a choice the person makes.
+    expect(`${conv.texts().join(' ')} ${conv.labels().join(' ')}`).toMatch(/identity documents|Documents for the interview/);
+  });
+  // A doubtful message: hopeless words beside a question. (A negation, "I'm not going to kill
+  // myself, I just want to know...", is not a crisis: see the test below.)
+  const NEGATED = 'everything is dark, i cannot do this any longer, what do i bring';
   it('a doubtful message gets the question with two buttons, never a topic answer', () => {
     const conv = c();
     conv.start();
