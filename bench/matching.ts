@@ -1,10 +1,3 @@
-/**
- * Matching benchmarks: latency (p50, p99) and throughput of Lotse's matcher
- * on the starter pack and on a synthetic pack 20 times its size, plus
- * nlp.js (node-nlp) trained on exactly the same examples, scored on the same
- * dev set.
- */
-import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadContentFromDir } from '../src/content/manager.js';
@@ -46,7 +39,6 @@ function timeAll(fn: (i: number) => void, messages: number, loops: number): { p5
   const total = performance.now() - t0;
   return { p50: percentile(per, 50), p99: percentile(per, 99), max: per[per.length - 1]!, perSecond: (loops / total) * 1000 };
 }
-
 
 /**
  * A pack 20 times the starter pack: every topic copied 20 times under new
@@ -94,4 +86,3 @@ export function benchMatching(): MatchingFigures {
     x20: { topics: Object.keys(big.pack.topics).length, examples: count(big.pack), ...x20, trainMs },
   };
 }
-

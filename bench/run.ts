@@ -42,9 +42,21 @@ async function main(): Promise<void> {
 
   const m = benchMatching();
   results.matching = m;
-  out.push('## Matching latency (Lotse)', '', `Per message of the own held-out set, no language hint (median of 5 runs per message; p50/p99 over the ${m.messages} messages); throughput: every call of a plain loop. The 20x pack's models train in ${f(m.x20.trainMs / 1000, 1)} s.`, '', '| pack | topics | example phrasings | p50 ms | p99 ms | max ms | messages/s |', '|---|---|---|---|---|---|---|');
-  out.push(`| starter | ${m.starter.topics} | ${m.starter.examples} | ${f(m.starter.p50)} | ${f(m.starter.p99)} | ${f(m.starter.max)} | ${Math.round(m.starter.perSecond)} |`);
-  out.push(`| synthetic 20x | ${m.x20.topics} | ${m.x20.examples} | ${f(m.x20.p50)} | ${f(m.x20.p99)} | ${f(m.x20.max)} | ${Math.round(m.x20.perSecond)} |`, '');
+  out.push(
+    '## Matching latency (Lotse)',
+    '',
+    `Per message of the own held-out set, no language hint (median of 5 runs per message; p50/p99 over the ${m.messages} messages); throughput: every call of a plain loop. The 20x pack's models train in ${f(m.x20.trainMs / 1000, 1)} s.`,
+    '',
+    '| pack | topics | example phrasings | p50 ms | p99 ms | max ms | messages/s |',
+    '|---|---|---|---|---|---|---|',
+  );
+  out.push(
+    `| starter | ${m.starter.topics} | ${m.starter.examples} | ${f(m.starter.p50)} | ${f(m.starter.p99)} | ${f(m.starter.max)} | ${Math.round(m.starter.perSecond)} |`,
+  );
+  out.push(
+    `| synthetic 20x | ${m.x20.topics} | ${m.x20.examples} | ${f(m.x20.p50)} | ${f(m.x20.p99)} | ${f(m.x20.max)} | ${Math.round(m.x20.perSecond)} |`,
+    '',
+  );
 
   const u = await benchUnderstanding();
   results.understanding = u;
@@ -52,7 +64,12 @@ async function main(): Promise<void> {
 
   const mem = await serverMemory();
   results.serverMemory = mem;
-  out.push('## Server memory (starter pack loaded, SQLite)', '', `Resident set size after start: ${f(mem.rssMB, 1)} MB; after 300 requests: ${f(mem.afterWarmupMB, 1)} MB.`, '');
+  out.push(
+    '## Server memory (starter pack loaded, SQLite)',
+    '',
+    `Resident set size after start: ${f(mem.rssMB, 1)} MB; after 300 requests: ${f(mem.afterWarmupMB, 1)} MB.`,
+    '',
+  );
 
   const web = await optional<Record<string, unknown>>('webchat.ts', 'benchWebchat');
   if (web) {

@@ -32,7 +32,17 @@ export async function startServerProcess(name: string, env: Record<string, strin
   // What npm start runs: the compiled dist/ (scripts/build.mjs), with its Node flags.
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'ignore' });
   const child = spawn(process.execPath, [...npmStartNodeFlags(), path.join(repoRoot, 'dist', 'cli', 'main.js'), 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, LOG_LEVEL: 'info', CONTENT_WATCH: 'false', TELEGRAM_BOT_TOKEN: '', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      LOG_LEVEL: 'info',
+      CONTENT_WATCH: 'false',
+      TELEGRAM_BOT_TOKEN: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = async () => {

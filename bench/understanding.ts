@@ -63,7 +63,8 @@ export async function benchUnderstanding(): Promise<UnderstandingFigures> {
 
   const { NlpManager } = (await import('node-nlp')) as unknown as { NlpManager: new (o: object) => NlpManagerT };
   const manager = new NlpManager({ languages: [...served], forceNER: false, nlu: { log: false }, autoSave: false, modelFileName: '/dev/null' });
-  for (const [lang, topics] of Object.entries(c.pack.topicTexts)) for (const [topic, t] of Object.entries(topics)) for (const e of t.examples) manager.addDocument(lang, e, topic);
+  for (const [lang, topics] of Object.entries(c.pack.topicTexts))
+    for (const [topic, t] of Object.entries(topics)) for (const e of t.examples) manager.addDocument(lang, e, topic);
   const n0 = performance.now();
   await manager.train();
   const nlpTrainSeconds = (performance.now() - n0) / 1000;
@@ -105,11 +106,13 @@ export function formatUnderstanding(u: UnderstandingFigures): string[] {
     lines.push(`### ${s.name}: ${s.n} messages`, '', '| measure | Lotse | nlp.js |', '|---|---|---|');
     lines.push(`| top-1 in scope (${L.inScope.n}) | **${f(L.inScope.rate)}** | ${f(N.inScope.rate)} |`);
     for (const l of Object.keys(L.perLang).sort()) lines.push(`| top-1 ${l} (${L.perLang[l]!.n}) | ${f(L.perLang[l]!.rate)} | ${f(N.perLang[l]?.rate ?? 0)} |`);
-    for (const k of Object.keys(L.perKind).sort()) lines.push(`| top-1 kind ${k} (${L.perKind[k]!.n}) | ${f(L.perKind[k]!.rate)} | ${f(N.perKind[k]?.rate ?? 0)} |`);
+    for (const k of Object.keys(L.perKind).sort())
+      lines.push(`| top-1 kind ${k} (${L.perKind[k]!.n}) | ${f(L.perKind[k]!.rate)} | ${f(N.perKind[k]?.rate ?? 0)} |`);
     lines.push(`| Latin-script ar/fa/ps/uk (${L.latin.n}) | ${f(L.latin.rate)} | ${f(N.latin.rate)} |`);
     lines.push(`| top-3 in scope | ${f(L.top3.rate)} | ${f(N.top3.rate)} |`);
     lines.push(`| distress recall | **${f(L.distressRecall)}** | ${f(N.distressRecall)} |`);
-    for (const l of Object.keys(L.distressPerLang).sort()) lines.push(`| distress recall ${l} (${L.distressPerLang[l]!.n}) | ${f(L.distressPerLang[l]!.rate)} | ${f(N.distressPerLang[l]?.rate ?? 0)} |`);
+    for (const l of Object.keys(L.distressPerLang).sort())
+      lines.push(`| distress recall ${l} (${L.distressPerLang[l]!.n}) | ${f(L.distressPerLang[l]!.rate)} | ${f(N.distressPerLang[l]?.rate ?? 0)} |`);
     lines.push(`| distress false alarms | ${f(L.falseAlarms.rate)} (${L.falseAlarms.ok}/${L.falseAlarms.n}) | ${f(N.falseAlarms.rate)} |`);
     lines.push(`| look-alikes not flagged (${L.lookalikesNotFlagged.n}) | ${f(L.lookalikesNotFlagged.rate)} | ${f(N.lookalikesNotFlagged.rate)} |`);
     lines.push(`| out-of-scope answered "I don't know" (${L.outOfScopeUnknown.n}) | ${f(L.outOfScopeUnknown.rate)} | ${f(N.outOfScopeUnknown.rate)} |`, '');

@@ -16,7 +16,6 @@
 import { DirectLineClient, openStream, type Activity } from '../test/webchat/dl-client.js';
 import { percentile, runAlone, startServerProcess } from './server.js';
 
-
 const QUESTIONS = [
   'when is my interview',
   'what documents do I need for the interview',
@@ -126,7 +125,11 @@ export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Reco
       load: `${concurrency} concurrent conversations x ${perConversation} questions each (English starter content), loopback, one POST + stream reply per message`,
       messages: latencies.length,
       messagesPerSecond: Math.round(latencies.length / seconds),
-      replyLatencyMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)), max: Number(latencies.at(-1)!.toFixed(1)) },
+      replyLatencyMs: {
+        p50: Number(percentile(latencies, 50).toFixed(1)),
+        p99: Number(percentile(latencies, 99).toFixed(1)),
+        max: Number(latencies.at(-1)!.toFixed(1)),
+      },
       memory: {
         rssAfterStartMB: Number(rssIdle.toFixed(1)),
         openConversations: open.length,

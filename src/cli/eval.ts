@@ -104,7 +104,7 @@ export function evaluateWith(predictOne: (item: EvalItem) => Prediction, served:
       count((perLang[item.lang] ??= rate()), hit);
       count((perKind[kind] ??= rate()), hit);
       count(top3, p.top3.includes(item.topic));
-      if (kind === 'latin' || /^[\x00-\x7f\u00c0-\u024f]*$/.test(item.text) && ['ar', 'fa', 'ps', 'uk'].includes(item.lang)) count(latin, hit);
+      if (kind === 'latin' || (/^[\x00-\x7f\u00c0-\u024f]*$/.test(item.text) && ['ar', 'fa', 'ps', 'uk'].includes(item.lang))) count(latin, hit);
     }
     if (item.topic === 'meta.distress') count((distressPerLang[item.lang] ??= rate()), p.distress);
     else count(falseAlarms, p.distress);
@@ -119,7 +119,8 @@ export function evaluateWith(predictOne: (item: EvalItem) => Prediction, served:
     }
   }
   const fin = (r: Rate) => ((r.rate = r.n ? r.ok / r.n : 1), r);
-  for (const r of [...Object.values(perLang), ...Object.values(perKind), ...Object.values(distressPerLang), inScope, latin, top3, falseAlarms, look, oos]) fin(r);
+  for (const r of [...Object.values(perLang), ...Object.values(perKind), ...Object.values(distressPerLang), inScope, latin, top3, falseAlarms, look, oos])
+    fin(r);
   const dN = Object.values(distressPerLang).reduce((a, r) => a + r.n, 0);
   const dOk = Object.values(distressPerLang).reduce((a, r) => a + r.ok, 0);
   return {

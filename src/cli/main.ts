@@ -34,14 +34,19 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
 `;
 
 function root(flags: Record<string, string | true>): string {
-  return path.resolve(typeof flags.root === 'string' ? flags.root : process.env.CONTENT_ROOT ?? '.');
+  return path.resolve(typeof flags.root === 'string' ? flags.root : (process.env.CONTENT_ROOT ?? '.'));
 }
 
 function load(dir: string): CompiledContent {
   const source = new FileSource(dir);
   const { pack, problems } = compilePack(source.readSync());
   if (!pack) {
-    process.stderr.write(problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n') + '\n');
+    process.stderr.write(
+      problems
+        .filter((p) => p.severity === 'error')
+        .map(formatProblem)
+        .join('\n') + '\n',
+    );
     process.stderr.write(`\nThe content pack in ${dir} has errors; run \`lotse validate --root ${dir}\`.\n`);
     process.exit(1);
   }
@@ -247,7 +252,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   },
 );

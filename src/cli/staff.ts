@@ -20,7 +20,11 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
   const auth = new StaffAuth(accounts, store, randomIds, Date.now);
   const generated = !process.env.LOTSE_STAFF_PASSWORD;
   const password = process.env.LOTSE_STAFF_PASSWORD ?? randomBytes(12).toString('base64url');
-  const list = (k: string) => (str(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (k: string) =>
+    (str(k) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   try {
     const role = str('role') === 'admin' || (await accounts.countStaff()) === 0 ? 'admin' : 'caseworker';
     const s = await auth.createStaff({ email, name: str('name') ?? email, role, password, languages: list('languages'), topics: list('topics') });

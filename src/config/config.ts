@@ -8,11 +8,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const positiveInt = z.coerce.number().int().positive();
 
 export const configSchema = z.object({
@@ -53,10 +56,16 @@ export const configSchema = z.object({
   WEBCHAT_MAX_STREAMS_PER_CONVERSATION: positiveInt.default(4),
   WEBCHAT_MAX_STREAMS_PER_ADDRESS: positiveInt.default(100),
   /** Telegram */
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)').optional(),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from BotFather)')
+    .optional(),
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 characters A-Z a-z 0-9 _ -').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 characters A-Z a-z 0-9 _ -')
+    .optional(),
   /** Messages per second the bot sends across all chats (Telegram allows about 30 without paid broadcasts). */
   TELEGRAM_MAX_MESSAGES_PER_SECOND: positiveInt.default(30),
   /** Set the command list and the bot's description per language at start (only when they changed). */
@@ -88,12 +97,18 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy | { error: 
   const v = (raw ?? '').trim().toLowerCase();
   if (!v || ['false', 'off', 'no', '0', 'none'].includes(v)) return false;
   if (['true', 'yes', 'on', '*', 'all'].includes(v))
-    return { error: 'trusting every hop lets anyone choose their address with X-Forwarded-For; name the proxy (e.g. loopback, 172.18.0.0/16) or give the number of proxies in front' };
+    return {
+      error:
+        'trusting every hop lets anyone choose their address with X-Forwarded-For; name the proxy (e.g. loopback, 172.18.0.0/16) or give the number of proxies in front',
+    };
   if (/^\d+$/.test(v)) {
     const n = Number(v);
     return n >= 1 && n <= 10 ? n : { error: 'a number of proxies between 1 and 10' };
   }
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const it of items) {
     if (NAMES.has(it)) continue;
     const [ip, bits, ...rest] = it.split('/');
@@ -126,8 +141,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && !c.PUBLIC_URL)
     throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required when TELEGRAM_MODE=webhook (Telegram must reach it over HTTPS)');
   // Telegram's own servers only call HTTPS webhooks; a self-hosted Bot API server may use plain HTTP.
-  if (c.TELEGRAM_MODE === 'webhook' && c.TELEGRAM_BOT_TOKEN && c.PUBLIC_URL && !c.PUBLIC_URL.startsWith('https://') && new URL(c.TELEGRAM_API_ROOT).hostname === 'api.telegram.org')
-    throw new ConfigError(`Invalid configuration:\n  PUBLIC_URL: Telegram only sends webhooks to https:// addresses (got ${JSON.stringify(c.PUBLIC_URL)}); use TELEGRAM_MODE=polling without a public HTTPS address`);
+  if (
+    c.TELEGRAM_MODE === 'webhook' &&
+    c.TELEGRAM_BOT_TOKEN &&
+    c.PUBLIC_URL &&
+    !c.PUBLIC_URL.startsWith('https://') &&
+    new URL(c.TELEGRAM_API_ROOT).hostname === 'api.telegram.org'
+  )
+    throw new ConfigError(
+      `Invalid configuration:\n  PUBLIC_URL: Telegram only sends webhooks to https:// addresses (got ${JSON.stringify(c.PUBLIC_URL)}); use TELEGRAM_MODE=polling without a public HTTPS address`,
+    );
   return {
     ...c,
     dataDir: path.resolve(c.DATA_DIR),

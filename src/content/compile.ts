@@ -45,7 +45,8 @@ export interface CompileResult {
 
 /** Hints for zod issues, in words an author understands. */
 function hintFor(issue: z.core.$ZodIssue): string | undefined {
-  if (issue.code === 'unrecognized_keys') return `remove or rename ${issue.keys.map((k) => `"${k}"`).join(', ')}; see content/README.md for the fields this file takes`;
+  if (issue.code === 'unrecognized_keys')
+    return `remove or rename ${issue.keys.map((k) => `"${k}"`).join(', ')}; see content/README.md for the fields this file takes`;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `add the missing field "${String(issue.path.at(-1))}"`;
   if (issue.code === 'invalid_type') return `write a ${issue.expected} here`;
   if (issue.code === 'too_small') return 'add more entries or text here';
@@ -94,22 +95,41 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   for (const p of parsed.keys()) {
     const m = /^(content|locales)\/([^/]+)\/.+/.exec(p);
     if (m && !['topics.yaml', 'services.yaml', 'podcasts.yaml'].includes(m[2]!) && !langCodes.includes(m[2]!) && !p.startsWith('content/audio/')) {
-      if (!parsed.has(`content/${m[2]}/language.yaml`)) err(p, 1, `language "${m[2]}" has no content/${m[2]}/language.yaml`, 'add that file (name, englishName, dir, script) to serve this language, or remove this folder');
+      if (!parsed.has(`content/${m[2]}/language.yaml`))
+        err(
+          p,
+          1,
+          `language "${m[2]}" has no content/${m[2]}/language.yaml`,
+          'add that file (name, englishName, dir, script) to serve this language, or remove this folder',
+        );
     }
   }
   if (!languages.length) err('content', 1, 'no language found', 'add content/<lang>/language.yaml for at least one language');
   for (const l of languages)
     for (const f of l.audioFallback)
-      if (!langCodes.includes(f)) err(`content/${l.code}/language.yaml`, lineIn(`content/${l.code}/language.yaml`, ['audioFallback']), `audioFallback names unknown language "${f}"`, `use one of: ${langCodes.join(', ')}`);
+      if (!langCodes.includes(f))
+        err(
+          `content/${l.code}/language.yaml`,
+          lineIn(`content/${l.code}/language.yaml`, ['audioFallback']),
+          `audioFallback names unknown language "${f}"`,
+          `use one of: ${langCodes.join(', ')}`,
+        );
 
   // --------------------------------------------------------------- topics ---
   const topicsFile = check('content/topics.yaml', topicsFileSchema);
   if (!parsed.has('content/topics.yaml')) err('content/topics.yaml', 1, 'file is missing', 'the topic registry lists every topic id; see content/README.md');
   const topics: ContentPack['topics'] = {};
   topicsFile?.topics.forEach((t, i) => {
-    if (topics[t.id]) err('content/topics.yaml', lineIn('content/topics.yaml', ['topics', i, 'id']), `duplicate topic id "${t.id}"`, 'every topic id may appear once');
+    if (topics[t.id])
+      err('content/topics.yaml', lineIn('content/topics.yaml', ['topics', i, 'id']), `duplicate topic id "${t.id}"`, 'every topic id may appear once');
     topics[t.id] = t;
-    if (t.changes && !t.checked) err('content/topics.yaml', lineIn('content/topics.yaml', ['topics', i]), `topic "${t.id}" has facts that change but no "checked" date`, 'add checked: YYYY-MM-DD with the date staff last verified it');
+    if (t.changes && !t.checked)
+      err(
+        'content/topics.yaml',
+        lineIn('content/topics.yaml', ['topics', i]),
+        `topic "${t.id}" has facts that change but no "checked" date`,
+        'add checked: YYYY-MM-DD with the date staff last verified it',
+      );
   });
 
   // The catalog (content/catalog.yaml, optional): topic ids the pack promises to serve.
@@ -117,7 +137,13 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   const catalogFile = check('content/catalog.yaml', catalogFileSchema);
   for (const t of catalogFile?.topics ?? []) catalogIds.add(t.id);
   for (const cid of catalogIds)
-    if (!topics[cid]) (opts.strict ? err : warn)('content/catalog.yaml', lineIn('content/catalog.yaml', ['topics', [...catalogIds].indexOf(cid)]), `catalog topic "${cid}" is not served yet`, 'add it to content/topics.yaml and write its texts in every language');
+    if (!topics[cid])
+      (opts.strict ? err : warn)(
+        'content/catalog.yaml',
+        lineIn('content/catalog.yaml', ['topics', [...catalogIds].indexOf(cid)]),
+        `catalog topic "${cid}" is not served yet`,
+        'add it to content/topics.yaml and write its texts in every language',
+      );
 
   const topicTexts: ContentPack['topicTexts'] = {};
   const topicFiles = new Map<string, string>();
@@ -142,14 +168,23 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
             err(p, lineIn(p, path), `${issue.message} at ${path.join('.')}`, hintFor(issue));
           }
       }
-      const flowOfFile = p.split('/').pop()!.replace(/\.ya?ml$/, '');
+      const flowOfFile = p
+        .split('/')
+        .pop()!
+        .replace(/\.ya?ml$/, '');
       for (const [id, tt] of Object.entries(data)) {
         if (!topics[id] && topicsFile) {
           err(p, lineIn(p, [id]), `unknown topic "${id}"`, 'add it to content/topics.yaml first, or fix the spelling of the id');
           continue;
         }
         if (topicTexts[lang]![id]) err(p, lineIn(p, [id]), `topic "${id}" is written twice in ${lang}`, 'keep one of the two entries');
-        if (topics[id] && topics[id]!.flow !== flowOfFile) warn(p, lineIn(p, [id]), `topic "${id}" belongs to flow "${topics[id]!.flow}" but is in ${flowOfFile}.yaml`, `move it to content/${lang}/topics/${topics[id]!.flow}.yaml`);
+        if (topics[id] && topics[id]!.flow !== flowOfFile)
+          warn(
+            p,
+            lineIn(p, [id]),
+            `topic "${id}" belongs to flow "${topics[id]!.flow}" but is in ${flowOfFile}.yaml`,
+            `move it to content/${lang}/topics/${topics[id]!.flow}.yaml`,
+          );
         topicTexts[lang]![id] = tt;
         topicFiles.set(`${lang}:${id}`, p);
       }
@@ -165,9 +200,27 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         }
         const tt = topicTexts[lang]![id];
         if (!tt) {
-          if (topics[id]) warn(p, lineIn(p, [id]), `examples for "${id}", which has no ${lang} text yet`, `write the topic in content/${lang}/topics/${topics[id]!.flow}.yaml; the examples count from then on`);
-          else if (catalogIds.has(id)) warn(p, lineIn(p, [id]), `examples for catalog topic "${id}", which is not in content/topics.yaml yet`, 'add the topic to content/topics.yaml; the examples count from then on');
-          else if (!attempted.has(`${lang}:${id}`)) err(p, lineIn(p, [id]), `examples for unknown topic "${id}"`, `fix the id, add the topic to content/topics.yaml, or use "none" for messages the bot should not know`);
+          if (topics[id])
+            warn(
+              p,
+              lineIn(p, [id]),
+              `examples for "${id}", which has no ${lang} text yet`,
+              `write the topic in content/${lang}/topics/${topics[id]!.flow}.yaml; the examples count from then on`,
+            );
+          else if (catalogIds.has(id))
+            warn(
+              p,
+              lineIn(p, [id]),
+              `examples for catalog topic "${id}", which is not in content/topics.yaml yet`,
+              'add the topic to content/topics.yaml; the examples count from then on',
+            );
+          else if (!attempted.has(`${lang}:${id}`))
+            err(
+              p,
+              lineIn(p, [id]),
+              `examples for unknown topic "${id}"`,
+              `fix the id, add the topic to content/topics.yaml, or use "none" for messages the bot should not know`,
+            );
           continue;
         }
         const seen = new Set(tt.examples.map((e) => e.toLowerCase()));
@@ -176,7 +229,13 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       }
     }
     for (const id of Object.keys(topics)) {
-      if (!topicTexts[lang]![id] && !attempted.has(`${lang}:${id}`)) err(`content/${lang}/topics/${topics[id]!.flow}.yaml`, 1, `missing translation: topic "${id}" has no ${lang} text`, `add "${id}:" with title, answer, examples, keywords and review`);
+      if (!topicTexts[lang]![id] && !attempted.has(`${lang}:${id}`))
+        err(
+          `content/${lang}/topics/${topics[id]!.flow}.yaml`,
+          1,
+          `missing translation: topic "${id}" has no ${lang} text`,
+          `add "${id}:" with title, answer, examples, keywords and review`,
+        );
     }
   }
 
@@ -187,14 +246,33 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   servicesFile?.services.forEach((s, i) => {
     const line = lineIn('content/services.yaml', ['services', i]);
     if (services[s.id]) err('content/services.yaml', line, `duplicate service id "${s.id}"`, 'every service id may appear once');
-    if (!cats.has(s.category)) err('content/services.yaml', line, `unknown category "${s.category}" in service "${s.id}"`, `use one of: ${[...cats].join(', ')}`);
+    if (!cats.has(s.category))
+      err('content/services.yaml', line, `unknown category "${s.category}" in service "${s.id}"`, `use one of: ${[...cats].join(', ')}`);
     if (s.example && (s.contact.phone || s.contact.url || s.contact.email || s.address))
-      err('content/services.yaml', line, `example entry "${s.id}" has contact details`, 'example entries must not carry phone numbers, addresses or URLs: verify the service and drop `example: true`, or remove the details');
-    if (s.example && opts.strict) err('content/services.yaml', line, `example entry "${s.id}" (${s.name}) is still in the directory`, 'replace it with a verified local service (and remove `example: true`) or delete it before going live');
+      err(
+        'content/services.yaml',
+        line,
+        `example entry "${s.id}" has contact details`,
+        'example entries must not carry phone numbers, addresses or URLs: verify the service and drop `example: true`, or remove the details',
+      );
+    if (s.example && opts.strict)
+      err(
+        'content/services.yaml',
+        line,
+        `example entry "${s.id}" (${s.name}) is still in the directory`,
+        'replace it with a verified local service (and remove `example: true`) or delete it before going live',
+      );
     services[s.id] = s;
   });
   servicesFile?.needs.forEach((n, i) => {
-    for (const c of n.categories) if (!cats.has(c)) err('content/services.yaml', lineIn('content/services.yaml', ['needs', i]), `need "${n.id}" names unknown category "${c}"`, `use one of: ${[...cats].join(', ')}`);
+    for (const c of n.categories)
+      if (!cats.has(c))
+        err(
+          'content/services.yaml',
+          lineIn('content/services.yaml', ['needs', i]),
+          `need "${n.id}" names unknown category "${c}"`,
+          `use one of: ${[...cats].join(', ')}`,
+        );
   });
   const serviceTexts: ContentPack['serviceTexts'] = {};
   for (const lang of langCodes) {
@@ -206,10 +284,14 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     const st = check(p, serviceTextsFileSchema);
     if (!st || !servicesFile) continue;
     serviceTexts[lang] = st;
-    for (const n of servicesFile.needs) if (!st.needs[n.id]) err(p, lineIn(p, ['needs']), `missing translation: need "${n.id}"`, `add ${n.id}: <label> under needs`);
-    for (const c of servicesFile.categories) if (!st.categories[c]) err(p, lineIn(p, ['categories']), `missing translation: category "${c}"`, `add ${c}: <label> under categories`);
-    for (const s of servicesFile.services) if (!st.services[s.id]) err(p, lineIn(p, ['services']), `missing translation: service "${s.id}"`, `add ${s.id}: with a description`);
-    for (const id of Object.keys(st.services)) if (!services[id]) err(p, lineIn(p, ['services', id]), `unknown service "${id}"`, 'add it to content/services.yaml or fix the id');
+    for (const n of servicesFile.needs)
+      if (!st.needs[n.id]) err(p, lineIn(p, ['needs']), `missing translation: need "${n.id}"`, `add ${n.id}: <label> under needs`);
+    for (const c of servicesFile.categories)
+      if (!st.categories[c]) err(p, lineIn(p, ['categories']), `missing translation: category "${c}"`, `add ${c}: <label> under categories`);
+    for (const s of servicesFile.services)
+      if (!st.services[s.id]) err(p, lineIn(p, ['services']), `missing translation: service "${s.id}"`, `add ${s.id}: with a description`);
+    for (const id of Object.keys(st.services))
+      if (!services[id]) err(p, lineIn(p, ['services', id]), `unknown service "${id}"`, 'add it to content/services.yaml or fix the id');
   }
 
   // ------------------------------------------------------------- podcasts ---
@@ -220,10 +302,23 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   podcastsFile?.episodes.forEach((e, i) => {
     const line = lineIn('content/podcasts.yaml', ['episodes', i]);
     if (episodes[e.id]) err('content/podcasts.yaml', line, `duplicate episode id "${e.id}"`, 'every episode id may appear once');
-    if (!topics[e.topic] && topicsFile) err('content/podcasts.yaml', line, `episode "${e.id}" names unknown topic "${e.topic}"`, 'use a topic id from content/topics.yaml');
+    if (!topics[e.topic] && topicsFile)
+      err('content/podcasts.yaml', line, `episode "${e.id}" names unknown topic "${e.topic}"`, 'use a topic id from content/topics.yaml');
     for (const [lang, file] of Object.entries(e.audio)) {
-      if (!langCodes.includes(lang)) err('content/podcasts.yaml', lineIn('content/podcasts.yaml', ['episodes', i, 'audio', lang]), `episode "${e.id}" has audio for unknown language "${lang}"`, 'add the language or remove the file');
-      if (!(file in assets)) err('content/podcasts.yaml', lineIn('content/podcasts.yaml', ['episodes', i, 'audio', lang]), `audio file content/${file} does not exist`, 'add the MP3 file or fix the path (relative to content/)');
+      if (!langCodes.includes(lang))
+        err(
+          'content/podcasts.yaml',
+          lineIn('content/podcasts.yaml', ['episodes', i, 'audio', lang]),
+          `episode "${e.id}" has audio for unknown language "${lang}"`,
+          'add the language or remove the file',
+        );
+      if (!(file in assets))
+        err(
+          'content/podcasts.yaml',
+          lineIn('content/podcasts.yaml', ['episodes', i, 'audio', lang]),
+          `audio file content/${file} does not exist`,
+          'add the MP3 file or fix the path (relative to content/)',
+        );
     }
     episodes[e.id] = e;
   });
@@ -232,12 +327,23 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     const p = `content/${lang}/podcasts.yaml`;
     const et = check(p, episodeTextsFileSchema);
     episodeTexts[lang] = et ?? {};
-    for (const e of Object.values(episodes)) if (!episodeTexts[lang]![e.id]) err(p, et ? lineIn(p, []) : 1, `missing translation: episode "${e.id}" has no ${lang} title and transcript`, `add ${e.id}: with title, description and transcript`);
+    for (const e of Object.values(episodes))
+      if (!episodeTexts[lang]![e.id])
+        err(
+          p,
+          et ? lineIn(p, []) : 1,
+          `missing translation: episode "${e.id}" has no ${lang} title and transcript`,
+          `add ${e.id}: with title, description and transcript`,
+        );
   }
   for (const t of Object.values(topics)) {
-    if (t.episode && !episodes[t.episode]) err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" names unknown episode "${t.episode}"`, 'use an episode id from content/podcasts.yaml');
-    for (const r of t.related) if (!topics[r]) err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" relates to unknown topic "${r}"`, 'fix the id in `related`');
-    for (const s of t.services) if (!services[s] && servicesFile) err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" names unknown service "${s}"`, 'use a service id from content/services.yaml');
+    if (t.episode && !episodes[t.episode])
+      err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" names unknown episode "${t.episode}"`, 'use an episode id from content/podcasts.yaml');
+    for (const r of t.related)
+      if (!topics[r]) err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" relates to unknown topic "${r}"`, 'fix the id in `related`');
+    for (const s of t.services)
+      if (!services[s] && servicesFile)
+        err('content/topics.yaml', topicLine(t.id), `topic "${t.id}" names unknown service "${s}"`, 'use a service id from content/services.yaml');
   }
   function topicLine(id: string): number {
     const i = topicsFile?.topics.findIndex((t) => t.id === id) ?? -1;
@@ -281,9 +387,12 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       for (const r of refs) {
         const line = lineIn(p, ['steps', i, ...r.at]);
         if (r.kind === 'topic' && !topics[r.id]) err(p, line, `step "${s.id}" names unknown topic "${r.id}"`, 'use a topic id from content/topics.yaml');
-        if (r.kind === 'target' && !resolveTarget(r.id)) err(p, line, `step "${s.id}" goes to "${r.id}", which does not exist (dangling go-to)`, 'targets are "flow" or "flow#step"; check both ids');
-        if (r.kind === 'episode' && !episodes[r.id]) err(p, line, `step "${s.id}" names unknown episode "${r.id}"`, 'use an episode id from content/podcasts.yaml');
-        if (r.kind === 'need' && servicesFile && !servicesFile.needs.some((n) => n.id === r.id)) err(p, line, `step "${s.id}" names unknown need "${r.id}"`, 'use a need id from content/services.yaml');
+        if (r.kind === 'target' && !resolveTarget(r.id))
+          err(p, line, `step "${s.id}" goes to "${r.id}", which does not exist (dangling go-to)`, 'targets are "flow" or "flow#step"; check both ids');
+        if (r.kind === 'episode' && !episodes[r.id])
+          err(p, line, `step "${s.id}" names unknown episode "${r.id}"`, 'use an episode id from content/podcasts.yaml');
+        if (r.kind === 'need' && servicesFile && !servicesFile.needs.some((n) => n.id === r.id))
+          err(p, line, `step "${s.id}" names unknown need "${r.id}"`, 'use a need id from content/services.yaml');
       }
       for (const lang of langCodes) {
         const lp = `content/${lang}/flows.yaml`;
@@ -291,7 +400,13 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         const st = flowTexts[lang]?.[f.id]?.[s.id];
         for (const need of type.texts(s)) {
           const v = valueAt(st, need.key);
-          if (typeof v !== 'string' && need.required) err(lp, lineIn(lp, [f.id, s.id]), `missing translation: ${f.id} > ${s.id} > ${need.key.join('.')}`, `add it under ${f.id}: ${s.id}: ${need.key.join(': ')}:`);
+          if (typeof v !== 'string' && need.required)
+            err(
+              lp,
+              lineIn(lp, [f.id, s.id]),
+              `missing translation: ${f.id} > ${s.id} > ${need.key.join('.')}`,
+              `add it under ${f.id}: ${s.id}: ${need.key.join(': ')}:`,
+            );
         }
       }
     });
@@ -301,16 +416,35 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   const reference = languages.find((l) => l.reference)?.code ?? (langCodes.includes('en') ? 'en' : langCodes[0]);
   if (reference)
     checkParity(
-      { reference, languages: langCodes, topics, topicTexts, topicFile: (lang, id) => topicFiles.get(`${lang}:${id}`) ?? `content/${lang}/topics`, serviceTexts, strict: Boolean(opts.strict) },
+      {
+        reference,
+        languages: langCodes,
+        topics,
+        topicTexts,
+        topicFile: (lang, id) => topicFiles.get(`${lang}:${id}`) ?? `content/${lang}/topics`,
+        serviceTexts,
+        strict: Boolean(opts.strict),
+      },
       (severity, path, keyPath, message, hint) => (severity === 'error' ? err : warn)(path, lineIn(path, keyPath), message, hint),
     );
   topicsFile?.topics.forEach((t, i) => {
     const line = lineIn('content/topics.yaml', ['topics', i]);
     if (t.changes && !t.sources.some((s) => typeof s === 'object'))
-      warn('content/topics.yaml', line, `topic "${t.id}" has facts that change but no source with a URL`, 'add sources: - { title: "...", url: "https://...", read: YYYY-MM-DD } for the page the facts were checked on (or local: true instead of url for your own house rules)');
+      warn(
+        'content/topics.yaml',
+        line,
+        `topic "${t.id}" has facts that change but no source with a URL`,
+        'add sources: - { title: "...", url: "https://...", read: YYYY-MM-DD } for the page the facts were checked on (or local: true instead of url for your own house rules)',
+      );
     if (t.checked && opts.today) {
       const days = (Date.parse(opts.today) - Date.parse(t.checked)) / 86_400_000;
-      if (days > (opts.checkedMaxDays ?? 183)) warn('content/topics.yaml', line, `topic "${t.id}" was last checked ${t.checked}, ${Math.floor(days)} days ago`, 'check the facts against the sources again and update `checked`');
+      if (days > (opts.checkedMaxDays ?? 183))
+        warn(
+          'content/topics.yaml',
+          line,
+          `topic "${t.id}" was last checked ${t.checked}, ${Math.floor(days)} days ago`,
+          'check the facts against the sources again and update `checked`',
+        );
     }
   });
 
@@ -321,7 +455,13 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   const ui: Record<string, Record<string, unknown>> = {};
   for (const lang of langCodes) {
     const sp = `content/${lang}/safety.yaml`;
-    if (!parsed.has(sp)) err(sp, 1, `missing: ${lang} has no distress phrases`, 'add content/<lang>/safety.yaml with a `distress:` list; the bot must recognise a crisis in every language it serves');
+    if (!parsed.has(sp))
+      err(
+        sp,
+        1,
+        `missing: ${lang} has no distress phrases`,
+        'add content/<lang>/safety.yaml with a `distress:` list; the bot must recognise a crisis in every language it serves',
+      );
     const sf = check(sp, safetyFileSchema);
     safety[lang] = sf?.distress ?? [];
     distressExamples[lang] = sf?.distressExamples ?? {};
@@ -338,21 +478,34 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       const v = valueAt(res, key);
       const isCommand = key.startsWith('commands.');
       const ok = isCommand ? Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') : typeof v === 'string' && v.trim() !== '';
-      if (!ok) err(up, pf.lineOf(key.split('.')), `missing translation: UI string "${key}"`, isCommand ? `"${key}" is a list of words people type, e.g. ["menu"]` : `add "${key}" (see locales/en/translation.json)`);
+      if (!ok)
+        err(
+          up,
+          pf.lineOf(key.split('.')),
+          `missing translation: UI string "${key}"`,
+          isCommand ? `"${key}" is a list of words people type, e.g. ["menu"]` : `add "${key}" (see locales/en/translation.json)`,
+        );
     }
   }
 
   // Optional per-channel privacy notes (privacy.channel.<channel>): once one language has a note for a
   // channel, every language needs it, so nobody learns less about who can read their chat because of
   // the language they speak.
-  const channelNotes = (lang: string) => Object.keys(((ui[lang]?.privacy as Record<string, unknown> | undefined)?.channel as Record<string, unknown> | undefined) ?? {});
+  const channelNotes = (lang: string) =>
+    Object.keys(((ui[lang]?.privacy as Record<string, unknown> | undefined)?.channel as Record<string, unknown> | undefined) ?? {});
   const allNotes = new Map<string, string>();
   for (const lang of langCodes) for (const ch of channelNotes(lang)) if (!allNotes.has(ch)) allNotes.set(ch, lang);
   for (const lang of langCodes) {
     const pf = parsed.get(`locales/${lang}/translation.json`);
     if (!pf || !ui[lang]) continue;
     for (const [ch, from] of allNotes)
-      if (!channelNotes(lang).includes(ch)) err(`locales/${lang}/translation.json`, pf.lineOf(['privacy']), `missing translation: UI string "privacy.channel.${ch}"`, `translate "privacy": { "channel": { "${ch}": ... } } from locales/${from}/translation.json`);
+      if (!channelNotes(lang).includes(ch))
+        err(
+          `locales/${lang}/translation.json`,
+          pf.lineOf(['privacy']),
+          `missing translation: UI string "privacy.channel.${ch}"`,
+          `translate "privacy": { "channel": { "${ch}": ... } } from locales/${from}/translation.json`,
+        );
   }
 
   if (problems.some((p) => p.severity === 'error')) return { problems };

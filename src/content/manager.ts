@@ -123,7 +123,10 @@ export class ContentManager {
       this.lastProblems = err.problems;
       this.log.error('content change rejected; still serving the last valid version', {
         version: this.snapshot.pack.version,
-        problems: err.problems.filter((p) => p.severity === 'error').slice(0, 20).map(formatProblem),
+        problems: err.problems
+          .filter((p) => p.severity === 'error')
+          .slice(0, 20)
+          .map(formatProblem),
       });
     } else this.log.error('content reload failed', { err });
   }

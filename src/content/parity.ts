@@ -45,12 +45,31 @@ export function checkParity(p: ParityInput, report: Report): void {
       const file = p.topicFile(lang, id);
       const short = tt.answer.length < refText.answer.length;
       if (isCrisis(topic) && (short || tt.partial)) {
-        report('error', file, [id, 'answer'], `"${id}" has ${tt.answer.length} of the ${refText.answer.length} messages of the ${ref} answer`, 'translate every message: the crisis answer must be complete in every language and can never be partial');
+        report(
+          'error',
+          file,
+          [id, 'answer'],
+          `"${id}" has ${tt.answer.length} of the ${refText.answer.length} messages of the ${ref} answer`,
+          'translate every message: the crisis answer must be complete in every language and can never be partial',
+        );
         continue;
       }
       if (short && !tt.partial)
-        report('error', file, [id, 'answer'], `"${id}" has ${tt.answer.length} of the ${refText.answer.length} messages of the ${ref} answer`, `translate the missing message, or say why with partial: "<reason>" (then \`lotse validate --strict\` fails until it is done)`);
-      else if (tt.partial) report(p.strict ? 'error' : 'warning', file, [id, 'partial'], `"${id}" is partial in ${lang}: ${tt.partial}`, 'complete the translation and remove `partial`');
+        report(
+          'error',
+          file,
+          [id, 'answer'],
+          `"${id}" has ${tt.answer.length} of the ${refText.answer.length} messages of the ${ref} answer`,
+          `translate the missing message, or say why with partial: "<reason>" (then \`lotse validate --strict\` fails until it is done)`,
+        );
+      else if (tt.partial)
+        report(
+          p.strict ? 'error' : 'warning',
+          file,
+          [id, 'partial'],
+          `"${id}" is partial in ${lang}: ${tt.partial}`,
+          'complete the translation and remove `partial`',
+        );
     }
   }
   const refServices = p.serviceTexts[ref];
@@ -62,7 +81,13 @@ export function checkParity(p: ParityInput, report: Report): void {
     for (const [sid, r] of Object.entries(refServices.services)) {
       const t = st.services[sid];
       if (t && r.howToGet && !t.howToGet)
-        report('error', `content/${lang}/services.yaml`, ['services', sid], `service "${sid}" has no howToGet in ${lang} (the ${ref} text says how to reach it)`, 'translate howToGet: people need to know how to get there');
+        report(
+          'error',
+          `content/${lang}/services.yaml`,
+          ['services', sid],
+          `service "${sid}" has no howToGet in ${lang} (the ${ref} text says how to reach it)`,
+          'translate howToGet: people need to know how to get there',
+        );
     }
   }
 }

@@ -144,9 +144,7 @@ export const stepSchema = z.discriminatedUnion('type', [
     .object({
       ...stepBase,
       type: z.literal('walkthrough'),
-      pages: z
-        .array(z.object({ id, topic: topicId.optional() }).strict())
-        .min(2, 'a walkthrough has at least two pages'),
+      pages: z.array(z.object({ id, topic: topicId.optional() }).strict()).min(2, 'a walkthrough has at least two pages'),
       end: target.optional(),
     })
     .strict(),
@@ -154,7 +152,10 @@ export const stepSchema = z.discriminatedUnion('type', [
     .object({
       ...stepBase,
       type: z.literal('question'),
-      choices: z.array(z.object({ id, goto: target }).strict()).min(2).max(6),
+      choices: z
+        .array(z.object({ id, goto: target }).strict())
+        .min(2)
+        .max(6),
     })
     .strict(),
   z.object({ ...stepBase, type: z.literal('audio'), episode: id, next: target.optional() }).strict(),
@@ -221,10 +222,7 @@ export const serviceSchema = z
     /** Languages spoken (codes); "interpreter" when they organise one. */
     languages: z.array(z.string()).min(1),
     cost,
-    contact: z
-      .object({ phone: z.string().optional(), url: z.string().url().optional(), email: z.string().email().optional() })
-      .strict()
-      .default({}),
+    contact: z.object({ phone: z.string().optional(), url: z.string().url().optional(), email: z.string().email().optional() }).strict().default({}),
     address: z.string().optional(),
     hours: openingHours.optional(),
     accessibility: z.array(id).default([]),
@@ -277,10 +275,7 @@ export const episodeSchema = z
   .strict();
 export type Episode = z.infer<typeof episodeSchema>;
 export const podcastsFileSchema = z.object({ episodes: z.array(episodeSchema) }).strict();
-export const episodeTextsFileSchema = z.record(
-  id,
-  z.object({ title: text, description: text, transcript: text }).strict(),
-);
+export const episodeTextsFileSchema = z.record(id, z.object({ title: text, description: text, transcript: text }).strict());
 
 // -------------------------------------------------------------- language ---
 export const languageSchema = z

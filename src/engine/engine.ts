@@ -216,14 +216,14 @@ function onText(turn: Turn, raw: string): void {
   // 3. Commands in any served language.
   const cmd = turn.c.nlu.command(text);
   const pending = turn.s.pending;
-  if (cmd === 'menu') return turn.clearPending(), turn.mainMenu(true);
+  if (cmd === 'menu') return (turn.clearPending(), turn.mainMenu(true));
   if (cmd === 'back') {
     turn.clearPending();
     if (turn.stepCommand('back')) return;
     return turn.back();
   }
-  if (cmd === 'language') return turn.clearPending(), turn.languageChoice(turn.s.lang);
-  if (cmd === 'human') return turn.clearPending(), turn.handoff('asked', 'normal');
+  if (cmd === 'language') return (turn.clearPending(), turn.languageChoice(turn.s.lang));
+  if (cmd === 'human') return (turn.clearPending(), turn.handoff('asked', 'normal'));
   if (cmd === 'next' && !pending && turn.stepCommand('next')) return;
   // 4. The answer to what the bot asked.
   if (pending) {

@@ -11,9 +11,7 @@
 import { z } from 'zod';
 
 /** Where the person is: a step of a flow (with its inner state), or a topic answer. */
-export type Position =
-  | { flow: string; step: string; page?: number; cat?: string; svc?: string }
-  | { topic: string };
+export type Position = { flow: string; step: string; page?: number; cat?: string; svc?: string } | { topic: string };
 
 export type Pending =
   | { kind: 'disambiguation'; options: string[]; text: string }
@@ -99,14 +97,21 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
 export function readSession(stored: unknown): { session: Session; problem?: string } {
   if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return { session: newSession(), problem: 'not a session object' };
   let raw = stored as Record<string, unknown>;
-  let v = Object.prototype.hasOwnProperty.call(raw, 'v') ? raw.v : 0;
+  let v = Object.hasOwn(raw, 'v') ? raw.v : 0;
   while (typeof v === 'number' && v < SESSION_VERSION && migrations[v]) {
     raw = migrations[v]!(raw);
     v = raw.v;
   }
   if (v !== SESSION_VERSION) return { session: newSession(), problem: `unknown session version ${JSON.stringify(v)?.slice(0, 20)}` };
   const r = sessionSchema.safeParse(raw);
-  if (!r.success) return { session: newSession(), problem: `invalid session: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ').slice(0, 300)}` };
+  if (!r.success)
+    return {
+      session: newSession(),
+      problem: `invalid session: ${r.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'} ${i.message}`)
+        .join('; ')
+        .slice(0, 300)}`,
+    };
   return { session: r.data };
 }
 

@@ -28,12 +28,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [alg, n, r, p, salt, key] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
-  const got = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
+  const got = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
+  });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 
 export const SESSION_HOURS = 12;
 const LOGIN_WINDOW_MS = 15 * 60_000;

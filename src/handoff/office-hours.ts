@@ -27,7 +27,10 @@ export function parseOfficeHours(spec: string, timeZone: string): OfficeHours {
     throw new OfficeHoursError(`"${timeZone}" is not a time zone (e.g. Europe/Vienna)`);
   }
   const spans: OfficeHours['spans'] = [];
-  for (const part of spec.split(/[;,]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(/[;,]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z]{2})(?:-([a-z]{2}))?\s+(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$/i.exec(part);
     if (!m) throw new OfficeHoursError(`"${part}" should look like "mo-fr 09:00-17:00"`);
     const a = DAYS.indexOf(m[1]!.toLowerCase() as Day);
@@ -47,8 +50,13 @@ export function parseOfficeHours(spec: string, timeZone: string): OfficeHours {
 }
 
 function localParts(now: number, timeZone: string): { day: Day; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(new Date(now));
-  const wd = parts.find((p) => p.type === 'weekday')!.value.slice(0, 2).toLowerCase() as Day;
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(
+    new Date(now),
+  );
+  const wd = parts
+    .find((p) => p.type === 'weekday')!
+    .value.slice(0, 2)
+    .toLowerCase() as Day;
   const h = Number(parts.find((p) => p.type === 'hour')!.value) % 24;
   const mi = Number(parts.find((p) => p.type === 'minute')!.value);
   return { day: wd, minute: h * 60 + mi };

@@ -57,7 +57,11 @@ function text(b: Record<string, unknown>, key: string): string | undefined {
 function strings(b: Record<string, unknown>, key: string): string[] | undefined {
   const v = Object.hasOwn(b, key) ? b[key] : undefined;
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
   throw refused(400, `"${key}" must be a list of strings`);
 }
@@ -109,7 +113,10 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       const script = fs.readFileSync(path.join(here, 'console', 'console.js'), 'utf8');
       router.get('/', (_req, res) => {
         // Nothing from elsewhere: the page's script is /console/console.js, its one <style> is inline.
-        res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'");
+        res.setHeader(
+          'Content-Security-Policy',
+          "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'",
+        );
         res.type('html').send(page);
       });
       router.get('/console.js', (_req, res) => res.type('application/javascript').send(script));
@@ -127,7 +134,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         if (!r) return void res.status(401).json({ error: { code: 'Unauthorized', message: 'please sign in' } });
         (req as Authed).staff = r.staff;
         (req as Authed).csrf = r.csrf;
-        if (req.method !== 'GET' && req.get('x-csrf-token') !== r.csrf) return void res.status(403).json({ error: { code: 'Forbidden', message: 'missing or wrong CSRF token' } });
+        if (req.method !== 'GET' && req.get('x-csrf-token') !== r.csrf)
+          return void res.status(403).json({ error: { code: 'Forbidden', message: 'missing or wrong CSRF token' } });
         next();
       };
       const requireAdmin: express.RequestHandler = (req, res, next) => {
@@ -175,7 +183,11 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         requireStaff,
         wrap((req) => {
           const c = ctx.content.current();
-          return { staff: staffView(req.staff!), csrf: req.csrf, languages: c.pack.languages.map((l) => ({ code: l.code, name: l.name, englishName: l.englishName, dir: l.dir })) };
+          return {
+            staff: staffView(req.staff!),
+            csrf: req.csrf,
+            languages: c.pack.languages.map((l) => ({ code: l.code, name: l.name, englishName: l.englishName, dir: l.dir })),
+          };
         }),
       );
       router.get(
@@ -232,7 +244,12 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           return {
             answers: Object.keys(c.pack.topics)
               .filter((id) => !c.pack.topics[id]!.action && c.pack.topicTexts[lang]?.[id])
-              .map((id) => ({ topic: id, title: c.pack.topicTexts[ui]?.[id]?.title ?? id, titleInLanguage: c.pack.topicTexts[lang]![id]!.title, preview: c.pack.topicTexts[lang]![id]!.answer[0] })),
+              .map((id) => ({
+                topic: id,
+                title: c.pack.topicTexts[ui]?.[id]?.title ?? id,
+                titleInLanguage: c.pack.topicTexts[lang]![id]!.title,
+                preview: c.pack.topicTexts[lang]![id]!.answer[0],
+              })),
             services: Object.values(c.pack.services).map((s) => ({ id: s.id, name: s.name, example: s.example })),
           };
         }),
@@ -242,7 +259,12 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         requireStaff,
         wrap(async () => ({ staff: (await accounts.allStaff()).filter((s) => s.active).map((s) => ({ id: s.id, name: s.name, languages: s.languages })) })),
       );
-      router.get('/api/staff', requireStaff, requireAdmin, wrap(async () => ({ staff: (await accounts.allStaff()).map(staffView) })));
+      router.get(
+        '/api/staff',
+        requireStaff,
+        requireAdmin,
+        wrap(async () => ({ staff: (await accounts.allStaff()).map(staffView) })),
+      );
       router.post(
         '/api/staff',
         requireStaff,
@@ -283,8 +305,18 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           return staffView((await accounts.staffById(id))!);
         }),
       );
-      router.get('/api/stats', requireStaff, requireAdmin, wrap(async () => ({ outcomes: await hs.stats() })));
-      router.get('/api/audit', requireStaff, requireAdmin, wrap(async (req) => ({ audit: await hs.auditLog(typeof req.query.handoff === 'string' ? req.query.handoff : undefined) })));
+      router.get(
+        '/api/stats',
+        requireStaff,
+        requireAdmin,
+        wrap(async () => ({ outcomes: await hs.stats() })),
+      );
+      router.get(
+        '/api/audit',
+        requireStaff,
+        requireAdmin,
+        wrap(async (req) => ({ audit: await hs.auditLog(typeof req.query.handoff === 'string' ? req.query.handoff : undefined) })),
+      );
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
@@ -309,7 +341,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         const since = Number(req.get('last-event-id') ?? req.query.since ?? NaN);
         then(async () => {
           if (Number.isFinite(since)) {
-            for (const h of await hs.open()) if (service.canOpen(staff, h)) for (const m of await hs.messages(h.id, since)) send({ type: 'message', handoffId: h.id, message: m }, m.seq);
+            for (const h of await hs.open())
+              if (service.canOpen(staff, h)) for (const m of await hs.messages(h.id, since)) send({ type: 'message', handoffId: h.id, message: m }, m.seq);
           }
           res.write(`id: ${await hs.maxSeq()}\ndata: ${JSON.stringify({ type: 'queue' })}\n\n`);
         });

@@ -155,7 +155,9 @@ export class HandoffService {
       void this.updatePositions();
       return {
         session,
-        reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }] }]),
+        reply: this.reply(lang, [
+          { kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }] },
+        ]),
       };
     }
     if (event.kind === 'start' || event.kind === 'command' || event.kind === 'button') {
@@ -268,7 +270,15 @@ export class HandoffService {
       if (text.length > MAX_MESSAGE_LENGTH) throw refused(413, `the message is too long (${MAX_MESSAGE_LENGTH} characters at most)`);
       messages = [{ kind: 'text', text }];
     }
-    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'message', text, topic: input.topic, at: this.now() });
+    const msg = await this.d.hs.addMessage({
+      handoffId: id,
+      author: 'caseworker',
+      staffId: staff.id,
+      kind: 'message',
+      text,
+      topic: input.topic,
+      at: this.now(),
+    });
     this.d.events.message(h, msg);
     await this.deliver(h, messages, msg.seq);
     return msg;
@@ -278,7 +288,14 @@ export class HandoffService {
     const h = await this.d.hs.getHandoff(id);
     if (!h || !this.canOpen(staff, h)) throw refused(h ? 403 : 404, h ? 'this conversation belongs to a colleague' : 'no such handoff');
     if (!text.trim()) throw refused(400, 'the note is empty');
-    const msg = await this.d.hs.addMessage({ handoffId: id, author: 'caseworker', staffId: staff.id, kind: 'note', text: text.trim().slice(0, MAX_MESSAGE_LENGTH), at: this.now() });
+    const msg = await this.d.hs.addMessage({
+      handoffId: id,
+      author: 'caseworker',
+      staffId: staff.id,
+      kind: 'note',
+      text: text.trim().slice(0, MAX_MESSAGE_LENGTH),
+      at: this.now(),
+    });
     this.d.events.message(h, msg);
     return msg;
   }
@@ -286,7 +303,7 @@ export class HandoffService {
   async transfer(staff: Staff, id: string, toStaffId: string): Promise<Handoff> {
     const h = await this.mustOwn(staff, id);
     const to = await this.d.staff.staffById(toStaffId);
-    if (!to || !to.active) throw refused(400, 'no such colleague');
+    if (!to?.active) throw refused(400, 'no such colleague');
     await this.d.hs.update(id, { caseworkerId: to.id });
     await this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
     this.d.events.message(h, await this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));
@@ -344,7 +361,11 @@ export class HandoffService {
       if (seq) await this.d.hs.markUndeliverable(seq, this.now());
       if (!fresh.unreachableNoticeAt) {
         await this.d.hs.update(h.id, { unreachableNoticeAt: this.now() });
-        const alert = await this.system(h.id, 'alert', `the person cannot be reached on ${h.ref.channel} (they blocked the bot or left); messages wait until they write again`);
+        const alert = await this.system(
+          h.id,
+          'alert',
+          `the person cannot be reached on ${h.ref.channel} (they blocked the bot or left); messages wait until they write again`,
+        );
         this.d.events.alert(h, alert);
       }
       return false;
@@ -364,7 +385,8 @@ export class HandoffService {
       const h = await this.d.hs.getHandoff(m.handoffId);
       if (!h) continue;
       if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
-        if ((h.status === 'closed' || h.status === 'cancelled') && !(await this.d.hs.undelivered()).some((x) => x.handoffId === h.id)) await this.d.hs.update(h.id, { address: null });
+        if ((h.status === 'closed' || h.status === 'cancelled') && !(await this.d.hs.undelivered()).some((x) => x.handoffId === h.id))
+          await this.d.hs.update(h.id, { address: null });
       } else held.add(m.handoffId);
     }
   }

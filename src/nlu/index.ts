@@ -54,7 +54,13 @@ const COMMANDS: CommandName[] = ['menu', 'back', 'language', 'human', 'next', 'y
  */
 export function calibrate(raw: number): number {
   const x = Math.max(0, Math.min(1, raw));
-  const pts: [number, number][] = [[0, 0], [0.25, 0.3], [0.42, 0.5], [0.8, 0.9], [1, 1]];
+  const pts: [number, number][] = [
+    [0, 0],
+    [0.25, 0.3],
+    [0.42, 0.5],
+    [0.8, 0.9],
+    [1, 1],
+  ];
   for (let i = 1; i < pts.length; i++) {
     const [x0, y0] = pts[i - 1]!;
     const [x1, y1] = pts[i]!;
@@ -101,17 +107,18 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   const topicIndex = new Map(models.topics.classes.map((c, i) => [c, i]));
   const noneIndex = topicIndex.get('none');
   // What the topic model says of the crisis topic for a message it knows nothing about.
-  const crisisPrior = models.topics.predict(new Map())[topicIndex.get('meta.distress') ?? 0] ?? 1;
+  const _crisisPrior = models.topics.predict(new Map())[topicIndex.get('meta.distress') ?? 0] ?? 1;
   const scriptOf = new Map(pack.languages.map((l) => [l.code, l.script]));
   const langClasses = models.language.classes;
 
   // Command words of every language, normalised: "zurück", "القائمة", "меню".
   const commandWords = new Map<string, CommandName>();
   for (const l of pack.languages) {
-    for (const c of COMMANDS) for (const w of list(l.code, `commands.${c}`)) {
-      const n = normalize(w);
-      if (n && !commandWords.has(n)) commandWords.set(n, c);
-    }
+    for (const c of COMMANDS)
+      for (const w of list(l.code, `commands.${c}`)) {
+        const n = normalize(w);
+        if (n && !commandWords.has(n)) commandWords.set(n, c);
+      }
   }
   const languageNames = new Map<string, string>();
   for (const l of pack.languages) for (const n of [l.name, l.englishName, ...l.aliases, ...(l.names ?? [])]) languageNames.set(normalize(n), l.code);
@@ -203,9 +210,22 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const best = langs[0]!;
     const prior = sessionLang && matchers.has(sessionLang) ? sessionLang : undefined;
     const langConfident = best.p >= 0.75 || best.lang === prior;
-    const candidates = langs.filter((l) => l.p >= 0.05).slice(0, 3).map((l) => l.lang);
+    const candidates = langs
+      .filter((l) => l.p >= 0.05)
+      .slice(0, 3)
+      .map((l) => l.lang);
     if (!tokens.length || !pt)
-      return { topic: null, score: 0, decision: 'unknown', lang: best.lang, langConfident, langCandidates: candidates, alternatives: [], distress: false, question: { topic: null, decision: 'unknown' } };
+      return {
+        topic: null,
+        score: 0,
+        decision: 'unknown',
+        lang: best.lang,
+        langConfident,
+        langCandidates: candidates,
+        alternatives: [],
+        distress: false,
+        question: { topic: null, decision: 'unknown' },
+      };
     // The lexical matcher in the chosen language: exact keywords and typos.
     const lex = new Map<string, number>();
     const matcher = matchers.get(best.lang);
@@ -251,11 +271,19 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (!distressHit && top?.topic === 'meta.distress' && decision === 'answer') decision = 'clarify';
     // A greeting is answered as one or not at all: never "Did you mean: Hello?".
     if (decision === 'clarify' && top && SOCIAL.has(top.topic)) decision = top.score >= THRESHOLDS.clarify * 2 ? 'answer' : 'unknown';
-    const alternatives = combined.slice(1, 4).filter((a) => a.score >= THRESHOLDS.clarify * 0.6 && !SOCIAL.has(a.topic)).slice(0, 2);
+    const alternatives = combined
+      .slice(1, 4)
+      .filter((a) => a.score >= THRESHOLDS.clarify * 0.6 && !SOCIAL.has(a.topic))
+      .slice(0, 2);
     // Read as a question, the crisis topic is not an answer: the best other topic is.
     const q = top?.topic === 'meta.distress' ? runnerUp : top;
     const question: MatchResult['question'] =
-      decision === 'unknown' || !q ? { topic: null, decision: 'unknown' } : { topic: q.topic, decision: q === top ? decision : q.score >= THRESHOLDS.answer ? 'answer' : q.score >= THRESHOLDS.clarify * 0.6 ? 'clarify' : 'unknown' };
+      decision === 'unknown' || !q
+        ? { topic: null, decision: 'unknown' }
+        : {
+            topic: q.topic,
+            decision: q === top ? decision : q.score >= THRESHOLDS.answer ? 'answer' : q.score >= THRESHOLDS.clarify * 0.6 ? 'clarify' : 'unknown',
+          };
     return {
       topic: distressHit ? 'meta.distress' : decision === 'unknown' ? null : (top?.topic ?? null),
       score: top?.score ?? 0,

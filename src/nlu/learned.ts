@@ -85,7 +85,12 @@ export function fromData(d: LearnedData): LearnedModels {
 function languageTexts(pack: ContentPack, lang: string): string[] {
   const out: string[] = [];
   for (const t of Object.values(pack.topicTexts[lang] ?? {})) out.push(t.title, ...t.examples, ...t.keywords, ...t.answer);
-  out.push(...(pack.safety[lang] ?? []), ...Object.values(pack.distressExamples[lang] ?? {}).flat(), ...(pack.notDistress[lang] ?? []), ...(pack.offTopic[lang] ?? []));
+  out.push(
+    ...(pack.safety[lang] ?? []),
+    ...Object.values(pack.distressExamples[lang] ?? {}).flat(),
+    ...(pack.notDistress[lang] ?? []),
+    ...(pack.offTopic[lang] ?? []),
+  );
   return out;
 }
 

@@ -65,7 +65,13 @@ const FUSE_WHEN_WITHIN = 0.15;
 const MAX_WORDS = 24;
 
 export function keys(text: string): string[] {
-  return [...new Set(tokenize(text).map(stem).filter((t) => t.length > 0))];
+  return [
+    ...new Set(
+      tokenize(text)
+        .map(stem)
+        .filter((t) => t.length > 0),
+    ),
+  ];
 }
 
 export class LanguageMatcher {
@@ -138,7 +144,11 @@ export class LanguageMatcher {
       const t = this.idf.has(tail) ? tail : undefined;
       if (!t) continue;
       const headOk = this.idf.has(head) ? head : head.endsWith('s') && this.idf.has(head.slice(0, -1)) ? head.slice(0, -1) : undefined;
-      if (headOk) return [{ word: t, sim: 0.85 }, { word: headOk, sim: 0.7 }];
+      if (headOk)
+        return [
+          { word: t, sim: 0.85 },
+          { word: headOk, sim: 0.7 },
+        ];
       // The last part carries the meaning ("Haus|regeln"): keep the longest known one.
       if (!tailOnly.length) tailOnly = [{ word: t, sim: 0.75 }];
     }

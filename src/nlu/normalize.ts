@@ -17,17 +17,51 @@ const INVISIBLE = /[\u00AD\u0640\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uF
 
 /** Arabic-script letter folding: variants -> one canonical letter. */
 const ARABIC_FOLD: Record<string, string> = {
-  'أ': 'ا', 'إ': 'ا', 'آ': 'ا', 'ٱ': 'ا', 'ٲ': 'ا', 'ٳ': 'ا',
-  'ة': 'ه', 'ۀ': 'ه', 'ە': 'ه', 'ھ': 'ه', 'ۂ': 'ه',
-  'ى': 'ی', 'ي': 'ی', 'ې': 'ی', 'ۍ': 'ی', 'ئ': 'ی', 'ێ': 'ی', 'ے': 'ی',
-  'ك': 'ک', 'ڪ': 'ک',
-  'ګ': 'گ', 'ؤ': 'و', 'ء': '',
+  أ: 'ا',
+  إ: 'ا',
+  آ: 'ا',
+  ٱ: 'ا',
+  ٲ: 'ا',
+  ٳ: 'ا',
+  ة: 'ه',
+  ۀ: 'ه',
+  ە: 'ه',
+  ھ: 'ه',
+  ۂ: 'ه',
+  ى: 'ی',
+  ي: 'ی',
+  ې: 'ی',
+  ۍ: 'ی',
+  ئ: 'ی',
+  ێ: 'ی',
+  ے: 'ی',
+  ك: 'ک',
+  ڪ: 'ک',
+  ګ: 'گ',
+  ؤ: 'و',
+  ء: '',
   // Pashto letters typed with Persian/Arabic keyboards.
-  'ټ': 'ت', 'ډ': 'د', 'ړ': 'ر', 'ڼ': 'ن', 'ښ': 'ش', 'ږ': 'ژ', 'ځ': 'ج', 'څ': 'چ',
+  ټ: 'ت',
+  ډ: 'د',
+  ړ: 'ر',
+  ڼ: 'ن',
+  ښ: 'ش',
+  ږ: 'ژ',
+  ځ: 'ج',
+  څ: 'چ',
 };
 
 const CYRILLIC_FOLD: Record<string, string> = {
-  'ё': 'е', 'є': 'е', 'э': 'е', 'ї': 'и', 'і': 'и', 'ы': 'и', 'й': 'и', 'ґ': 'г', 'ь': '', 'ъ': '',
+  ё: 'е',
+  є: 'е',
+  э: 'е',
+  ї: 'и',
+  і: 'и',
+  ы: 'и',
+  й: 'и',
+  ґ: 'г',
+  ь: '',
+  ъ: '',
 };
 
 /**
@@ -39,7 +73,10 @@ const CYRILLIC_FOLD: Record<string, string> = {
 export function normalize(text: string): string {
   let s = text.normalize('NFKC');
   // Zero-width non-joiner inside Persian words (می‌خواهم) joins; other invisibles vanish.
-  s = s.replace(/\u200C/g, '').replace(INVISIBLE, '').replace(ARABIC_MARKS, '');
+  s = s
+    .replace(/\u200C/g, '')
+    .replace(INVISIBLE, '')
+    .replace(ARABIC_MARKS, '');
   s = s.toLowerCase();
   s = latinDigits(s);
   let out = '';
@@ -57,7 +94,11 @@ export function normalize(text: string): string {
     out += ch;
   }
   // Latin diacritics: ä -> a, é -> e; ß -> ss.
-  out = out.replace(/ß/g, 'ss').normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
+  out = out
+    .replace(/ß/g, 'ss')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .normalize('NFC');
   // Apostrophes inside words (інтерв'ю, don't) are dropped rather than split.
   out = out.replace(/(\p{L})['’ʼ`´](\p{L})/gu, '$1$2');
   out = out.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
@@ -87,7 +128,31 @@ function mergePersianPrefixes(tokens: string[]): string[] {
 const AR_PREFIXES = ['وال', 'بال', 'کال', 'فال', 'لل', 'ال'];
 // Single letters other than ه/ی are left alone: stripping م or ت turns مترجم into مترج and breaks verbs.
 // Pashto plurals (-ونه, -ګانې) and Persian plurals (-ها) meet their singular.
-const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'گانی', 'گانو', 'ونه', 'ها', 'ات', 'ین', 'ون', 'ان', 'هم', 'کم', 'نا', 'تان', 'شان', 'مان', 'ام', 'اش', 'یم', 'ید', 'ند', 'ه', 'ی'];
+const ARABIC_SCRIPT_SUFFIXES = [
+  'هایی',
+  'های',
+  'گانی',
+  'گانو',
+  'ونه',
+  'ها',
+  'ات',
+  'ین',
+  'ون',
+  'ان',
+  'هم',
+  'کم',
+  'نا',
+  'تان',
+  'شان',
+  'مان',
+  'ام',
+  'اش',
+  'یم',
+  'ید',
+  'ند',
+  'ه',
+  'ی',
+];
 
 /**
  * A light stem: the same key for inflected forms. Arabic script: article
@@ -97,8 +162,42 @@ const ARABIC_SCRIPT_SUFFIXES = ['هایی', 'های', 'گانی', 'گانو', '�
  */
 // Ukrainian (and Russian-influenced) endings after folding (і/ї/й -> и, ь dropped), longest first.
 const CYRILLIC_SUFFIXES = [
-  'ування', 'ювання', 'ення', 'ання', 'тися', 'тись', 'ость', 'ости', 'ами', 'ями', 'ови', 'еви', 'ого', 'ому', 'ими', 'ись',
-  'ся', 'ти', 'их', 'ив', 'ах', 'ях', 'ою', 'ею', 'ом', 'ем', 'ия', 'ии', 'ть', 'а', 'я', 'у', 'ю', 'и', 'е', 'о',
+  'ування',
+  'ювання',
+  'ення',
+  'ання',
+  'тися',
+  'тись',
+  'ость',
+  'ости',
+  'ами',
+  'ями',
+  'ови',
+  'еви',
+  'ого',
+  'ому',
+  'ими',
+  'ись',
+  'ся',
+  'ти',
+  'их',
+  'ив',
+  'ах',
+  'ях',
+  'ою',
+  'ею',
+  'ом',
+  'ем',
+  'ия',
+  'ии',
+  'ть',
+  'а',
+  'я',
+  'у',
+  'ю',
+  'и',
+  'е',
+  'о',
 ];
 
 export function stem(token: string): string {

@@ -71,7 +71,10 @@ function transcriptPage(c: CompiledContent, lang: string, id: string, nonce = ''
   if (!e || !texts || !l) return undefined;
   const audioLang = e.audio[lang] ? lang : Object.keys(e.audio)[0];
   const file = audioLang ? e.audio[audioLang] : undefined;
-  const paras = texts.transcript.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  const paras = texts.transcript
+    .split(/\n{2,}/)
+    .map((p) => `<p>${escapeHtml(p)}</p>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}" dir="${l.dir}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

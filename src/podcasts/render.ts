@@ -63,7 +63,29 @@ export function renderAudio(root: string, opts: { only?: string; log?: (s: strin
         fs.mkdirSync(path.dirname(out), { recursive: true });
         execFileSync(
           'lame',
-          ['--quiet', '-m', 'm', '-b', '48', '--resample', '22.05', '--id3v2-only', '--id3v2-utf16', '--tt', t.title, '--ta', 'Lotse (synthetic sample voice)', '--tl', 'Lotse podcast library', '--tc', 'Synthetic voice (espeak-ng): replace with a co-created recording', '--tg', 'Speech', wav, out],
+          [
+            '--quiet',
+            '-m',
+            'm',
+            '-b',
+            '48',
+            '--resample',
+            '22.05',
+            '--id3v2-only',
+            '--id3v2-utf16',
+            '--tt',
+            t.title,
+            '--ta',
+            'Lotse (synthetic sample voice)',
+            '--tl',
+            'Lotse podcast library',
+            '--tc',
+            'Synthetic voice (espeak-ng): replace with a co-created recording',
+            '--tg',
+            'Speech',
+            wav,
+            out,
+          ],
           { stdio: 'pipe' },
         );
         const seconds = Math.round(wavSeconds(wav) * 10) / 10;

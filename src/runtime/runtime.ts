@@ -27,6 +27,7 @@ export interface ConversationHooks {
    * Called for every effect the engine asks for, before the session is saved:
    * the hook may change the session and add messages to the reply.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin's effect handler may return nothing at all
   effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<{ messages?: OutMessage[] } | void>;
   /** Facts of the moment the engine may use (e.g. whether the office is open now); pure data, no I/O for the engine. */
   env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
@@ -87,6 +88,7 @@ export class Runtime implements BotRuntime {
   }
 
   /** Change a conversation's session outside an event (e.g. a caseworker closed the handoff), in turn with its events. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: the updater may change the session in place and return nothing
   updateSession(ref: ConversationRef, fn: (s: Session) => Session | void): Promise<Session> {
     return this.queues.run(queueKey(ref), async () => {
       const s = await this.loadSession(ref);
@@ -140,7 +142,7 @@ export class Runtime implements BotRuntime {
       else if (e.type === 'unanswered') await this.deps.store.addUnanswered({ lang: e.lang, text: maskPersonalData(e.text), contentVersion: version, at: now });
       for (const h of this.hooks) {
         const r = await h.effect?.(ref, session, e);
-        if (r && r.messages) extra.push(...r.messages);
+        if (r?.messages) extra.push(...r.messages);
       }
     } catch (err) {
       this.deps.log.error('effect failed', { effect: e.type, err });

@@ -17,7 +17,10 @@ export function createApp(ctx: AppContext, plugins: Plugin[]): express.Express {
     app.use((req, _res, next) => {
       if (!warned && req.headers['x-forwarded-for']) {
         warned = true;
-        ctx.log.warn('requests carry X-Forwarded-For but TRUST_PROXY is off: behind a reverse proxy every visitor shares its address (and one rate limit); set TRUST_PROXY (SECURITY.md)', { peer: req.socket.remoteAddress });
+        ctx.log.warn(
+          'requests carry X-Forwarded-For but TRUST_PROXY is off: behind a reverse proxy every visitor shares its address (and one rate limit); set TRUST_PROXY (SECURITY.md)',
+          { peer: req.socket.remoteAddress },
+        );
       }
       next();
     });
@@ -42,6 +45,11 @@ export function errorHandler(ctx: AppContext): express.ErrorRequestHandler {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
     if (status >= 500) ctx.log.error('request failed', { err, path: req.path });
     if (res.headersSent) return;
-    res.status(status).json({ error: { code: status === 413 ? 'TooLarge' : status >= 500 ? 'ServerError' : 'BadRequest', message: status >= 500 ? 'internal error' : String(err?.message ?? 'bad request') } });
+    res.status(status).json({
+      error: {
+        code: status === 413 ? 'TooLarge' : status >= 500 ? 'ServerError' : 'BadRequest',
+        message: status >= 500 ? 'internal error' : String(err?.message ?? 'bad request'),
+      },
+    });
   };
 }

@@ -60,9 +60,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(
-  opts: { config?: Config; log?: Logger; clock?: Clock; plugins?: (ctx: AppContext) => Plugin[] } = {},
-): Promise<Running> {
+export async function startServer(opts: { config?: Config; log?: Logger; clock?: Clock; plugins?: (ctx: AppContext) => Plugin[] } = {}): Promise<Running> {
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const clock = opts.clock ?? systemClock;
@@ -98,7 +96,12 @@ export async function startServer(
   }, 3_600_000);
   housekeeping.unref();
   releaseGarbage();
-  log.info('lotse started', { url, content: content.current().pack.version, languages: content.current().pack.languages.map((l) => l.code), store: config.STORE });
+  log.info('lotse started', {
+    url,
+    content: content.current().pack.version,
+    languages: content.current().pack.languages.map((l) => l.code),
+    store: config.STORE,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

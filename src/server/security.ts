@@ -101,7 +101,14 @@ export function setPageCsp(res: express.Response, csp: string, embeddable = fals
 export function clientAddress(req: http.IncomingMessage, trust: (addr: string, i: number) => boolean): string {
   const peer = req.socket.remoteAddress ?? '?';
   const xff = req.headers['x-forwarded-for'];
-  const hops = typeof xff === 'string' ? xff.split(',').map((s) => s.trim()).filter(Boolean).reverse() : [];
+  const hops =
+    typeof xff === 'string'
+      ? xff
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .reverse()
+      : [];
   const chain = [peer, ...hops];
   for (let i = 0; i < chain.length - 1; i++) if (!trust(chain[i]!, i)) return chain[i]!;
   return chain[chain.length - 1]!;
@@ -120,7 +127,9 @@ export function claimUpgrade(req: http.IncomingMessage): void {
 export function refuseSocket(socket: Duplex, status: number, body: string, headers: Record<string, string> = {}): void {
   socket.on('error', () => socket.destroy());
   if (socket.destroyed || !socket.writable) return void socket.destroy();
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   const text = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`;
   socket.end(text, () => socket.destroy());
   // A peer that never reads must not hold the socket open.

@@ -52,7 +52,20 @@ export interface HandoffMessage {
 
 export type NewHandoffMessage = Omit<HandoffMessage, 'seq'>;
 
-type Changeable = 'status' | 'caseworkerId' | 'takenAt' | 'closedAt' | 'outcome' | 'outcomeService' | 'outcomeNote' | 'priority' | 'waitingNoticeAt' | 'unreachableNoticeAt' | 'lastPosition' | 'address' | 'offHours';
+type Changeable =
+  | 'status'
+  | 'caseworkerId'
+  | 'takenAt'
+  | 'closedAt'
+  | 'outcome'
+  | 'outcomeService'
+  | 'outcomeNote'
+  | 'priority'
+  | 'waitingNoticeAt'
+  | 'unreachableNoticeAt'
+  | 'lastPosition'
+  | 'address'
+  | 'offHours';
 /** Fields of a handoff to change; `null` clears an optional field. */
 export type HandoffPatch = { [K in Changeable]?: Handoff[K] | null };
 

@@ -131,7 +131,19 @@ export class SqliteHandoffs implements Handoffs {
           `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(h.id, h.ref.channel, h.ref.conversationId, h.address ?? null, h.lang, h.reason, h.topic ?? null, h.priority, h.status, h.createdAt, h.offHours ? 1 : 0);
+        .run(
+          h.id,
+          h.ref.channel,
+          h.ref.conversationId,
+          h.address ?? null,
+          h.lang,
+          h.reason,
+          h.topic ?? null,
+          h.priority,
+          h.status,
+          h.createdAt,
+          h.offHours ? 1 : 0,
+        );
       for (const m of first) this.insertMessage({ ...m, handoffId: h.id });
     })();
   }
@@ -149,7 +161,9 @@ export class SqliteHandoffs implements Handoffs {
     return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('queued', 'active') ORDER BY priority, created_at").all() as Row[]).map(toHandoff);
   }
   async closedSince(since: number): Promise<Handoff[]> {
-    return (this.db.prepare("SELECT * FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at >= ? ORDER BY closed_at DESC").all(since) as Row[]).map(toHandoff);
+    return (
+      this.db.prepare("SELECT * FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at >= ? ORDER BY closed_at DESC").all(since) as Row[]
+    ).map(toHandoff);
   }
   async update(id: string, patch: HandoffPatch): Promise<void> {
     const keys = (Object.keys(patch) as (keyof HandoffPatch)[]).filter((k) => k in COLUMN);
@@ -161,7 +175,10 @@ export class SqliteHandoffs implements Handoffs {
     this.db.prepare(`UPDATE handoffs SET ${keys.map((k) => `${COLUMN[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map(value), id);
   }
   async takeIfQueued(id: string, staffId: string, at: number): Promise<boolean> {
-    return this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id).changes === 1;
+    return (
+      this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id)
+        .changes === 1
+    );
   }
 
   // --- messages
@@ -181,7 +198,9 @@ export class SqliteHandoffs implements Handoffs {
     this.db.prepare('UPDATE handoff_messages SET undeliverable_at = ? WHERE seq = ? AND delivered_at IS NULL').run(at, seq);
   }
   async retryUndeliverable(handoffId: string): Promise<number> {
-    return this.db.prepare('UPDATE handoff_messages SET undeliverable_at = NULL WHERE handoff_id = ? AND undeliverable_at IS NOT NULL AND delivered_at IS NULL').run(handoffId).changes;
+    return this.db
+      .prepare('UPDATE handoff_messages SET undeliverable_at = NULL WHERE handoff_id = ? AND undeliverable_at IS NOT NULL AND delivered_at IS NULL')
+      .run(handoffId).changes;
   }
   async messages(handoffId: string, afterSeq = 0): Promise<HandoffMessage[]> {
     return (this.db.prepare('SELECT * FROM handoff_messages WHERE handoff_id = ? AND seq > ? ORDER BY seq').all(handoffId, afterSeq) as Row[]).map(toMessage);
@@ -189,7 +208,9 @@ export class SqliteHandoffs implements Handoffs {
   async undelivered(): Promise<HandoffMessage[]> {
     return (
       this.db
-        .prepare("SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL AND m.undeliverable_at IS NULL ORDER BY m.seq")
+        .prepare(
+          "SELECT m.* FROM handoff_messages m WHERE m.author = 'caseworker' AND m.kind = 'message' AND m.delivered_at IS NULL AND m.undeliverable_at IS NULL ORDER BY m.seq",
+        )
         .all() as Row[]
     ).map(toMessage);
   }
@@ -198,17 +219,25 @@ export class SqliteHandoffs implements Handoffs {
   }
   async purgeTranscripts(before: number): Promise<number> {
     return this.db.transaction(() => {
-      const ids = (this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as { id: string }[]).map((r) => r.id);
+      const ids = (
+        this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
       for (const id of ids) {
         this.db.prepare('DELETE FROM handoff_messages WHERE handoff_id = ?').run(id);
-        this.db.prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?').run(`purged:${id}`, id);
+        this.db
+          .prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?')
+          .run(`purged:${id}`, id);
       }
       return ids.length;
     })();
   }
   async stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]> {
     return this.db
-      .prepare("SELECT COALESCE(outcome, status) AS outcome, lang, reason, COUNT(*) AS n FROM handoffs WHERE status IN ('closed', 'cancelled') GROUP BY 1, 2, 3 ORDER BY n DESC")
+      .prepare(
+        "SELECT COALESCE(outcome, status) AS outcome, lang, reason, COUNT(*) AS n FROM handoffs WHERE status IN ('closed', 'cancelled') GROUP BY 1, 2, 3 ORDER BY n DESC",
+      )
       .all() as { outcome: string; lang: string; reason: string; n: number }[];
   }
 
@@ -217,7 +246,11 @@ export class SqliteHandoffs implements Handoffs {
     this.db.prepare('INSERT INTO handoff_audit (staff_id, handoff_id, action, at) VALUES (?, ?, ?, ?)').run(staffId ?? null, handoffId ?? null, action, at);
   }
   async auditLog(handoffId?: string): Promise<AuditEntry[]> {
-    const rows = (handoffId ? this.db.prepare('SELECT * FROM handoff_audit WHERE handoff_id = ? ORDER BY id').all(handoffId) : this.db.prepare('SELECT * FROM handoff_audit ORDER BY id DESC LIMIT 500').all()) as Row[];
+    const rows = (
+      handoffId
+        ? this.db.prepare('SELECT * FROM handoff_audit WHERE handoff_id = ? ORDER BY id').all(handoffId)
+        : this.db.prepare('SELECT * FROM handoff_audit ORDER BY id DESC LIMIT 500').all()
+    ) as Row[];
     return rows.map((r) => ({ staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number }));
   }
 }
@@ -257,10 +290,14 @@ export class SqliteStaffAccounts implements StaffAccounts {
   }
 
   async insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): Promise<void> {
-    this.db.prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?)').run(tokenHash, staffId, csrf, expiresAt, at);
+    this.db
+      .prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash, staffId, csrf, expiresAt, at);
   }
   async session(tokenHash: string, now: number): Promise<{ staffId: string; csrf: string } | undefined> {
-    const r = this.db.prepare('SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as { staff_id: string; csrf: string } | undefined;
+    const r = this.db.prepare('SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as
+      | { staff_id: string; csrf: string }
+      | undefined;
     return r ? { staffId: r.staff_id, csrf: r.csrf } : undefined;
   }
   async deleteSession(tokenHash: string): Promise<void> {

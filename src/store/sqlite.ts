@@ -164,7 +164,9 @@ export class SqliteStore implements Store {
 
   async kvPut(ns: string, key: string, value: string, ttlMs?: number): Promise<void> {
     this.db
-      .prepare('INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      .prepare(
+        'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+      )
       .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
   }
 
@@ -173,7 +175,9 @@ export class SqliteStore implements Store {
       const existing = this.live(this.db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?').get(ns, key) as never);
       if (existing !== undefined) return false;
       this.db
-        .prepare('INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+        .prepare(
+          'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        )
         .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
       return true;
     })();
@@ -185,7 +189,7 @@ export class SqliteStore implements Store {
 
   async kvList(ns: string, prefix = ''): Promise<{ key: string; value: string }[]> {
     const rows = this.db
-      .prepare("SELECT key, value, expires_at FROM kv WHERE ns = ? AND substr(key, 1, ?) = ? ORDER BY key")
+      .prepare('SELECT key, value, expires_at FROM kv WHERE ns = ? AND substr(key, 1, ?) = ? ORDER BY key')
       .all(ns, prefix.length, prefix) as { key: string; value: string; expires_at: number | null }[];
     const now = this.now();
     return rows.filter((r) => r.expires_at === null || r.expires_at > now).map((r) => ({ key: r.key, value: r.value }));

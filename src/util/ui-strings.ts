@@ -9,7 +9,7 @@
 export function valueAt(root: unknown, path: string | readonly string[]): unknown {
   let o = root;
   for (const k of typeof path === 'string' ? path.split('.') : path) {
-    if (!o || typeof o !== 'object' || !Object.prototype.hasOwnProperty.call(o, k)) return undefined;
+    if (!o || typeof o !== 'object' || !Object.hasOwn(o, k)) return undefined;
     o = (o as Record<string, unknown>)[k];
   }
   return o;

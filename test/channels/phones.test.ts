@@ -19,11 +19,13 @@ describe('phone numbers', () => {
     expect(phonesPlainLatin('اتصل ب ١١٢')).toBe('اتصل ب ١١٢ (112)');
   });
   it('leaves amounts, years, steps and links alone', () => {
-    for (const t of ['150 euros', 'in 2026', 'Step 1 of 3', '[open](https://example.org/142)', 'page 1234'])
-      expect(phoneLinksMarkdown(t)).toBe(t);
+    for (const t of ['150 euros', 'in 2026', 'Step 1 of 3', '[open](https://example.org/142)', 'page 1234']) expect(phoneLinksMarkdown(t)).toBe(t);
   });
   it('the web chat activity carries the link; the Telegram HTML stays valid with Latin digits', () => {
-    const [a] = renderReply({ lang: 'fa', dir: 'rtl', messages: [{ kind: 'text', text: 'به **۱۴۲** زنگ بزنید' }] }, { baseUrl: 'http://x', locale: () => 'fa-IR', transcriptLabel: () => 't' });
+    const [a] = renderReply(
+      { lang: 'fa', dir: 'rtl', messages: [{ kind: 'text', text: 'به **۱۴۲** زنگ بزنید' }] },
+      { baseUrl: 'http://x', locale: () => 'fa-IR', transcriptLabel: () => 't' },
+    );
     expect(a!.text).toContain('(tel:142)');
     expect(toHtml('به **۱۴۲** زنگ بزنید')).toBe('به <b>۱۴۲ (142)</b> زنگ بزنید');
   });

@@ -10,8 +10,19 @@ const lotse = (args: string[], input?: string) =>
 
 describe('lotse match', () => {
   it('answers one JSON line per input line, in the documented shape', () => {
-    const out = lotse(['match'], ['{"text": "which documents do I need for the interview", "lang": "en"}', '{"text": "بدي انتحر"}', '{"text": "bitcoin football weather"}', 'not json'].join('\n'));
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const out = lotse(
+      ['match'],
+      [
+        '{"text": "which documents do I need for the interview", "lang": "en"}',
+        '{"text": "بدي انتحر"}',
+        '{"text": "bitcoin football weather"}',
+        'not json',
+      ].join('\n'),
+    );
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ topic: 'hearing.documents', lang: 'en', distress: false });
     expect(lines[0].score).toBeGreaterThan(0.5);
@@ -24,7 +35,10 @@ describe('lotse match', () => {
 
 describe('lotse examples', () => {
   it('prints every example phrasing as JSON lines', () => {
-    const lines = lotse(['examples']).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = lotse(['examples'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toContainEqual({ topic: 'hearing.documents', lang: 'ar', text: 'اوراق المقابلة' });
     expect(lines.every((l) => typeof l.topic === 'string' && typeof l.lang === 'string' && typeof l.text === 'string')).toBe(true);
     expect(lines.length).toBe(2 * 11 * 8);
@@ -72,7 +86,7 @@ describe('settings from a .env file', () => {
   it('reads .env in the current directory; a variable set in the environment wins over the file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-envfile-'));
     // A value no server starts with: start-up stops and names it, proving the file was read.
-    fs.writeFileSync(path.join(dir, '.env'), '# the NGO\'s settings\nPORT=eighty\nTIMEZONE=Europe/Vienna\n');
+    fs.writeFileSync(path.join(dir, '.env'), "# the NGO's settings\nPORT=eighty\nTIMEZONE=Europe/Vienna\n");
     const fromFile = run(dir, {});
     expect(fromFile.code).toBe(1);
     expect(fromFile.stderr).toMatch(/PORT: .*\(got "eighty"\)/);

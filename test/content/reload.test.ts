@@ -13,7 +13,10 @@ describe('content reload', () => {
   it('swaps to a valid edit and keeps serving the last valid version when an edit is broken', () => {
     fs.cpSync(miniRoot, dir, { recursive: true });
     const logs: string[] = [];
-    const m = new ContentManager(dir, createLogger('info', {}, (l) => logs.push(l)));
+    const m = new ContentManager(
+      dir,
+      createLogger('info', {}, (l) => logs.push(l)),
+    );
     const v1 = m.current().pack.version;
     const file = path.join(dir, 'content/en/topics/hearing.yaml');
     const good = fs.readFileSync(file, 'utf8');
@@ -41,7 +44,10 @@ describe('content reload', () => {
     process.env.LOTSE_MODEL_CACHE = fs.mkdtempSync(path.join(dir, 'models-'));
     try {
       const logs: string[] = [];
-      const m = new ContentManager(root, createLogger('info', {}, (l) => logs.push(l)));
+      const m = new ContentManager(
+        root,
+        createLogger('info', {}, (l) => logs.push(l)),
+      );
       const v1 = m.current();
       const file = path.join(root, 'content/en/topics/hearing.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('Bring your identity documents', 'Bring your passport and ID documents'));

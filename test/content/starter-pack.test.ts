@@ -32,7 +32,8 @@ function defects(r: Reply, lang: string): string[] {
     const text = m.kind === 'text' ? m.text : m.kind === 'audio' ? m.title : (m.text ?? '');
     if (!text.trim()) out.push(`empty ${m.kind} message`);
     if (/\{\{|\bundefined\b|\[object/.test(text)) out.push(`unfilled text: ${text.slice(0, 60)}`);
-    for (const b of m.buttons ?? []) if (!b.label.trim() || /^[a-z]+[.:#-][a-z.-]+$/.test(b.label)) out.push(`button without a label: ${b.label} (${b.payload})`);
+    for (const b of m.buttons ?? [])
+      if (!b.label.trim() || /^[a-z]+[.:#-][a-z.-]+$/.test(b.label)) out.push(`button without a label: ${b.label} (${b.payload})`);
   }
   if (!r.messages.some((m) => m.buttons?.length)) out.push('dead end: no button');
   if (r.lang !== lang) out.push(`answered in ${r.lang}`);
@@ -110,7 +111,9 @@ describe('starter pack', () => {
         s = out.session;
         out = runEngine(c, s, { kind: 'button', payload: 'wt:next' }, { now: 0 });
       }
-      expect(out.reply.messages.map((m) => (m.kind === 'text' ? m.text : '')).join(' ')).toContain(c.pack.topicTexts[lang]!['hearing.legal-advice']!.answer[0]!.slice(0, 20));
+      expect(out.reply.messages.map((m) => (m.kind === 'text' ? m.text : '')).join(' ')).toContain(
+        c.pack.topicTexts[lang]!['hearing.legal-advice']!.answer[0]!.slice(0, 20),
+      );
       out = runEngine(c, out.session, { kind: 'button', payload: 'wt:prev' }, { now: 0 });
       expect(out.session.pos).toMatchObject({ flow: 'hearing', step: 'walkthrough', page: n - 2 });
       out = runEngine(c, out.session, { kind: 'button', payload: 'wt:next' }, { now: 0 });

@@ -32,7 +32,12 @@ function problems(dir: string, strict = false) {
   return compilePack(new FileSource(dir).readSync(), { strict }).problems.filter((p) => p.severity === 'error');
 }
 function lineOf(dir: string, file: string, needle: string): number {
-  return fs.readFileSync(path.join(dir, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+  return (
+    fs
+      .readFileSync(path.join(dir, file), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(needle)) + 1
+  );
 }
 function cli(args: string[]): { code: number; out: string } {
   try {
@@ -54,9 +59,15 @@ describe('lotse validate', () => {
     expect(cli(['validate', '--strict', '--root', repoRoot]).code).toBe(0);
     const dir = copyPack();
     edit(dir, 'content/services.yaml', (s) =>
-      s.replace(/\nservices:\n/, '\nservices:\n  - { id: example-doctor, category: health, name: "Doctor near the house", serves: [everyone], languages: [de], cost: free, contact: {}, example: true }\n'),
+      s.replace(
+        /\nservices:\n/,
+        '\nservices:\n  - { id: example-doctor, category: health, name: "Doctor near the house", serves: [everyone], languages: [de], cost: free, contact: {}, example: true }\n',
+      ),
     );
-    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) edit(dir, `content/${l}/services.yaml`, (s) => s.replace(/\nservices:\n/, '\nservices:\n  example-doctor:\n    description: "A doctor near the accommodation (example)."\n'));
+    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de'])
+      edit(dir, `content/${l}/services.yaml`, (s) =>
+        s.replace(/\nservices:\n/, '\nservices:\n  example-doctor:\n    description: "A doctor near the accommodation (example)."\n'),
+      );
     expect(problems(dir)).toEqual([]);
     const strict = problems(dir, true);
     expect(strict.map((p) => p.message)).toEqual(['example entry "example-doctor" (Doctor near the house) is still in the directory']);
@@ -102,7 +113,17 @@ describe('lotse validate', () => {
   it('names file and line of a YAML alias bomb with a hint, and never prints a stack trace', () => {
     const dir = copyPack();
     const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const [x, y] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']]) bomb.push(`${x}: &${x} [*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y}]`);
+    for (const [x, y] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+      ['h', 'g'],
+      ['i', 'h'],
+    ])
+      bomb.push(`${x}: &${x} [*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y},*${y}]`);
     fs.writeFileSync(path.join(dir, 'content/en/flows.yaml'), `# an alias bomb\n${bomb.join('\n')}\n`);
     const bombs = problems(dir).filter((x) => x.path === 'content/en/flows.yaml' && /alias/.test(x.message));
     expect(bombs).toHaveLength(1);
@@ -140,7 +161,9 @@ describe('lotse validate', () => {
     const dir = copyPack();
     edit(dir, 'content/de/topics/hearing.yaml', (s) => s.replace(/^hearing\.documents:/m, 'hearing.dokuments:'));
     const p = problems(dir);
-    expect(p.map((x) => x.message)).toEqual(expect.arrayContaining(['unknown topic "hearing.dokuments"', 'missing translation: topic "hearing.documents" has no de text']));
+    expect(p.map((x) => x.message)).toEqual(
+      expect.arrayContaining(['unknown topic "hearing.dokuments"', 'missing translation: topic "hearing.documents" has no de text']),
+    );
     expect(p.find((x) => x.message.startsWith('unknown topic'))!.line).toBe(lineOf(dir, 'content/de/topics/hearing.yaml', 'hearing.dokuments:'));
   });
 
@@ -178,9 +201,13 @@ describe('lotse validate', () => {
     const dir = copyPack();
     // The starter pack has no example entries left: add one that carries a phone number.
     edit(dir, 'content/services.yaml', (s) =>
-      s.replace(/\nservices:\n/, '\nservices:\n  - { id: example-gp, category: health, name: "GP", serves: [everyone], languages: [de], cost: free, contact: { phone: "0732 000000" }, example: true }\n'),
+      s.replace(
+        /\nservices:\n/,
+        '\nservices:\n  - { id: example-gp, category: health, name: "GP", serves: [everyone], languages: [de], cost: free, contact: { phone: "0732 000000" }, example: true }\n',
+      ),
     );
-    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) edit(dir, `content/${l}/services.yaml`, (s) => s.replace(/\nservices:\n/, '\nservices:\n  example-gp:\n    description: "A doctor."\n'));
+    for (const l of ['ar', 'fa', 'ps', 'uk', 'en', 'de'])
+      edit(dir, `content/${l}/services.yaml`, (s) => s.replace(/\nservices:\n/, '\nservices:\n  example-gp:\n    description: "A doctor."\n'));
     expect(problems(dir).map((x) => x.message)).toContain('example entry "example-gp" has contact details');
   });
 

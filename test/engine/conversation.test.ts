@@ -172,7 +172,7 @@ describe('"Are you safe right now?"', () => {
     const conv = c();
     conv.start();
     conv.press('English');
-    const said = "im not going to kill myself, i just want to know what documents to bring";
+    const said = 'im not going to kill myself, i just want to know what documents to bring';
     conv.say(said);
     expect(conv.texts().join(' ')).not.toContain('144');
     expect(conv.effects.filter((e) => e.type === 'distress')).toEqual([]);
@@ -323,14 +323,17 @@ describe('bad input', () => {
 });
 
 describe('privacy on each channel', () => {
-  it('on Telegram the privacy answer adds, in the person\'s language, that Telegram can read bot chats; on the web chat it does not', async () => {
+  it("on Telegram the privacy answer adds, in the person's language, that Telegram can read bot chats; on the web chat it does not", async () => {
     const { runEngine } = await import('../../src/engine/engine.js');
     const { newSession } = await import('../../src/engine/session.js');
     const { repoRoot } = await import('../helpers/content.js');
     const starter = content(repoRoot);
     for (const lang of ['ar', 'fa', 'ps', 'uk', 'en', 'de']) {
       const session = { ...newSession(), lang };
-      const ask = (channel: string) => runEngine(starter, session, { kind: 'button', payload: 't:meta.privacy' }, { now: 0, channel }).reply.messages.map((m) => (m.kind === 'text' ? m.text : ''));
+      const ask = (channel: string) =>
+        runEngine(starter, session, { kind: 'button', payload: 't:meta.privacy' }, { now: 0, channel }).reply.messages.map((m) =>
+          m.kind === 'text' ? m.text : '',
+        );
       const note = starter.t(lang, 'privacy.channel.telegram');
       const answer = starter.pack.topicTexts[lang]!['meta.privacy']!.answer;
       expect(ask('telegram')).toEqual([...answer, note]);
@@ -338,7 +341,6 @@ describe('privacy on each channel', () => {
     }
   });
 });
-
 
 describe('first contact in Latin letters (starter pack)', () => {
   it('a person writing Arabic in Latin letters is never asked "English or German?" only', () => {

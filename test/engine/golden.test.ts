@@ -41,7 +41,12 @@ function toEvent(e: EventIn): InEvent {
 /** What a person sees, compactly: text (or the audio), buttons as "label | payload". */
 function render(m: OutMessage): unknown {
   const buttons = m.buttons?.map((b) => `${b.label} | ${b.payload}`);
-  const body = m.kind === 'text' ? { text: m.text } : m.kind === 'audio' ? { audio: `${m.episodeId} (${m.lang}) ${m.url}`, transcript: m.transcriptUrl } : { links: m.links.map((l) => `${l.label} | ${l.url}`) };
+  const body =
+    m.kind === 'text'
+      ? { text: m.text }
+      : m.kind === 'audio'
+        ? { audio: `${m.episodeId} (${m.lang}) ${m.url}`, transcript: m.transcriptUrl }
+        : { links: m.links.map((l) => `${l.label} | ${l.url}`) };
   return { ...body, ...(buttons?.length ? { buttons } : {}) };
 }
 
@@ -51,7 +56,11 @@ function run(events: EventIn[]): Out[] {
   conv.press('English');
   return events.map((e) => {
     const reply = conv.send(toEvent(e));
-    return { messages: reply.messages.map(render), ...(conv.effects.length ? { effects: conv.effects } : {}), ...(conv.session.pos ? { pos: conv.session.pos } : {}) };
+    return {
+      messages: reply.messages.map(render),
+      ...(conv.effects.length ? { effects: conv.effects } : {}),
+      ...(conv.session.pos ? { pos: conv.session.pos } : {}),
+    };
   });
 }
 
@@ -60,7 +69,10 @@ const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 describe('every registered step type has a golden file', () => {
   it('no type is missing one, and no golden names an unknown type', () => {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5));
     const missing = stepTypeNames.filter((t) => !files.includes(t));
     expect(missing, `write test/engine/golden/<type>.yaml for: ${missing.join(', ')}`).toEqual([]);
     expect(files.filter((f) => !(stepTypeNames as string[]).includes(f))).toEqual([]);

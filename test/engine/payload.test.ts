@@ -1,7 +1,17 @@
 /** The one vocabulary of button payloads and slash commands (src/engine/payload.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { commandOf, formatPayload, LISTED_COMMANDS, parsePayload, payload, slashCommand, SLASH_COMMANDS, type Payload, type PayloadKind } from '../../src/engine/payload.js';
+import {
+  commandOf,
+  formatPayload,
+  LISTED_COMMANDS,
+  parsePayload,
+  payload,
+  slashCommand,
+  SLASH_COMMANDS,
+  type Payload,
+  type PayloadKind,
+} from '../../src/engine/payload.js';
 
 /** A content id: no ':' (the episode payload separates with ':'), anything else, any script. */
 const id = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes(':'));
@@ -14,7 +24,9 @@ const arbitraries: { [K in PayloadKind]: fc.Arbitrary<Extract<Payload, { kind: K
   nav: fc.constantFrom('menu', 'back', 'language', 'human', 'next', 'prev', 'cancel').map((what) => ({ kind: 'nav', what })),
   lang: anyText.map((code) => ({ kind: 'lang', code })),
   safe: fc.constantFrom('yes', 'no').map((answer) => ({ kind: 'safe', answer })),
-  episodeIn: fc.tuple(id, fc.option(id, { nil: undefined })).map(([episode, lang]) => (lang === undefined ? { kind: 'episodeIn', episode } : { kind: 'episodeIn', episode, lang })),
+  episodeIn: fc
+    .tuple(id, fc.option(id, { nil: undefined }))
+    .map(([episode, lang]) => (lang === undefined ? { kind: 'episodeIn', episode } : { kind: 'episodeIn', episode, lang })),
   feedback: fc.boolean().map((helpful) => ({ kind: 'feedback', helpful })),
   noneOfThese: fc.constant({ kind: 'noneOfThese' }),
   deleteData: fc.boolean().map((confirm) => ({ kind: 'deleteData', confirm })),
@@ -48,30 +60,60 @@ describe('payloads', () => {
       payload.dirService('example-gp'),
       payload.dirUp(),
       payload.handoffCancel(),
-    ]).toEqual(['t:hearing.documents', 'g:hearing#walk', 'n:menu', 'l:ar', 'sc:yes', 'au:hearing:fa', 'fb:y', 'fb:n', 'd:none', 'del:yes', 'del:no', 'dx:yes', 'dx:no', 'wt:next', 'wt:prev', 'dir:c:health', 'dir:s:example-gp', 'dir:up', 'ho:cancel']);
+    ]).toEqual([
+      't:hearing.documents',
+      'g:hearing#walk',
+      'n:menu',
+      'l:ar',
+      'sc:yes',
+      'au:hearing:fa',
+      'fb:y',
+      'fb:n',
+      'd:none',
+      'del:yes',
+      'del:no',
+      'dx:yes',
+      'dx:no',
+      'wt:next',
+      'wt:prev',
+      'dir:c:health',
+      'dir:s:example-gp',
+      'dir:up',
+      'ho:cancel',
+    ]);
   });
 
   for (const [kind, arb] of Object.entries(arbitraries)) {
     it(`${kind}: build -> parse gives it back`, () => {
-      fc.assert(fc.property(arb as fc.Arbitrary<Payload>, (p) => {
-        expect(parsePayload(formatPayload(p))).toEqual(p);
-      }));
+      fc.assert(
+        fc.property(arb as fc.Arbitrary<Payload>, (p) => {
+          expect(parsePayload(formatPayload(p))).toEqual(p);
+        }),
+      );
     });
   }
 
   it('parsing never throws, and what it reads it writes back the same (arbitrary strings)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('t:', 'n:', 'au:', 'dir:', 'dir:c:', 'fb:', 'sc:').chain((h) => fc.string().map((s) => h + s))), (s) => {
-        const p = parsePayload(s);
-        // au: with extra ':' parts is read like before (episode and language only), so it is not written back identically.
-        if (p && !(p.kind === 'episodeIn' && s.split(':').length > 3)) expect(formatPayload(p)).toBe(s);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'grapheme' }),
+          fc.constantFrom('t:', 'n:', 'au:', 'dir:', 'dir:c:', 'fb:', 'sc:').chain((h) => fc.string().map((s) => h + s)),
+        ),
+        (s) => {
+          const p = parsePayload(s);
+          // au: with extra ':' parts is read like before (episode and language only), so it is not written back identically.
+          if (p && !(p.kind === 'episodeIn' && s.split(':').length > 3)) expect(formatPayload(p)).toBe(s);
+        },
+      ),
     );
     fc.assert(fc.property(fc.anything(), (x) => void parsePayload(x)));
   });
 
   it('reads what Lotse no longer (or never) makes as nothing', () => {
-    for (const s of ['', 'menu', 'fb:maybe', 'n:nope', 'sc:', 'dir:x', 'dir:', 'd:some', 'del:', 'dx:perhaps', 'wt:up', 'ho:', 'zz:1', ':']) expect(parsePayload(s)).toBeUndefined();
+    for (const s of ['', 'menu', 'fb:maybe', 'n:nope', 'sc:', 'dir:x', 'dir:', 'd:some', 'del:', 'dx:perhaps', 'wt:up', 'ho:', 'zz:1', ':'])
+      expect(parsePayload(s)).toBeUndefined();
     expect(parsePayload('au:hearing')).toEqual({ kind: 'episodeIn', episode: 'hearing' });
     expect(parsePayload('t:')).toEqual({ kind: 'topic', id: '' });
   });

@@ -15,7 +15,12 @@ const starter = () => content(repoRoot);
 
 /** The notice is the first message after the first language choice. */
 function notice(lang: string, sessionTtlDays?: number): string {
-  const out = runEngine(starter(), newSession(), { kind: 'button', payload: `l:${lang}` }, { now: 0, ...(sessionTtlDays !== undefined ? { sessionTtlDays } : {}) });
+  const out = runEngine(
+    starter(),
+    newSession(),
+    { kind: 'button', payload: `l:${lang}` },
+    { now: 0, ...(sessionTtlDays !== undefined ? { sessionTtlDays } : {}) },
+  );
   const first = out.reply.messages[0];
   return first?.kind === 'text' ? first.text : '';
 }
@@ -33,7 +38,12 @@ describe('the privacy notice names how long conversations are kept', () => {
     }
   });
   it('also when the first message is a question answered at once', () => {
-    const out = runEngine(starter(), newSession(), { kind: 'text', text: 'which documents do I need to bring to the interview' }, { now: 0, sessionTtlDays: 14 });
+    const out = runEngine(
+      starter(),
+      newSession(),
+      { kind: 'text', text: 'which documents do I need to bring to the interview' },
+      { now: 0, sessionTtlDays: 14 },
+    );
     const first = out.reply.messages[0];
     expect(first?.kind === 'text' ? first.text : '').toContain('for 14 days');
   });
@@ -44,7 +54,13 @@ describe('the privacy notice names how long conversations are kept', () => {
       getSession: async (ref: { conversationId: string }) => (sessions.has(ref.conversationId) ? { state: sessions.get(ref.conversationId) } : undefined),
       putSession: async (r: { ref: { conversationId: string }; state: unknown }) => void sessions.set(r.ref.conversationId, r.state),
     } as unknown as Store;
-    const bot = new Runtime({ content: new ContentManager(repoRoot, createLogger('silent')), store, clock: { now: () => 0 }, log: createLogger('silent'), config: { SESSION_TTL_DAYS: 7 } });
+    const bot = new Runtime({
+      content: new ContentManager(repoRoot, createLogger('silent')),
+      store,
+      clock: { now: () => 0 },
+      log: createLogger('silent'),
+      config: { SESSION_TTL_DAYS: 7 },
+    });
     const ref = { channel: 'webchat' as const, conversationId: 'c1' };
     await bot.handle(ref, { kind: 'start' });
     const reply = await bot.handle(ref, { kind: 'button', payload: 'l:de' });

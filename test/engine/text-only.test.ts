@@ -49,10 +49,18 @@ describe('the directory by typing', () => {
 
 describe('"Did you mean ...?" by typing', () => {
   it('any listed number, in any digits, picks that choice', () => {
-    for (const [typed, i] of [['1', 0], ['2', 1], ['۲', 1], ['٢', 1]] as const) {
+    for (const [typed, i] of [
+      ['1', 0],
+      ['2', 1],
+      ['۲', 1],
+      ['٢', 1],
+    ] as const) {
       const conv = inEnglish();
       conv.say('interview');
-      const options = conv.buttons().filter((b) => b.payload.startsWith('t:')).map((b) => b.payload.slice(2));
+      const options = conv
+        .buttons()
+        .filter((b) => b.payload.startsWith('t:'))
+        .map((b) => b.payload.slice(2));
       expect(options.length).toBeGreaterThan(1);
       conv.say(typed);
       expect(conv.session.lastTopic).toBe(options[i]);

@@ -15,7 +15,15 @@ let rt: HandoffRuntime;
 beforeAll(async () => {
   const plugin = handoffPlugin();
   running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', OFFICE_HOURS: 'mo-su 00:00-24:00' }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      OFFICE_HOURS: 'mo-su 00:00-24:00',
+    }),
     plugins: () => [plugin],
   });
   rt = plugin.runtime!;
@@ -27,7 +35,11 @@ afterAll(async () => {
 });
 
 async function signIn(email: string, password: string) {
-  const r = await fetch(`${running.url}/console/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const r = await fetch(`${running.url}/console/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
   const body = (await r.json()) as { csrf?: string; error?: { message: string } };
   return { status: r.status, cookie, csrf: body.csrf, body, setCookie: r.headers.get('set-cookie') ?? '' };
@@ -57,7 +69,11 @@ describe('console API', () => {
     const body = JSON.stringify({ email: 'x@ngo.example', name: 'X', password: 'another long password', languages: 'ar' });
     const no = await fetch(`${running.url}/console/api/staff`, { method: 'POST', headers: { cookie: s.cookie, 'Content-Type': 'application/json' }, body });
     expect(no.status).toBe(403);
-    const yes = await fetch(`${running.url}/console/api/staff`, { method: 'POST', headers: { cookie: s.cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf! }, body });
+    const yes = await fetch(`${running.url}/console/api/staff`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf! },
+      body,
+    });
     expect(yes.status).toBe(200);
     expect(await yes.json()).toMatchObject({ email: 'x@ngo.example', role: 'caseworker', languages: ['ar'] });
   });
@@ -122,11 +138,24 @@ describe('console API on malformed input (4xx, never 500)', () => {
     expect((await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '{"languages":' })).status).toBe(400);
     expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":{"toString":1}}' })).status).toBe(400);
     expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":"a@b.c","password":{"toString":1}}' })).status).toBe(400);
-    expect((await api(`/api/staff`, { method: 'POST', headers: j, body: '{"email":"a@b.c","name":"A","password":"long enough password","languages":[{"toString":1}]}' })).status).toBe(400);
-    expect((await api(`/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"email":{"toString":1},"password":"x"}' })).status).toBe(400);
+    expect(
+      (
+        await api(`/api/staff`, {
+          method: 'POST',
+          headers: j,
+          body: '{"email":"a@b.c","name":"A","password":"long enough password","languages":[{"toString":1}]}',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await api(`/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"email":{"toString":1},"password":"x"}' })).status,
+    ).toBe(400);
     for (const p of ['/api/handoffs/x/messages', '/api/handoffs/x/notes', '/api/handoffs/x/transfer', '/api/handoffs/x/close']) {
       expect((await api(p, { method: 'POST', headers: h })).status, p).toBeLessThan(500);
-      expect((await api(p, { method: 'POST', headers: j, body: '{"text":{"toString":1},"to":{"toString":1},"outcome":"answered","note":{"toString":1}}' })).status, p).toBeGreaterThanOrEqual(400);
+      expect(
+        (await api(p, { method: 'POST', headers: j, body: '{"text":{"toString":1},"to":{"toString":1},"outcome":"answered","note":{"toString":1}}' })).status,
+        p,
+      ).toBeGreaterThanOrEqual(400);
     }
     // A valid change still works.
     const ok = await api(`/api/staff/${id}`, { method: 'PATCH', headers: j, body: '{"languages":["en","de"]}' });
@@ -154,7 +183,11 @@ describe('console API on malformed input (4xx, never 500)', () => {
     const cookie = fc.oneof(fc.constant(s.cookie), fc.stringMatching(/^[\x20-\x7e\t]{0,200}$/), fc.constant('lotse_staff=%E0%A4%A'));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), body, cookie, async ([method, p], b, c) => {
-        const r = await api(p, { method, headers: { cookie: c, 'X-CSRF-Token': s.csrf!, 'Content-Type': 'application/json' }, body: method === 'GET' ? undefined : b });
+        const r = await api(p, {
+          method,
+          headers: { cookie: c, 'X-CSRF-Token': s.csrf!, 'Content-Type': 'application/json' },
+          body: method === 'GET' ? undefined : b,
+        });
         expect(r.status).toBeLessThan(500);
       }),
       { numRuns: 120 },

@@ -31,7 +31,13 @@ beforeAll(async () => {
   api = await new TelegramStandIn('6060:E2E-standin').start();
   lotse = await startLotse({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.url, TELEGRAM_MODE: 'polling', OFFICE_HOURS: 'mo-su 00:00-24:00' });
   await lotse.tg.booted;
-  await lotse.handoff.auth.createStaff({ email: 'amal@ngo.example', name: 'Amal Haddad', role: 'caseworker', password: 'a long caseworker password', languages: ['ar', 'en'] });
+  await lotse.handoff.auth.createStaff({
+    email: 'amal@ngo.example',
+    name: 'Amal Haddad',
+    role: 'caseworker',
+    password: 'a long caseworker password',
+    languages: ['ar', 'en'],
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -45,9 +51,18 @@ const visible = () => api.messages(CHAT).map((m) => (m.parse_mode === 'HTML' ? p
 /** Waits until a message the person can read contains this text (checked after every Bot API call); fails saying what they did read. */
 async function reads(text: string, since = 0, ms = 30_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the person never read "${text}"; they read:\n${visible().slice(since).join('\n---\n')}`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`the person never read "${text}"; they read:\n${visible().slice(since).join('\n---\n')}`)), ms)),
+  );
   try {
-    await Promise.race([api.until(() => visible().slice(since).some((t) => t.includes(text))), late]);
+    await Promise.race([
+      api.until(() =>
+        visible()
+          .slice(since)
+          .some((t) => t.includes(text)),
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -66,7 +81,13 @@ describe('handoff end to end (Telegram + console)', () => {
     await api.text(CHAT, 'بدي احكي مع شخص من فضلك', 'ar');
     await reads(t('handoff.seen'));
     // The cancel button is there, and every button fits Telegram's 64 bytes.
-    expect(api.messages(CHAT).at(-1)!.buttons.flat().map((b) => b.text)).toContain(t('buttons.cancel'));
+    expect(
+      api
+        .messages(CHAT)
+        .at(-1)!
+        .buttons.flat()
+        .map((b) => b.text),
+    ).toContain(t('buttons.cancel'));
 
     const cw = await Caseworker.signIn(browser, lotse.running.url, 'amal@ngo.example', 'a long caseworker password');
     const item = cw.queued('telegram');
@@ -114,7 +135,13 @@ describe('handoff end to end (Telegram + console)', () => {
     const afterClose = api.messages(CHAT).length;
     await api.text(CHAT, 'القائمة', 'ar');
     await reads(t('menu.text'), afterClose);
-    expect(api.messages(CHAT).at(-1)!.buttons.flat().map((b) => b.text)).toEqual(expect.arrayContaining([expect.stringContaining('التحضير للمقابلة')]));
+    expect(
+      api
+        .messages(CHAT)
+        .at(-1)!
+        .buttons.flat()
+        .map((b) => b.text),
+    ).toEqual(expect.arrayContaining([expect.stringContaining('التحضير للمقابلة')]));
 
     const ref = lotse.tg.ref(CHAT);
     const closed = (await lotse.handoff.hs.closedSince(0)).find((h) => h.ref.conversationId === ref.conversationId)!;
@@ -140,7 +167,11 @@ describe('handoff end to end (Telegram + console)', () => {
     const evening = await startLotse({ ...env, OFFICE_HOURS: closedNow }, { dataDir });
     await evening.tg.booted;
     const c = evening.running.ctx.content.current();
-    const seenBy = (n: number) => api.messages(chat).slice(n).map((m) => (m.parse_mode === 'HTML' ? parseTelegramHtml(m.text) : m.text));
+    const seenBy = (n: number) =>
+      api
+        .messages(chat)
+        .slice(n)
+        .map((m) => (m.parse_mode === 'HTML' ? parseTelegramHtml(m.text) : m.text));
     await api.text(chat, '/start', 'fa');
     await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'welcome.chooseLanguage'))));
     await api.press(chat, '=l:fa');
@@ -149,7 +180,15 @@ describe('handoff end to end (Telegram + console)', () => {
     await api.until(() => seenBy(0).some((t) => t.includes(c.t('fa', 'handoff.offHours'))));
     await api.text(chat, 'نامه‌ای از اداره گرفتم و نمی‌فهمم', 'fa');
     const ref = evening.tg.ref(chat);
-    await expect.poll(async () => { const open = await evening.handoff.hs.openFor(ref); return open !== undefined && (await evening.handoff.hs.messages(open.id)).some((m) => m.author === 'person' && m.text.includes('نامه‌ای از اداره')); }, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const open = await evening.handoff.hs.openFor(ref);
+          return open !== undefined && (await evening.handoff.hs.messages(open.id)).some((m) => m.author === 'person' && m.text.includes('نامه‌ای از اداره'));
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const h = (await evening.handoff.hs.openFor(ref))!;
     expect(h).toMatchObject({ offHours: true, status: 'queued', lang: 'fa' });
     // A reply is owed: the chat id is kept, in the handoff record and nowhere else.
@@ -162,7 +201,13 @@ describe('handoff end to end (Telegram + console)', () => {
     // Next morning, a new process on the same data: the caseworker answers, the person's Telegram gets it.
     const morning = await startLotse({ ...env, OFFICE_HOURS: 'mo-su 00:00-24:00' }, { dataDir });
     await morning.tg.booted;
-    const zahra = await morning.handoff.auth.createStaff({ email: 'zahra@ngo.example', name: 'Zahra M', role: 'caseworker', password: 'a long caseworker password', languages: ['fa'] });
+    const zahra = await morning.handoff.auth.createStaff({
+      email: 'zahra@ngo.example',
+      name: 'Zahra M',
+      role: 'caseworker',
+      password: 'a long caseworker password',
+      languages: ['fa'],
+    });
     const [queued] = await morning.handoff.service.queue(zahra);
     expect(queued).toMatchObject({ id: h.id, offHours: true });
     const before = api.messages(chat).length;

@@ -26,7 +26,15 @@ let browser: Browser;
 
 beforeAll(async () => {
   running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', OFFICE_HOURS: 'mo-su 00:00-24:00' }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      OFFICE_HOURS: 'mo-su 00:00-24:00',
+    }),
     plugins: (ctx) => {
       const list = defaultPlugins(ctx);
       handoff = list.find((p) => p.name === 'handoff') as { runtime?: HandoffRuntime };
@@ -34,7 +42,13 @@ beforeAll(async () => {
     },
   });
   rt = handoff!.runtime!;
-  await rt.auth.createStaff({ email: 'amal@ngo.example', name: 'Amal Haddad', role: 'caseworker', password: 'a long caseworker password', languages: ['ar', 'en'] });
+  await rt.auth.createStaff({
+    email: 'amal@ngo.example',
+    name: 'Amal Haddad',
+    role: 'caseworker',
+    password: 'a long caseworker password',
+    languages: ['ar', 'en'],
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {

@@ -39,7 +39,16 @@ async function world(opts: { at?: number; dataDir?: string; failDelivery?: () =>
   const clock = new ManualClock(opts.at ?? MONDAY_10);
   const plugin = handoffPlugin({ ids: counterIds(), sweepMs: 3_600_000 });
   const running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', HANDOFF_UNANSWERED_MINUTES: '10', TRANSCRIPT_RETENTION_DAYS: '30' }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      HANDOFF_UNANSWERED_MINUTES: '10',
+      TRANSCRIPT_RETENTION_DAYS: '30',
+    }),
     clock,
     plugins: () => [plugin],
   });
@@ -93,7 +102,9 @@ describe('handoff', () => {
     const amal = await staff(w, 'Amal', ['ar']);
     const [h] = await w.rt.service.queue(amal);
     const opened = await w.rt.service.open(amal, h!.id);
-    expect(opened.messages.filter((m) => m.kind === 'transcript').map((m) => m.text)).toEqual(expect.arrayContaining(['شو الأوراق اللي لازم آخدها', 'أحضر وثائق الهوية وبطاقة اللجوء.']));
+    expect(opened.messages.filter((m) => m.kind === 'transcript').map((m) => m.text)).toEqual(
+      expect.arrayContaining(['شو الأوراق اللي لازم آخدها', 'أحضر وثائق الهوية وبطاقة اللجوء.']),
+    );
 
     await w.rt.service.take(amal, h!.id);
     expect(texts(w.delivered.at(-1)!.reply)).toContain('Amal');
@@ -124,10 +135,14 @@ describe('handoff', () => {
     await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: 'dx:yes' });
     const amal = await staff(w, 'Amal', ['ar']);
     const q = await w.rt.service.queue(amal);
-    expect(q.map((h) => [h.ref.conversationId, h.priority])).toEqual([['crisis', 0], ['calm', 1]]);
+    expect(q.map((h) => [h.ref.conversationId, h.priority])).toEqual([
+      ['crisis', 0],
+      ['calm', 1],
+    ]);
 
     await w.rt.service.take(amal, q[1]!.id);
     const alerts: string[] = [];
+    // biome-ignore lint/complexity/useLiteralKeys: the test reads the service's private event bus
     w.rt.service['d'].events.subscribe((e) => e.type === 'alert' && alerts.push(e.handoffId));
     const during = await w.running.ctx.bot.handle(calm, { kind: 'text', text: 'ما عاد فيني كمل' });
     expect(texts(during)).toContain('144');

@@ -42,7 +42,12 @@ export class Conversation {
   }
   press(labelOrPayload: string) {
     const b = this.buttons().find((x) => x.label === labelOrPayload || x.payload === labelOrPayload);
-    if (!b) throw new Error(`no button "${labelOrPayload}" among: ${this.buttons().map((x) => x.label).join(' | ')}`);
+    if (!b)
+      throw new Error(
+        `no button "${labelOrPayload}" among: ${this.buttons()
+          .map((x) => x.label)
+          .join(' | ')}`,
+      );
     return this.send({ kind: 'button', payload: b.payload });
   }
   buttons() {

@@ -84,7 +84,10 @@ describe('matching', () => {
   });
   it('says honestly that it does not know, or asks, but never answers an off-topic question confidently', () => {
     expect(m('qwertzuiop asdf', 'de').topic).toBeNull();
-    for (const [t, l] of [['who will win the election in brazil', 'en'], ['wie wird das wetter morgen', 'de']] as const)
+    for (const [t, l] of [
+      ['who will win the election in brazil', 'en'],
+      ['wie wird das wetter morgen', 'de'],
+    ] as const)
       expect(m(t, l).decision, t).not.toBe('answer');
   });
   it('gives a calibrated score between 0 and 1 and up to 2 alternatives', () => {
@@ -104,13 +107,20 @@ describe('Latin letters, greetings and honest "I don\'t know"', () => {
   it('greetings and thanks are answered as such, never offered as "Did you mean"', () => {
     for (const t of ['thanks a lot', 'شكرا كتير', 'danke schön']) {
       const r = m(t);
-      expect(r.alternatives.map((a) => a.topic), t).not.toContain('meta.greeting');
+      expect(
+        r.alternatives.map((a) => a.topic),
+        t,
+      ).not.toContain('meta.greeting');
       if (r.decision === 'clarify') expect(['meta.greeting', 'meta.thanks', 'meta.goodbye'], t).not.toContain(r.topic);
     }
     expect(m('thank you so much').topic).toBe('meta.thanks');
   });
   it('off-topic messages get the honest fallback, not a random topic', () => {
-    for (const [t, l] of [['who won the football match yesterday', 'en'], ['wie viel kostet ein iphone 16', 'de'], ['شو رأيك بالسياسة بسوريا', 'ar']] as const)
+    for (const [t, l] of [
+      ['who won the football match yesterday', 'en'],
+      ['wie viel kostet ein iphone 16', 'de'],
+      ['شو رأيك بالسياسة بسوريا', 'ar'],
+    ] as const)
       expect(m(t, l).topic, t).toBeNull();
   });
 });

@@ -16,7 +16,15 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-feeds-'));
 let running: Running;
 beforeAll(async () => {
   running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', PUBLIC_URL: 'https://lotse.example.org' }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      PUBLIC_URL: 'https://lotse.example.org',
+    }),
     plugins: () => [podcastsPlugin()],
   });
 });

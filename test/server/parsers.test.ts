@@ -26,7 +26,10 @@ const PROTO = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', '
 /** Text an attacker would try: binary, lone surrogates, right-to-left marks and overrides, controls, prototype keys, huge. */
 const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.string({ unit: fc.constantFrom('\u202e', '\u200f', '\u061c', '\u2066', '\ud800', '\udfff', '\u0000', '\u001b', '\r', '\n', '%', '=', ';', ',', 'a', 'ب', '😀'), maxLength: 60 }),
+  fc.string({
+    unit: fc.constantFrom('\u202e', '\u200f', '\u061c', '\u2066', '\ud800', '\udfff', '\u0000', '\u001b', '\r', '\n', '%', '=', ';', ',', 'a', 'ب', '😀'),
+    maxLength: 60,
+  }),
   fc.constantFrom(...PROTO, '', ' ', '%E0%A4%A', '%', '%%', '\u0000'.repeat(10)),
   fc.nat({ max: 200_000 }).map((n) => 'x'.repeat(n)),
 );
@@ -54,7 +57,7 @@ describe('text at the door', () => {
         const strings: string[] = [];
         const walk = (x: unknown): void => {
           if (typeof x === 'string') strings.push(x);
-          else if (x && typeof x === 'object') for (const [kk, vv] of Object.entries(x)) (strings.push(kk), walk(vv));
+          else if (x && typeof x === 'object') for (const [kk, vv] of Object.entries(x)) strings.push(kk), walk(vv);
         };
         walk(out);
         expect(strings.every(isWellFormed)).toBe(true);
@@ -126,7 +129,19 @@ describe('HTTP header parsers', () => {
       fc.property(fc.array(nasty, { maxLength: 4 }), (list) => {
         const csp = pageCsp('n0nce', { config: { publicUrl: 'http://localhost:3000', WEBCHAT_ALLOWED_ORIGINS: list }, embeddable: true, chat: true });
         const names = csp.split('; ').map((d) => d.split(' ')[0]);
-        expect(names).toEqual(['default-src', 'script-src', 'style-src', 'img-src', 'media-src', 'font-src', 'connect-src', 'base-uri', 'form-action', 'object-src', 'frame-ancestors']);
+        expect(names).toEqual([
+          'default-src',
+          'script-src',
+          'style-src',
+          'img-src',
+          'media-src',
+          'font-src',
+          'connect-src',
+          'base-uri',
+          'form-action',
+          'object-src',
+          'frame-ancestors',
+        ]);
         expect(csp).not.toMatch(/[\r\n\0]/);
       }),
       { numRuns: 300 },
@@ -149,14 +164,21 @@ describe('message parsers', () => {
   it('Telegram: isReadableUpdate and messageEvent are total; a readable message gives a well-formed event', () => {
     const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), nasty);
     fc.assert(
-      fc.property(anyValue, nasty, fc.option(fc.array(fc.record({ type: fc.constantFrom('bot_command', 'bold'), offset: fc.nat({ max: 5 }), length: fc.nat({ max: 40 }) }), { maxLength: 3 })), (junk, text, entities) => {
-        expect(typeof isReadableUpdate(junk)).toBe('boolean');
-        const msg = { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text, ...(entities ? { entities } : {}) };
-        expect(isReadableUpdate({ update_id: 1, message: msg })).toBe(true);
-        const e = messageEvent(msg as never, 'en');
-        if (e?.kind === 'text') expect(isWellFormed(e.text)).toBe(true);
-        expect(topicFromStartPayload(text) === undefined || /^[A-Za-z0-9_.-]+$/.test(topicFromStartPayload(text)!)).toBe(true);
-      }),
+      fc.property(
+        anyValue,
+        nasty,
+        fc.option(
+          fc.array(fc.record({ type: fc.constantFrom('bot_command', 'bold'), offset: fc.nat({ max: 5 }), length: fc.nat({ max: 40 }) }), { maxLength: 3 }),
+        ),
+        (junk, text, entities) => {
+          expect(typeof isReadableUpdate(junk)).toBe('boolean');
+          const msg = { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text, ...(entities ? { entities } : {}) };
+          expect(isReadableUpdate({ update_id: 1, message: msg })).toBe(true);
+          const e = messageEvent(msg as never, 'en');
+          if (e?.kind === 'text') expect(isWellFormed(e.text)).toBe(true);
+          expect(topicFromStartPayload(text) === undefined || /^[A-Za-z0-9_.-]+$/.test(topicFromStartPayload(text)!)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -164,7 +186,22 @@ describe('message parsers', () => {
   it('content files: ParsedFile never throws, whatever the text (aliases, anchors, binary, huge)', () => {
     const yamlish = fc.oneof(
       nasty,
-      fc.array(fc.constantFrom('a: &a [1,2]\n', 'b: [*a,*a,*a,*a]\n', '- *a\n', '<<: *a\n', '? x\n', 'x: !!binary AAAA\n', '"\\ud800"\n', '\t- x\n', '%YAML 1.2\n---\n'), { maxLength: 20 }).map((l) => l.join('')),
+      fc
+        .array(
+          fc.constantFrom(
+            'a: &a [1,2]\n',
+            'b: [*a,*a,*a,*a]\n',
+            '- *a\n',
+            '<<: *a\n',
+            '? x\n',
+            'x: !!binary AAAA\n',
+            '"\\ud800"\n',
+            '\t- x\n',
+            '%YAML 1.2\n---\n',
+          ),
+          { maxLength: 20 },
+        )
+        .map((l) => l.join('')),
     );
     fc.assert(
       fc.property(yamlish, (text) => {
@@ -182,7 +219,18 @@ describe('message parsers', () => {
 let running: Running;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-parsers-'));
 beforeAll(async () => {
-  running = await startServer({ config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', WEBCHAT_RATE_PER_ADDRESS: '100000', WEBCHAT_RATE_PER_CONVERSATION: '100000' }) });
+  running = await startServer({
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      WEBCHAT_RATE_PER_ADDRESS: '100000',
+      WEBCHAT_RATE_PER_CONVERSATION: '100000',
+    }),
+  });
 });
 afterAll(async () => {
   await running.stop();
@@ -193,8 +241,23 @@ describe('the real server on hostile input', () => {
   it('Direct Line activities: any JSON body, prototype keys included, gets 2xx or 4xx', async () => {
     const c = new DirectLineClient(running.url);
     await c.start();
-    const key = fc.constantFrom('type', 'text', 'value', 'channelData', 'name', 'locale', 'attachments', 'clientActivityID', 'messageBack', 'displayText', 'lotse', ...PROTO);
-    const activity = fc.letrec((tie) => ({ v: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), nasty, fc.dictionary(key, tie('v'), { maxKeys: 5 })) })).v;
+    const key = fc.constantFrom(
+      'type',
+      'text',
+      'value',
+      'channelData',
+      'name',
+      'locale',
+      'attachments',
+      'clientActivityID',
+      'messageBack',
+      'displayText',
+      'lotse',
+      ...PROTO,
+    );
+    const activity = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), nasty, fc.dictionary(key, tie('v'), { maxKeys: 5 })),
+    })).v;
     await fc.assert(
       fc.asyncProperty(activity, fc.constantFrom('message', 'event', 'typing', '__proto__'), async (a, type) => {
         const body = a && typeof a === 'object' && !Array.isArray(a) ? { type, ...a } : a;
@@ -216,7 +279,9 @@ describe('the real server on hostile input', () => {
       fc.asyncProperty(pathArb, async (p) => {
         const head = await new Promise<string>((resolve, reject) => {
           const sock = net.connect(port, '127.0.0.1', () =>
-            sock.write(`GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+            sock.write(
+              `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+            ),
           );
           let got = '';
           const t = setTimeout(() => (sock.destroy(), reject(new Error(`no answer for ${p}`))), 5000);

@@ -37,7 +37,17 @@ async function start(env: Record<string, string> = {}): Promise<Started> {
   let list: Plugin[] = [];
   let app: express.Express | undefined;
   const running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', WEBCHAT_ALLOWED_ORIGINS: NGO, OFFICE_HOURS: 'mo-su 00:00-24:00', ...env }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      WEBCHAT_ALLOWED_ORIGINS: NGO,
+      OFFICE_HOURS: 'mo-su 00:00-24:00',
+      ...env,
+    }),
     plugins: (ctx) => {
       list = defaultPlugins(ctx);
       // Keeps the express app, to list every route the plugins registered.
@@ -124,7 +134,11 @@ describe('security headers', () => {
     const top = stack.flatMap((l) => (l.route ? [l.route.path] : []));
     const listed = routes('V').map((r) => r.path.split('?')[0]!);
     const pattern = (p: string) => new RegExp(`^${p.replace(/:[a-z]+/g, '[^/]+')}$`);
-    for (const p of top) expect(listed.some((l) => pattern(p).test(l)), `route ${p} has no header check`).toBe(true);
+    for (const p of top)
+      expect(
+        listed.some((l) => pattern(p).test(l)),
+        `route ${p} has no header check`,
+      ).toBe(true);
     expect(top.length).toBeGreaterThanOrEqual(14);
   });
 
@@ -133,7 +147,12 @@ describe('security headers', () => {
     const list = routes(version);
     expect(list.length).toBeGreaterThanOrEqual(22);
     for (const r of list) {
-      const res = await fetch(`${A.running.url}${r.path}`, { method: r.method, headers: r.body ? { 'Content-Type': 'application/json' } : {}, body: r.body, redirect: 'manual' });
+      const res = await fetch(`${A.running.url}${r.path}`, {
+        method: r.method,
+        headers: r.body ? { 'Content-Type': 'application/json' } : {},
+        body: r.body,
+        redirect: 'manual',
+      });
       const h = (k: string) => res.headers.get(k);
       const where = `${r.method} ${r.path} (${res.status})`;
       expect(res.status, where).toBeLessThan(500);
@@ -179,7 +198,9 @@ describe('security headers', () => {
     const r = await fetch(`${S.running.url}/healthz`);
     expect(r.headers.get('strict-transport-security')).toBe('max-age=31536000');
     // The chat page may connect to its public origin's stream.
-    expect((await fetch(`${S.running.url}/`)).headers.get('content-security-policy')).toMatch(/connect-src 'self' https:\/\/lotse\.example\.org wss:\/\/lotse\.example\.org/);
+    expect((await fetch(`${S.running.url}/`)).headers.get('content-security-policy')).toMatch(
+      /connect-src 'self' https:\/\/lotse\.example\.org wss:\/\/lotse\.example\.org/,
+    );
   });
 });
 
@@ -238,14 +259,18 @@ describe('WebSocket upgrades', () => {
 describe('TRUST_PROXY', () => {
   it('is off by default: X-Forwarded-For from loopback does not buy a fresh address limit', async () => {
     const S = await start({ WEBCHAT_RATE_PER_ADDRESS: '2' });
-    const gen = (xff: string) => fetch(`${S.running.url}/v3/directline/tokens/generate`, { method: 'POST', headers: { 'X-Forwarded-For': xff } }).then((r) => r.status);
+    const gen = (xff: string) =>
+      fetch(`${S.running.url}/v3/directline/tokens/generate`, { method: 'POST', headers: { 'X-Forwarded-For': xff } }).then((r) => r.status);
     expect([await gen('198.51.100.1'), await gen('198.51.100.2'), await gen('198.51.100.3')]).toEqual([200, 200, 429]);
   });
 
   it('with TRUST_PROXY=loopback, visitors behind a proxy on this host each have their own limit', async () => {
     const S = await start({ WEBCHAT_RATE_PER_ADDRESS: '2', TRUST_PROXY: 'loopback' });
-    const gen = (xff: string) => fetch(`${S.running.url}/v3/directline/tokens/generate`, { method: 'POST', headers: { 'X-Forwarded-For': xff } }).then((r) => r.status);
-    expect([await gen('198.51.100.1'), await gen('198.51.100.2'), await gen('198.51.100.3'), await gen('198.51.100.3'), await gen('198.51.100.3')]).toEqual([200, 200, 200, 200, 429]);
+    const gen = (xff: string) =>
+      fetch(`${S.running.url}/v3/directline/tokens/generate`, { method: 'POST', headers: { 'X-Forwarded-For': xff } }).then((r) => r.status);
+    expect([await gen('198.51.100.1'), await gen('198.51.100.2'), await gen('198.51.100.3'), await gen('198.51.100.3'), await gen('198.51.100.3')]).toEqual([
+      200, 200, 200, 200, 429,
+    ]);
   });
 
   it('accepts hop counts, addresses and ranges; refuses "true" and nonsense with a message naming it', () => {
@@ -301,7 +326,11 @@ describe('what a person types', () => {
     const c = new DirectLineClient(A.running.url);
     await c.start();
     // Raw JSON: JSON.stringify would keep the escapes as they are.
-    const r = await c.req('POST', `/conversations/${c.conversationId}/activities`, '{"type":"message","text":"a\\ud800b \\udfff c \\ud83d\\ude00","channelData":{"clientActivityID":"\\udc00x"}}');
+    const r = await c.req(
+      'POST',
+      `/conversations/${c.conversationId}/activities`,
+      '{"type":"message","text":"a\\ud800b \\udfff c \\ud83d\\ude00","channelData":{"clientActivityID":"\\udc00x"}}',
+    );
     expect(r.status).toBe(200);
     const [echo] = await c.pollUntil((acts) => acts.length > 0);
     expect(echo!.text).toBe('a\uFFFDb \uFFFD c 😀');
@@ -315,7 +344,15 @@ describe('what a person types', () => {
 
 describe('podcast routes and prototype keys', () => {
   it('answers 404, not 500, for __proto__, constructor and friends in the path', async () => {
-    for (const p of ['/podcasts/en/__proto__/transcript', '/podcasts/en/constructor/transcript', '/podcasts/__proto__/hearing/transcript', '/podcasts/constructor/feed.xml', '/podcasts/__proto__/feed.xml', '/media/audio/__proto__', '/media/audio/constructor'])
+    for (const p of [
+      '/podcasts/en/__proto__/transcript',
+      '/podcasts/en/constructor/transcript',
+      '/podcasts/__proto__/hearing/transcript',
+      '/podcasts/constructor/feed.xml',
+      '/podcasts/__proto__/feed.xml',
+      '/media/audio/__proto__',
+      '/media/audio/constructor',
+    ])
       expect((await fetch(`${A.running.url}${p}`)).status, p).toBe(404);
   });
 });

@@ -11,7 +11,9 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-server-'));
 let running: Running;
 
 beforeAll(async () => {
-  running = await startServer({ config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent' }) });
+  running = await startServer({
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent' }),
+  });
 });
 afterAll(async () => {
   await running?.stop();
@@ -29,8 +31,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     // A Telegram webhook needs an address Telegram can reach over HTTPS.
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook' })).toThrow(/PUBLIC_URL: required/);
-    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.example.org' })).toThrow(/only sends webhooks to https/);
-    expect(loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.internal', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' }).publicUrl).toBe('http://lotse.internal');
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.example.org' })).toThrow(
+      /only sends webhooks to https/,
+    );
+    expect(
+      loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook', PUBLIC_URL: 'http://lotse.internal', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' })
+        .publicUrl,
+    ).toBe('http://lotse.internal');
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'not-a-token' })).toThrow(/TELEGRAM_BOT_TOKEN/);
     expect(() => loadConfig({ LOTSE_SECRET: 'short' })).toThrow(/LOTSE_SECRET: must be at least 32 characters/);
   });
@@ -89,12 +96,18 @@ describe('process', () => {
       child.kill('SIGTERM');
     });
     expect(code).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: string });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['lotse started', 'shutting down', 'stopped']));
     fs.rmSync(dir, { recursive: true, force: true });
   });
   it('a malformed variable stops start-up with a message naming it', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), 'serve'], { env: { ...process.env, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), 'serve'], {
+      env: { ...process.env, PORT: 'abc' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.on('exit', r));

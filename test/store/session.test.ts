@@ -23,7 +23,14 @@ async function runtimeOver(rowState: string) {
 
 describe('reading a stored session', () => {
   it('keeps a valid current session as it is', () => {
-    const s = { ...newSession(), lang: 'ar', pos: { flow: 'hearing', step: 'intro', page: 2 }, history: [{ topic: 'hearing.documents' }], pending: { kind: 'feedback', topic: 'hearing.documents' }, turns: 3 };
+    const s = {
+      ...newSession(),
+      lang: 'ar',
+      pos: { flow: 'hearing', step: 'intro', page: 2 },
+      history: [{ topic: 'hearing.documents' }],
+      pending: { kind: 'feedback', topic: 'hearing.documents' },
+      turns: 3,
+    };
     expect(readSession(JSON.parse(JSON.stringify(s)))).toEqual({ session: s });
   });
 
@@ -42,12 +49,14 @@ describe('reading a stored session', () => {
   });
 
   it('drops prototype keys instead of letting them through', () => {
-    const raw = JSON.parse('{"v":1,"history":[],"unknownStreak":0,"turns":0,"__proto__":{"lang":"ar","polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const raw = JSON.parse(
+      '{"v":1,"history":[],"unknownStreak":0,"turns":0,"__proto__":{"lang":"ar","polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    );
     const r = readSession(raw);
     expect(r.problem).toBeUndefined();
     expect(r.session).toEqual(newSession());
     expect(Object.getPrototypeOf(r.session)).toBe(Object.prototype);
-    expect(Object.prototype.hasOwnProperty.call(r.session, '__proto__')).toBe(false);
+    expect(Object.hasOwn(r.session, '__proto__')).toBe(false);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -21,7 +21,7 @@ describe('SqliteStore (a real file)', () => {
   });
 
   it('keeps sessions across a reopen, expires old ones, deletes on request', async () => {
-    let t = 1_000;
+    const t = 1_000;
     const file = path.join(dir, 'b.sqlite');
     const ref = { channel: 'webchat' as const, conversationId: 'c1' };
     let s = new SqliteStore(file, () => t);
@@ -52,7 +52,10 @@ describe('SqliteStore (a real file)', () => {
     await s.kvPut('x', 'a:1', 'one');
     await s.kvPut('x', 'a:2', 'two');
     await s.kvPut('x', 'b:1', 'three');
-    expect(await s.kvList('x', 'a:')).toEqual([{ key: 'a:1', value: 'one' }, { key: 'a:2', value: 'two' }]);
+    expect(await s.kvList('x', 'a:')).toEqual([
+      { key: 'a:1', value: 'one' },
+      { key: 'a:2', value: 'two' },
+    ]);
     expect(await s.ping()).toBe(true);
     await s.close();
   });

@@ -81,7 +81,11 @@ class Person {
   }
   async button(payload: string) {
     for (const b of this.buttons()) if ((await lotse.tg.codec.decode(b.callback_data)) === payload) return b;
-    throw new Error(`no button for ${payload} in ${this.buttons().map((b) => b.callback_data).join(' ')}`);
+    throw new Error(
+      `no button for ${payload} in ${this.buttons()
+        .map((b) => b.callback_data)
+        .join(' ')}`,
+    );
   }
   buttons() {
     return this.last.flatMap((m) => m.reply_markup?.inline_keyboard?.flat() ?? []);
@@ -173,7 +177,10 @@ describe('Pashto, long polling, telegram-test-api', () => conversation('ps', 500
 describe('privacy', () => {
   it('the store knows the conversations by a keyed hash, never by the Telegram id', async () => {
     const db = (lotse.running.ctx.store as unknown as { db: { prepare(s: string): { all(): { conversation_id: string }[] } } }).db;
-    const ids = db.prepare("SELECT conversation_id FROM sessions WHERE channel = 'telegram'").all().map((r) => r.conversation_id);
+    const ids = db
+      .prepare("SELECT conversation_id FROM sessions WHERE channel = 'telegram'")
+      .all()
+      .map((r) => r.conversation_id);
     expect(ids).toHaveLength(2);
     for (const id of ids) {
       expect(id).toMatch(/^tg_[A-Za-z0-9_-]{32}$/);

@@ -67,7 +67,13 @@ describe('long polling', () => {
     }
     // A language Lotse does not serve: the usual order.
     await turns(1, () => api.text(8005, '/start', 'zh-hans'));
-    expect(api.messages(8005).at(-1)!.buttons.flat().map((b) => b.text)).toEqual(c.pack.languages.map((l) => l.name));
+    expect(
+      api
+        .messages(8005)
+        .at(-1)!
+        .buttons.flat()
+        .map((b) => b.text),
+    ).toEqual(c.pack.languages.map((l) => l.name));
   });
 
   it('a deep link (t.me/<bot>?start=hearing__documents) shows that topic once the language is chosen', async () => {
@@ -82,10 +88,31 @@ describe('long polling', () => {
       await api.text(8020, '/start', 'en');
       await api.press(8020, '=l:en');
     });
-    await turns(1, () => api.push({ message: { message_id: 1, date: 1, chat: { id: 8020, type: 'private' }, from: { id: 8020, is_bot: false, first_name: 'P' }, sticker: { file_id: 's', file_unique_id: 's', type: 'regular', width: 1, height: 1, is_animated: false, is_video: false } } }));
+    await turns(1, () =>
+      api.push({
+        message: {
+          message_id: 1,
+          date: 1,
+          chat: { id: 8020, type: 'private' },
+          from: { id: 8020, is_bot: false, first_name: 'P' },
+          sticker: { file_id: 's', file_unique_id: 's', type: 'regular', width: 1, height: 1, is_animated: false, is_video: false },
+        },
+      }),
+    );
     expect(visible(8020).at(-1)).toBe(c.t('en', 'errors.unsupported'));
     const before = api.sent.length;
-    await turns(1, () => api.push({ message: { message_id: 2, date: 1, chat: { id: -100123, type: 'supergroup', title: 'G' }, from: { id: 8021, is_bot: false, first_name: 'P' }, text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] } }));
+    await turns(1, () =>
+      api.push({
+        message: {
+          message_id: 2,
+          date: 1,
+          chat: { id: -100123, type: 'supergroup', title: 'G' },
+          from: { id: 8021, is_bot: false, first_name: 'P' },
+          text: '/start',
+          entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+        },
+      }),
+    );
     expect(api.sent.length).toBe(before);
   });
 });
@@ -136,6 +163,8 @@ describe('flood limits', () => {
     expect(failed).toBe(1);
     for (const chat of chats) expect(visible(chat)).toEqual(expected);
     // Each refused message was sent again: Telegram accepted exactly the expected number.
-    expect(api.calls.filter((x) => x.method === 'sendMessage' && x.status === 200 && chats.includes(Number(x.payload.chat_id))).length).toBe(expected.length * chats.length);
+    expect(api.calls.filter((x) => x.method === 'sendMessage' && x.status === 200 && chats.includes(Number(x.payload.chat_id))).length).toBe(
+      expected.length * chats.length,
+    );
   });
 });

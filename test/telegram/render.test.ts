@@ -74,11 +74,12 @@ describe('HTML for Telegram', () => {
     expect(toHtml('[click](javascript:alert(1))')).toBe('click (javascript:alert(1))');
     expect(parseTelegramHtml(toHtml('[click](javascript:alert(1))'))).toContain('click');
     // Stray or unbalanced markers stay literal, and the result is still valid.
-    for (const t of ['2*3*4 = 24', 'a ** b', '*not closed', '**bold *mixed** end*', '* list with star', 'x*y']) expect(() => parseTelegramHtml(toHtml(t))).not.toThrow();
+    for (const t of ['2*3*4 = 24', 'a ** b', '*not closed', '**bold *mixed** end*', '* list with star', 'x*y'])
+      expect(() => parseTelegramHtml(toHtml(t))).not.toThrow();
     expect(toHtml('2*3*4 = 24')).toBe('2*3*4 = 24');
   });
 
-  it('splits long texts at Telegram\'s limit without cutting words or tags', () => {
+  it("splits long texts at Telegram's limit without cutting words or tags", () => {
     const para = '**مهم:** ' + 'هذه جملة طويلة عن مقابلة اللجوء. '.repeat(40);
     const long = Array.from({ length: 12 }, () => para).join('\n\n');
     const pieces = splitText(long);
@@ -140,7 +141,14 @@ describe('callback data', () => {
 describe('updates -> events', () => {
   const msg = (text: string, extra: Partial<Message> = {}): Message => {
     const cmd = /^\/[a-z_@A-Z]+/.exec(text);
-    return { message_id: 1, date: 1, chat: { id: 1, type: 'private', first_name: 'P' }, text, ...(cmd ? { entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : {}), ...extra } as Message;
+    return {
+      message_id: 1,
+      date: 1,
+      chat: { id: 1, type: 'private', first_name: 'P' },
+      text,
+      ...(cmd ? { entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : {}),
+      ...extra,
+    } as Message;
   };
   it('maps commands, deep links, text and what Lotse cannot read', () => {
     expect(messageEvent(msg('/start'), 'ps')).toEqual({ kind: 'start', langHint: 'ps' });
@@ -149,8 +157,17 @@ describe('updates -> events', () => {
     for (const c of ['language', 'help', 'human', 'back'] as const) expect(messageEvent(msg(`/${c}`))).toEqual({ kind: 'command', command: c });
     expect(messageEvent(msg('/privacy'))).toEqual({ kind: 'text', text: '/privacy' });
     expect(messageEvent(msg('متى موعد مقابلتي؟'))).toEqual({ kind: 'text', text: 'متى موعد مقابلتي؟' });
-    expect(messageEvent({ message_id: 1, date: 1, chat: { id: 1, type: 'private', first_name: 'P' }, voice: { file_id: 'v', file_unique_id: 'v', duration: 3 } } as Message)).toEqual({ kind: 'unsupported', what: 'voice' });
-    expect(messageEvent({ message_id: 1, date: 1, chat: { id: 1, type: 'private', first_name: 'P' }, pinned_message: {} } as unknown as Message)).toBeUndefined();
+    expect(
+      messageEvent({
+        message_id: 1,
+        date: 1,
+        chat: { id: 1, type: 'private', first_name: 'P' },
+        voice: { file_id: 'v', file_unique_id: 'v', duration: 3 },
+      } as Message),
+    ).toEqual({ kind: 'unsupported', what: 'voice' });
+    expect(
+      messageEvent({ message_id: 1, date: 1, chat: { id: 1, type: 'private', first_name: 'P' }, pinned_message: {} } as unknown as Message),
+    ).toBeUndefined();
   });
   it('deep-link payloads carry topic ids (dots as "__") and nothing else', () => {
     expect(startPayloadFor('hearing.what-is-it')).toBe('hearing__what-is-it');
@@ -160,7 +177,7 @@ describe('updates -> events', () => {
 });
 
 describe('command list and description', () => {
-  it('per language within Telegram\'s limits, with a default', () => {
+  it("per language within Telegram's limits, with a default", () => {
     const plan = setupPlan(starter());
     expect(plan.map((p) => p.languageCode)).toEqual([undefined, ...starter().pack.languages.map((l) => l.code)]);
     for (const p of plan) {
@@ -176,7 +193,7 @@ describe('command list and description', () => {
 });
 
 describe('global rate', () => {
-  it('lets a second\'s worth go at once, then one at a time as the bucket refills, in order', async () => {
+  it("lets a second's worth go at once, then one at a time as the bucket refills, in order", async () => {
     vi.useFakeTimers();
     try {
       let now = 0;

@@ -53,7 +53,7 @@ export function parseTelegramHtml(html: string): string {
       } else {
         if (tag === 'a') {
           const href = /href="([^"]*)"/.exec(m[3] ?? '')?.[1];
-          if (!href || !/^(https?|tg):\/\//.test(href.replace(/&amp;/g, '&'))) throw new Error('Bad Request: can\'t parse entities: Unsupported URL protocol');
+          if (!href || !/^(https?|tg):\/\//.test(href.replace(/&amp;/g, '&'))) throw new Error("Bad Request: can't parse entities: Unsupported URL protocol");
         }
         stack.push(tag);
       }
@@ -105,11 +105,12 @@ export class TelegramStandIn {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) =>
-      void this.route(req, res).catch((err) => {
-        res.writeHead(500, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ ok: false, error_code: 500, description: `stand-in failed: ${(err as Error).message}` }));
-      }),
+    this.server = http.createServer(
+      (req, res) =>
+        void this.route(req, res).catch((err) => {
+          res.writeHead(500, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error_code: 500, description: `stand-in failed: ${(err as Error).message}` }));
+        }),
     );
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -195,7 +196,15 @@ export class TelegramStandIn {
     if ('chat_id' in p && this.blocked.has(chat)) return this.fail(403, 'Forbidden: bot was blocked by the user');
     switch (method) {
       case 'getMe':
-        return this.ok({ id: this.botId, is_bot: true, first_name: 'Lotse (stand-in)', username: 'lotse_standin_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false });
+        return this.ok({
+          id: this.botId,
+          is_bot: true,
+          first_name: 'Lotse (stand-in)',
+          username: 'lotse_standin_bot',
+          can_join_groups: false,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
       case 'getUpdates': {
         if (this.webhook) return this.fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
         const offset = Number(p.offset ?? 0);
@@ -244,7 +253,8 @@ export class TelegramStandIn {
             return this.fail(400, (e as Error).message);
           }
         }
-        if (method === 'sendMessage' && (!visible.trim() || visible.length > 4096)) return this.fail(400, visible.trim() ? 'Bad Request: message is too long' : 'Bad Request: message text is empty');
+        if (method === 'sendMessage' && (!visible.trim() || visible.length > 4096))
+          return this.fail(400, visible.trim() ? 'Bad Request: message is too long' : 'Bad Request: message text is empty');
         if (method === 'sendAudio' && visible.length > 1024) return this.fail(400, 'Bad Request: message caption is too long');
         const markup = p.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined;
         for (const row of markup?.inline_keyboard ?? [])
@@ -261,11 +271,30 @@ export class TelegramStandIn {
             audio = { file_id: id, uploaded: true, bytes: a.bytes ?? 0, filename: a.filename, title: p.title as string, performer: p.performer as string };
           } else return this.fail(400, 'Bad Request: there is no audio in the request');
         }
-        const msg: SentMessage = { message_id: this.nextMessageId++, chat_id: chat, method, text, parse_mode: p.parse_mode as string | undefined, buttons: markup?.inline_keyboard ?? [], audio };
+        const msg: SentMessage = {
+          message_id: this.nextMessageId++,
+          chat_id: chat,
+          method,
+          text,
+          parse_mode: p.parse_mode as string | undefined,
+          buttons: markup?.inline_keyboard ?? [],
+          audio,
+        };
         this.sent.push(msg);
-        const result: Record<string, unknown> = { message_id: msg.message_id, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: 'private', first_name: 'Person' } };
+        const result: Record<string, unknown> = {
+          message_id: msg.message_id,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chat, type: 'private', first_name: 'Person' },
+        };
         if (method === 'sendMessage') result.text = visible;
-        else result.audio = { file_id: audio!.file_id, file_unique_id: `u${audio!.file_id}`, duration: Number(p.duration ?? 0), title: p.title, performer: p.performer };
+        else
+          result.audio = {
+            file_id: audio!.file_id,
+            file_unique_id: `u${audio!.file_id}`,
+            duration: Number(p.duration ?? 0),
+            title: p.title,
+            performer: p.performer,
+          };
         return this.ok(result);
       }
       default:
@@ -324,7 +353,12 @@ export class TelegramStandIn {
         from: this.from(chat),
         chat_instance: `ci${chat}`,
         data: callbackData,
-        message: { message_id: msg?.message_id ?? 1, date: Math.floor(Date.now() / 1000), chat: { id: chat, type: 'private', first_name: 'Person' }, text: 'x' },
+        message: {
+          message_id: msg?.message_id ?? 1,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chat, type: 'private', first_name: 'Person' },
+          text: 'x',
+        },
       },
     });
   }
@@ -333,7 +367,11 @@ export class TelegramStandIn {
   setBlocked(chat: number, blocked: boolean): Promise<{ update: Record<string, unknown>; status?: number }> {
     if (blocked) this.blocked.add(chat);
     else this.blocked.delete(chat);
-    const member = (status: string) => ({ user: { id: this.botId, is_bot: true, first_name: 'Lotse' }, status, ...(status === 'kicked' ? { until_date: 0 } : {}) });
+    const member = (status: string) => ({
+      user: { id: this.botId, is_bot: true, first_name: 'Lotse' },
+      status,
+      ...(status === 'kicked' ? { until_date: 0 } : {}),
+    });
     return this.push({
       my_chat_member: {
         chat: { id: chat, type: 'private', first_name: 'Person' },

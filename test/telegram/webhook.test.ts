@@ -75,7 +75,17 @@ describe('the webhook endpoint', () => {
   it('refuses requests without the secret token, or with a wrong one, and does nothing with them', async () => {
     const chat = 7001;
     const sentBefore = api.sent.length;
-    const update = { update_id: 990001, message: { message_id: 1, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] } };
+    const update = {
+      update_id: 990001,
+      message: {
+        message_id: 1,
+        date: 1,
+        chat: { id: chat, type: 'private' },
+        from: { id: chat, is_bot: false, first_name: 'X' },
+        text: '/start',
+        entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      },
+    };
     expect(await api.post(update, null)).toBe(401);
     expect(await api.post(update, 'not-the-secret')).toBe(401);
     expect(await api.post(update, api.webhook!.secret!.slice(0, -1) + (api.webhook!.secret!.endsWith('A') ? 'B' : 'A'))).toBe(401);
@@ -112,7 +122,10 @@ describe('the webhook endpoint', () => {
       { update_id: 990202, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: 5 } },
       { update_id: 990203, message: { message_id: 1, date: 1, chat: { id: 'x', type: 'private' }, text: 'hi' } },
       { update_id: 990204, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: '/start', entities: 'x' } },
-      { update_id: 990205, message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: '/start', entities: [{ type: 'bot_command', offset: -1, length: 'x' }] } },
+      {
+        update_id: 990205,
+        message: { message_id: 1, date: 1, chat: { id: 7010, type: 'private' }, text: '/start', entities: [{ type: 'bot_command', offset: -1, length: 'x' }] },
+      },
       { update_id: 990206, callback_query: {} },
       { update_id: 990207, callback_query: { id: 'q', from: { id: 7010 }, data: { toString: 1 } } },
       { update_id: 990208, my_chat_member: { chat: null } },
@@ -135,7 +148,22 @@ describe('the webhook endpoint', () => {
     const fc = (await import('fast-check')).default;
     const url = `${lotse.running.url}${WEBHOOK_PATH}`;
     const headers = { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': api.webhook!.secret! };
-    const key = fc.constantFrom('message', 'callback_query', 'my_chat_member', 'chat', 'text', 'from', 'id', 'type', 'entities', '__proto__', 'constructor', 'data', 'message_id', 'date');
+    const key = fc.constantFrom(
+      'message',
+      'callback_query',
+      'my_chat_member',
+      'chat',
+      'text',
+      'from',
+      'id',
+      'type',
+      'entities',
+      '__proto__',
+      'constructor',
+      'data',
+      'message_id',
+      'date',
+    );
     const shape = fc.letrec((tie) => ({
       v: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.dictionary(key, tie('v'), { maxKeys: 5 }), fc.array(tie('v'), { maxLength: 3 })),
     })).v;
@@ -160,7 +188,13 @@ describe('the webhook endpoint', () => {
     const last = api.messages(chat).at(-1)!;
     const press = {
       update_id: 800001,
-      callback_query: { id: 'cbx', from: { id: chat, is_bot: false, first_name: 'X' }, chat_instance: 'ci', data: buttonData([last], 'العربية'), message: { message_id: last.message_id, date: 1, chat: { id: chat, type: 'private' } } },
+      callback_query: {
+        id: 'cbx',
+        from: { id: chat, is_bot: false, first_name: 'X' },
+        chat_instance: 'ci',
+        data: buttonData([last], 'العربية'),
+        message: { message_id: last.message_id, date: 1, chat: { id: chat, type: 'private' } },
+      },
     };
     expect(await turn(async () => ({ status: await api.post(press) }))).toBe(200);
     const afterChoice = api.messages(chat).length;
@@ -168,7 +202,17 @@ describe('the webhook endpoint', () => {
     expect(await turn(async () => ({ status: await api.post(press) }))).toBe(200);
     expect(api.messages(chat).length).toBe(afterChoice);
     // Two copies arriving together: exactly one is handled.
-    const menu = { update_id: 800002, message: { message_id: 9, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/menu', entities: [{ type: 'bot_command', offset: 0, length: 5 }] } };
+    const menu = {
+      update_id: 800002,
+      message: {
+        message_id: 9,
+        date: 1,
+        chat: { id: chat, type: 'private' },
+        from: { id: chat, is_bot: false, first_name: 'X' },
+        text: '/menu',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+      },
+    };
     const both = new Promise<void>((r) => {
       let n = 0;
       const on = () => ++n === 2 && (lotse.tg.events.off('handled', on), r());
@@ -185,8 +229,21 @@ describe('the webhook endpoint', () => {
     const chat = 7003;
     await turn(() => api.text(chat, '/start', 'en'));
     let refused = 0;
-    api.interceptor = (method) => (method === 'sendMessage' && refused++ === 0 ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message to be replied not found' } } : undefined);
-    const update = { update_id: 800100, message: { message_id: 11, date: 1, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: 'X' }, text: '/help', entities: [{ type: 'bot_command', offset: 0, length: 5 }] } };
+    api.interceptor = (method) =>
+      method === 'sendMessage' && refused++ === 0
+        ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message to be replied not found' } }
+        : undefined;
+    const update = {
+      update_id: 800100,
+      message: {
+        message_id: 11,
+        date: 1,
+        chat: { id: chat, type: 'private' },
+        from: { id: chat, is_bot: false, first_name: 'X' },
+        text: '/help',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+      },
+    };
     const before = api.messages(chat).length;
     expect(await turn(async () => ({ status: await api.post(update) }))).toBe(500);
     expect(api.messages(chat).length).toBe(before);
@@ -247,7 +304,18 @@ describe('people who blocked the bot', () => {
     api.blocked.add(chat); // blocked without Lotse being told
     const calls = api.calls.length;
     await expect(
-      lotse.running.ctx.bot.deliverer('telegram')!.deliver(ref, { lang: 'en', dir: 'ltr', messages: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }] }, String(chat)),
+      lotse.running.ctx.bot.deliverer('telegram')!.deliver(
+        ref,
+        {
+          lang: 'en',
+          dir: 'ltr',
+          messages: [
+            { kind: 'text', text: 'one' },
+            { kind: 'text', text: 'two' },
+          ],
+        },
+        String(chat),
+      ),
     ).rejects.toBeInstanceOf(UndeliverableError);
     expect(api.calls.slice(calls).map((x) => `${x.method}:${x.status}`)).toEqual(['sendMessage:403']);
     expect(await lotse.tg.isBlocked(ref.conversationId)).toBe(true);
@@ -268,7 +336,7 @@ describe('people who blocked the bot', () => {
 });
 
 describe('a caseworker answers on Telegram', () => {
-  it('the person asks for someone with /human; the caseworker\'s messages reach their chat, in order', async () => {
+  it("the person asks for someone with /human; the caseworker's messages reach their chat, in order", async () => {
     const chat = 7301;
     await turn(() => api.text(chat, '/start', 'uk'));
     await turn(() => api.press(chat, '=l:uk'));
@@ -278,7 +346,13 @@ describe('a caseworker answers on Telegram', () => {
     // The handoff keeps the raw chat id (a reply is owed); the conversation itself is pseudonymous.
     expect(h.address).toBe(String(chat));
     expect(h.ref.conversationId).toBe(ref.conversationId);
-    const staff = await lotse.handoff.auth.createStaff({ email: 'olena@ngo.example', name: 'Olena K', role: 'caseworker', password: 'a long caseworker password', languages: ['uk'] });
+    const staff = await lotse.handoff.auth.createStaff({
+      email: 'olena@ngo.example',
+      name: 'Olena K',
+      role: 'caseworker',
+      password: 'a long caseworker password',
+      languages: ['uk'],
+    });
     await lotse.handoff.service.take(staff, h.id);
     for (const text of ['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']) await lotse.handoff.service.send(staff, h.id, { text });
     const texts = visible(chat);
@@ -293,7 +367,13 @@ describe('a caseworker answers on Telegram', () => {
     await turn(() => api.text(chat, '/human'));
     const ref = lotse.tg.ref(chat);
     const h = (await lotse.handoff.hs.openFor(ref))!;
-    const staff = await lotse.handoff.auth.createStaff({ email: 'jonas@ngo.example', name: 'Jonas B', role: 'caseworker', password: 'a long caseworker password', languages: ['en'] });
+    const staff = await lotse.handoff.auth.createStaff({
+      email: 'jonas@ngo.example',
+      name: 'Jonas B',
+      role: 'caseworker',
+      password: 'a long caseworker password',
+      languages: ['en'],
+    });
     await lotse.handoff.service.take(staff, h.id);
     await turn(() => api.setBlocked(chat, true));
 
@@ -306,7 +386,11 @@ describe('a caseworker answers on Telegram', () => {
     const alerts = (await lotse.handoff.hs.messages(h.id)).filter((m) => m.kind === 'alert');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.text).toMatch(/cannot be reached on telegram/);
-    expect((await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined)).toBe(true);
+    expect(
+      (await lotse.handoff.hs.messages(h.id))
+        .filter((m) => m.author === 'caseworker')
+        .every((m) => m.deliveredAt === undefined && m.undeliverableAt !== undefined),
+    ).toBe(true);
 
     // They unblock and write: both messages go out, in order, and are marked delivered.
     await turn(() => api.setBlocked(chat, false));
@@ -314,7 +398,11 @@ describe('a caseworker answers on Telegram', () => {
     await api.until(() => visible(chat).includes('Bring your passport.'));
     expect(visible(chat).slice(-2)).toEqual(['Your letter says the interview is on Tuesday.', 'Bring your passport.']);
     // Marked after Telegram's answer arrives (no further API call to wait on): poll the store.
-    await expect.poll(async () => (await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(async () => (await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), {
+        timeout: 10_000,
+      })
+      .toBe(true);
     expect((await lotse.handoff.hs.getHandoff(h.id))!.unreachableNoticeAt).toBeUndefined();
   });
 });
@@ -329,7 +417,7 @@ describe('audio', () => {
     return api.messages(chat);
   }
 
-  it('uploads the server\'s own file the first time, with title and performer, then sends Telegram\'s file_id', async () => {
+  it("uploads the server's own file the first time, with title and performer, then sends Telegram's file_id", async () => {
     const first = (await listen(7201, 'hearing')).find((m) => m.method === 'sendAudio')!;
     const file = path.join(repoRoot, 'content', 'audio', 'hearing.en.mp3');
     expect(first.audio).toMatchObject({ uploaded: true, bytes: fs.statSync(file).size, filename: 'hearing.en.mp3', performer: 'Lotse' });
@@ -345,7 +433,8 @@ describe('audio', () => {
   });
 
   it('sends links instead when Telegram refuses the file', async () => {
-    api.interceptor = (method) => (method === 'sendAudio' ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: file is too big' } } : undefined);
+    api.interceptor = (method) =>
+      method === 'sendAudio' ? { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: file is too big' } } : undefined;
     const msgs = await listen(7203, 'accommodation', 'ar');
     api.interceptor = undefined;
     expect(msgs.some((m) => m.method === 'sendAudio')).toBe(false);

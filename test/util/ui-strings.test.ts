@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ownUiString, valueAt } from '../../src/util/ui-strings.js';
 
-const ui = { en: { webchat: { error: 'Sorry', blank: '  ' }, commands: { menu: ['menu'] } }, ar: { webchat: { title: 'لوتسه' } } } as Record<string, Record<string, unknown>>;
+const ui = { en: { webchat: { error: 'Sorry', blank: '  ' }, commands: { menu: ['menu'] } }, ar: { webchat: { title: 'لوتسه' } } } as Record<
+  string,
+  Record<string, unknown>
+>;
 
 describe('UI string lookup', () => {
   it('finds own strings by dotted path, and nothing from another language', () => {

@@ -17,7 +17,9 @@ const servers: Running[] = [];
 async function start(env: Record<string, string>): Promise<Running> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-azure-'));
   dirs.push(dataDir);
-  const r = await startServer({ config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', ...env }) });
+  const r = await startServer({
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', ...env }),
+  });
   servers.push(r);
   return r;
 }
@@ -45,7 +47,11 @@ describe('Azure Bot Service endpoint', () => {
   });
 
   it('refuses unauthenticated and forged requests once an app id is configured, and the bot never sees them', async () => {
-    const r = await start({ MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001', MICROSOFT_APP_PASSWORD: 'not-used-here', MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-000000000002' });
+    const r = await start({
+      MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001',
+      MICROSOFT_APP_PASSWORD: 'not-used-here',
+      MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-000000000002',
+    });
     const post = (headers: Record<string, string>) =>
       fetch(`${r.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(activity) });
     const none = await post({});

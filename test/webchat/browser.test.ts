@@ -44,14 +44,23 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run vendor:webchat`);
   ngo = http.createServer((req, res) => {
-    if (req.url === '/' || req.url?.startsWith('/?')) return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(ngoPage(running.url.replace('localhost', '127.0.0.1')));
+    if (req.url === '/' || req.url?.startsWith('/?'))
+      return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(ngoPage(running.url.replace('localhost', '127.0.0.1')));
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => ngo.listen(0, '127.0.0.1', r));
   ngoUrl = `http://127.0.0.1:${(ngo.address() as { port: number }).port}`;
   let plugin: { directLine?: DirectLineServer } | undefined;
   running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', WEBCHAT_ALLOWED_ORIGINS: ngoUrl }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      WEBCHAT_ALLOWED_ORIGINS: ngoUrl,
+    }),
     plugins: (ctx) => {
       const list = defaultPlugins(ctx);
       plugin = list.find((p) => p.name === 'webchat') as typeof plugin;
@@ -165,7 +174,9 @@ async function conversation(page: Page, mode: 'websocket' | 'polling'): Promise<
     await page.locator(SEND_BOX).waitFor(WAIT);
     expect(dl.dropSockets(id)).toBeGreaterThan(0);
   }
-  await running.ctx.bot.deliverer('webchat')!.deliver({ channel: 'webchat', conversationId: id }, { lang: 'ar', dir: 'rtl', messages: [{ kind: 'text', text: 'رسالة من الفريق: نحن هنا' }] });
+  await running.ctx.bot
+    .deliverer('webchat')!
+    .deliver({ channel: 'webchat', conversationId: id }, { lang: 'ar', dir: 'rtl', messages: [{ kind: 'text', text: 'رسالة من الفريق: نحن هنا' }] });
   await say(page, 'السكن');
   await seen(page, 'رسالة من الفريق: نحن هنا');
   await page.locator('.webchat__bubble--from-user', { hasText: 'السكن' }).first().waitFor(WAIT);

@@ -13,9 +13,9 @@ import { startServer, type Running } from '../../src/server/main.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
 import { TokenSigner } from '../../src/channels/webchat/tokens.js';
 import type { DirectLineServer } from '../../src/channels/webchat/directline.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
+import type { SqliteStore } from '../../src/store/sqlite.js';
 import { miniRoot } from '../helpers/content.js';
-import { DirectLineClient, openStream, type Activity } from './dl-client.js';
+import { DirectLineClient, openStream } from './dl-client.js';
 
 const NGO = 'https://ngo.example.org';
 const dirs: string[] = [];
@@ -27,7 +27,16 @@ async function startCaptured(env: Record<string, string> = {}): Promise<{ runnin
   dirs.push(dataDir);
   let plugin: { directLine?: DirectLineServer } | undefined;
   const running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', WEBCHAT_ALLOWED_ORIGINS: NGO, ...env }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      WEBCHAT_ALLOWED_ORIGINS: NGO,
+      ...env,
+    }),
     plugins: (ctx) => {
       const list = defaultPlugins(ctx);
       plugin = list.find((p) => p.name === 'webchat') as typeof plugin;
@@ -47,7 +56,6 @@ afterAll(async () => {
   for (const s of servers) await s.stop();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
 
 describe('conversations and tokens', () => {
   it('generates a token bound to a new conversation, starts it and gives a stream URL', async () => {
@@ -73,7 +81,13 @@ describe('conversations and tokens', () => {
     expect(forged.status).toBe(403);
     expect(forged.json.error.code).toBe('TokenInvalid');
 
-    const otherSecret = new TokenSigner(Buffer.from('another instance with another secret, 32+ chars')).sign('dl', a.conversationId, claims.u, Date.now(), 60_000);
+    const otherSecret = new TokenSigner(Buffer.from('another instance with another secret, 32+ chars')).sign(
+      'dl',
+      a.conversationId,
+      claims.u,
+      Date.now(),
+      60_000,
+    );
     expect((await a.req('GET', `/conversations/${a.conversationId}/activities`, undefined, otherSecret)).status).toBe(403);
 
     const signer = new TokenSigner(A.running.ctx.secret);
@@ -128,7 +142,14 @@ describe('activities', () => {
     expect(r.json.id).toBe(`${c.conversationId}|0000001`);
     const all = await c.pollUntil((acts) => acts.some((a) => a.from?.role === 'bot'));
     const echo = all[0]!;
-    expect(echo).toMatchObject({ id: r.json.id, type: 'message', text: 'hello', channelId: 'directline', conversation: { id: c.conversationId }, from: { role: 'user' } });
+    expect(echo).toMatchObject({
+      id: r.json.id,
+      type: 'message',
+      text: 'hello',
+      channelId: 'directline',
+      conversation: { id: c.conversationId },
+      from: { role: 'user' },
+    });
     expect(echo.from!.id).toMatch(/^u_/);
     expect(echo.channelData).toEqual({ clientActivityID: 'client-1' });
     expect(all.find((a) => a.from?.role === 'bot')).toMatchObject({ from: { id: 'lotse', role: 'bot' }, textFormat: 'markdown' });
@@ -279,7 +300,10 @@ describe('stream', () => {
 
 describe('CORS', () => {
   it('lets configured NGO origins in and keeps others out', async () => {
-    const pre = await fetch(`${A.running.url}/v3/directline/tokens/generate`, { method: 'OPTIONS', headers: { Origin: NGO, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+    const pre = await fetch(`${A.running.url}/v3/directline/tokens/generate`, {
+      method: 'OPTIONS',
+      headers: { Origin: NGO, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe(NGO);
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
@@ -289,14 +313,21 @@ describe('CORS', () => {
     const evil = await fetch(`${A.running.url}/v3/directline/tokens/generate`, { method: 'POST', headers: { Origin: 'https://evil.example' } });
     expect(evil.status).toBe(403);
     expect((await evil.json()).error.message).toMatch(/WEBCHAT_ALLOWED_ORIGINS/);
-    const session = await fetch(`${A.running.url}/webchat/session`, { method: 'POST', headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' }, body: '{}' });
+    const session = await fetch(`${A.running.url}/webchat/session`, {
+      method: 'POST',
+      headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(session.status).toBe(403);
   });
 });
 
 describe('returning visitors', () => {
   it('a resume key gives a fresh token for the same conversation; a forged one starts a new conversation', async () => {
-    const post = (body: unknown) => fetch(`${A.running.url}/webchat/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const post = (body: unknown) =>
+      fetch(`${A.running.url}/webchat/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) =>
+        r.json(),
+      );
     const first = await post({});
     expect(first.resumed).toBe(false);
     const again = await post({ resume: first.resume });

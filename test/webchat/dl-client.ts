@@ -30,10 +30,21 @@ export class DirectLineClient {
     return `${this.base}/v3/directline`;
   }
 
-  async req(method: string, path: string, body?: unknown, token = this.token, extra: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+  async req(
+    method: string,
+    path: string,
+    body?: unknown,
+    token = this.token,
+    extra: Record<string, string> = {},
+  ): Promise<{ status: number; json: any; headers: Headers }> {
     const r = await fetch(`${this.dl}${path}`, {
       method,
-      headers: { ...this.headers, ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...extra },
+      headers: {
+        ...this.headers,
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...extra,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await r.text();
@@ -80,7 +91,10 @@ export class DirectLineClient {
 }
 
 /** Opens a stream socket and collects every ActivitySet it receives. */
-export function openStream(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; sets: { activities: Activity[]; watermark?: string }[]; waitFor(pred: (acts: Activity[]) => boolean): Promise<Activity[]> }> {
+export function openStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; sets: { activities: Activity[]; watermark?: string }[]; waitFor(pred: (acts: Activity[]) => boolean): Promise<Activity[]> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const sets: { activities: Activity[]; watermark?: string }[] = [];

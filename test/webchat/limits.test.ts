@@ -18,7 +18,9 @@ import { DirectLineClient } from './dl-client.js';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-limits-'));
 let running: Running;
 beforeAll(async () => {
-  running = await startServer({ config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent' }) });
+  running = await startServer({
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent' }),
+  });
 });
 afterAll(async () => {
   await running?.stop();

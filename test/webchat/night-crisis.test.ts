@@ -33,7 +33,16 @@ function sundayNight(): { now(): number } {
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   running = await startServer({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: repoRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent', OFFICE_HOURS: 'mo-fr 09:00-17:00', TIMEZONE: 'Europe/Vienna' }),
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: repoRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      OFFICE_HOURS: 'mo-fr 09:00-17:00',
+      TIMEZONE: 'Europe/Vienna',
+    }),
     clock: sundayNight(),
   });
   browser = await launchChromium();
@@ -61,6 +70,7 @@ describe('crisis at night, in the web chat', () => {
       // Every message of the crisis answer (markup aside), and the night options.
       for (const m of crisis) await transcript.getByText(m.replace(/\*\*/g, '').slice(0, 40), { exact: false }).first().waitFor(WAIT);
       await transcript.getByText(night.slice(0, 40), { exact: false }).first().waitFor(WAIT);
+      // biome-ignore lint/performance/useDomNodeTextContent: what the person sees (rendered text), not the DOM's text
       const text = (await transcript.innerText()).replace(/\s+/g, ' ');
       for (const n of ['144', '142', '112', '133']) expect(text).toContain(n);
       // The numbers are callable.

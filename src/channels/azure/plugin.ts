@@ -108,16 +108,21 @@ export function azurePlugin(opts: AzureOptions = {}): Plugin & { adapter?: Cloud
       });
 
       const router = express.Router();
-      router.post('/api/messages', express.json({ limit: '256kb', reviver: wellFormedReviver }), (req, res, next) => {
-        // Once an app id is configured, a request without a valid Bot Framework token never reaches the bot.
-        if (c.MICROSOFT_APP_ID || !opts.anonymous) return void adapter.authorizeRequest(req as never, res as never, next);
-        next();
-      }, (req, res) => {
-        adapter.process(req as never, res as never, turn).catch((err: unknown) => {
-          log.error('azure request failed', { err });
-          if (!res.headersSent) res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
-        });
-      });
+      router.post(
+        '/api/messages',
+        express.json({ limit: '256kb', reviver: wellFormedReviver }),
+        (req, res, next) => {
+          // Once an app id is configured, a request without a valid Bot Framework token never reaches the bot.
+          if (c.MICROSOFT_APP_ID || !opts.anonymous) return void adapter.authorizeRequest(req as never, res as never, next);
+          next();
+        },
+        (req, res) => {
+          adapter.process(req as never, res as never, turn).catch((err: unknown) => {
+            log.error('azure request failed', { err });
+            if (!res.headersSent) res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
+          });
+        },
+      );
       app.use(router);
     },
   };

@@ -28,7 +28,22 @@ export function startPayloadFor(topic: string): string {
   return topic.replace(/\./g, '__');
 }
 
-const UNSUPPORTED = ['photo', 'sticker', 'voice', 'audio', 'video', 'video_note', 'animation', 'document', 'location', 'venue', 'contact', 'poll', 'dice', 'story'] as const;
+const UNSUPPORTED = [
+  'photo',
+  'sticker',
+  'voice',
+  'audio',
+  'video',
+  'video_note',
+  'animation',
+  'document',
+  'location',
+  'venue',
+  'contact',
+  'poll',
+  'dice',
+  'story',
+] as const;
 
 /** The event for an incoming message, or undefined for service messages (joins, pins, ...). */
 export function messageEvent(msg: Message, languageCode?: string): InEvent | undefined {

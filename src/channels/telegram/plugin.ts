@@ -98,7 +98,8 @@ export class TelegramChannel {
     // Innermost first: auto-retry wraps the raw call, the throttler wraps auto-retry.
     const retry = autoRetry({ maxRetryAttempts: opts.maxRetryAttempts ?? 10, maxDelaySeconds: opts.maxRetryDelaySeconds ?? 600 });
     // A typing indicator is worth nothing late: never retried.
-    const retryExceptTyping: Transformer = (prev, method, payload, signal) => (method === 'sendChatAction' ? prev(method, payload, signal) : retry(prev, method, payload, signal));
+    const retryExceptTyping: Transformer = (prev, method, payload, signal) =>
+      method === 'sendChatAction' ? prev(method, payload, signal) : retry(prev, method, payload, signal);
     this.bot.api.config.use(retryExceptTyping);
     // Outermost: one queue per chat (order) and a global rate (throttle.ts).
     this.bot.api.config.use(chatThrottler({ perSecond: config.TELEGRAM_MAX_MESSAGES_PER_SECOND }));
@@ -255,7 +256,8 @@ export class TelegramChannel {
       }
       if (this.closing) return void res.status(503).json({ ok: false, error: 'shutting down' }); // Telegram retries
       const update = req.body as Update | undefined;
-      if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return void res.status(400).json({ ok: false, error: 'not an update' });
+      if (!update || typeof update !== 'object' || typeof update.update_id !== 'number')
+        return void res.status(400).json({ ok: false, error: 'not an update' });
       // Malformed but numbered (a message without a chat, a text that is a number...): acknowledged
       // with 200 and logged, not 4xx/5xx. Telegram repeats every webhook request that does not get a
       // 2xx until it gives up (Bot API, setWebhook: "In case of an unsuccessful request, we will give

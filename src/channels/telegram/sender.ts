@@ -56,7 +56,11 @@ export function isUnreachable(err: unknown): boolean {
 }
 
 function isMarkupRefused(err: unknown): boolean {
-  return err instanceof GrammyError && err.error_code === 400 && /parse entities|can't find end|unsupported start tag|unclosed|wrong (http )?url|unsupported url|entity/i.test(err.description);
+  return (
+    err instanceof GrammyError &&
+    err.error_code === 400 &&
+    /parse entities|can't find end|unsupported start tag|unclosed|wrong (http )?url|unsupported url|entity/i.test(err.description)
+  );
 }
 
 export class TelegramSender {
@@ -106,18 +110,33 @@ export class TelegramSender {
     const pieces = splitText(text || '…');
     for (const [i, piece] of pieces.entries()) {
       const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
-      await this.sendHtml(chatId, toHtml(piece, (u) => this.abs(u)), toPlain(piece), markup);
+      await this.sendHtml(
+        chatId,
+        toHtml(piece, (u) => this.abs(u)),
+        toPlain(piece),
+        markup,
+      );
       onSent?.();
     }
   }
 
   private async sendHtml(chatId: number | string, html: string, plain: string, markup: InlineKeyboardMarkup | undefined): Promise<void> {
     try {
-      await this.d.api.sendMessage(chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) }, apiSignal(this.d.signal));
+      await this.d.api.sendMessage(
+        chatId,
+        html,
+        { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) },
+        apiSignal(this.d.signal),
+      );
     } catch (err) {
       if (!isMarkupRefused(err)) throw err;
       this.d.log.warn('telegram refused the formatting; sent as plain text', { err: (err as GrammyError).description });
-      await this.d.api.sendMessage(chatId, plain, { link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) }, apiSignal(this.d.signal));
+      await this.d.api.sendMessage(
+        chatId,
+        plain,
+        { link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) },
+        apiSignal(this.d.signal),
+      );
     }
   }
 
@@ -178,7 +197,9 @@ export class TelegramSender {
       isLinkable(audio) ? `<a href="${escapeHtml(audio)}">${escapeHtml(uiText(c, lang, 'telegram.listen'))}</a>` : '',
       isLinkable(transcript) ? `<a href="${escapeHtml(transcript)}">${escapeHtml(uiText(c, lang, 'podcasts.transcript'))}</a>` : '',
     ].filter(Boolean);
-    const html = [`🎧 <b>${escapeHtml(m.title)}</b> · ${escapeHtml(m.performer)}`, toHtml(fitCaption(m.description), (u) => this.abs(u)), links.join(' · ')].filter(Boolean).join('\n\n');
+    const html = [`🎧 <b>${escapeHtml(m.title)}</b> · ${escapeHtml(m.performer)}`, toHtml(fitCaption(m.description), (u) => this.abs(u)), links.join(' · ')]
+      .filter(Boolean)
+      .join('\n\n');
     const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), `${audio}\n${transcript}`].join('\n\n');
     await this.sendHtml(chatId, html, plain, markup);
   }

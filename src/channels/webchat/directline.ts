@@ -22,7 +22,7 @@
  * activity log, rate counters) or in the signed token; in memory there are
  * only the open sockets of this instance and the order of in-flight turns.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import express from 'express';
@@ -200,7 +200,11 @@ export class DirectLineServer {
   }
 
   tokenFor(conv: ConversationRow): { conversationId: string; token: string; expires_in: number } {
-    return { conversationId: conv.id, token: this.signer.sign('dl', conv.id, conv.userId, this.now(), this.tokenTtlMs), expires_in: Math.floor(this.tokenTtlMs / 1000) };
+    return {
+      conversationId: conv.id,
+      token: this.signer.sign('dl', conv.id, conv.userId, this.now(), this.tokenTtlMs),
+      expires_in: Math.floor(this.tokenTtlMs / 1000),
+    };
   }
 
   resumeFor(conv: ConversationRow): string {
@@ -232,53 +236,66 @@ export class DirectLineServer {
       json(req, res, (err?: unknown) => {
         if (!err) return next();
         const e = err as { type?: string; status?: number };
-        if (e.type === 'entity.too.large') return sendError(res, new HttpError(413, 'MessageSizeTooBig', `the activity is larger than ${this.limits.maxBytes} bytes`));
+        if (e.type === 'entity.too.large')
+          return sendError(res, new HttpError(413, 'MessageSizeTooBig', `the activity is larger than ${this.limits.maxBytes} bytes`));
         return sendError(res, new HttpError(400, 'BadSyntax', 'the body is not valid JSON'));
       });
 
     r.use(this.cors());
 
-    r.post('/tokens/generate', wrap(async (req, res) => {
-      await this.limitAddress(req);
-      const conv = await this.newConversation(req);
-      send(res, 200, this.tokenFor(conv));
-    }));
-
-    r.post('/tokens/refresh', wrap(async (req, res) => {
-      const { conv } = await this.auth(req);
-      send(res, 200, this.tokenFor(conv));
-    }));
-
-    r.post('/conversations', wrap(async (req, res) => {
-      let conv: ConversationRow;
-      let token: string;
-      let expires: number;
-      if (req.headers.authorization) {
-        const a = await this.auth(req);
-        conv = a.conv;
-        token = bearer(req.headers.authorization)!;
-        expires = Math.max(0, Math.floor((a.claims.exp - this.now()) / 1000));
-      } else {
-        // No token: a plain Direct Line client starting anonymously (rate-limited like /tokens/generate).
+    r.post(
+      '/tokens/generate',
+      wrap(async (req, res) => {
         await this.limitAddress(req);
-        conv = await this.newConversation(req);
-        const t = this.tokenFor(conv);
-        token = t.token;
-        expires = t.expires_in;
-      }
-      send(res, conv.lastSeq === 0 ? 201 : 200, { conversationId: conv.id, token, expires_in: expires, streamUrl: this.streamUrl(req, conv, '') });
-    }));
+        const conv = await this.newConversation(req);
+        send(res, 200, this.tokenFor(conv));
+      }),
+    );
 
-    r.get('/conversations/:id', wrap(async (req, res) => {
-      const { conv, claims } = await this.auth(req, req.params.id as string);
-      const wm = typeof req.query.watermark === 'string' ? req.query.watermark : '';
-      send(res, 200, {
-        conversationId: conv.id,
-        token: bearer(req.headers.authorization),
-        expires_in: Math.max(0, Math.floor((claims.exp - this.now()) / 1000)),
-        streamUrl: this.streamUrl(req, conv, /^\d{0,12}$/.test(wm) ? wm : ''),
-      });
-    }));
+    r.post(
+      '/tokens/refresh',
+      wrap(async (req, res) => {
+        const { conv } = await this.auth(req);
+        send(res, 200, this.tokenFor(conv));
+      }),
+    );
+
+    r.post(
+      '/conversations',
+      wrap(async (req, res) => {
+        let conv: ConversationRow;
+        let token: string;
+        let expires: number;
+        if (req.headers.authorization) {
+          const a = await this.auth(req);
+          conv = a.conv;
+          token = bearer(req.headers.authorization)!;
+          expires = Math.max(0, Math.floor((a.claims.exp - this.now()) / 1000));
+        } else {
+          // No token: a plain Direct Line client starting anonymously (rate-limited like /tokens/generate).
+          await this.limitAddress(req);
+          conv = await this.newConversation(req);
+          const t = this.tokenFor(conv);
+          token = t.token;
+          expires = t.expires_in;
+        }
+        send(res, conv.lastSeq === 0 ? 201 : 200, { conversationId: conv.id, token, expires_in: expires, streamUrl: this.streamUrl(req, conv, '') });
+      }),
+    );
+
+    r.get(
+      '/conversations/:id',
+      wrap(async (req, res) => {
+        const { conv, claims } = await this.auth(req, req.params.id as string);
+        const wm = typeof req.query.watermark === 'string' ? req.query.watermark : '';
+        send(res, 200, {
+          conversationId: conv.id,
+          token: bearer(req.headers.authorization),
+          expires_in: Math.max(0, Math.floor((claims.exp - this.now()) / 1000)),
+          streamUrl: this.streamUrl(req, conv, /^\d{0,12}$/.test(wm) ? wm : ''),
+        });
+      }),
+    );
 
     // Never 5xx: a polling Web Chat stops for good after one. Auth errors keep their meaning (403 expired, 404 ended).
     r.get('/conversations/:id/activities', async (req, res) => {
@@ -296,12 +313,19 @@ export class DirectLineServer {
       }
     });
 
-    r.post('/conversations/:id/activities', body, wrap((req, res) => this.postActivity(req, res)));
+    r.post(
+      '/conversations/:id/activities',
+      body,
+      wrap((req, res) => this.postActivity(req, res)),
+    );
 
-    r.post('/conversations/:id/upload', wrap(async (req, res) => {
-      await this.auth(req, req.params.id as string);
-      throw new HttpError(415, 'UnsupportedMediaType', 'this chat reads text only; files are not accepted');
-    }));
+    r.post(
+      '/conversations/:id/upload',
+      wrap(async (req, _res) => {
+        await this.auth(req, req.params.id as string);
+        throw new HttpError(415, 'UnsupportedMediaType', 'this chat reads text only; files are not accepted');
+      }),
+    );
 
     r.get('/conversations/:id/stream', (_req, res) => sendError(res, new HttpError(426, 'UpgradeRequired', 'this URL is a WebSocket')));
 
@@ -317,10 +341,12 @@ export class DirectLineServer {
     const act = a as Record<string, unknown>;
     const type = act.type;
     if (typeof type !== 'string') throw new HttpError(400, 'BadArgument', 'activity.type is required');
-    if (!['message', 'event', 'typing'].includes(type)) throw new HttpError(400, 'BadArgument', `activity type "${type.slice(0, 40)}" is not accepted (message, event or typing)`);
+    if (!['message', 'event', 'typing'].includes(type))
+      throw new HttpError(400, 'BadArgument', `activity type "${type.slice(0, 40)}" is not accepted (message, event or typing)`);
     const cd = act.channelData && typeof act.channelData === 'object' ? (act.channelData as Record<string, unknown>) : {};
     const clientId = cd.clientActivityID;
-    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length > 100)) throw new HttpError(400, 'BadArgument', 'channelData.clientActivityID must be a string of at most 100 characters');
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length > 100))
+      throw new HttpError(400, 'BadArgument', 'channelData.clientActivityID must be a string of at most 100 characters');
 
     if (type === 'typing') {
       send(res, 200, { id: '' });
@@ -385,7 +411,12 @@ export class DirectLineServer {
       timestamp: new Date(now).toISOString(),
       channelData: { ...((echo.channelData as object | undefined) ?? {}), ...(clientId ? { clientActivityID: clientId } : {}) },
     };
-    const { stored, duplicate } = await this.store.append(conv.id, [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }], now, now + this.conversationTtlMs);
+    const { stored, duplicate } = await this.store.append(
+      conv.id,
+      [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }],
+      now,
+      now + this.conversationTtlMs,
+    );
     send(res, 200, { id: stored[0]!.activity.id });
     this.notify(conv.id);
     if (!duplicate && event) this.runTurn(conv, event, stored[0]!.activity.id as string);
@@ -403,7 +434,11 @@ export class DirectLineServer {
         this.log.error('web chat turn failed', { err });
         const c = this.ctx.content.current();
         const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
-        reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: ownUiString(c.pack.ui, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }] };
+        reply = {
+          lang,
+          dir: c.language(lang)?.dir ?? 'ltr',
+          messages: [{ kind: 'text', text: ownUiString(c.pack.ui, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }],
+        };
       }
       // "Delete my data": the runtime removed the session; the activity log goes with it.
       if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
@@ -487,7 +522,12 @@ export class DirectLineServer {
     this.heartbeat.unref();
   }
 
-  private async onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, code: string, message: string, headers?: Record<string, string>) => void): Promise<void> {
+  private async onUpgrade(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    reject: (status: number, code: string, message: string, headers?: Record<string, string>) => void,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
     if (!m) return reject(404, 'NotFound', 'no WebSocket at this address');
@@ -512,7 +552,9 @@ export class DirectLineServer {
     const byConv = `c:${id}`;
     const byAddr = `a:${addr}`;
     if ((this.streamCount.get(byConv) ?? 0) >= this.limits.streamsPerConversation)
-      return reject(429, 'TooManyStreams', `at most ${this.limits.streamsPerConversation} open streams per conversation; close another tab`, { 'Retry-After': '15' });
+      return reject(429, 'TooManyStreams', `at most ${this.limits.streamsPerConversation} open streams per conversation; close another tab`, {
+        'Retry-After': '15',
+      });
     if ((this.streamCount.get(byAddr) ?? 0) >= this.limits.streamsPerAddress)
       return reject(429, 'TooManyStreams', 'too many open streams from this address; try again shortly', { 'Retry-After': '15' });
     this.reserve(byConv, 1);
@@ -582,7 +624,9 @@ export class DirectLineServer {
   private broadcast(conversationId: string, activity: Record<string, unknown>): void {
     const set = this.subs.get(conversationId);
     if (!set) return;
-    const msg = JSON.stringify({ activities: [{ ...activity, id: `${conversationId}|typing`, conversation: { id: conversationId }, timestamp: new Date(this.now()).toISOString() }] });
+    const msg = JSON.stringify({
+      activities: [{ ...activity, id: `${conversationId}|typing`, conversation: { id: conversationId }, timestamp: new Date(this.now()).toISOString() }],
+    });
     for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(msg);
   }
 

@@ -12,7 +12,9 @@ const esc = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&
 export function demoPage(c: CompiledContent, config: ReturnType<typeof clientConfig>, langParam?: string, nonce = ''): string {
   const lang = c.resolveLanguage(langParam) ?? c.defaultLang;
   const l = config.languages.find((x) => x.code === lang) ?? config.languages[0]!;
-  const options = config.languages.map((x) => `<option value="${esc(x.code)}" lang="${esc(x.code)}" dir="${x.dir}"${x.code === l.code ? ' selected' : ''}>${esc(x.name)}</option>`).join('');
+  const options = config.languages
+    .map((x) => `<option value="${esc(x.code)}" lang="${esc(x.code)}" dir="${x.dir}"${x.code === l.code ? ' selected' : ''}>${esc(x.name)}</option>`)
+    .join('');
   return `<!doctype html>
 <html lang="${esc(l.code)}" dir="${l.dir}">
 <head>

@@ -42,7 +42,8 @@ function loadBundle(): Bundle | undefined {
 
 /** UI strings of one language for the page and Web Chat: only what the language itself has (no English fallback over Web Chat's own translations). */
 export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
-  const ui = (lang: string, key: string, fallback: string) => ownUiString(c.pack.ui, lang, `webchat.${key}`) ?? ownUiString(c.pack.ui, c.defaultLang, `webchat.${key}`) ?? fallback;
+  const ui = (lang: string, key: string, fallback: string) =>
+    ownUiString(c.pack.ui, lang, `webchat.${key}`) ?? ownUiString(c.pack.ui, c.defaultLang, `webchat.${key}`) ?? fallback;
   return {
     version: c.pack.version,
     defaultLang: c.defaultLang,
@@ -121,7 +122,10 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
       app.get('/webchat/:version/webchat.js', (req, res) => {
         publicCors(res);
         if (!bundle || req.params.version !== bundle.version) {
-          res.status(404).type('text/plain').send(bundle ? 'no such Web Chat version' : 'the Web Chat bundle is missing on this server: run `npm run vendor:webchat`');
+          res
+            .status(404)
+            .type('text/plain')
+            .send(bundle ? 'no such Web Chat version' : 'the Web Chat bundle is missing on this server: run `npm run vendor:webchat`');
           return;
         }
         const accept = String(req.headers['accept-encoding'] ?? '');
@@ -131,7 +135,12 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
         res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
         res.type('text/javascript; charset=utf-8');
         if (req.headers['if-none-match'] === etag) return void res.status(304).end();
-        const [body, enc] = bundle.files.br && /\bbr\b/.test(accept) ? [bundle.files.br, 'br'] : bundle.files.gzip && /\bgzip\b/.test(accept) ? [bundle.files.gzip, 'gzip'] : [bundle.files.identity, undefined];
+        const [body, enc] =
+          bundle.files.br && /\bbr\b/.test(accept)
+            ? [bundle.files.br, 'br']
+            : bundle.files.gzip && /\bgzip\b/.test(accept)
+              ? [bundle.files.gzip, 'gzip']
+              : [bundle.files.identity, undefined];
         if (enc) res.setHeader('Content-Encoding', enc);
         res.setHeader('Content-Length', String(body.length));
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -155,7 +164,9 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
           const { n, resetAt } = await dl.rates.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
           if (n > dl.limits.perAddressPerMinute) {
             res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
-            return void res.status(429).json({ error: { code: 'TooManyRequests', message: 'too many new conversations from this address; try again in a minute' } });
+            return void res
+              .status(429)
+              .json({ error: { code: 'TooManyRequests', message: 'too many new conversations from this address; try again in a minute' } });
           }
           const conv = await dl.newConversation(req);
           res.setHeader('Cache-Control', 'no-store');

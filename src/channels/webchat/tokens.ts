@@ -68,14 +68,16 @@ export class TokenSigner {
     } catch {
       return { ok: false, code: 'TokenInvalid', message: 'the token signature is invalid' };
     }
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'TokenInvalid', message: 'the token signature is invalid' };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, code: 'TokenInvalid', message: 'the token signature is invalid' };
     let claims: TokenClaims;
     try {
       claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as TokenClaims;
     } catch {
       return { ok: false, code: 'TokenInvalid', message: 'the token is malformed' };
     }
-    if (typeof claims.c !== 'string' || typeof claims.u !== 'string' || typeof claims.exp !== 'number') return { ok: false, code: 'TokenInvalid', message: 'the token is malformed' };
+    if (typeof claims.c !== 'string' || typeof claims.u !== 'string' || typeof claims.exp !== 'number')
+      return { ok: false, code: 'TokenInvalid', message: 'the token is malformed' };
     if (claims.k !== kind) return { ok: false, code: 'TokenWrongKind', message: `this is a ${claims.k} token, not a ${kind} token` };
     if (claims.exp <= now) return { ok: false, code: 'TokenExpired', message: 'the token has expired; refresh it before it ends or start again' };
     return { ok: true, claims };

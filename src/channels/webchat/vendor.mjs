@@ -49,7 +49,7 @@ function untar(buf, want) {
     const size = parseInt(str(124, 136).trim() || '0', 8);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = str(345, 500);
-    let name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
+    const name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
     longName = undefined;
     const body = buf.subarray(off + 512, off + 512 + size);
     if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '');
@@ -88,13 +88,18 @@ export function vendorWebchat({ log = (s) => process.stdout.write(`${s}\n`) } = 
     const tgz = fs.readFileSync(path.join(tmp, info.filename));
     const integrity = sri('sha512', tgz);
     if (integrity !== TARBALL_INTEGRITY) throw new Error(`tarball integrity mismatch: expected ${TARBALL_INTEGRITY}, got ${integrity}`);
-    const files = untar(zlib.gunzipSync(tgz), (n) => n === 'package/dist/webchat.js' || n === 'package/dist/webchat.js.LICENSE.txt' || n === 'package/package.json');
+    const files = untar(
+      zlib.gunzipSync(tgz),
+      (n) => n === 'package/dist/webchat.js' || n === 'package/dist/webchat.js.LICENSE.txt' || n === 'package/package.json',
+    );
     const bundle = files.get('package/dist/webchat.js');
     if (!bundle) throw new Error('dist/webchat.js not found in the tarball');
     const sha384 = sri('sha384', bundle);
     if (sha384 !== BUNDLE_SHA384) throw new Error(`webchat.js hash mismatch: expected ${BUNDLE_SHA384}, got ${sha384}`);
     const pkg = JSON.parse(files.get('package/package.json')?.toString('utf8') ?? '{}');
-    const br = zlib.brotliCompressSync(bundle, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bundle.length } });
+    const br = zlib.brotliCompressSync(bundle, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bundle.length },
+    });
     const gz = zlib.gzipSync(bundle, { level: 9 });
     fs.mkdirSync(vendorDir, { recursive: true });
     fs.writeFileSync(path.join(vendorDir, 'webchat.js'), bundle);
@@ -109,9 +114,19 @@ export function vendorWebchat({ log = (s) => process.stdout.write(`${s}\n`) } = 
       files.get('package/dist/webchat.js.LICENSE.txt')?.toString('utf8') ?? '',
     ].join('\n');
     fs.writeFileSync(path.join(vendorDir, 'LICENSE.txt'), notice);
-    const manifest = { version: VERSION, tarballIntegrity: TARBALL_INTEGRITY, sha384, bytes: bundle.length, brBytes: br.length, gzBytes: gz.length, tarballBytes: tgz.length };
+    const manifest = {
+      version: VERSION,
+      tarballIntegrity: TARBALL_INTEGRITY,
+      sha384,
+      bytes: bundle.length,
+      brBytes: br.length,
+      gzBytes: gz.length,
+      tarballBytes: tgz.length,
+    };
     fs.writeFileSync(path.join(vendorDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    log(`lotse: Web Chat ${VERSION} bundle verified and written to ${vendorDir} (${bundle.length} bytes, ${br.length} brotli, ${gz.length} gzip) in ${Date.now() - started} ms`);
+    log(
+      `lotse: Web Chat ${VERSION} bundle verified and written to ${vendorDir} (${bundle.length} bytes, ${br.length} brotli, ${gz.length} gzip) in ${Date.now() - started} ms`,
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -18,7 +18,15 @@ export type HandoffRequest = { message: TextMessage; effect: Extract<Effect, { t
  * Example: handoffRequest({ intro: 'I will connect you with a person.', text: 'A person from our team can help you ...',
  *   nav, reason: 'asked', priority: 'normal', lang: 'en' }) -> { message: { text: 'I will connect ...\n\nA person ...' }, effect: { type: 'handoff', ... } }
  */
-export function handoffRequest(o: { intro: string | undefined; text: string; nav: Button[]; reason: string; priority: 'normal' | 'urgent'; lang: string; topic: string | undefined }): HandoffRequest {
+export function handoffRequest(o: {
+  intro: string | undefined;
+  text: string;
+  nav: Button[];
+  reason: string;
+  priority: 'normal' | 'urgent';
+  lang: string;
+  topic: string | undefined;
+}): HandoffRequest {
   return {
     message: { kind: 'text', text: o.intro ? `${o.intro}\n\n${o.text}` : o.text, ...(o.nav.length ? { buttons: o.nav } : {}) },
     effect: { type: 'handoff', reason: o.reason, priority: o.priority, lang: o.lang, topic: o.topic },

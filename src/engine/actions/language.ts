@@ -16,7 +16,10 @@ export function languageChoice(turn: Turn, first?: string): void {
   // Before a choice, render in the hinted language (direction included).
   if (!turn.s.lang && first) turn.replyLang = first;
   const prompt = langs.map((l) => turn.c.t(l.code, 'welcome.chooseLanguage')).filter((v, i, a) => a.indexOf(v) === i);
-  turn.say(prompt.join('\n'), langs.map((l) => ({ label: l.name, payload: payload.lang(l.code) })));
+  turn.say(
+    prompt.join('\n'),
+    langs.map((l) => ({ label: l.name, payload: payload.lang(l.code) })),
+  );
   turn.s.pending = undefined;
 }
 

@@ -17,7 +17,10 @@ import type { Turn } from '../turn.js';
  */
 export function crisisMessages(c: CompiledContent, lang: string): TextMessage[] {
   const care = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [];
-  return [{ kind: 'text', text: c.t(lang, 'distress.numbers') }, ...(care.length ? care : [c.t(lang, 'distress.care')]).map((text) => ({ kind: 'text' as const, text }))];
+  return [
+    { kind: 'text', text: c.t(lang, 'distress.numbers') },
+    ...(care.length ? care : [c.t(lang, 'distress.care')]).map((text) => ({ kind: 'text' as const, text })),
+  ];
 }
 
 /**

@@ -52,7 +52,9 @@ export function episodeMessages(c: CompiledContent, lang: string, episodeId: str
       kind: 'text',
       text: c.t(lang, 'podcasts.audioIn', { language: name(audioLang) }),
       // The languages this one names as understood (Pashto: Dari/Farsi, Arabic), or every other recording.
-      buttons: (c.language(lang)?.audioFallback.length ? others.filter((l) => c.language(lang)!.audioFallback.includes(l)) : others).filter((l) => l !== audioLang).map((l) => ({ label: c.t(lang, 'podcasts.listenIn', { language: name(l) }), payload: payload.episodeIn(episodeId, l) })),
+      buttons: (c.language(lang)?.audioFallback.length ? others.filter((l) => c.language(lang)!.audioFallback.includes(l)) : others)
+        .filter((l) => l !== audioLang)
+        .map((l) => ({ label: c.t(lang, 'podcasts.listenIn', { language: name(l) }), payload: payload.episodeIn(episodeId, l) })),
     });
   }
   return out;

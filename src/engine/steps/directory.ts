@@ -34,7 +34,8 @@ export function serviceDetails(c: CompiledContent, lang: string, s: Service): st
   const names = s.languages.map((l) => c.language(l)?.name ?? (l === 'interpreter' ? '🗣' : l));
   lines.push(`${t('services.languages')}: ${names.join(', ')}`);
   if (s.hours === '24/7') lines.push(`${t('services.hours')}: ${t('services.open24')}`);
-  else if (s.hours?.length) lines.push(`${t('services.hours')}: ${s.hours.map((h) => `${h.days.map((d) => dayOrder.indexOf(d) + 1).join(',')} ${h.from}–${h.to}`).join('; ')}`);
+  else if (s.hours?.length)
+    lines.push(`${t('services.hours')}: ${s.hours.map((h) => `${h.days.map((d) => dayOrder.indexOf(d) + 1).join(',')} ${h.from}–${h.to}`).join('; ')}`);
   // Phone numbers are wrapped in LTR isolation so that RTL text does not reorder their digits.
   if (s.contact.phone) lines.push(`${t('services.phone')}: \u2066${s.contact.phone}\u2069`);
   if (s.address) lines.push(`${t('services.address')}: \u2066${s.address}\u2069`);
@@ -69,7 +70,8 @@ function list(ctx: StepCtx, pos: FlowPosition, cat: string): StepOutput {
   const services = serviceChoices(ctx, cat);
   const label = ctx.c.pack.serviceTexts[ctx.lang]?.categories[cat] ?? cat;
   const nav = [{ label: ctx.t('buttons.back'), payload: payload.dirUp() }, ...ctx.nav({ back: false })];
-  if (!services.length) return { messages: [{ kind: 'text', text: `**${label}**\n${ctx.t('services.none')}`, buttons: nav }], pos: { flow: pos.flow, step: pos.step, cat } };
+  if (!services.length)
+    return { messages: [{ kind: 'text', text: `**${label}**\n${ctx.t('services.none')}`, buttons: nav }], pos: { flow: pos.flow, step: pos.step, cat } };
   const buttons = services.map((x) => ({ label: x.label, payload: payload.dirService(x.id) }));
   return { messages: [{ kind: 'text', text: `**${label}**`, buttons: [...buttons, ...nav] }], pos: { flow: pos.flow, step: pos.step, cat } };
 }
@@ -77,7 +79,13 @@ function list(ctx: StepCtx, pos: FlowPosition, cat: string): StepOutput {
 function details(ctx: StepCtx, pos: FlowPosition, id: string): StepOutput | undefined {
   const s = ctx.c.pack.services[id];
   if (!s) return undefined;
-  const msgs: OutMessage[] = [{ kind: 'text', text: serviceDetails(ctx.c, ctx.lang, s), buttons: [{ label: ctx.t('buttons.back'), payload: payload.dirUp() }, ...ctx.nav({ back: false })] }];
+  const msgs: OutMessage[] = [
+    {
+      kind: 'text',
+      text: serviceDetails(ctx.c, ctx.lang, s),
+      buttons: [{ label: ctx.t('buttons.back'), payload: payload.dirUp() }, ...ctx.nav({ back: false })],
+    },
+  ];
   return { messages: msgs, pos: { flow: pos.flow, step: pos.step, cat: s.category, svc: id } };
 }
 

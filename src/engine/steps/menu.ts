@@ -18,7 +18,7 @@ import { choiceNumber } from './types.js';
 
 type MenuStep = Extract<Step, { type: 'menu' }>;
 
-function label(ctx: StepCtx, s: MenuStep, pos: FlowPosition, o: MenuStep['options'][number]): string {
+function label(ctx: StepCtx, _s: MenuStep, pos: FlowPosition, o: MenuStep['options'][number]): string {
   return ctx.stepText(pos, 'options', o.id) ?? (o.topic ? ctx.topicTitle(o.topic) : o.id);
 }
 
@@ -28,7 +28,9 @@ function choose(o: MenuStep['options'][number]): StepOutput {
 
 export const menuStep: StepType<MenuStep> = {
   references: (s) =>
-    s.options.map((o, i) => (o.topic ? { kind: 'topic' as const, id: o.topic, at: ['options', i, 'topic'] } : { kind: 'target' as const, id: o.goto!, at: ['options', i, 'goto'] })),
+    s.options.map((o, i) =>
+      o.topic ? { kind: 'topic' as const, id: o.topic, at: ['options', i, 'topic'] } : { kind: 'target' as const, id: o.goto!, at: ['options', i, 'goto'] },
+    ),
   // Options that jump need a label; topic options default to the topic's title.
   texts: (s) => [{ key: ['text'], required: true }, ...s.options.filter((o) => o.goto).map((o) => ({ key: ['options', o.id], required: true }))],
   enter(ctx, s, pos) {

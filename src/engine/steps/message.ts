@@ -15,7 +15,10 @@ import { payload } from '../payload.js';
 type MessageStep = Extract<Step, { type: 'message' }>;
 
 export const messageStep: StepType<MessageStep> = {
-  references: (s) => [...(s.topic ? [{ kind: 'topic' as const, id: s.topic, at: ['topic'] }] : []), ...(s.next ? [{ kind: 'target' as const, id: s.next, at: ['next'] }] : [])],
+  references: (s) => [
+    ...(s.topic ? [{ kind: 'topic' as const, id: s.topic, at: ['topic'] }] : []),
+    ...(s.next ? [{ kind: 'target' as const, id: s.next, at: ['next'] }] : []),
+  ],
   texts: (s) => [{ key: ['text'], required: !s.topic }],
   enter(ctx, s, pos) {
     const msgs = s.topic ? ctx.topicMessages(s.topic) : [{ kind: 'text' as const, text: ctx.stepText(pos, 'text') ?? '' }];

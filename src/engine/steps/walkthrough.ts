@@ -22,7 +22,9 @@ function page(ctx: StepCtx, s: WalkthroughStep, pos: FlowPosition, n: number): S
   const p = s.pages[n]!;
   const head = ctx.t('walkthrough.page', { n: n + 1, total: s.pages.length });
   const intro = n === 0 ? ctx.stepText(pos, 'text') : undefined;
-  const body: OutMessage[] = p.topic ? ctx.topicMessages(p.topic).map((m) => ({ ...m, buttons: undefined })) : [{ kind: 'text', text: ctx.stepText(pos, 'pages', p.id) ?? '' }];
+  const body: OutMessage[] = p.topic
+    ? ctx.topicMessages(p.topic).map((m) => ({ ...m, buttons: undefined }))
+    : [{ kind: 'text', text: ctx.stepText(pos, 'pages', p.id) ?? '' }];
   const first = body[0];
   if (first && first.kind === 'text') first.text = `**${head}**${intro ? `\n${intro}` : ''}\n\n${first.text}`;
   else body.unshift({ kind: 'text', text: `**${head}**` });

@@ -2,7 +2,6 @@
 // screen reader friendly: native buttons and forms, an aria-live announcer
 // for new handoffs and messages, dir="auto" on every conversation line.
 (() => {
-  'use strict';
   const $ = (id) => document.getElementById(id);
   const state = { csrf: '', me: null, languages: [], queue: [], current: null, seen: new Set(), sound: true, lastSeq: 0, es: null };
 
@@ -14,7 +13,7 @@
       credentials: 'same-origin',
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((data.error && data.error.message) || `HTTP ${res.status}`);
+    if (!res.ok) throw new Error(data.error?.message || `HTTP ${res.status}`);
     return data;
   }
   const announce = (text) => {
@@ -110,7 +109,12 @@
       b.dataset.id = h.id;
       if (h.priority === 0) b.classList.add('urgent');
       if (state.current && state.current.id === h.id) b.setAttribute('aria-current', 'true');
-      const status = h.status === 'queued' ? `waiting ${h.waitingMinutes} min${h.position ? `, #${h.position}` : ''}` : h.caseworkerId === state.me.id ? 'with you' : 'with a colleague';
+      const status =
+        h.status === 'queued'
+          ? `waiting ${h.waitingMinutes} min${h.position ? `, #${h.position}` : ''}`
+          : h.caseworkerId === state.me.id
+            ? 'with you'
+            : 'with a colleague';
       b.innerHTML = '';
       const title = document.createElement('strong');
       title.textContent = `${h.priority === 0 ? 'URGENT · ' : ''}${langName(h.lang)} · ${h.ref.channel}`;

@@ -16,12 +16,13 @@
  * Script API: LotseEmbed.open(), LotseEmbed.close(), LotseEmbed.setLanguage(code).
  */
 (function () {
-  'use strict';
   if (window.LotseEmbed) return;
-  var me = document.currentScript || (function () {
-    var s = document.querySelectorAll('script[src*="embed.js"]');
-    return s[s.length - 1];
-  })();
+  var me =
+    document.currentScript ||
+    (function () {
+      var s = document.querySelectorAll('script[src*="embed.js"]');
+      return s[s.length - 1];
+    })();
   var server = new URL(me.src, location.href).origin;
   var d = me.dataset || {};
   var color = d.color || '#0b5cad';
@@ -31,14 +32,24 @@
 
   var css = [
     '.lotse-embed-button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;display:flex;align-items:center;gap:8px;',
-    'padding:12px 18px;border:0;border-radius:28px;background:' + color + ';color:' + textColor + ';font:600 16px/1.2 system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;',
+    'padding:12px 18px;border:0;border-radius:28px;background:' +
+      color +
+      ';color:' +
+      textColor +
+      ';font:600 16px/1.2 system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;',
     'box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer}',
     '.lotse-embed-button:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}',
     '.lotse-embed-button svg{width:22px;height:22px;fill:currentColor}',
-    '.lotse-embed-panel{position:fixed;bottom:84px;' + side + ':20px;z-index:2147483000;width:min(400px,calc(100vw - 24px));height:min(640px,calc(100vh - 110px));',
+    '.lotse-embed-panel{position:fixed;bottom:84px;' +
+      side +
+      ':20px;z-index:2147483000;width:min(400px,calc(100vw - 24px));height:min(640px,calc(100vh - 110px));',
     'display:none;flex-direction:column;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3)}',
     '.lotse-embed-panel[data-open="true"]{display:flex}',
-    '.lotse-embed-head{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:10px 12px;background:' + color + ';color:' + textColor + ';font:600 16px system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif}',
+    '.lotse-embed-head{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:10px 12px;background:' +
+      color +
+      ';color:' +
+      textColor +
+      ';font:600 16px system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif}',
     '.lotse-embed-head select{font:inherit;font-weight:400;font-size:14px;border-radius:6px;border:0;padding:2px 4px;max-width:45%}',
     '.lotse-embed-head button{background:transparent;border:0;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}',
     '.lotse-embed-chat{flex:1;min-height:0}',
@@ -53,7 +64,8 @@
   button.className = 'lotse-embed-button';
   button.setAttribute('aria-expanded', 'false');
   button.setAttribute('aria-controls', 'lotse-embed-panel');
-  button.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span></span>';
+  button.innerHTML =
+    '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span></span>';
   var label = button.querySelector('span');
   label.textContent = d.label || 'Chat';
 
@@ -61,7 +73,8 @@
   panel.className = 'lotse-embed-panel';
   panel.id = 'lotse-embed-panel';
   panel.setAttribute('role', 'dialog');
-  panel.innerHTML = '<div class="lotse-embed-head"><span class="lotse-embed-title"></span><select aria-label="Language"></select><button type="button" class="lotse-embed-close" aria-label="Close">×</button></div><div class="lotse-embed-chat"></div>';
+  panel.innerHTML =
+    '<div class="lotse-embed-head"><span class="lotse-embed-title"></span><select aria-label="Language"></select><button type="button" class="lotse-embed-close" aria-label="Close">×</button></div><div class="lotse-embed-chat"></div>';
   var title = panel.querySelector('.lotse-embed-title');
   var select = panel.querySelector('select');
   var closeBtn = panel.querySelector('.lotse-embed-close');
@@ -88,7 +101,9 @@
     return new Promise(function (resolve, reject) {
       var s = document.createElement('script');
       s.src = server + '/webchat/lotse-chat.js';
-      s.onload = function () { resolve(); };
+      s.onload = function () {
+        resolve();
+      };
       s.onerror = reject;
       document.head.appendChild(s);
     });
@@ -124,7 +139,9 @@
   function setOpen(open) {
     panel.setAttribute('data-open', open ? 'true' : 'false');
     button.setAttribute('aria-expanded', open ? 'true' : 'false');
-    try { sessionStorage.setItem(OPEN_KEY, open ? '1' : '0'); } catch (e) {}
+    try {
+      sessionStorage.setItem(OPEN_KEY, open ? '1' : '0');
+    } catch (_e) {}
     if (open) {
       start().then(function () {
         var input = chatEl.querySelector('input[type="text"], textarea');
@@ -133,32 +150,63 @@
     } else button.focus();
   }
 
-  button.addEventListener('click', function () { setOpen(panel.getAttribute('data-open') !== 'true'); });
-  closeBtn.addEventListener('click', function () { setOpen(false); });
-  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
-  select.addEventListener('change', function () { if (chat) chat.setLanguage(select.value); });
+  button.addEventListener('click', function () {
+    setOpen(panel.getAttribute('data-open') !== 'true');
+  });
+  closeBtn.addEventListener('click', function () {
+    setOpen(false);
+  });
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') setOpen(false);
+  });
+  select.addEventListener('change', function () {
+    if (chat) chat.setLanguage(select.value);
+  });
 
   function attach() {
     document.body.appendChild(panel);
     document.body.appendChild(button);
     // Translated button label before the panel is opened (small request; the Web Chat bundle loads on open only).
-    fetch(server + '/webchat/config.json', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (c) {
-      if (chat) return;
-      var want = (d.lang || navigator.language || '').toLowerCase();
-      var l = c.languages.filter(function (x) { return x.code === want || want.split('-')[0] === x.code; })[0] || c.languages.filter(function (x) { return x.code === c.defaultLang; })[0];
-      applyUi(l);
-    }).catch(function () {});
+    fetch(server + '/webchat/config.json', { credentials: 'omit' })
+      .then(function (r) {
+        return r.json();
+      })
+      .then(function (c) {
+        if (chat) return;
+        var want = (d.lang || navigator.language || '').toLowerCase();
+        var l =
+          c.languages.filter(function (x) {
+            return x.code === want || want.split('-')[0] === x.code;
+          })[0] ||
+          c.languages.filter(function (x) {
+            return x.code === c.defaultLang;
+          })[0];
+        applyUi(l);
+      })
+      .catch(function () {});
     var wasOpen = false;
-    try { wasOpen = sessionStorage.getItem(OPEN_KEY) === '1'; } catch (e) {}
+    try {
+      wasOpen = sessionStorage.getItem(OPEN_KEY) === '1';
+    } catch (_e) {}
     if (d.open === 'true' || wasOpen) setOpen(true);
   }
   if (document.body) attach();
   else document.addEventListener('DOMContentLoaded', attach);
 
   window.LotseEmbed = {
-    open: function () { setOpen(true); },
-    close: function () { setOpen(false); },
-    setLanguage: function (code) { return start().then(function () { return chat.setLanguage(code); }); },
-    get chat() { return chat; },
+    open: function () {
+      setOpen(true);
+    },
+    close: function () {
+      setOpen(false);
+    },
+    setLanguage: function (code) {
+      return start().then(function () {
+        return chat.setLanguage(code);
+      });
+    },
+    get chat() {
+      return chat;
+    },
   };
 })();

@@ -11,7 +11,6 @@
  * the conversation from the server.
  */
 (function () {
-  'use strict';
   if (window.LotseChat) return;
 
   var STORAGE = 'lotse.webchat.v1';
@@ -28,8 +27,13 @@
         s.integrity = integrity;
         s.crossOrigin = 'anonymous';
       }
-      s.onload = function () { resolve(); };
-      s.onerror = function () { delete loading[src]; reject(new Error('could not load ' + src)); };
+      s.onload = function () {
+        resolve();
+      };
+      s.onerror = function () {
+        delete loading[src];
+        reject(new Error('could not load ' + src));
+      };
       document.head.appendChild(s);
     });
     return loading[src];
@@ -39,7 +43,7 @@
     try {
       var all = JSON.parse(localStorage.getItem(STORAGE) || '{}');
       return all[server] || {};
-    } catch (e) {
+    } catch (_e) {
       return {};
     }
   }
@@ -50,7 +54,9 @@
       for (var k in patch) cur[k] = patch[k];
       all[server] = cur;
       localStorage.setItem(STORAGE, JSON.stringify(all));
-    } catch (e) { /* private mode: the conversation lasts as long as the page */ }
+    } catch (_e) {
+      /* private mode: the conversation lasts as long as the page */
+    }
   }
 
   function getJSON(url) {
@@ -62,7 +68,7 @@
   function postJSON(url, body) {
     return fetch(url, { method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(function (r) {
       return r.json().then(function (j) {
-        if (!r.ok) throw new Error((j && j.error && j.error.message) || url + ': ' + r.status);
+        if (!r.ok) throw new Error(j?.error?.message || url + ': ' + r.status);
         return j;
       });
     });
@@ -76,7 +82,9 @@
     for (var pass = 0; pass < 2; pass++) {
       for (var i = 0; i < langs.length; i++) {
         var l = langs[i];
-        var names = [l.code].concat(l.aliases || []).map(function (a) { return a.toLowerCase(); });
+        var names = [l.code].concat(l.aliases || []).map(function (a) {
+          return a.toLowerCase();
+        });
         if (names.indexOf(pass === 0 ? c : c.split('-')[0]) >= 0) return l.code;
       }
     }
@@ -172,8 +180,11 @@
               }
               if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
                 var a = action.payload.activity;
-                var meta = a && a.from && a.from.role === 'bot' && a.channelData && a.channelData.lotse;
-                if (meta && meta.lang && meta.lang !== state.lang) setTimeout(function () { switchLanguage(meta.lang, false); }, 0);
+                var meta = a?.from && a.from.role === 'bot' && a.channelData?.lotse;
+                if (meta?.lang && meta.lang !== state.lang)
+                  setTimeout(function () {
+                    switchLanguage(meta.lang, false);
+                  }, 0);
               }
               return next(action);
             };
@@ -186,11 +197,23 @@
 
     var api = {
       ready: ready,
-      setLanguage: function (code) { return ready.then(function () { switchLanguage(code, true); }); },
-      get language() { return state.lang; },
-      get config() { return state.config; },
-      get directLine() { return state.directLine; },
-      end: function () { if (state.directLine) state.directLine.end(); },
+      setLanguage: function (code) {
+        return ready.then(function () {
+          switchLanguage(code, true);
+        });
+      },
+      get language() {
+        return state.lang;
+      },
+      get config() {
+        return state.config;
+      },
+      get directLine() {
+        return state.directLine;
+      },
+      end: function () {
+        if (state.directLine) state.directLine.end();
+      },
     };
     return api;
   }
