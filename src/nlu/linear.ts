@@ -61,6 +61,20 @@ export interface LinearModelData {
   bias: Float32Array;
 }
 
+/** Position of hash `h` in an ascending list of feature hashes (binary search), or -1. */
+export function indexOfHash(hashes: Uint32Array, h: number): number {
+  let lo = 0;
+  let hi = hashes.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = hashes[mid]!;
+    if (v === h) return mid;
+    if (v < h) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** A small deterministic PRNG (mulberry32) for the shuffles. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -90,17 +104,7 @@ export class LinearModel {
 
   /** Index of a feature hash, or -1. */
   private find(h: number): number {
-    const a = this.d.hashes;
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = a[mid]!;
-      if (v === h) return mid;
-      if (v < h) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return indexOfHash(this.d.hashes, h);
   }
 
   /** Class probabilities for raw feature counts (a fresh array the caller may keep). */

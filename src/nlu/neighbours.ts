@@ -22,7 +22,7 @@
  *   idx.crisisShare(extract('i have collected all my pills'))   // 1 when the 5 closest were crises
  */
 import type { SparseVector } from './features.js';
-import type { LinearModelData, Sample } from './linear.js';
+import { indexOfHash, type LinearModelData, type Sample } from './linear.js';
 
 /** How many neighbours vote. */
 export const NEIGHBOURS = 5;
@@ -48,18 +48,7 @@ export interface NeighbourData {
 
 /** Position of each hash in the model's ascending hash list, or -1. */
 function finder(hashes: Uint32Array): (h: number) => number {
-  return (h) => {
-    let lo = 0;
-    let hi = hashes.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = hashes[mid]!;
-      if (v === h) return mid;
-      if (v < h) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  };
+  return (h) => indexOfHash(hashes, h);
 }
 
 /** A message as normalised tf-idf weights on the model's features (unknown features count in the length only). */
