@@ -5,7 +5,7 @@
  * (about 3,000 words) takes about 2.5 ms per word on the 2-core reference
  * machine, which alone breaks the 2 ms p99 budget for a whole message. A
  * trigram candidate index plus a bounded edit distance answers the same
- * question in microseconds; fuse.js then ranks whole phrasings (matcher.ts).
+ * question in microseconds.
  */
 
 /** Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions), stopping early above `max`. */

@@ -231,7 +231,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const matcher = matchers.get(best.lang);
     if (matcher) {
       const m = matcher.match(text, 5, keys(text));
-      for (const r of matcher.rerank(text, m.ranked)) lex.set(r.topic, calibrate(r.score));
+      for (const r of m.ranked) lex.set(r.topic, calibrate(r.score));
     }
     const combined: { topic: string; score: number }[] = [];
     models.topics.classes.forEach((topic, i) => {

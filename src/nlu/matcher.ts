@@ -11,13 +11,15 @@
  *
  * Scores per topic:
  *   coverage: how much of the message the topic's vocabulary explains;
- *   phrase:   the weighted Dice overlap with its closest example phrasing;
- *   fuse:     fuse.js's fuzzy score of the whole message against the
- *             topic's phrasings (re-ranks the few best candidates only).
+ *   phrase:   the weighted Dice overlap with its closest example phrasing.
+ *
+ * (fuse.js used to re-rank close calls on the whole message. Since the
+ * learned models carry most of the score it changed top-1 on the own
+ * held-out set by one message in 1,131 and cost half of the matching time,
+ * so it is gone: bench/README.md.)
  */
-import Fuse from 'fuse.js';
 import { FuzzyVocabulary } from './fuzzy.js';
-import { normalize, stem, tokenize } from './normalize.js';
+import { stem, tokenize } from './normalize.js';
 
 export interface TopicDocs {
   topic: string;
@@ -36,7 +38,6 @@ interface TopicIndex {
   topic: string;
   phrases: Phrase[];
   vocab: Set<string>;
-  fuse: Fuse<string>;
 }
 
 export interface Scored {
@@ -44,7 +45,6 @@ export interface Scored {
   score: number;
   coverage: number;
   phrase: number;
-  fuse: number;
 }
 
 export interface LangMatch {
@@ -56,12 +56,6 @@ export interface LangMatch {
 
 /** Weight of an unknown word relative to a word of one topic (tuned on the dev set: 0.6-0.8 best). */
 export const UNKNOWN_FACTOR = 0.8;
-/** Re-ranked topics and message length for fuse.js (0.941 -> 0.950 dev accuracy; more costs time, not accuracy). */
-const FUSE_TOPICS = 3;
-const FUSE_CHARS = 32;
-const FUSE_THRESHOLD = 0.4;
-/** fuse.js re-ranks only close calls: when the best two are this near. */
-const FUSE_WHEN_WITHIN = 0.15;
 const MAX_WORDS = 24;
 
 export function keys(text: string): string[] {
@@ -101,13 +95,7 @@ export class LanguageMatcher {
       d.keywords.forEach(add);
       const vocab = new Set(phrases.flatMap((p) => p.tokens));
       for (const w of vocab) df.set(w, (df.get(w) ?? 0) + 1);
-      const strings = [d.title, ...d.examples, ...d.keywords].map(normalize).filter(Boolean);
-      this.topics.push({
-        topic: d.topic,
-        phrases,
-        vocab,
-        fuse: new Fuse(strings, { includeScore: true, ignoreLocation: true, threshold: FUSE_THRESHOLD, isCaseSensitive: true }),
-      });
+      this.topics.push({ topic: d.topic, phrases, vocab });
     }
     // BM25's inverse document frequency: words found in many topics ("what",
     // "شو", "د") weigh almost nothing, so they cannot outvote the one word
@@ -210,7 +198,7 @@ export class LanguageMatcher {
     // topic scores at most 0.55 * coverage + 0.45, so once that bound falls
     // below the best few found, the rest cannot enter the ranking.
     const scored: Scored[] = [];
-    const keep = Math.max(limit, FUSE_TOPICS);
+    const keep = limit;
     const best: number[] = []; // the `keep` best scores so far, descending
     for (const { ti, coverage, simOf } of withCov) {
       if (best.length >= keep && 0.55 * coverage + 0.45 < best[keep - 1]!) break;
@@ -229,7 +217,7 @@ export class LanguageMatcher {
         if (dice > phrase) phrase = dice;
       }
       const score = 0.55 * coverage + 0.45 * phrase;
-      scored.push({ topic: t.topic, score, coverage, phrase, fuse: 0 });
+      scored.push({ topic: t.topic, score, coverage, phrase });
       let i = best.length;
       best.push(score);
       while (i > 0 && best[i - 1]! < score) {
@@ -240,28 +228,6 @@ export class LanguageMatcher {
       if (best.length > keep) best.length = keep;
     }
     scored.sort((a, b) => b.score - a.score);
-    const top = scored.slice(0, Math.max(limit, FUSE_TOPICS));
-    return { ranked: top.slice(0, limit), known: total ? knownWeight / total : 0, tokens: q.length };
-  }
-
-  /**
-   * fuse.js re-ranks close calls on the message itself (after the language
-   * is chosen, so it runs once). Bounded because bitap's cost grows with
-   * pattern length and allowed errors: 3 topics, 32 characters (one bitap
-   * word).
-   */
-  rerank(text: string, ranked: Scored[]): Scored[] {
-    if (process.env.NOFUSE) return ranked;
-    const close = ranked.length > 1 && ranked[0]!.score - ranked[1]!.score < FUSE_WHEN_WITHIN;
-    if (!close) return ranked;
-    const norm = normalize(text).slice(0, FUSE_CHARS);
-    const out = ranked.map((x) => ({ ...x }));
-    for (const s of out.slice(0, FUSE_TOPICS)) {
-      const t = this.byTopic.get(s.topic)!;
-      const r = t.fuse.search(norm, { limit: 1 })[0];
-      s.fuse = r ? 1 - (r.score ?? 1) : 0;
-      s.score = 0.85 * s.score + 0.15 * s.fuse * s.coverage;
-    }
-    return out.sort((a, b) => b.score - a.score);
+    return { ranked: scored.slice(0, limit), known: total ? knownWeight / total : 0, tokens: q.length };
   }
 }
