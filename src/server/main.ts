@@ -11,7 +11,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { createStore } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { releaseGarbage } from '../util/memory.js';
+import { releaseGarbageSoon } from '../util/memory.js';
 import { createApp, errorHandler } from './app.js';
 import type { AppContext, Plugin } from './plugin-api.js';
 import { defaultPlugins } from './plugins.js';
@@ -95,7 +95,7 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
     void store.kvSweep().catch((err) => log.warn('kv sweep failed', { err }));
   }, 3_600_000);
   housekeeping.unref();
-  releaseGarbage();
+  releaseGarbageSoon();
   log.info('lotse started', {
     url,
     content: content.current().pack.version,

@@ -11,3 +11,13 @@
 export function releaseGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/**
+ * releaseGarbage() now and once more when start-up work that runs after
+ * listening (stores' first sweeps, the web chat bundle read on the first
+ * request) has settled.
+ */
+export function releaseGarbageSoon(ms = 3000): void {
+  releaseGarbage();
+  setTimeout(releaseGarbage, ms).unref();
+}
