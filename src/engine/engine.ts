@@ -36,6 +36,7 @@ import { Turn } from './turn.js';
 export type { Effect } from './effects.js';
 export type { EngineEnv } from './env.js';
 
+/** The result of one engine run: the session to save, the reply to render, and the effects the runtime must carry out. */
 export interface EngineOutput {
   session: Session;
   reply: Reply;
@@ -45,6 +46,12 @@ export interface EngineOutput {
 /** Longest text the engine reads; channels cut earlier where their protocol demands (src/shared/limits.ts). */
 export const MAX_TEXT = MAX_TEXT_LENGTH;
 
+/**
+ * One turn of the conversation: a pure function of content, session, event and env (no I/O,
+ * no clock of its own). The input session is not changed; the new one is in the output.
+ *
+ * Example: runEngine(c, newSession(), { kind: 'start', langHint: 'ar' }, { now: 0 }) -> the language choice, Arabic first
+ */
 export function runEngine(c: CompiledContent, session: Session, event: InEvent, env: EngineEnv): EngineOutput {
   const turn = new Turn(c, session, env);
   turn.s.turns += 1;

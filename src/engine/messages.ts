@@ -21,26 +21,34 @@ export interface TextMessage {
   buttons?: Button[];
 }
 
+/**
+ * A podcast episode to play. Channels that can upload files (Telegram) use `file`; the others
+ * link `url`. `synthetic` marks a generated voice, which the engine also says in text.
+ */
 export interface AudioMessage {
   kind: 'audio';
   episodeId: string;
   /** Language of this recording (may differ from the session's when none exists in it). */
   lang: string;
   title: string;
+  /** Shown as the artist by players that have one (Telegram). */
   performer: string;
   description: string;
   /** Path on Lotse's own server, e.g. /media/audio/hearing.ar.mp3 (channels make it absolute). */
   url: string;
   /** Path relative to the content root's content/ folder, for channels that upload the file. */
   file: string;
+  /** audio/mpeg, audio/mp4 or audio/ogg, from the file's extension. */
   mime: string;
   durationSec?: number;
   /** Path of the transcript page on Lotse's server. */
   transcriptUrl: string;
+  /** A generated voice rather than a recorded person (content/podcasts.yaml `synthetic`). */
   synthetic: boolean;
   buttons?: Button[];
 }
 
+/** A short text and a list of links. No built-in step makes one yet, but channels must render it (web chat: a Markdown list). */
 export interface LinksMessage {
   kind: 'links';
   text?: string;
@@ -48,6 +56,7 @@ export interface LinksMessage {
   buttons?: Button[];
 }
 
+/** Everything the engine can say: text, audio or links. A channel must render all three (text-only channels: as text). */
 export type OutMessage = TextMessage | AudioMessage | LinksMessage;
 
 /** What a channel hands the engine. */

@@ -31,6 +31,11 @@
 export type NavWhat = 'menu' | 'back' | 'language' | 'human' | 'next' | 'prev' | 'cancel';
 const NAV: readonly NavWhat[] = ['menu', 'back', 'language', 'human', 'next', 'prev', 'cancel'];
 
+/**
+ * A button payload, read: what pressing a button means. Built with `payload.*`, read with `parsePayload`.
+ *
+ * Example: parsePayload('t:hearing.documents') -> { kind: 'topic', id: 'hearing.documents' }
+ */
 export type Payload =
   | { kind: 'topic'; id: string }
   | { kind: 'goto'; target: string }
@@ -49,6 +54,7 @@ export type Payload =
   | { kind: 'dirUp' }
   | { kind: 'handoffCancel' };
 
+/** The `kind` of every payload, e.g. for a step's `onButton` to check whether a button is its own. */
 export type PayloadKind = Payload['kind'];
 
 /**
@@ -195,6 +201,7 @@ export const SLASH_COMMANDS = {
   help: { kind: 'command', command: 'help' },
 } as const satisfies Record<string, SlashMeaning>;
 
+/** The name of a slash command without "/" (start, menu, back, language, human, help). */
 export type SlashName = keyof typeof SLASH_COMMANDS;
 
 const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS, n);

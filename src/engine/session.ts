@@ -13,6 +13,10 @@ import { z } from 'zod';
 /** Where the person is: a step of a flow (with its inner state), or a topic answer. */
 export type Position = { flow: string; step: string; page?: number; cat?: string; svc?: string } | { topic: string };
 
+/**
+ * A question the bot asked and waits for an answer to ("Did you mean ...?", "Was this helpful?",
+ * "Delete everything?"): the next message is read as its answer first.
+ */
 export type Pending =
   | { kind: 'disambiguation'; options: string[]; text: string }
   | { kind: 'feedback'; topic: string }
@@ -22,19 +26,25 @@ export type Pending =
   /** The detector was unsure: "Are you safe right now?" was asked about `text`. */
   | { kind: 'safety-check'; text: string };
 
+/** One conversation's state: the only thing the engine remembers between turns. Plain JSON; see the file comment for how stored ones are read. */
 export interface Session {
+  /** Stored-format version (SESSION_VERSION); older ones are migrated by `readSession`. */
   v: 1;
   /** Chosen language; undefined until the person has chosen one. */
   lang?: string;
+  /** Where the person is now; undefined before the first menu. */
   pos?: Position;
   /** Positions to go back to (most recent last), bounded. */
   history: Position[];
+  /** A question the bot asked and is waiting for the answer to. */
   pending?: Pending;
   /** "I don't know" answers in a row (three lead to a person). */
   unknownStreak: number;
+  /** The last topic shown: a handoff passes it on, so that a caseworker who handles that topic gets it first. */
   lastTopic?: string;
   /** A topic to show right after the language is chosen (embed's welcome topic). */
   welcomeTopic?: string;
+  /** Events handled so far in this conversation. */
   turns: number;
   /** Set while a person waits for or talks with a caseworker (managed by src/handoff, not the engine). */
   handoff?: { id: string };
@@ -45,14 +55,18 @@ export interface Session {
   recent?: { who: 'person' | 'bot'; text: string; at: number }[];
 }
 
+/** How many entries `Session.recent` keeps for a caseworker who takes over: enough context, little stored text. */
 export const RECENT_LIMIT = 30;
 
+/** How many positions Back can return to; older ones are dropped so that a long conversation keeps a small session. */
 export const HISTORY_LIMIT = 20;
 
+/** A session for a person the bot has not met (or who deleted their data): no language, nowhere, no history. */
 export function newSession(): Session {
   return { v: SESSION_VERSION, history: [], unknownStreak: 0, turns: 0 };
 }
 
+/** The version stored sessions carry in `v`. Raise it together with a new entry in `migrations` when the shape changes. */
 export const SESSION_VERSION = 1;
 
 const positionSchema = z.union([
@@ -115,6 +129,7 @@ export function readSession(stored: unknown): { session: Session; problem?: stri
   return { session: r.data };
 }
 
+/** Whether two positions are the same place (same step and inner state), so that moving there adds nothing to the history. */
 export function samePosition(a: Position | undefined, b: Position | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

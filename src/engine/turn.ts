@@ -21,11 +21,19 @@ import { ownUiString, valueAt } from '../util/ui-strings.js';
 
 const MAX_GOTO_CHAIN = 16;
 
+/** Which standard navigation buttons to add (each defaults to true; Back only appears when there is history). */
 export type NavOptions = { back?: boolean; menu?: boolean; human?: boolean };
 
+/**
+ * The state of one engine turn and the small vocabulary every action and step shares. Made by
+ * `runEngine` for one event; it works on a copy of the session, so the caller's session stays untouched.
+ */
 export class Turn {
+  /** The session being changed: a copy of the one passed in (replaced by a fresh one after "delete my data"). */
   s: Session;
+  /** The reply so far, in order. */
   readonly out: OutMessage[] = [];
+  /** What the runtime must do after the turn (feedback, handoff, ...). */
   readonly effects: Effect[] = [];
   /** The language to render the reply in when it is not the session's (before a choice, after deletion). */
   replyLang: string | undefined;
@@ -40,11 +48,13 @@ export class Turn {
     if (this.s.lang && !c.language(this.s.lang)) this.s.lang = undefined;
   }
 
+  /** The session language, or the content's default before the person has chosen. */
   get lang(): string {
     return this.s.lang ?? this.c.defaultLang;
   }
 
   // ------------------------------------------------------------ output ---
+  /** A UI string (locales/<lang>/translation.json) in the session language, with fallback. */
   t(key: string, vars?: Record<string, unknown>): string {
     return this.c.t(this.lang, key, vars);
   }
@@ -54,6 +64,7 @@ export class Turn {
     return ownUiString(this.c.pack.ui, this.lang, key);
   }
 
+  /** Add a text message to the reply. */
   say(text: string, buttons: Button[] = []): void {
     this.out.push({ kind: 'text', text, ...(buttons.length ? { buttons } : {}) });
   }
@@ -65,6 +76,7 @@ export class Turn {
     last.buttons = dedupe([...(last.buttons ?? []), ...buttons]);
   }
 
+  /** The standard buttons: Back (only with history), Menu, Talk to a person. */
   nav(opts: NavOptions = {}): Button[] {
     const b: Button[] = [];
     if ((opts.back ?? true) && this.s.history.length) b.push({ label: this.t('buttons.back'), payload: payload.nav('back') });
@@ -73,19 +85,23 @@ export class Turn {
     return b;
   }
 
+  /** A topic's title in the session language; its id when it has none. */
   topicTitle(id: string): string {
     return this.c.pack.topicTexts[this.lang]?.[id]?.title ?? id;
   }
 
+  /** A topic's answer paragraphs as text messages, without buttons. */
   topicAnswer(id: string): OutMessage[] {
     const tt = this.c.pack.topicTexts[this.lang]?.[id];
     return (tt?.answer ?? []).map((text) => ({ kind: 'text' as const, text }));
   }
 
+  /** Forget the question the bot was waiting for an answer to. */
   clearPending(): void {
     this.s.pending = undefined;
   }
 
+  /** Set where the person is. `push`: remember the old position for Back (bounded by HISTORY_LIMIT). */
   moveTo(pos: Position, push: boolean): void {
     if (push && this.s.pos && !samePosition(this.s.pos, pos)) {
       this.s.history.push(this.s.pos);
@@ -125,6 +141,7 @@ export class Turn {
   }
 
   // -------------------------------------------------------------- flows ---
+  /** The context a step's handlers get, bound to this turn. */
   stepCtx(): StepCtx {
     return {
       c: this.c,
@@ -141,6 +158,7 @@ export class Turn {
     };
   }
 
+  /** A step of a flow by id; undefined when either is gone (e.g. content changed under an old session). */
   findStep(flowId: string, stepId: string): Step | undefined {
     return this.c.pack.flows[flowId]?.steps.find((s) => s.id === stepId);
   }
@@ -167,10 +185,12 @@ export class Turn {
     return this.byStep((ctx, step, pos) => stepType(step).onCommand?.(ctx, step, pos, cmd));
   }
 
+  /** Enter the main flow (its first step is the main menu). */
   mainMenu(push: boolean): void {
     this.enterTarget('main', push);
   }
 
+  /** Go to the last remembered position; with none, the main menu. */
   back(): void {
     const prev = this.s.history.pop();
     if (!prev) return this.mainMenu(false);
@@ -178,6 +198,7 @@ export class Turn {
     this.enterPosition(prev, false, 0);
   }
 
+  /** Go to "flow", "flow#step" or "@topic:<id>" (a menu option that shows a topic). */
   enterTarget(target: string, push: boolean, depth = 0): void {
     if (target.startsWith('@topic:')) return this.showTopic(target.slice(7), push);
     const [flowId, stepId] = target.split('#') as [string, string | undefined];
@@ -187,6 +208,7 @@ export class Turn {
     this.enterPosition({ flow: flowId, step: sid }, push, depth);
   }
 
+  /** Enter a step at a position. `depth` counts goto hops, so a loop in content stops at MAX_GOTO_CHAIN. */
   enterPosition(pos: FlowPosition, push: boolean, depth: number): void {
     const step = this.findStep(pos.flow, pos.step);
     if (!step) return this.mainMenu(false);
@@ -198,6 +220,7 @@ export class Turn {
     this.applyStep(r, r.pos ?? pos, depth);
   }
 
+  /** Carry out a step's output: send its messages, keep its effects, then move (inner position, back or goto). */
   applyStep(r: StepOutput, pos: FlowPosition, depth = 0): void {
     this.out.push(...r.messages);
     if (r.effects) this.effects.push(...r.effects);

@@ -33,6 +33,7 @@ export interface ConversationHooks {
   env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
 }
 
+/** What the runtime needs, injected so tests can pass their own store, clock and content. */
 export interface RuntimeDeps {
   content: ContentManager;
   store: Store;
@@ -41,6 +42,10 @@ export interface RuntimeDeps {
   config?: Pick<Config, 'SESSION_TTL_DAYS'>;
 }
 
+/**
+ * The one `BotRuntime` of a server: channels call `handle`, the handoff module adds its hooks
+ * (`addHooks`), and messages nobody asked for go out through the registered deliverers.
+ */
 export class Runtime implements BotRuntime {
   private readonly deliverers = new Map<ChannelId, Deliverer>();
   private readonly hooks: ConversationHooks[] = [];
@@ -54,22 +59,27 @@ export class Runtime implements BotRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
+  /** Add hooks (the handoff module does, at mount); they run in the order added. */
   addHooks(h: ConversationHooks): void {
     this.hooks.push(h);
   }
 
+  /** A channel that can send on its own registers its deliverer under its ChannelId (one per channel). */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void {
     this.deliverers.set(channel, deliverer);
   }
 
+  /** The deliverer of a channel, for messages nobody asked for right now; undefined when that channel is not running. */
   deliverer(channel: ChannelId): Deliverer | undefined {
     return this.deliverers.get(channel);
   }
 
+  /** The content manager, for modules that need texts outside a turn (the handoff module's messages). */
   get content(): ContentManager {
     return this.deps.content;
   }
 
+  /** Answer one event of a conversation: load the session, run the hooks and the engine, apply effects, save. One conversation's events run one at a time. */
   handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
     return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
   }
@@ -83,6 +93,7 @@ export class Runtime implements BotRuntime {
     return session;
   }
 
+  /** Store a conversation's session, stamped with the clock's time (for expiry). */
   async saveSession(ref: ConversationRef, session: Session): Promise<void> {
     await this.deps.store.putSession({ ref, state: session, updatedAt: this.deps.clock.now() });
   }

@@ -29,10 +29,12 @@ export class UndeliverableError extends Error {
   }
 }
 
+/** Whether an error means "cannot be reached until they write again"; also for errors from another copy of this module (duck-typed). */
 export function isUndeliverable(err: unknown): err is UndeliverableError {
   return err instanceof UndeliverableError || (typeof err === 'object' && err !== null && (err as { undeliverable?: unknown }).undeliverable === true);
 }
 
+/** How a channel sends a message on its own initiative (caseworker reply, late answer). Registered with `BotRuntime.registerChannel`. */
 export interface Deliverer {
   /**
    * Deliver messages that nobody asked for right now (caseworker relay, late answers).
@@ -42,7 +44,9 @@ export interface Deliverer {
   deliver(ref: ConversationRef, reply: Reply, address?: string): Promise<void>;
 }
 
+/** What a channel sees of the bot: hand in an event, get a reply; and register to deliver messages later. */
 export interface BotRuntime {
+  /** Answer one event; the channel renders the reply. Events of one conversation are answered in order. */
   handle(ref: ConversationRef, event: InEvent): Promise<Reply>;
   /** Channels that can push register here; the runtime calls it for relayed messages. */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void;

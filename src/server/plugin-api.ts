@@ -13,18 +13,29 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import type { Clock } from '../util/clock.js';
 
+/** Everything a plugin gets from the server: configuration, the store, content, the bot runtime, a logger, a clock and the secret. */
 export interface AppContext {
   config: Config;
   store: Store;
+  /** The content pack; `content.current()` is the snapshot to use now (it changes on hot reload). */
   content: ContentManager;
+  /** The bot runtime: channels call `bot.handle(ref, event)` and `bot.registerChannel(name, deliverer)`. */
   bot: Runtime;
   log: Logger;
+  /** The time to use instead of Date.now(), so tests can set it. */
   clock: Clock;
   /** Secret for signing tokens and keyed hashes (from LOTSE_SECRET or DATA_DIR/secret). */
   secret: Buffer;
 }
 
+/**
+ * A capability of the server (a channel, the handoff console, podcasts), listed in src/server/plugins.ts.
+ * An unconfigured plugin mounts nothing.
+ *
+ * Example: { name: 'azure', mount(app, ctx) { if (!ctx.config.MICROSOFT_APP_ID) return; app.post('/api/messages', ...) } }
+ */
 export interface Plugin {
+  /** Short name for logs and the /readyz checks (e.g. "telegram"). */
   name: string;
   /** Called once, before the server listens. */
   mount(app: express.Express, ctx: AppContext): void | Promise<void>;

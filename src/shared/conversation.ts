@@ -10,6 +10,7 @@
  */
 export type ChannelId = string;
 
+/** Which conversation an event or a stored record belongs to: a channel and that channel's id for the conversation. */
 export interface ConversationRef {
   channel: ChannelId;
   /**

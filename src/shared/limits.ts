@@ -14,4 +14,5 @@
  */
 export const MAX_TEXT_LENGTH = 2000;
 
+/** The most characters a channel accepts and a handoff relays in one message; above it a channel refuses, never cuts. */
 export const MAX_MESSAGE_LENGTH = 4000;

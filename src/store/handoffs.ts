@@ -6,9 +6,12 @@
  */
 import type { ConversationRef } from '../shared/conversation.js';
 
+/** Where a handoff is: waiting for a caseworker, taken by one, closed with an outcome, or cancelled by the person. */
 export type HandoffStatus = 'queued' | 'active' | 'closed' | 'cancelled';
+/** How a caseworker closed a handoff: answered, referred to a service, or the person did not respond. */
 export type Outcome = 'answered' | 'referred' | 'no-response';
 
+/** One request for a person: who asked, in which language and why, who took it and how it ended. */
 export interface Handoff {
   id: string;
   ref: ConversationRef;
@@ -25,17 +28,24 @@ export interface Handoff {
   takenAt?: number;
   closedAt?: number;
   outcome?: Outcome;
+  /** The service the person was referred to (outcome `referred`). */
   outcomeService?: string;
   outcomeNote?: string;
+  /** Opened outside office hours: the person left a message to be answered later. */
   offHours: boolean;
+  /** When the person was told nobody has answered yet (after HANDOFF_UNANSWERED_MINUTES). */
   waitingNoticeAt?: number;
   /** When the caseworker was told the person cannot be reached (cleared when they write again). */
   unreachableNoticeAt?: number;
+  /** The queue position the person was last told, so they hear again only when it changes. */
   lastPosition?: number;
+  /** Retention removed the messages; only the outcome remains for statistics. */
   transcriptPurged: boolean;
 }
 
+/** One entry of a handoff's conversation, numbered by `seq` across all handoffs (the console's live updates resume from it). */
 export interface HandoffMessage {
+  /** Increasing across all handoffs: the console's live stream resumes after the last seq it saw. */
   seq: number;
   handoffId: string;
   author: 'person' | 'caseworker' | 'bot' | 'system';
@@ -45,11 +55,13 @@ export interface HandoffMessage {
   text: string;
   topic?: string;
   at: number;
+  /** When the channel delivered it to the person (caseworker messages); unset ones are retried by the sweep. */
   deliveredAt?: number;
   /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
   undeliverableAt?: number;
 }
 
+/** A handoff message before it is stored; the store gives it its `seq`. */
 export type NewHandoffMessage = Omit<HandoffMessage, 'seq'>;
 
 type Changeable =
@@ -69,6 +81,7 @@ type Changeable =
 /** Fields of a handoff to change; `null` clears an optional field. */
 export type HandoffPatch = { [K in Changeable]?: Handoff[K] | null };
 
+/** Who did what to which handoff and when (taking, opening, closing): every opening of a conversation is logged. */
 export interface AuditEntry {
   staffId?: string;
   handoffId?: string;
@@ -76,6 +89,7 @@ export interface AuditEntry {
   at: number;
 }
 
+/** The handoff module's records; ask the store for them with `await store.handoffs()`. */
 export interface Handoffs {
   /** Stores a new handoff together with its first messages (transcript, "opened"), all or nothing. */
   insertHandoff(h: Handoff, first?: Omit<NewHandoffMessage, 'handoffId'>[]): Promise<void>;
@@ -84,11 +98,14 @@ export interface Handoffs {
   openFor(ref: ConversationRef): Promise<Handoff | undefined>;
   /** Open handoffs, most urgent first, then longest waiting. */
   open(): Promise<Handoff[]>;
+  /** Handoffs closed or cancelled at or after `since` (the console's recent list). */
   closedSince(since: number): Promise<Handoff[]>;
+  /** Change the given fields; `null` clears one. */
   update(id: string, patch: HandoffPatch): Promise<void>;
   /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
   takeIfQueued(id: string, staffId: string, at: number): Promise<boolean>;
 
+  /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). */
   addMessage(m: NewHandoffMessage): Promise<HandoffMessage>;
   markDelivered(seq: number, at: number): Promise<void>;
   /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */
@@ -98,12 +115,14 @@ export interface Handoffs {
   messages(handoffId: string, afterSeq?: number): Promise<HandoffMessage[]>;
   /** Caseworker messages not delivered yet and not waiting for the person, oldest first. */
   undelivered(): Promise<HandoffMessage[]>;
+  /** The highest message seq so far (0 without messages): where a fresh live stream starts. */
   maxSeq(): Promise<number>;
   /** Retention: drop transcripts of handoffs closed before `before`; outcome rows stay for statistics. Returns how many. */
   purgeTranscripts(before: number): Promise<number>;
   /** Outcome statistics (what remains after retention). */
   stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]>;
 
+  /** Append an audit entry (who did what, to which handoff). */
   audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): Promise<void>;
   /** One handoff's audit entries in order, or the latest 500 of all. */
   auditLog(handoffId?: string): Promise<AuditEntry[]>;

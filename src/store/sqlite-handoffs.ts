@@ -9,6 +9,7 @@ import type { ConversationRef } from '../shared/conversation.js';
 import type { AuditEntry, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
 import type { Role, Staff, StaffAccounts } from './staff.js';
 
+/** Migrations of the handoff tables (versions 100+), applied by `SqliteStore` when handoffs or staff accounts are first asked for. */
 export const handoffMigrations = [
   {
     version: 100,
@@ -120,6 +121,7 @@ const COLUMN: Record<keyof HandoffPatch, string> = {
   offHours: 'off_hours',
 };
 
+/** `Handoffs` in the core SQLite file. Synchronous underneath (better-sqlite3); async to fit the interface. */
 export class SqliteHandoffs implements Handoffs {
   constructor(private readonly db: Database.Database) {}
 
@@ -255,6 +257,7 @@ export class SqliteHandoffs implements Handoffs {
   }
 }
 
+/** `StaffAccounts` in the core SQLite file; e-mail addresses are stored lower-case, so look-ups ignore case. */
 export class SqliteStaffAccounts implements StaffAccounts {
   constructor(private readonly db: Database.Database) {}
 

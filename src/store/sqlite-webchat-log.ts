@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { RateCounters } from './rate-counters.js';
 import { activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from './webchat-log.js';
 
+/** `WebchatLog` in the core SQLite file, with its statements prepared once. */
 export class SqliteWebchatLog implements WebchatLog {
   private readonly q;
 
@@ -105,6 +106,7 @@ export class SqliteWebchatLog implements WebchatLog {
   }
 }
 
+/** `RateCounters` in the core SQLite file: one upsert per hit, so instances sharing the file share the counts. */
 export class SqliteRateCounters implements RateCounters {
   private readonly q;
 

@@ -55,7 +55,12 @@ export const sqliteMigrations: { version: number; name: string; sql: string }[] 
   },
 ];
 
+/**
+ * The default `Store`: one SQLite file in WAL mode, migrated on `migrate()`. `":memory:"` gives a
+ * throw-away store for tests.
+ */
 export class SqliteStore implements Store {
+  /** The open database, for the record classes in this folder (and tests); nothing outside src/store writes SQL. */
   readonly db: Database.Database;
 
   constructor(

@@ -5,20 +5,27 @@
  * store (PostgreSQL) fits too.
  */
 
+/** An admin manages staff accounts; a caseworker answers handoffs. */
 export type Role = 'admin' | 'caseworker';
 
+/** A staff account of the caseworker console. `languages` and `topics` decide which handoffs reach them first. */
 export interface Staff {
   id: string;
   email: string;
   name: string;
   role: Role;
+  /** scrypt hash with its salt; never the password. */
   passwordHash: string;
+  /** Language codes the person speaks: handoffs in these languages reach them first. */
   languages: string[];
+  /** Flows or topic ids they specialise in; empty: all. */
   topics: string[];
+  /** False: cannot sign in and gets no handoffs; the account stays for the audit log. */
   active: boolean;
   createdAt: number;
 }
 
+/** Staff accounts and console sign-in sessions; ask the store for them with `await store.staffAccounts()`. */
 export interface StaffAccounts {
   insertStaff(s: Staff): Promise<void>;
   updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): Promise<void>;
@@ -29,6 +36,7 @@ export interface StaffAccounts {
   allStaff(): Promise<Staff[]>;
   countStaff(): Promise<number>;
 
+  /** Store a sign-in session under the hash of its cookie token, with its CSRF token. */
   insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): Promise<void>;
   /** The session of a token hash while it has not expired. */
   session(tokenHash: string, now: number): Promise<{ staffId: string; csrf: string } | undefined>;

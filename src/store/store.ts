@@ -12,22 +12,27 @@ import type { RateCounters } from './rate-counters.js';
 import type { StaffAccounts } from './staff.js';
 import type { WebchatLog } from './webchat-log.js';
 
+/** A conversation's stored engine session, with when it was last saved (for expiry). */
 export interface SessionRecord {
   ref: ConversationRef;
   /** Engine session state (JSON). */
   state: unknown;
+  /** When the session was last saved (ms epoch); `expireSessions` goes by it. */
   updatedAt: number;
 }
 
+/** One answer to "Was this helpful?", with the content version it was about. */
 export interface FeedbackRecord {
   ref: ConversationRef;
   topic: string;
   lang: string;
   helpful: boolean;
+  /** The content pack's version hash at the time, so feedback can be read against what the bot said then. */
   contentVersion: string;
   at: number;
 }
 
+/** A question the bot could not answer, kept (masked, without the conversation) so content writers can add it. */
 export interface UnansweredRecord {
   lang: string;
   /** Already masked: phone numbers, e-mail addresses and long digit runs replaced. */
@@ -36,6 +41,7 @@ export interface UnansweredRecord {
   at: number;
 }
 
+/** The storage interface (see the file comment). Modules outside src/store see only this and the interfaces it hands out. */
 export interface Store {
   /** Create tables / run pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -58,9 +64,12 @@ export interface Store {
    * atomic primitive for de-duplication across instances.
    */
   kvGet(ns: string, key: string): Promise<string | undefined>;
+  /** Insert or replace; `ttlMs` makes the record expire (reads ignore it after that). */
   kvPut(ns: string, key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Insert only when no live record has the key; true when this call inserted it. Atomic: use it to de-duplicate (e.g. Telegram update ids). */
   kvPutIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean>;
   kvDelete(ns: string, key: string): Promise<void>;
+  /** The live records of a namespace, optionally only keys starting with `prefix`. */
   kvList(ns: string, prefix?: string): Promise<{ key: string; value: string }[]>;
   /** Delete keyed records whose time is up (reads already ignore them); returns how many. Run by the server's housekeeping. */
   kvSweep(): Promise<number>;

@@ -7,26 +7,34 @@
  * (PostgreSQL) fits the same interface.
  */
 
+/** A web chat (Direct Line) conversation: its user, the base URL its client uses, and its last activity number. */
 export interface WebchatConversation {
   id: string;
+  /** The Direct Line user id the token was issued for. */
   userId: string;
+  /** The server address the client used, to make audio and transcript links absolute. */
   baseUrl: string;
   lang?: string;
+  /** The sequence number of the last stored activity. */
   lastSeq: number;
   createdAt: number;
   updatedAt: number;
+  /** When the conversation and its log are deleted (WEBCHAT_CONVERSATION_DAYS after the last message). */
   expiresAt: number;
 }
 
+/** A Direct Line activity with its sequence number in the conversation (the watermark clients resume from). */
 export interface StoredActivity {
   seq: number;
   activity: Record<string, unknown>;
 }
 
+/** The web chat's records; ask the store for them with `store.webchatLog()`. */
 export interface WebchatLog {
   getConversation(id: string): Promise<WebchatConversation | undefined>;
   /** Creates the conversation if it does not exist yet; returns whether it did. */
   createConversation(c: { id: string; userId: string; baseUrl: string; lang?: string; now: number; expiresAt: number }): Promise<boolean>;
+  /** The conversation was used: move its expiry on. */
   touch(id: string, now: number, expiresAt: number): Promise<void>;
   setLang(id: string, lang: string): Promise<void>;
   /**

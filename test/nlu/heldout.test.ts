@@ -14,7 +14,9 @@ import { evaluate, type EvalItem } from '../../src/cli/eval.js';
 import { content, repoRoot } from '../helpers/content.js';
 
 const KINDS = new Set(['plain', 'colloquial', 'noisy', 'latin', 'distress', 'lookalike', 'outofscope', 'unserved']);
-const catalog = new Set((parse(fs.readFileSync(path.join(repoRoot, 'content', 'catalog.yaml'), 'utf8')) as { topics: { id: string }[] }).topics.map((t) => t.id));
+const catalog = new Set(
+  (parse(fs.readFileSync(path.join(repoRoot, 'content', 'catalog.yaml'), 'utf8')) as { topics: { id: string }[] }).topics.map((t) => t.id),
+);
 
 function load(name: string): EvalItem[] {
   const dir = path.join(repoRoot, 'test', 'fixtures', name);

@@ -8,6 +8,7 @@ import type { Effect } from '../effects.js';
 import type { Button, TextMessage } from '../messages.js';
 import type { Turn } from '../turn.js';
 
+/** What a handoff request produces: the message the person sees and the `handoff` effect the runtime passes to src/handoff. */
 export type HandoffRequest = { message: TextMessage; effect: Extract<Effect, { type: 'handoff' }> };
 
 /**

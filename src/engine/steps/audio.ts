@@ -1,13 +1,3 @@
-/**
- * `audio`: plays a podcast episode in the person's language (or, when it has
- * no recording in that language, the first language it has), with its
- * transcript and, for synthetic voices, a visible note.
- *
- * Example (flows/podcasts.yaml):
- *   - { id: hearing, type: audio, episode: hearing }
- *   # content/podcasts.yaml: the episode and its audio files per language
- *   # content/<lang>/podcasts.yaml: title, description, transcript
- */
 import type { CompiledContent } from '../../content/served.js';
 import type { Step } from '../../content/schema.js';
 import type { AudioMessage, OutMessage } from '../messages.js';
@@ -69,6 +59,16 @@ export function audioChoices(c: CompiledContent, lang: string, episodeId: string
   return [...preferred, ...all.filter((l) => !preferred.includes(l))].filter((l) => l !== lang && e.audio[l]);
 }
 
+/**
+ * `audio`: plays a podcast episode in the person's language (or, when it has
+ * no recording in that language, the first language it has), with its
+ * transcript and, for synthetic voices, a visible note.
+ *
+ * Example (flows/podcasts.yaml):
+ *   - { id: hearing, type: audio, episode: hearing }
+ *   # content/podcasts.yaml: the episode and its audio files per language
+ *   # content/<lang>/podcasts.yaml: title, description, transcript
+ */
 export const audioStep: StepType<AudioStep> = {
   references: (s) => [{ kind: 'episode', id: s.episode, at: ['episode'] }, ...(s.next ? [{ kind: 'target' as const, id: s.next, at: ['next'] }] : [])],
   texts: () => [{ key: ['text'], required: false }],

@@ -1,14 +1,3 @@
-/**
- * `directory`: a service pathway. need -> category -> matching services ->
- * one service's details (how to get there, cost, languages, opening hours),
- * always ending with a way to a person. Unverified entries carry a visible
- * "example entry" label. Usable by typing too (SMS): the number or the name
- * of a listed category or service chooses it, "back" goes up a level.
- *
- * Example (flows/services.yaml):
- *   - { id: health, type: directory, need: health }
- *   # content/services.yaml: needs: [{ id: health, categories: [emergency, health, mental-health] }]
- */
 import type { CompiledContent } from '../../content/served.js';
 import type { Service, Step } from '../../content/schema.js';
 import { normalize } from '../../nlu/normalize.js';
@@ -94,6 +83,17 @@ function up(ctx: StepCtx, s: DirectoryStep, pos: FlowPosition): StepOutput {
   return pos.svc ? list(ctx, pos, pos.cat!) : categories(ctx, s, pos);
 }
 
+/**
+ * `directory`: a service pathway. need -> category -> matching services ->
+ * one service's details (how to get there, cost, languages, opening hours),
+ * always ending with a way to a person. Unverified entries carry a visible
+ * "example entry" label. Usable by typing too (SMS): the number or the name
+ * of a listed category or service chooses it, "back" goes up a level.
+ *
+ * Example (flows/services.yaml):
+ *   - { id: health, type: directory, need: health }
+ *   # content/services.yaml: needs: [{ id: health, categories: [emergency, health, mental-health] }]
+ */
 export const directoryStep: StepType<DirectoryStep> = {
   references: (s) => [{ kind: 'need', id: s.need, at: ['need'] }],
   texts: () => [{ key: ['text'], required: false }],

@@ -1,3 +1,8 @@
+import type { Step } from '../../content/schema.js';
+import type { StepType } from './types.js';
+
+type GotoStep = Extract<Step, { type: 'goto' }>;
+
 /**
  * `goto`: jumps to another flow or step without saying anything; lets flows
  * share steps.
@@ -5,11 +10,6 @@
  * Example:
  *   - { id: to-legal, type: goto, target: "services#legal" }
  */
-import type { Step } from '../../content/schema.js';
-import type { StepType } from './types.js';
-
-type GotoStep = Extract<Step, { type: 'goto' }>;
-
 export const gotoStep: StepType<GotoStep> = {
   references: (s) => [{ kind: 'target', id: s.target, at: ['target'] }],
   texts: () => [],

@@ -1,3 +1,9 @@
+import type { Step } from '../../content/schema.js';
+import { handoffRequest } from '../actions/handoff.js';
+import type { StepType } from './types.js';
+
+type HandoffStep = Extract<Step, { type: 'handoff' }>;
+
 /**
  * `handoff`: hands the conversation to a person (caseworker). The engine
  * only asks for it (effect `handoff`); the handoff module queues it and
@@ -7,12 +13,6 @@
  *   - { id: handoff, type: handoff, reason: asked }
  *   # content/<lang>/flows.yaml: human: handoff: { text: "I will connect you with a person." }
  */
-import type { Step } from '../../content/schema.js';
-import { handoffRequest } from '../actions/handoff.js';
-import type { StepType } from './types.js';
-
-type HandoffStep = Extract<Step, { type: 'handoff' }>;
-
 export const handoffStep: StepType<HandoffStep> = {
   references: () => [],
   texts: () => [{ key: ['text'], required: false }],

@@ -12,6 +12,7 @@ import { walkthroughStep } from './walkthrough.js';
 
 export type { Reference, StepType, StepCtx, StepOutput, FlowPosition, StepCommand, TextNeed } from './types.js';
 
+/** The schema type of one step type's steps, e.g. StepOf<'menu'> has `options`. */
 export type StepOf<K extends Step['type']> = Extract<Step, { type: K }>;
 
 /** Every step type of the schema, each with its own step's type (a new one in the schema fails the typecheck here). */

@@ -1,15 +1,3 @@
-/**
- * `menu`: a prompt and one button per option; an option shows a topic or
- * jumps to another flow or step. People may also type the option's number
- * or its label.
- *
- * Example (flows/main.yaml):
- *   - id: menu
- *     type: menu
- *     options:
- *       - { id: hearing, goto: hearing }          # label: main > menu > options > hearing
- *       - { id: human, topic: meta.human }        # label: the topic's title unless given
- */
 import type { Step } from '../../content/schema.js';
 import { normalize } from '../../nlu/normalize.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
@@ -26,6 +14,18 @@ function choose(o: MenuStep['options'][number]): StepOutput {
   return o.topic ? { messages: [], goto: `@topic:${o.topic}` } : { messages: [], goto: o.goto! };
 }
 
+/**
+ * `menu`: a prompt and one button per option; an option shows a topic or
+ * jumps to another flow or step. People may also type the option's number
+ * or its label.
+ *
+ * Example (flows/main.yaml):
+ *   - id: menu
+ *     type: menu
+ *     options:
+ *       - { id: hearing, goto: hearing }          # label: main > menu > options > hearing
+ *       - { id: human, topic: meta.human }        # label: the topic's title unless given
+ */
 export const menuStep: StepType<MenuStep> = {
   references: (s) =>
     s.options.map((o, i) =>

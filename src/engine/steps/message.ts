@@ -1,3 +1,9 @@
+import type { Step } from '../../content/schema.js';
+import type { StepType } from './types.js';
+import { payload } from '../payload.js';
+
+type MessageStep = Extract<Step, { type: 'message' }>;
+
 /**
  * `message`: says something (a topic's answer or its own text), then offers
  * to continue to `next` if given.
@@ -8,12 +14,6 @@
  *     topic: hearing.what-is-it     # or omit and write `text` in content/<lang>/flows.yaml
  *     next: "hearing#walkthrough"
  */
-import type { Step } from '../../content/schema.js';
-import type { StepType } from './types.js';
-import { payload } from '../payload.js';
-
-type MessageStep = Extract<Step, { type: 'message' }>;
-
 export const messageStep: StepType<MessageStep> = {
   references: (s) => [
     ...(s.topic ? [{ kind: 'topic' as const, id: s.topic, at: ['topic'] }] : []),

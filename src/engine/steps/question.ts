@@ -1,3 +1,11 @@
+import type { Step } from '../../content/schema.js';
+import { normalize } from '../../nlu/normalize.js';
+import type { StepType } from './types.js';
+import { payload } from '../payload.js';
+import { choiceNumber } from './types.js';
+
+type QuestionStep = Extract<Step, { type: 'question' }>;
+
 /**
  * `question`: asks something with 2-6 answer buttons; each answer jumps to a
  * target. Typed numbers and labels work too.
@@ -10,14 +18,6 @@
  *       - { id: no, goto: "hearing#walkthrough" }
  *   # content/<lang>/flows.yaml: hearing: has-letter: { text: "...?", choices: { yes: "...", no: "..." } }
  */
-import type { Step } from '../../content/schema.js';
-import { normalize } from '../../nlu/normalize.js';
-import type { StepType } from './types.js';
-import { payload } from '../payload.js';
-import { choiceNumber } from './types.js';
-
-type QuestionStep = Extract<Step, { type: 'question' }>;
-
 export const questionStep: StepType<QuestionStep> = {
   references: (s) => s.choices.map((c, i) => ({ kind: 'target' as const, id: c.goto, at: ['choices', i, 'goto'] })),
   texts: (s) => [{ key: ['text'], required: true }, ...s.choices.map((c) => ({ key: ['choices', c.id], required: true }))],

@@ -18,21 +18,35 @@ import type { Payload } from '../payload.js';
 import type { Position, Session } from '../session.js';
 import { latinDigits } from '../../util/digits.js';
 
+/**
+ * Something a step points at, checked by `lotse validate` before anything runs: a topic, a target
+ * ("flow" or "flow#step"), a podcast episode or a service need.
+ *
+ * Example: { kind: 'target', id: 'hearing#walkthrough', at: ['next'] }
+ */
 export interface Reference {
+  /** topic: content/topics.yaml; target: "flow" or "flow#step"; episode: content/podcasts.yaml; need: content/services.yaml. */
   kind: 'topic' | 'target' | 'episode' | 'need';
   id: string;
   /** Path inside the step, for the line number of a validation error. */
   at: (string | number)[];
 }
 
+/**
+ * A text a step needs in content/<lang>/flows.yaml; the validator checks every language has the required ones.
+ *
+ * Example: { key: ['choices', 'yes'], required: true }
+ */
 export interface TextNeed {
   /** Path under content/<lang>/flows.yaml -> flow -> step. */
   key: string[];
   required: boolean;
 }
 
+/** A position inside a flow (not a topic answer): the step, and its inner state such as a walkthrough page. */
 export type FlowPosition = Extract<Position, { flow: string }>;
 
+/** What a step may use while it runs: content, language, session and text helpers. Pure: no I/O, no clock. */
 export interface StepCtx {
   c: CompiledContent;
   lang: string;
@@ -43,11 +57,13 @@ export interface StepCtx {
   stepText(pos: FlowPosition, ...key: string[]): string | undefined;
   /** The answer messages of a topic, ready to send. */
   topicMessages(topicId: string): OutMessage[];
+  /** A topic's title in the session language (its id when it has none), e.g. for a button label. */
   topicTitle(topicId: string): string;
   /** Standard navigation buttons: Back (when there is history), Menu, Talk to a person. */
   nav(opts?: { back?: boolean; menu?: boolean; human?: boolean }): Button[];
 }
 
+/** What a step hands back to the engine: messages to send and where to go next (stay, move inside, goto, or back). */
 export interface StepOutput {
   messages: OutMessage[];
   /** New position inside this step (walkthrough page, directory category). */
@@ -59,9 +75,18 @@ export interface StepOutput {
   effects?: Effect[];
 }
 
+/**
+ * The handlers of one step type. Implement one in src/engine/steps/<type>.ts and list it in
+ * ./index.ts `stepTypes`.
+ *
+ * Example: const gotoStep: StepType<GotoStep> = { references: (s) => [...], texts: () => [], enter: (_ctx, s) => ({ messages: [], goto: s.target }) }
+ */
 export interface StepType<S extends Step = Step> {
+  /** What this step points at (topics, targets, episodes, needs); `lotse validate` checks each exists. */
   references(step: S): Reference[];
+  /** The texts this step needs per language; `lotse validate` reports missing required ones. */
   texts(step: S): TextNeed[];
+  /** The person arrives at the step (or comes back to it with Back): what it says, and where it goes. */
   enter(ctx: StepCtx, step: S, pos: FlowPosition): StepOutput;
   /** A button meant for this step (e.g. { kind: 'page', dir: 'next' }); undefined when not its own. */
   onButton?(ctx: StepCtx, step: S, pos: FlowPosition, payload: Payload): StepOutput | undefined;

@@ -1,16 +1,3 @@
-/**
- * `walkthrough`: pages one after another with Next and Back ("Step 2 of 8").
- * A page shows a topic's answer or its own text. After the last page it goes
- * to `end`. "next" and "back" typed in any served language turn the page.
- *
- * Example (flows/hearing.yaml):
- *   - id: walkthrough
- *     type: walkthrough
- *     pages:
- *       - { id: what, topic: hearing.what-is-it }
- *       - { id: checklist }                 # text: hearing > walkthrough > pages > checklist
- *     end: "hearing#done"
- */
 import type { Step } from '../../content/schema.js';
 import type { OutMessage } from '../messages.js';
 import type { FlowPosition, StepCtx, StepOutput, StepType } from './types.js';
@@ -45,6 +32,19 @@ function move(ctx: StepCtx, s: WalkthroughStep, pos: FlowPosition, delta: 1 | -1
   return page(ctx, s, pos, n);
 }
 
+/**
+ * `walkthrough`: pages one after another with Next and Back ("Step 2 of 8").
+ * A page shows a topic's answer or its own text. After the last page it goes
+ * to `end`. "next" and "back" typed in any served language turn the page.
+ *
+ * Example (flows/hearing.yaml):
+ *   - id: walkthrough
+ *     type: walkthrough
+ *     pages:
+ *       - { id: what, topic: hearing.what-is-it }
+ *       - { id: checklist }                 # text: hearing > walkthrough > pages > checklist
+ *     end: "hearing#done"
+ */
 export const walkthroughStep: StepType<WalkthroughStep> = {
   references: (s) => [
     ...s.pages.flatMap((p, i) => (p.topic ? [{ kind: 'topic' as const, id: p.topic, at: ['pages', i, 'topic'] }] : [])),

@@ -1,3 +1,10 @@
+import type { Button } from '../../messages.js';
+import { payload } from '../../payload.js';
+import { episodeMessages } from '../../steps/audio.js';
+import { serviceDetails } from '../../steps/directory.js';
+import type { Turn } from '../../turn.js';
+import type { TopicAction } from './types.js';
+
 /**
  * A topic without an action: its answer, its episode, its services, then
  * "Step by step" (its flow), related topics, and "Was this helpful?" when the
@@ -7,13 +14,6 @@
  *   - { id: hearing.documents, feedback: true, related: [hearing.interpreter] }
  *   -> the answer, "Was this helpful?" [Yes fb:y] [No fb:n] [Interpreter t:hearing.interpreter] [Menu] [Talk to a person]
  */
-import type { Button } from '../../messages.js';
-import { payload } from '../../payload.js';
-import { episodeMessages } from '../../steps/audio.js';
-import { serviceDetails } from '../../steps/directory.js';
-import type { Turn } from '../../turn.js';
-import type { TopicAction } from './types.js';
-
 export const answerTopic: TopicAction = (turn, id, push) => {
   const topic = turn.c.pack.topics[id];
   if (!topic) return turn.mainMenu(true);

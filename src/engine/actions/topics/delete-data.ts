@@ -1,14 +1,14 @@
+import { payload } from '../../payload.js';
+import { newSession } from '../../session.js';
+import type { Turn } from '../../turn.js';
+import type { TopicAction } from './types.js';
+
 /**
  * `delete-data`: the topic's answer, then "Delete everything?" [Yes] [No];
  * yes deletes (effect `delete-data`) and starts afresh.
  *
  * Example: - { id: meta.delete-data, action: delete-data }   # "delete my data" -> [Yes del:yes] [No del:no]
  */
-import { payload } from '../../payload.js';
-import { newSession } from '../../session.js';
-import type { Turn } from '../../turn.js';
-import type { TopicAction } from './types.js';
-
 export const deleteDataAction: TopicAction = (turn, id) => {
   turn.out.push(...turn.topicAnswer(id));
   turn.s.pending = { kind: 'delete-confirm' };

@@ -1,8 +1,8 @@
+import type { TopicAction } from './types.js';
+
 /**
  * `language`: the language choice, the current language first.
  *
  * Example: - { id: meta.language, action: language }   # "change language" -> [English] [العربية]
  */
-import type { TopicAction } from './types.js';
-
 export const languageAction: TopicAction = (turn) => turn.languageChoice(turn.s.lang);

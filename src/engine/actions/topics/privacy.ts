@@ -1,3 +1,6 @@
+import { payload } from '../../payload.js';
+import type { TopicAction } from './types.js';
+
 /**
  * `privacy`: the topic's answer, what the channel adds (locales:
  * `privacy.channel.<channel>`, e.g. that Telegram can read bot chats), and a
@@ -5,9 +8,6 @@
  *
  * Example: - { id: meta.privacy, action: privacy }   # on Telegram: the answer, the Telegram note, [Delete my data t:meta.delete-data]
  */
-import { payload } from '../../payload.js';
-import type { TopicAction } from './types.js';
-
 export const privacyAction: TopicAction = (turn, id, push) => {
   turn.out.push(...turn.topicAnswer(id));
   const note = turn.env.channel ? turn.ownUi(`privacy.channel.${turn.env.channel}`) : undefined;
