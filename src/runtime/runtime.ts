@@ -15,6 +15,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.js';
+import { ownUiString } from '../util/ui-strings.js';
 
 /**
  * Hooks let the handoff module take over a conversation (relay to a
@@ -82,6 +83,29 @@ export class Runtime implements BotRuntime {
   /** Answer one event of a conversation: load the session, run the hooks and the engine, apply effects, save. One conversation's events run one at a time. */
   handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
     return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
+  }
+
+  /**
+   * handle(), or when the turn fails (a store error, a bug), an apology in
+   * the conversation's language instead of silence: what every channel that
+   * must answer the request it is in (web chat, Azure) sends. Telegram does
+   * not use it: there a failed update is retried by Telegram itself.
+   *
+   * Example: const reply = await ctx.bot.handleOrApologise(ref, { kind: 'text', text: 'hi' }, 'ar');
+   */
+  async handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string): Promise<Reply> {
+    try {
+      return await this.handle(ref, event);
+    } catch (err) {
+      this.deps.log.error('turn failed; the person gets an apology', { channel: ref.channel, err });
+      const c = this.deps.content.current();
+      const l = lang && c.language(lang) ? lang : c.defaultLang;
+      const text =
+        ownUiString(c.pack.ui, l, 'webchat.error') ??
+        ownUiString(c.pack.ui, c.defaultLang, 'webchat.error') ??
+        'Sorry, something went wrong. Please try again.';
+      return { lang: l, dir: c.language(l)?.dir ?? 'ltr', messages: [{ kind: 'text', text }] };
+    }
   }
 
   /** The conversation's session, validated and migrated to the current version; a fresh one when none is stored or it is unusable. */

@@ -48,6 +48,8 @@ export interface Deliverer {
 export interface BotRuntime {
   /** Answer one event; the channel renders the reply. Events of one conversation are answered in order. */
   handle(ref: ConversationRef, event: InEvent): Promise<Reply>;
+  /** handle(), with an apology in `lang` instead of an error when the turn fails (for channels that answer in the request). */
+  handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string): Promise<Reply>;
   /** Channels that can push register here; the runtime calls it for relayed messages. */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void;
 }

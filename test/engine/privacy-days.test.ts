@@ -2,12 +2,15 @@
  * The privacy notice names the configured SESSION_TTL_DAYS, not always 30
  * (defect: the engine passed a constant).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContentManager } from '../../src/content/manager.js';
 import { runEngine } from '../../src/engine/engine.js';
 import { newSession } from '../../src/engine/session.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import type { Store } from '../../src/store/store.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
 import { createLogger } from '../../src/util/logger.js';
 import { content, repoRoot } from '../helpers/content.js';
 
@@ -48,12 +51,9 @@ describe('the privacy notice names how long conversations are kept', () => {
     expect(first?.kind === 'text' ? first.text : '').toContain('for 14 days');
   });
   it('the runtime passes SESSION_TTL_DAYS to the engine', async () => {
-    const sessions = new Map<string, unknown>();
-    // Only what the runtime needs for a turn without effects.
-    const store = {
-      getSession: async (ref: { conversationId: string }) => (sessions.has(ref.conversationId) ? { state: sessions.get(ref.conversationId) } : undefined),
-      putSession: async (r: { ref: { conversationId: string }; state: unknown }) => void sessions.set(r.ref.conversationId, r.state),
-    } as unknown as Store;
+    // A real SQLite file, as the server has.
+    const store = new SqliteStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-ttl-')), 'lotse.db'));
+    await store.migrate();
     const bot = new Runtime({
       content: new ContentManager(repoRoot, createLogger('silent')),
       store,
@@ -66,5 +66,6 @@ describe('the privacy notice names how long conversations are kept', () => {
     const reply = await bot.handle(ref, { kind: 'button', payload: 'l:de' });
     const first = reply.messages[0];
     expect(first?.kind === 'text' ? first.text : '').toContain('7 Tage');
+    await store.close();
   });
 });

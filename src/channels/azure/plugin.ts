@@ -92,7 +92,7 @@ export function azurePlugin(opts: AzureOptions = {}): Plugin & { adapter?: Cloud
           address: JSON.stringify(reference),
         };
         await context.sendActivity({ type: 'typing' } as Activity).catch(() => undefined);
-        const reply = await ctx.bot.handle(ref, event);
+        const reply = await ctx.bot.handleOrApologise(ref, event, a.locale?.split('-')[0]);
         await context.sendActivities(render(reply, c.publicUrl));
       };
 

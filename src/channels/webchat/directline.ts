@@ -37,7 +37,6 @@ import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog
 import { HttpError } from '../../util/http-error.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
-import { ownUiString } from '../../util/ui-strings.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -427,19 +426,7 @@ export class DirectLineServer {
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
     const run = this.turns.run(conv.id, async () => {
       this.broadcast(conv.id, typingActivity(conv.lang));
-      let reply: Reply;
-      try {
-        reply = await this.ctx.bot.handle(ref, event);
-      } catch (err) {
-        this.log.error('web chat turn failed', { err });
-        const c = this.ctx.content.current();
-        const lang = conv.lang && c.language(conv.lang) ? conv.lang : c.defaultLang;
-        reply = {
-          lang,
-          dir: c.language(lang)?.dir ?? 'ltr',
-          messages: [{ kind: 'text', text: ownUiString(c.pack.ui, lang, 'webchat.error') ?? 'Sorry, something went wrong. Please try again.' }],
-        };
-      }
+      const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang);
       // "Delete my data": the runtime removed the session; the activity log goes with it.
       if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
       await this.appendReply(conv.id, reply, replyToId);
