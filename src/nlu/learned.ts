@@ -150,6 +150,9 @@ export function distressSamples(pack: ContentPack): Sample[] {
   return out;
 }
 
+/** At most this many messages get an out-of-fold score for the thresholds (the starter pack has about 22,000). */
+const MAX_SCORED = 30_000;
+
 /**
  * Out-of-fold distress scores (the crisis probability of a model trained
  * without the message's fold, with the crisis share of its neighbours
@@ -167,18 +170,22 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
     if (f === undefined) foldOfGroup.set(g, (f = Math.floor(rand() * K)));
     return f;
   });
-  const oof = new Float64Array(samples.length);
+  // Large packs: the thresholds are read off an evenly spread subset of the
+  // messages (every message's neighbour lookup would cost minutes at 80,000).
+  const every = Math.max(1, Math.ceil(samples.length / MAX_SCORED));
+  const scored = (i: number) => i % every === 0;
+  const oof = new Float64Array(samples.length).fill(Number.NaN);
   for (let k = 0; k < K; k++) {
     const train = samples.filter((_, i) => fold[i] !== k);
     const m = trainSoftmax(train, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
     samples.forEach((s, i) => {
-      if (fold[i] !== k) return;
+      if (fold[i] !== k || !scored(i)) return;
       const g = s.group ?? i;
       const share = neighbours.crisisShare(s.x, (j) => (samples[j]!.group ?? j) === g);
       oof[i] = distressScore(m.predict(s.x)[1]!, share);
     });
   }
-  const negatives = samples.flatMap((s, i) => (s.y === 0 ? [oof[i]!] : [])).sort((a, b) => b - a);
+  const negatives = samples.flatMap((s, i) => (s.y === 0 && scored(i) ? [oof[i]!] : [])).sort((a, b) => b - a);
   const at = (rate: number) => {
     const k = Math.floor(rate * negatives.length);
     // Just above the k-th highest non-crisis probability; never below 0.05 (a near-empty model).
@@ -186,7 +193,8 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
   };
   // A message the model knows nothing about scores about the share of crisis
   // examples; a level must say more than that (small packs have many).
-  const share = (samples.length - negatives.length) / Math.max(1, samples.length);
+  const all = samples.filter((_, i) => scored(i)).length;
+  const share = (all - negatives.length) / Math.max(1, all);
   // (The model scores such a message about `share`; it has no neighbour.)
   const floor = Math.min(0.9, 2 * distressScore(share, 0));
   const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS));
