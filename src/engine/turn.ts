@@ -86,6 +86,19 @@ export class Turn {
     this.s.pending = undefined;
   }
 
+  /** A fresh nonce for a keyboard about to be offered (src/engine/payload.ts); every older one expires. */
+  nonce(): number {
+    this.s.kb = (this.s.kb ?? 0) + 1;
+    return this.s.kb;
+  }
+
+  /** True when `nonce` is that of the last keyboard offered, which it then uses up: a choice counts once. */
+  takeNonce(nonce: number | undefined): boolean {
+    if (nonce === undefined || nonce !== (this.s.kb ?? 0)) return false;
+    this.s.kb = nonce + 1;
+    return true;
+  }
+
   moveTo(pos: Position, push: boolean): void {
     if (push && this.s.pos && !samePosition(this.s.pos, pos)) {
       this.s.history.push(this.s.pos);
