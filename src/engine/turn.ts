@@ -92,9 +92,12 @@ export class Turn {
     return this.s.kb;
   }
 
-  /** True when `nonce` is that of the last keyboard offered, which it then uses up: a choice counts once. */
+  /**
+   * True when `nonce` is that of the last keyboard offered, which it then uses up: a choice counts
+   * once. A session that never offered one (saved before nonces) has none to match.
+   */
   takeNonce(nonce: number | undefined): boolean {
-    if (nonce === undefined || nonce !== (this.s.kb ?? 0)) return false;
+    if (nonce === undefined || this.s.kb === undefined || nonce !== this.s.kb) return false;
     this.s.kb = nonce + 1;
     return true;
   }

@@ -334,6 +334,25 @@ describe('old and forged buttons: guarded choices count once, only when offered'
     expect(conv.labels()).toEqual(['Yes', 'No']);
   });
 
+  it('a session saved before nonces, with its question open, takes no nonce at all', () => {
+    for (const [pending, payload] of [
+      [{ kind: 'delete-confirm' }, 'del:yes:0'],
+      [{ kind: 'distress-offer' }, 'dx:yes:0'],
+      [{ kind: 'delete-confirm' }, 'del:yes'],
+      [{ kind: 'distress-offer' }, 'dx:yes'],
+    ] as const) {
+      const conv = ready();
+      delete conv.session.kb;
+      conv.session.pending = pending;
+      conv.send({ kind: 'button', payload });
+      expect(conv.effects).toEqual([]);
+      expect(conv.texts()[0]).toBe(EXPIRED);
+      // Asked again, now with a nonce: that Yes counts.
+      conv.press('Yes');
+      expect(conv.effects.map((e) => e.type)).toEqual([pending.kind === 'delete-confirm' ? 'delete-data' : 'handoff']);
+    }
+  });
+
   it('a forged or stale dx:yes never opens an urgent handoff; the offered one does, once', () => {
     const conv = ready();
     for (const forged of ['dx:yes', 'dx:yes:0', 'dx:yes:1', 'dx:yes:2', `dx:yes:${conv.session.kb}`]) {
