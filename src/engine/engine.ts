@@ -21,13 +21,13 @@
 import type { CompiledContent } from '../content/served.js';
 import { MAX_TEXT_LENGTH } from '../shared/limits.js';
 import { languageButton } from './actions/language.js';
-import { distressOfferAnswer, safetyAnswer, screen } from './actions/safety.js';
-import { deleteAnswer, feedback } from './actions/topics/index.js';
+import { askSafe, distress, distressOfferAnswer, offerPerson, safetyAnswer, screen } from './actions/safety.js';
+import { deleteAnswer, deleteConfirm, feedback } from './actions/topics/index.js';
 import { disambiguationTyped, noneOfThese } from './actions/understand.js';
 import type { Effect } from './effects.js';
 import type { EngineEnv } from './env.js';
 import type { InEvent, Reply } from './messages.js';
-import { parsePayload, type Command, type NavWhat, type Payload } from './payload.js';
+import { nonceOf, parsePayload, type Command, type NavWhat, type Payload } from './payload.js';
 import type { Session } from './session.js';
 import { episodeMessages } from './steps/audio.js';
 import { stepType } from './steps/index.js';
@@ -116,14 +116,45 @@ function onCommand(turn: Turn, cmd: Command): void {
 /** A pressed button: its payload, read once (parsePayload); anything unknown or stale shows the menu. */
 function onButton(turn: Turn, raw: string): void {
   const p = parsePayload(raw);
-  if (p?.kind === 'lang') return languageButton(turn, p.code);
+  if (p?.kind === 'lang') return languageButton(turn, p.code, p.nonce);
   if (!turn.s.lang) return turn.languageChoice();
   const pending = turn.s.pending;
   turn.s.pending = undefined;
+  if (p && !stillOffered(turn, p, pending)) return expired(turn, p, pending);
   if (p && engineButton(turn, p, pending)) return;
   // A button of the current step (walkthrough page, directory level).
   if (p && turn.byStep((ctx, step, pos) => stepType(step).onButton?.(ctx, step, pos, p))) return;
   // An old button whose step is gone: show the menu rather than nothing.
+  turn.mainMenu(true);
+}
+
+/**
+ * The choices that delete or jump the queue (and "Are you safe?", whose answer decides what
+ * follows) and the question each answers: they count only while that question is the one open,
+ * with the nonce of the keyboard that asked it, and once. Navigation stays valid forever.
+ */
+const OFFERED_BY: Partial<Record<Payload['kind'], NonNullable<Session['pending']>['kind']>> = {
+  deleteData: 'delete-confirm',
+  distressOffer: 'distress-offer',
+  safe: 'safety-check',
+};
+
+function stillOffered(turn: Turn, p: Payload, pending: Session['pending']): boolean {
+  const by = OFFERED_BY[p.kind];
+  return by === undefined || (pending?.kind === by && turn.takeNonce(nonceOf(p)));
+}
+
+/**
+ * An old or forged answer to a guarded question: "That choice has expired." and where the
+ * person is now (the question still open, asked again with fresh buttons; otherwise the menu).
+ * A person who says they are not safe gets the crisis answer, however old the button.
+ */
+function expired(turn: Turn, p: Payload, pending: Session['pending']): void {
+  if (p.kind === 'safe' && p.answer === 'no') return distress(turn, '');
+  turn.say(turn.t('errors.expired'));
+  if (pending?.kind === 'delete-confirm') return deleteConfirm(turn);
+  if (pending?.kind === 'distress-offer') return offerPerson(turn);
+  if (pending?.kind === 'safety-check') return askSafe(turn, pending.text);
   turn.mainMenu(true);
 }
 

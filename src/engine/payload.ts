@@ -14,17 +14,25 @@
  *   g:<target>           go to a flow or step      payload.goto('hearing#walk')
  *   n:<what>             navigation                payload.nav('menu')
  *   l:<code>             choose a language         payload.lang('ar')
- *   sc:yes|no            "Are you safe right now?" payload.safe('yes')
+ *   ln:<nonce>:<code>    the same, from a keyboard bound to the session's nonce   payload.lang('ar', 4)
+ *   sc:yes|no[:<nonce>]  "Are you safe right now?" payload.safe('yes', 4)
  *   au:<episode>:<lang>  recording in a language   payload.episodeIn('hearing', 'fa')
  *   fb:y|n               "Was this helpful?"       payload.feedback(true)
  *   d:none               "None of these"           payload.noneOfThese()
- *   del:yes|no           confirm deleting data     payload.deleteData(true)
- *   dx:yes|no            a person after a crisis   payload.distressOffer(true)
+ *   del:yes|no[:<nonce>] confirm deleting data     payload.deleteData(true, 4)
+ *   dx:yes|no[:<nonce>]  a person after a crisis   payload.distressOffer(true, 4)
  *   wt:next|prev         walkthrough page          payload.page('next')
  *   dir:c:<category>     directory category        payload.dirCategory('health')
  *   dir:s:<service>      directory service         payload.dirService('example-gp')
  *   dir:up               directory level up        payload.dirUp()
  *   ho:cancel            cancel a waiting handoff  payload.handoffCancel()
+ *
+ * The nonce (a small counter kept in the session, `Session.kb`) binds a
+ * keyboard to the state that offered it: the engine acts on a delete
+ * confirmation, a distress consent or a safety answer only when it carries
+ * the nonce of the question open right now, and only once. The forms without
+ * a nonce are still read (keyboards sent before nonces existed) and are
+ * treated as expired where a nonce is required.
  */
 
 /** What `n:` buttons do. */
@@ -40,14 +48,15 @@ export type Payload =
   | { kind: 'topic'; id: string }
   | { kind: 'goto'; target: string }
   | { kind: 'nav'; what: NavWhat }
-  | { kind: 'lang'; code: string }
-  | { kind: 'safe'; answer: 'yes' | 'no' }
+  /** `nonce`: the keyboard it came from (absent: an old or hand-made one). */
+  | { kind: 'lang'; code: string; nonce?: number }
+  | { kind: 'safe'; answer: 'yes' | 'no'; nonce?: number }
   /** `lang` absent: the episode's own choice of recording. */
   | { kind: 'episodeIn'; episode: string; lang?: string }
   | { kind: 'feedback'; helpful: boolean }
   | { kind: 'noneOfThese' }
-  | { kind: 'deleteData'; confirm: boolean }
-  | { kind: 'distressOffer'; accept: boolean }
+  | { kind: 'deleteData'; confirm: boolean; nonce?: number }
+  | { kind: 'distressOffer'; accept: boolean; nonce?: number }
   | { kind: 'page'; dir: 'next' | 'prev' }
   | { kind: 'dirCategory'; cat: string }
   | { kind: 'dirService'; id: string }
@@ -56,6 +65,28 @@ export type Payload =
 
 /** The `kind` of every payload, e.g. for a step's `onButton` to check whether a button is its own. */
 export type PayloadKind = Payload['kind'];
+
+/** ':<nonce>' or nothing. */
+const withNonce = (base: string, nonce: number | undefined) => (nonce === undefined ? base : `${base}:${nonce}`);
+
+/** A nonce as written by `withNonce` (canonical decimal, so that reading and writing agree); undefined otherwise. */
+function readNonce(s: string): number | undefined {
+  return /^(0|[1-9]\d{0,8})$/.test(s) ? Number(s) : undefined;
+}
+
+/** "yes", or "yes:<nonce>": the answer and its nonce; undefined for anything else. */
+function yesNo(rest: string): { yes: boolean; nonce?: number } | undefined {
+  const [answer, nonce, ...more] = rest.split(':');
+  if ((answer !== 'yes' && answer !== 'no') || more.length) return undefined;
+  if (nonce === undefined) return { yes: answer === 'yes' };
+  const n = readNonce(nonce);
+  return n === undefined ? undefined : { yes: answer === 'yes', nonce: n };
+}
+
+/** The nonce of a payload that carries one (undefined: none, or an old keyboard). */
+export function nonceOf(p: Payload): number | undefined {
+  return 'nonce' in p ? p.nonce : undefined;
+}
 
 /**
  * The wire string of a payload.
@@ -71,9 +102,9 @@ export function formatPayload(p: Payload): string {
     case 'nav':
       return `n:${p.what}`;
     case 'lang':
-      return `l:${p.code}`;
+      return p.nonce === undefined ? `l:${p.code}` : `ln:${p.nonce}:${p.code}`;
     case 'safe':
-      return `sc:${p.answer}`;
+      return withNonce(`sc:${p.answer}`, p.nonce);
     case 'episodeIn':
       return p.lang === undefined ? `au:${p.episode}` : `au:${p.episode}:${p.lang}`;
     case 'feedback':
@@ -81,9 +112,9 @@ export function formatPayload(p: Payload): string {
     case 'noneOfThese':
       return 'd:none';
     case 'deleteData':
-      return p.confirm ? 'del:yes' : 'del:no';
+      return withNonce(p.confirm ? 'del:yes' : 'del:no', p.nonce);
     case 'distressOffer':
-      return p.accept ? 'dx:yes' : 'dx:no';
+      return withNonce(p.accept ? 'dx:yes' : 'dx:no', p.nonce);
     case 'page':
       return `wt:${p.dir}`;
     case 'dirCategory':
@@ -117,12 +148,21 @@ export function parsePayload(s: unknown): Payload | undefined {
       return { kind: 'goto', target: rest };
     case 'l':
       return { kind: 'lang', code: rest };
+    case 'ln': {
+      const sep = rest.indexOf(':');
+      const nonce = sep < 0 ? undefined : readNonce(rest.slice(0, sep));
+      return nonce === undefined ? undefined : { kind: 'lang', code: rest.slice(sep + 1), nonce };
+    }
     case 'n': {
       const what = NAV.find((w) => w === rest);
       return what ? { kind: 'nav', what } : undefined;
     }
-    case 'sc':
-      return rest === 'yes' || rest === 'no' ? { kind: 'safe', answer: rest } : undefined;
+    case 'sc': {
+      const a = yesNo(rest);
+      if (!a) return undefined;
+      const answer = a.yes ? 'yes' : 'no';
+      return a.nonce === undefined ? { kind: 'safe', answer } : { kind: 'safe', answer, nonce: a.nonce };
+    }
     case 'au': {
       const [episode = '', lang] = rest.split(':');
       return lang === undefined ? { kind: 'episodeIn', episode } : { kind: 'episodeIn', episode, lang };
@@ -131,10 +171,16 @@ export function parsePayload(s: unknown): Payload | undefined {
       return rest === 'y' || rest === 'n' ? { kind: 'feedback', helpful: rest === 'y' } : undefined;
     case 'd':
       return rest === 'none' ? { kind: 'noneOfThese' } : undefined;
-    case 'del':
-      return rest === 'yes' || rest === 'no' ? { kind: 'deleteData', confirm: rest === 'yes' } : undefined;
-    case 'dx':
-      return rest === 'yes' || rest === 'no' ? { kind: 'distressOffer', accept: rest === 'yes' } : undefined;
+    case 'del': {
+      const a = yesNo(rest);
+      if (!a) return undefined;
+      return a.nonce === undefined ? { kind: 'deleteData', confirm: a.yes } : { kind: 'deleteData', confirm: a.yes, nonce: a.nonce };
+    }
+    case 'dx': {
+      const a = yesNo(rest);
+      if (!a) return undefined;
+      return a.nonce === undefined ? { kind: 'distressOffer', accept: a.yes } : { kind: 'distressOffer', accept: a.yes, nonce: a.nonce };
+    }
     case 'wt':
       return rest === 'next' || rest === 'prev' ? { kind: 'page', dir: rest } : undefined;
     case 'dir':
@@ -157,20 +203,22 @@ export const payload = {
   goto: (target: string) => formatPayload({ kind: 'goto', target }),
   /** payload.nav('menu') === 'n:menu' */
   nav: (what: NavWhat) => formatPayload({ kind: 'nav', what }),
-  /** payload.lang('ar') === 'l:ar' */
-  lang: (code: string) => formatPayload({ kind: 'lang', code }),
-  /** Answers to "Are you safe right now?". payload.safe('yes') === 'sc:yes' */
-  safe: (answer: 'yes' | 'no') => formatPayload({ kind: 'safe', answer }),
+  /** payload.lang('ar') === 'l:ar'; from a keyboard with nonce 4: payload.lang('ar', 4) === 'ln:4:ar' */
+  lang: (code: string, nonce?: number) => formatPayload(nonce === undefined ? { kind: 'lang', code } : { kind: 'lang', code, nonce }),
+  /** Answers to "Are you safe right now?". payload.safe('yes', 4) === 'sc:yes:4' */
+  safe: (answer: 'yes' | 'no', nonce?: number) => formatPayload(nonce === undefined ? { kind: 'safe', answer } : { kind: 'safe', answer, nonce }),
   /** Play an episode's recording in another language (Pashto speakers: Dari/Farsi or Arabic). payload.episodeIn('hearing', 'ar') === 'au:hearing:ar' */
   episodeIn: (episode: string, lang: string) => formatPayload({ kind: 'episodeIn', episode, lang }),
   /** "Was this helpful?" payload.feedback(false) === 'fb:n' */
   feedback: (helpful: boolean) => formatPayload({ kind: 'feedback', helpful }),
   /** "None of these" under "Did you mean ...?". payload.noneOfThese() === 'd:none' */
   noneOfThese: () => formatPayload({ kind: 'noneOfThese' }),
-  /** "Delete my data?" payload.deleteData(true) === 'del:yes' */
-  deleteData: (confirm: boolean) => formatPayload({ kind: 'deleteData', confirm }),
-  /** "Shall I connect you with a person?" after the crisis answer. payload.distressOffer(true) === 'dx:yes' */
-  distressOffer: (accept: boolean) => formatPayload({ kind: 'distressOffer', accept }),
+  /** "Delete my data?" payload.deleteData(true, 4) === 'del:yes:4' */
+  deleteData: (confirm: boolean, nonce?: number) =>
+    formatPayload(nonce === undefined ? { kind: 'deleteData', confirm } : { kind: 'deleteData', confirm, nonce }),
+  /** "Shall I connect you with a person?" after the crisis answer. payload.distressOffer(true, 4) === 'dx:yes:4' */
+  distressOffer: (accept: boolean, nonce?: number) =>
+    formatPayload(nonce === undefined ? { kind: 'distressOffer', accept } : { kind: 'distressOffer', accept, nonce }),
   /** A walkthrough page. payload.page('next') === 'wt:next' */
   page: (dir: 'next' | 'prev') => formatPayload({ kind: 'page', dir }),
   /** payload.dirCategory('health') === 'dir:c:health' */

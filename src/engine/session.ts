@@ -46,6 +46,12 @@ export interface Session {
   welcomeTopic?: string;
   /** Events handled so far in this conversation. */
   turns: number;
+  /**
+   * The nonce of the last keyboard offered with one (src/engine/payload.ts): the delete
+   * confirmation, the distress consent, "Are you safe?", the language choice. A press counts only
+   * with this nonce, once; anything older has expired. Absent in sessions saved before: 0.
+   */
+  kb?: number;
   /** Set while a person waits for or talks with a caseworker (managed by src/handoff, not the engine). */
   handoff?: { id: string };
   /**
@@ -94,6 +100,7 @@ export const sessionSchema = z.object({
   lastTopic: z.string().optional(),
   welcomeTopic: z.string().optional(),
   turns: z.number().int().nonnegative(),
+  kb: z.number().int().nonnegative().optional(),
   handoff: z.object({ id: z.string() }).optional(),
   recent: z.array(z.object({ who: z.enum(['person', 'bot']), text: z.string(), at: z.number() })).optional(),
 }) satisfies z.ZodType<Session>;

@@ -101,6 +101,22 @@ export class Turn {
     this.s.pending = undefined;
   }
 
+  /** A fresh nonce for a keyboard about to be offered (src/engine/payload.ts); every older one expires. */
+  nonce(): number {
+    this.s.kb = (this.s.kb ?? 0) + 1;
+    return this.s.kb;
+  }
+
+  /**
+   * True when `nonce` is that of the last keyboard offered, which it then uses up: a choice counts
+   * once. A session that never offered one (saved before nonces) has none to match.
+   */
+  takeNonce(nonce: number | undefined): boolean {
+    if (nonce === undefined || this.s.kb === undefined || nonce !== this.s.kb) return false;
+    this.s.kb = nonce + 1;
+    return true;
+  }
+
   /** Set where the person is. `push`: remember the old position for Back (bounded by HISTORY_LIMIT). */
   moveTo(pos: Position, push: boolean): void {
     if (push && this.s.pos && !samePosition(this.s.pos, pos)) {

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runEngine } from '../../src/engine/engine.js';
 import type { Reply } from '../../src/engine/messages.js';
+import { parsePayload } from '../../src/engine/payload.js';
 import { newSession, type Session } from '../../src/engine/session.js';
 import { content, repoRoot } from '../helpers/content.js';
 
@@ -76,7 +77,8 @@ describe('starter pack', () => {
         for (const screen of screens) {
           const last = screen.reply ?? (s as Session & { _reply?: Reply })._reply!;
           for (const b of last.messages.flatMap((m) => m.buttons ?? [])) {
-            if (b.payload.startsWith('l:') || b.payload === 'n:human' || b.payload === 't:meta.human' || b.payload === 'del:yes') continue;
+            const p = parsePayload(b.payload);
+            if (p?.kind === 'lang' || b.payload === 'n:human' || b.payload === 't:meta.human' || (p?.kind === 'deleteData' && p.confirm)) continue;
             const out = runEngine(c, screen.s, { kind: 'button', payload: b.payload }, { now: 0 });
             const key = JSON.stringify([out.session.pos, out.session.pending?.kind, b.payload.startsWith('fb:') ? b.payload : '']);
             for (const d of defects(out.reply, lang)) problems.push(`${lang} ${[...trail, b.label].join(' > ')}: ${d}`);

@@ -285,6 +285,182 @@ describe('privacy', () => {
   });
 });
 
+describe('old and forged buttons: guarded choices count once, only when offered', () => {
+  const EXPIRED = 'That choice has expired.';
+  const ready = () => {
+    const conv = c();
+    conv.start();
+    conv.press('English');
+    return conv;
+  };
+  const payloadOf = (conv: Conversation, label: string) => conv.buttons().find((b) => b.label === label)!.payload;
+
+  it('an old "Yes" under "delete my data", pressed after "No", deletes nothing: expired, then the menu', () => {
+    const conv = ready();
+    conv.say('delete my data');
+    const yes = payloadOf(conv, 'Yes');
+    conv.press('No');
+    expect(conv.text()).toBe('OK, nothing was deleted.');
+    conv.send({ kind: 'button', payload: yes });
+    expect(conv.effects).toEqual([]);
+    expect(conv.texts()[0]).toBe(EXPIRED);
+    expect(conv.labels()).toContain('Hearing');
+    expect(conv.session.lang).toBe('en');
+  });
+
+  it('a "Yes" counts once, and only the keyboard of the question open now: an older one gets the question again', () => {
+    const conv = ready();
+    conv.say('delete my data');
+    const first = payloadOf(conv, 'Yes');
+    conv.say('delete my data');
+    conv.send({ kind: 'button', payload: first });
+    expect(conv.effects).toEqual([]);
+    expect(conv.texts()[0]).toBe(EXPIRED);
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+    expect(conv.session.pending).toEqual({ kind: 'delete-confirm' });
+    const fresh = payloadOf(conv, 'Yes');
+    conv.press('Yes');
+    expect(conv.effects).toEqual([{ type: 'delete-data' }]);
+    conv.send({ kind: 'button', payload: fresh });
+    expect(conv.effects).toEqual([]);
+  });
+
+  it('an old keyboard without a nonce (sent before nonces) never deletes, even while the question is open', () => {
+    const conv = ready();
+    conv.say('delete my data');
+    conv.send({ kind: 'button', payload: 'del:yes' });
+    expect(conv.effects).toEqual([]);
+    expect(conv.texts()[0]).toBe(EXPIRED);
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+  });
+
+  it('a session saved before nonces, with its question open, takes no nonce at all', () => {
+    for (const [pending, payload] of [
+      [{ kind: 'delete-confirm' }, 'del:yes:0'],
+      [{ kind: 'distress-offer' }, 'dx:yes:0'],
+      [{ kind: 'delete-confirm' }, 'del:yes'],
+      [{ kind: 'distress-offer' }, 'dx:yes'],
+    ] as const) {
+      const conv = ready();
+      delete conv.session.kb;
+      conv.session.pending = pending;
+      conv.send({ kind: 'button', payload });
+      expect(conv.effects).toEqual([]);
+      expect(conv.texts()[0]).toBe(EXPIRED);
+      // Asked again, now with a nonce: that Yes counts.
+      conv.press('Yes');
+      expect(conv.effects.map((e) => e.type)).toEqual([pending.kind === 'delete-confirm' ? 'delete-data' : 'handoff']);
+    }
+  });
+
+  it('a forged or stale dx:yes never opens an urgent handoff; the offered one does, once', () => {
+    const conv = ready();
+    for (const forged of ['dx:yes', 'dx:yes:0', 'dx:yes:1', 'dx:yes:2', `dx:yes:${conv.session.kb}`]) {
+      conv.send({ kind: 'button', payload: forged });
+      expect(conv.effects).toEqual([]);
+      expect(conv.texts()[0]).toBe(EXPIRED);
+      expect(conv.labels()).toContain('Hearing');
+    }
+    conv.say('i want to die');
+    const yes = payloadOf(conv, 'Yes');
+    conv.send({ kind: 'button', payload: 'dx:yes' });
+    expect(conv.effects).toEqual([]);
+    // Still open: asked again, with fresh buttons.
+    expect(conv.session.pending).toEqual({ kind: 'distress-offer' });
+    expect(conv.labels()).toEqual(['Yes', 'No']);
+    expect(payloadOf(conv, 'Yes')).not.toBe(yes);
+    conv.press('Yes');
+    expect(conv.effects).toEqual([{ type: 'handoff', reason: 'distress', priority: 'urgent', lang: 'en', topic: 'meta.distress' }]);
+    // The keyboard of the first offer, pressed after all that: expired.
+    conv.send({ kind: 'button', payload: yes });
+    expect(conv.effects).toEqual([]);
+    expect(conv.texts()[0]).toBe(EXPIRED);
+  });
+
+  it('a double-tapped dx:yes asks once', () => {
+    const conv = ready();
+    conv.say('i want to die');
+    const yes = payloadOf(conv, 'Yes');
+    conv.send({ kind: 'button', payload: yes });
+    expect(conv.effects.map((e) => e.type)).toEqual(['handoff']);
+    conv.send({ kind: 'button', payload: yes });
+    expect(conv.effects).toEqual([]);
+    expect(conv.texts()[0]).toBe(EXPIRED);
+  });
+
+  it('"Are you safe?" answers count only for the question open now; an old "not safe" still gets the crisis answer', () => {
+    const conv = ready();
+    conv.say('everything is dark, i cannot do this any longer, what do i bring');
+    const safe = payloadOf(conv, 'Yes, I am safe');
+    const notSafe = payloadOf(conv, 'No / I need help now');
+    conv.press('Yes, I am safe');
+    conv.send({ kind: 'button', payload: safe });
+    expect(conv.texts()[0]).toBe(EXPIRED);
+    expect(conv.text()).not.toContain('142');
+    conv.send({ kind: 'button', payload: 'sc:yes' });
+    expect(conv.texts()[0]).toBe(EXPIRED);
+    // Saying "I am not safe" is never turned away, however old the button; the person is offered, not handed over.
+    conv.send({ kind: 'button', payload: notSafe });
+    expect(conv.texts()[0]).toContain('144');
+    expect(conv.effects.filter((e) => e.type === 'handoff')).toEqual([]);
+    expect(conv.session.pending).toEqual({ kind: 'distress-offer' });
+  });
+
+  it('a double-tapped language button shows the welcome and the menu once', () => {
+    const conv = c();
+    conv.start();
+    const english = payloadOf(conv, 'English');
+    conv.send({ kind: 'button', payload: english });
+    expect(conv.labels()).toContain('Hearing');
+    const session = conv.session;
+    conv.send({ kind: 'button', payload: english });
+    expect(conv.last.messages).toEqual([]);
+    expect(conv.session.lang).toBe('en');
+    expect(conv.session.pos).toEqual(session.pos);
+    expect(conv.session.history).toEqual(session.history);
+  });
+
+  it('choosing the language in use from a fresh keyboard still answers; an old keyboard still switches', () => {
+    const conv = ready();
+    conv.press('Change language');
+    const arabic = payloadOf(conv, 'العربية');
+    conv.press('English');
+    expect(conv.texts()[0]).toBe('I will now write in English.');
+    expect(conv.labels()).toContain('Hearing');
+    conv.send({ kind: 'button', payload: arabic });
+    expect(conv.session.lang).toBe('ar');
+    expect(conv.texts()[0]).toBe('سأكتب الآن بالعربية.');
+  });
+
+  it('navigation buttons from old messages stay valid: menu options, topic links, Menu, Back', () => {
+    const conv = ready();
+    const hearing = payloadOf(conv, 'Hearing');
+    conv.press('Hearing');
+    const documents = payloadOf(conv, 'Documents for the interview');
+    const menu = payloadOf(conv, 'Menu');
+    conv.say('delete my data');
+    conv.press('No');
+    conv.say('i want to die');
+    conv.press('No');
+    conv.send({ kind: 'button', payload: hearing });
+    expect(conv.text()).toBe('The hearing.');
+    conv.send({ kind: 'button', payload: documents });
+    expect(conv.text()).toContain('identity documents');
+    conv.send({ kind: 'button', payload: menu });
+    expect(conv.text()).toBe('What would you like to know?');
+    conv.send({ kind: 'button', payload: hearing });
+    conv.send({ kind: 'button', payload: 'n:back' });
+    expect(conv.text()).toBe('What would you like to know?');
+  });
+
+  it('typed answers to the question open now still count', () => {
+    const conv = ready();
+    conv.say('delete my data');
+    conv.say('yes');
+    expect(conv.effects).toEqual([{ type: 'delete-data' }]);
+  });
+});
+
 describe('bad input', () => {
   it('a very long message gets a polite answer', () => {
     const conv = c();

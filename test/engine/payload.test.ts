@@ -16,21 +16,24 @@ import {
 /** A content id: no ':' (the episode payload separates with ':'), anything else, any script. */
 const id = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes(':'));
 const anyText = fc.string({ unit: 'grapheme', maxLength: 60 });
+/** A keyboard's nonce, or none (keyboards sent before nonces existed). */
+const nonce = fc.option(fc.nat({ max: 999_999_999 }), { nil: undefined });
+const withNonce = <T extends object>(p: T, n: number | undefined): T => (n === undefined ? p : { ...p, nonce: n });
 
 /** One generator per kind: a new kind without one fails the typecheck. */
 const arbitraries: { [K in PayloadKind]: fc.Arbitrary<Extract<Payload, { kind: K }>> } = {
   topic: anyText.map((id) => ({ kind: 'topic', id })),
   goto: anyText.map((target) => ({ kind: 'goto', target })),
   nav: fc.constantFrom('menu', 'back', 'language', 'human', 'next', 'prev', 'cancel').map((what) => ({ kind: 'nav', what })),
-  lang: anyText.map((code) => ({ kind: 'lang', code })),
-  safe: fc.constantFrom('yes', 'no').map((answer) => ({ kind: 'safe', answer })),
+  lang: fc.tuple(anyText, nonce).map(([code, n]) => withNonce({ kind: 'lang', code }, n)),
+  safe: fc.tuple(fc.constantFrom('yes', 'no'), nonce).map(([answer, n]) => withNonce({ kind: 'safe', answer }, n)),
   episodeIn: fc
     .tuple(id, fc.option(id, { nil: undefined }))
     .map(([episode, lang]) => (lang === undefined ? { kind: 'episodeIn', episode } : { kind: 'episodeIn', episode, lang })),
   feedback: fc.boolean().map((helpful) => ({ kind: 'feedback', helpful })),
   noneOfThese: fc.constant({ kind: 'noneOfThese' }),
-  deleteData: fc.boolean().map((confirm) => ({ kind: 'deleteData', confirm })),
-  distressOffer: fc.boolean().map((accept) => ({ kind: 'distressOffer', accept })),
+  deleteData: fc.tuple(fc.boolean(), nonce).map(([confirm, n]) => withNonce({ kind: 'deleteData', confirm }, n)),
+  distressOffer: fc.tuple(fc.boolean(), nonce).map(([accept, n]) => withNonce({ kind: 'distressOffer', accept }, n)),
   page: fc.constantFrom('next', 'prev').map((dir) => ({ kind: 'page', dir })),
   dirCategory: anyText.map((cat) => ({ kind: 'dirCategory', cat })),
   dirService: anyText.map((id) => ({ kind: 'dirService', id })),
@@ -99,7 +102,10 @@ describe('payloads', () => {
         fc.oneof(
           fc.string(),
           fc.string({ unit: 'grapheme' }),
-          fc.constantFrom('t:', 'n:', 'au:', 'dir:', 'dir:c:', 'fb:', 'sc:').chain((h) => fc.string().map((s) => h + s)),
+          fc
+            .constantFrom('t:', 'n:', 'au:', 'dir:', 'dir:c:', 'fb:', 'sc:', 'ln:', 'del:yes:', 'dx:no:', 'sc:yes:')
+            .chain((h) => fc.string().map((s) => h + s)),
+          fc.constantFrom('ln:', 'del:yes:', 'dx:no:', 'sc:yes:').chain((h) => fc.stringMatching(/^[0-9]{0,11}:?[a-z]{0,3}$/).map((s) => h + s)),
         ),
         (s) => {
           const p = parsePayload(s);
@@ -109,6 +115,24 @@ describe('payloads', () => {
       ),
     );
     fc.assert(fc.property(fc.anything(), (x) => void parsePayload(x)));
+  });
+
+  it('carries the nonce of the keyboard it came from, and still reads the forms without one', () => {
+    expect([payload.deleteData(true, 3), payload.distressOffer(false, 12), payload.safe('no', 0), payload.lang('ar', 7)]).toEqual([
+      'del:yes:3',
+      'dx:no:12',
+      'sc:no:0',
+      'ln:7:ar',
+    ]);
+    expect(parsePayload('del:yes:3')).toEqual({ kind: 'deleteData', confirm: true, nonce: 3 });
+    expect(parsePayload('ln:7:ar')).toEqual({ kind: 'lang', code: 'ar', nonce: 7 });
+    // Sent before nonces existed: read without one (the engine treats a destructive one as expired).
+    expect(parsePayload('del:yes')).toEqual({ kind: 'deleteData', confirm: true });
+    expect(parsePayload('dx:yes')).toEqual({ kind: 'distressOffer', accept: true });
+    expect(parsePayload('l:ar')).toEqual({ kind: 'lang', code: 'ar' });
+    // A nonce is written one way only.
+    for (const s of ['del:yes:', 'del:yes:03', 'del:yes:x', 'del:yes:1:2', 'dx:yes:-1', 'sc:no:1e3', 'ln:ar', 'ln::ar', 'ln:01:ar'])
+      expect(parsePayload(s)).toBeUndefined();
   });
 
   it('reads what Lotse no longer (or never) makes as nothing', () => {

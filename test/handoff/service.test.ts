@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { Reply } from '../../src/engine/messages.js';
+import { parsePayload } from '../../src/engine/payload.js';
 import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
 import { startServer, type Running } from '../../src/server/main.js';
 import type { ConversationRef } from '../../src/runtime/types.js';
@@ -132,7 +133,14 @@ describe('handoff', () => {
     const crisis = await personInArabic(w, 'crisis');
     const r = await w.running.ctx.bot.handle(crisis, { kind: 'text', text: 'بدي انتحر' });
     expect(texts(r)).toContain('144');
-    await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: 'dx:yes' });
+    // The Yes of the offer just made (a hand-made dx:yes would be refused as expired).
+    const yes = r.messages
+      .flatMap((m) => m.buttons ?? [])
+      .find((b) => {
+        const p = parsePayload(b.payload);
+        return p?.kind === 'distressOffer' && p.accept;
+      });
+    await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: yes!.payload });
     const amal = await staff(w, 'Amal', ['ar']);
     const q = await w.rt.service.queue(amal);
     expect(q.map((h) => [h.ref.conversationId, h.priority])).toEqual([

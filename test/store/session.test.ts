@@ -34,6 +34,14 @@ describe('reading a stored session', () => {
     expect(readSession(JSON.parse(JSON.stringify(s)))).toEqual({ session: s });
   });
 
+  it('keeps the nonce of the last keyboard offered; a session saved without one is read as it was, a bad one starts afresh', () => {
+    const s = { ...newSession(), lang: 'en', pending: { kind: 'delete-confirm' }, kb: 4 };
+    expect(readSession(JSON.parse(JSON.stringify(s)))).toEqual({ session: s });
+    const before = { ...newSession(), lang: 'en', pending: { kind: 'delete-confirm' } };
+    expect(readSession(JSON.parse(JSON.stringify(before)))).toEqual({ session: before });
+    expect(readSession({ ...newSession(), kb: -1 }).problem).toMatch(/kb/);
+  });
+
   it('migrates a session saved before versions (no v) and fills what it lacks', () => {
     const r = readSession({ lang: 'fa', pos: { topic: 'hearing.documents' } });
     expect(r.problem).toBeUndefined();

@@ -9,7 +9,7 @@ import type { Message } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CallbackCodec, MAX_CALLBACK_BYTES } from '../../src/channels/telegram/callback.js';
 import { messageEvent, startPayloadFor, topicFromStartPayload } from '../../src/channels/telegram/events.js';
-import { escapeHtml, keyboardRows, splitText, toHtml, toPlain } from '../../src/channels/telegram/render.js';
+import { escapeHtml, keyboardRows, pressedKeyboard, splitText, toHtml, toPlain } from '../../src/channels/telegram/render.js';
 import { setupPlan } from '../../src/channels/telegram/setup.js';
 import { TokenBucket } from '../../src/channels/telegram/throttle.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
@@ -214,5 +214,32 @@ describe('global rate', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('the keyboard left under a pressed message', () => {
+  const yesNo = [
+    [
+      { text: 'Yes', callback_data: '=del:yes:3' },
+      { text: 'No', callback_data: '=del:no:3' },
+    ],
+  ];
+  it('keeps only the pressed button, marked, with its data', () => {
+    expect(pressedKeyboard(yesNo, '=del:no:3')).toEqual({ inline_keyboard: [[{ text: '✓ No', callback_data: '=del:no:3' }]] });
+  });
+  it('edits nothing when it is so already, or there is no keyboard', () => {
+    expect(pressedKeyboard([[{ text: '✓ No', callback_data: '=del:no:3' }]], '=del:no:3')).toBeUndefined();
+    expect(pressedKeyboard(undefined, '=del:no:3')).toBeUndefined();
+    expect(pressedKeyboard([], '=del:no:3')).toBeUndefined();
+  });
+  it('takes away a keyboard that no longer holds the pressed button', () => {
+    expect(pressedKeyboard(yesNo, '=del:yes:1')).toEqual({ inline_keyboard: [] });
+  });
+  it('keeps a long label readable within the button limit', () => {
+    const label = 'ا'.repeat(64);
+    const b = pressedKeyboard([[{ text: label, callback_data: '=t:x' }]], '=t:x')?.inline_keyboard[0]?.[0];
+    if (!b) throw new Error('no button');
+    expect([...b.text].length).toBeLessThanOrEqual(64);
+    expect(b.text.startsWith('✓ ')).toBe(true);
   });
 });

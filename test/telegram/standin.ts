@@ -8,6 +8,11 @@
  * It checks what real Telegram checks and Lotse could get wrong: HTML parse
  * mode (only Telegram's tags, balanced, only its named entities), text and
  * caption lengths, callback data of 1-64 bytes.
+ *
+ * editMessageReplyMarkup as the Bot API has it: the bot's own message by chat_id and
+ * message_id ("message to edit not found" otherwise), the new inline keyboard (none or
+ * an empty one takes it away), "message is not modified" when it would stay the same;
+ * a pressed button's callback_query carries its message with the keyboard as it is.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,6 +93,8 @@ export class TelegramStandIn {
   webhook?: { url: string; secret?: string; allowed_updates?: string[] };
   blocked = new Set<number>();
   answeredCallbacks: string[] = [];
+  /** editMessageReplyMarkup calls that changed a message: which one, and its keyboard after. */
+  edits: { chat_id: number; message_id: number; buttons: { text: string; callback_data: string }[][] }[] = [];
   interceptor?: Interceptor;
   /** Where the webhook's public address really leads (the reverse proxy in front of Lotse). */
   webhookOrigin?: string;
@@ -242,6 +249,28 @@ export class TelegramStandIn {
       case 'answerCallbackQuery':
         this.answeredCallbacks.push(String(p.callback_query_id));
         return this.ok(true);
+      case 'editMessageReplyMarkup': {
+        const msg = this.sent.find((m) => m.chat_id === chat && m.message_id === Number(p.message_id));
+        if (!msg) return this.fail(400, 'Bad Request: message to edit not found');
+        const markup = p.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined;
+        const buttons = (markup?.inline_keyboard ?? []).filter((row) => row.length);
+        for (const row of buttons)
+          for (const b of row) if (!b.callback_data || Buffer.byteLength(b.callback_data) > 64) return this.fail(400, 'Bad Request: BUTTON_DATA_INVALID');
+        if (JSON.stringify(buttons) === JSON.stringify(msg.buttons))
+          return this.fail(
+            400,
+            'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+          );
+        msg.buttons = buttons;
+        this.edits.push({ chat_id: chat, message_id: msg.message_id, buttons });
+        return this.ok({
+          message_id: msg.message_id,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chat, type: 'private', first_name: 'Person' },
+          ...(msg.method === 'sendMessage' ? { text: msg.text } : {}),
+          ...(buttons.length ? { reply_markup: { inline_keyboard: buttons } } : {}),
+        });
+      }
       case 'sendMessage':
       case 'sendAudio': {
         const text = String((method === 'sendMessage' ? p.text : p.caption) ?? '');
@@ -358,6 +387,7 @@ export class TelegramStandIn {
           date: Math.floor(Date.now() / 1000),
           chat: { id: chat, type: 'private', first_name: 'Person' },
           text: 'x',
+          ...(msg?.buttons.length ? { reply_markup: { inline_keyboard: msg.buttons } } : {}),
         },
       },
     });

@@ -267,6 +267,44 @@ describe('the webhook endpoint', () => {
   });
 });
 
+describe('pressed keyboards', () => {
+  it('after a press the keyboard keeps only the chosen button, marked; a double tap repeats nothing', async () => {
+    const chat = 7006;
+    await turn(() => api.text(chat, '/start', 'en'));
+    const offer = api.messages(chat).at(-1)!;
+    const english = buttonData([offer], 'English');
+    const edits = api.edits.length;
+    await turn(() => api.press(chat, english));
+    expect(api.edits.slice(edits)).toEqual([{ chat_id: chat, message_id: offer.message_id, buttons: [[{ text: '✓ English', callback_data: english }]] }]);
+    // The welcome and the menu, once.
+    expect(visible(chat).filter((t) => t === c.t('en', 'welcome.intro'))).toHaveLength(1);
+    expect(api.messages(chat).at(-1)!.buttons.flat().length).toBeGreaterThanOrEqual(4);
+    const sent = api.messages(chat).length;
+    await turn(() => api.press(chat, english));
+    expect(api.messages(chat).length).toBe(sent);
+    expect(api.edits.length).toBe(edits + 1);
+  });
+
+  it('"No" under "delete my data" takes the "Yes" away; that Yes sent anyway deletes nothing', async () => {
+    const chat = 7007;
+    await turn(() => api.text(chat, '/start', 'en'));
+    await turn(() => api.press(chat, buttonData(api.messages(chat), 'English')));
+    await turn(() => api.text(chat, 'delete my data'));
+    const question = api.messages(chat).at(-1)!;
+    const yes = buttonData([question], c.t('en', 'buttons.yes'));
+    await turn(() => api.press(chat, buttonData([question], c.t('en', 'buttons.no'))));
+    expect(visible(chat).at(-1)).toBe(c.t('en', 'privacy.keep'));
+    expect(question.buttons).toEqual([[{ text: `✓ ${c.t('en', 'buttons.no')}`, callback_data: buttonData([question], `✓ ${c.t('en', 'buttons.no')}`) }]]);
+    const before = api.messages(chat).length;
+    await turn(() => api.press(chat, yes));
+    const texts = visible(chat).slice(before);
+    expect(texts[0]).toBe(c.t('en', 'errors.expired'));
+    expect(texts).not.toContain(c.t('en', 'privacy.deleted'));
+    const session = await lotse.running.ctx.store.getSession(lotse.tg.ref(chat));
+    expect(session?.state).toMatchObject({ lang: 'en' });
+  });
+});
+
 describe('privacy on Telegram', () => {
   it('asked who can read their messages, the person also learns that Telegram can read bot chats', async () => {
     const chat = 7010;

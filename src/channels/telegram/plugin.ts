@@ -11,6 +11,8 @@
  *    token; a request without the right X-Telegram-Bot-Api-Secret-Token header gets 401 and is
  *    never looked at. The answer comes after the turn (or after 25 s, the turn going on), so
  *    Telegram's retry of a slow or failed request is answered from the de-duplication record.
+ *  - a pressed button: after its turn, the message it was under keeps only that button, marked
+ *    "✓ " (editMessageReplyMarkup), so the chat shows what was chosen and old choices are gone.
  *
  * Outgoing: every Bot API call goes through two transformers:
  *   throttler (throttle.ts, outermost: a queue per chat, one call at a time and in order, and a
@@ -25,7 +27,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import express from 'express';
-import { Bot as GrammyBot, type Context, type Transformer } from 'grammy';
+import { Bot as GrammyBot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyjs/runner';
@@ -36,6 +38,7 @@ import { wellFormedReviver } from '../../util/text.js';
 import { CallbackCodec } from './callback.js';
 import { isReadableUpdate, messageEvent } from './events.js';
 import { botIdOf, derivedWebhookSecret, pseudonym } from './ids.js';
+import { pressedKeyboard } from './render.js';
 import { apiSignal, TelegramSender } from './sender.js';
 import { applySetup, setupPlan } from './setup.js';
 import { chatThrottler } from './throttle.js';
@@ -172,6 +175,7 @@ export class TelegramChannel {
       const payload = await this.codec.decode(c.callbackQuery.data);
       // A button whose mapping expired (months old): show the menu rather than nothing.
       await this.turn(c, payload !== undefined ? { kind: 'button', payload } : { kind: 'command', command: 'menu' });
+      await this.markPressed(c);
     });
 
     bot.on('message', async (c) => {
@@ -202,6 +206,25 @@ export class TelegramChannel {
       if (state) state.sent++;
     });
     if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
+  }
+
+  /**
+   * After a press: the message's keyboard becomes the chosen button alone, marked (render.ts
+   * `pressedKeyboard`). Best effort: a message too old to be sent along (Telegram then gives it
+   * with date 0) or one Telegram will not edit keeps its keyboard, whose old choices the engine
+   * answers as expired anyway.
+   */
+  private async markPressed(c: Context): Promise<void> {
+    const q = c.callbackQuery;
+    const msg = q?.message;
+    if (!q?.data || !msg || msg.date === 0) return;
+    const markup = pressedKeyboard('reply_markup' in msg ? msg.reply_markup?.inline_keyboard : undefined, q.data);
+    if (!markup) return;
+    try {
+      await this.bot.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, { reply_markup: markup }, apiSignal(this.abort.signal));
+    } catch (err) {
+      this.ctx.log.debug('telegram: the pressed keyboard was not edited', { err: err instanceof GrammyError ? err.description : String(err) });
+    }
   }
 
   private errorReply(languageCode?: string): Reply {

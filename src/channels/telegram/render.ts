@@ -137,3 +137,28 @@ export function buttonLabel(b: Button): string {
   const l = b.label.replace(/\s+/g, ' ').trim() || '…';
   return [...l].length > 64 ? `${[...l].slice(0, 63).join('')}…` : l;
 }
+
+/** What marks the button a person pressed in the keyboard left under its message. */
+export const PRESSED_MARK = '✓ ';
+
+/**
+ * The keyboard to leave under a message once one of its buttons was pressed: only that button,
+ * marked "✓ ", so the chat shows what was chosen and the other choices are gone (a guarded choice
+ * can no longer be pressed twice; pressed again, the marked one is answered like any old button).
+ * A keyboard without the pressed button (changed meanwhile) is taken away. Undefined when there
+ * is nothing to edit: no keyboard, or only the marked button already.
+ *
+ * Example: pressedKeyboard([[{ text: 'Yes', callback_data: '=del:yes:3' }, { text: 'No', ... }]], '=del:yes:3')
+ *   -> { inline_keyboard: [[{ text: '✓ Yes', callback_data: '=del:yes:3' }]] }
+ */
+export function pressedKeyboard(
+  keyboard: { text: string; callback_data?: string }[][] | undefined,
+  data: string,
+): { inline_keyboard: InlineButton[][] } | undefined {
+  const keys = keyboard?.flat() ?? [];
+  const pressed = keys.find((k) => k.callback_data === data);
+  if (!pressed) return keys.length ? { inline_keyboard: [] } : undefined;
+  if (keys.length === 1 && pressed.text.startsWith(PRESSED_MARK)) return undefined;
+  const label = [...pressed.text].length > 62 ? `${[...pressed.text].slice(0, 61).join('')}…` : pressed.text;
+  return { inline_keyboard: [[{ text: PRESSED_MARK + label, callback_data: data }]] };
+}

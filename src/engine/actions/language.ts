@@ -16,9 +16,10 @@ export function languageChoice(turn: Turn, first?: string): void {
   // Before a choice, render in the hinted language (direction included).
   if (!turn.s.lang && first) turn.replyLang = first;
   const prompt = langs.map((l) => turn.c.t(l.code, 'welcome.chooseLanguage')).filter((v, i, a) => a.indexOf(v) === i);
+  const n = turn.nonce();
   turn.say(
     prompt.join('\n'),
-    langs.map((l) => ({ label: l.name, payload: payload.lang(l.code) })),
+    langs.map((l) => ({ label: l.name, payload: payload.lang(l.code, n) })),
   );
   turn.s.pending = undefined;
 }
@@ -67,12 +68,16 @@ export function chooseLanguageQuietly(turn: Turn, code: string): void {
 
 /**
  * A language button: first choice, a change, or the answer to "Which language is this?"
- * (then the waiting message is answered in it). An unknown code asks again.
+ * (then the waiting message is answered in it). An unknown code asks again. `nonce`: the
+ * keyboard's (src/engine/payload.ts); a second tap of it, or an old keyboard, naming the
+ * language already in use says nothing new (no second welcome, no second menu).
  *
- * Example: pending { kind: 'language', text: 'وثائق' }, button l:ar -> "سأكتب الآن بالعربية." and the answer
+ * Example: pending { kind: 'language', text: 'وثائق' }, button l:ar -> "سأكتب الآن بالعربية." and the answer;
+ *          a double-tapped [English] -> the welcome and the menu once, then nothing
  */
-export function languageButton(turn: Turn, code: string): void {
+export function languageButton(turn: Turn, code: string, nonce?: number): void {
   if (!turn.c.language(code)) return languageChoice(turn);
+  const fresh = turn.takeNonce(nonce);
   const pending = turn.s.pending;
   if (pending?.kind === 'language' && turn.s.lang) {
     // The person told us which language their message was in: answer it in that language.
@@ -81,5 +86,6 @@ export function languageButton(turn: Turn, code: string): void {
     turn.say(turn.t('language.changed'));
     return turn.understand(pending.text, code);
   }
+  if (!fresh && code === turn.s.lang) return;
   chooseLanguage(turn, code);
 }

@@ -27,19 +27,29 @@ export function crisisMessages(c: CompiledContent, lang: string): TextMessage[] 
  * The crisis answer: numbers, caring words, and the offer of a person now (at night: what helps
  * now and the offer to leave a message). Effect `distress`; pending `distress-offer`.
  *
- * Example: "i want to die" -> "... 144 ...", "...", "Shall I connect you with a person?" [Yes dx:yes] [No dx:no]
+ * Example: "i want to die" -> "... 144 ...", "...", "Shall I connect you with a person?" [Yes dx:yes:<nonce>] [No dx:no:<nonce>]
  */
 export function distress(turn: Turn, text: string): void {
   turn.effects.push({ type: 'distress', lang: turn.lang, text });
   turn.out.push(...crisisMessages(turn.c, turn.lang));
-  turn.s.pending = { kind: 'distress-offer' };
   turn.s.lastTopic = 'meta.distress';
   // At night "a person now" would be a promise nobody keeps: say what helps now, then offer to leave a message.
-  const night = turn.env.officeOpen === false;
-  if (night) turn.say(turn.t('distress.night'));
-  turn.say(turn.t(night ? 'distress.nightLeave' : 'distress.offer'), [
-    { label: turn.t('buttons.yes'), payload: payload.distressOffer(true) },
-    { label: turn.t('buttons.no'), payload: payload.distressOffer(false) },
+  if (turn.env.officeOpen === false) turn.say(turn.t('distress.night'));
+  offerPerson(turn);
+}
+
+/**
+ * The offer of a person after the crisis answer, bound to it by a fresh nonce (a consent counts
+ * only here, once: an old or forged dx:yes never opens an urgent handoff).
+ *
+ * Example: offerPerson(turn) -> "Shall I connect you with a person?" [Yes dx:yes:3] [No dx:no:3], pending distress-offer
+ */
+export function offerPerson(turn: Turn): void {
+  const n = turn.nonce();
+  turn.s.pending = { kind: 'distress-offer' };
+  turn.say(turn.t(turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer'), [
+    { label: turn.t('buttons.yes'), payload: payload.distressOffer(true, n) },
+    { label: turn.t('buttons.no'), payload: payload.distressOffer(false, n) },
   ]);
 }
 
@@ -47,14 +57,24 @@ export function distress(turn: Turn, text: string): void {
  * The detector is unsure: ask instead of answering, so a doubtful message
  * is never simply matched to a topic ("look, listen": notice and ask).
  *
- * Example: "im not going to kill myself, i just want to know ..." -> "Before I answer: are you safe right now?" [sc:yes] [sc:no]
+ * Example: "im not going to kill myself, i just want to know ..." -> "Before I answer: are you safe right now?" [sc:yes:<nonce>] [sc:no:<nonce>]
  */
 export function safetyCheck(turn: Turn, text: string): void {
   turn.effects.push({ type: 'distress', lang: turn.lang, text, level: 'unsure' });
+  askSafe(turn, text);
+}
+
+/**
+ * "Are you safe right now?" about `text`, bound to it by a fresh nonce.
+ *
+ * Example: askSafe(turn, 'everything is dark ...') -> "Before I answer: are you safe right now?" [sc:yes:3] [sc:no:3]
+ */
+export function askSafe(turn: Turn, text: string): void {
+  const n = turn.nonce();
   turn.s.pending = { kind: 'safety-check', text };
   turn.say(turn.t('distress.check'), [
-    { label: turn.t('distress.checkSafe'), payload: payload.safe('yes') },
-    { label: turn.t('distress.checkNotSafe'), payload: payload.safe('no') },
+    { label: turn.t('distress.checkSafe'), payload: payload.safe('yes', n) },
+    { label: turn.t('distress.checkNotSafe'), payload: payload.safe('no', n) },
   ]);
 }
 

@@ -33,12 +33,13 @@ export function understand(turn: Turn, text: string, sessionLang: string | undef
       // Unsure which language this is: ask rather than guess.
       turn.s.pending = { kind: 'language', text, candidates: m.langCandidates };
       const opts = m.langCandidates.map((code) => turn.c.language(code)).filter((l) => l !== undefined);
+      const n = turn.nonce();
       turn.say(
         opts
           .map((l) => turn.c.t(l.code, 'language.unsure'))
           .filter((v, i, a) => a.indexOf(v) === i)
           .join('\n'),
-        opts.map((l) => ({ label: l.name, payload: payload.lang(l.code) })),
+        opts.map((l) => ({ label: l.name, payload: payload.lang(l.code, n) })),
       );
       return;
     }

@@ -7,16 +7,26 @@ import type { TopicAction } from './types.js';
  * `delete-data`: the topic's answer, then "Delete everything?" [Yes] [No];
  * yes deletes (effect `delete-data`) and starts afresh.
  *
- * Example: - { id: meta.delete-data, action: delete-data }   # "delete my data" -> [Yes del:yes] [No del:no]
+ * Example: - { id: meta.delete-data, action: delete-data }   # "delete my data" -> [Yes del:yes:<nonce>] [No del:no:<nonce>]
  */
 export const deleteDataAction: TopicAction = (turn, id) => {
   turn.out.push(...turn.topicAnswer(id));
+  deleteConfirm(turn);
+};
+
+/**
+ * "Delete everything?" [Yes] [No], bound to this question by a fresh nonce: an older Yes has expired.
+ *
+ * Example: deleteConfirm(turn) -> "Delete everything?" [Yes del:yes:3] [No del:no:3], pending delete-confirm
+ */
+export function deleteConfirm(turn: Turn): void {
+  const n = turn.nonce();
   turn.s.pending = { kind: 'delete-confirm' };
   turn.say(turn.t('privacy.deleteConfirm'), [
-    { label: turn.t('buttons.yes'), payload: payload.deleteData(true) },
-    { label: turn.t('buttons.no'), payload: payload.deleteData(false) },
+    { label: turn.t('buttons.yes'), payload: payload.deleteData(true, n) },
+    { label: turn.t('buttons.no'), payload: payload.deleteData(false, n) },
   ]);
-};
+}
 
 /**
  * The answer to "Delete everything?". Yes: effect `delete-data`, a fresh session, the goodbye

@@ -19,7 +19,7 @@ import { thanksAction } from './thanks.js';
 import type { TopicAction } from './types.js';
 
 export type { TopicAction } from './types.js';
-export { deleteAnswer } from './delete-data.js';
+export { deleteAnswer, deleteConfirm } from './delete-data.js';
 export { feedback } from './answer.js';
 
 /** Every action the schema allows has its handler (a new one in the schema fails the typecheck here). */
