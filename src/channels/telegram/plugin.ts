@@ -212,7 +212,7 @@ export class TelegramChannel {
 
   async markBlocked(conversationId: string, reason: string): Promise<void> {
     await this.ctx.store.kvPut(NS_BLOCKED, conversationId, JSON.stringify({ at: this.ctx.clock.now(), reason }));
-    this.ctx.log.info('telegram: chat marked unreachable', { conversation: conversationId, reason });
+    this.ctx.log.info('telegram: chat marked unreachable', { reason });
   }
 
   isBlocked(conversationId: string): Promise<boolean> {
