@@ -42,6 +42,9 @@ export interface HandoffDeps {
   retentionDays: number;
 }
 
+/** During a handoff a typed message counts as "delete my data" only up to this many words. */
+const DELETE_REQUEST_MAX_WORDS = 10;
+
 export class HandoffService {
   /** Retry rounds run one at a time, so that two of them (the sweep, a person writing again) never send one message twice. */
   private readonly retries = new SerialQueue();
@@ -172,6 +175,8 @@ export class HandoffService {
       const cmd = c.nlu.command(text);
       if (cmd === 'yes' || cmd === 'no') return true;
     }
+    // A short request only: a long message that mentions deleting something is for the caseworker.
+    if (text.split(/\s+/).length > DELETE_REQUEST_MAX_WORDS) return false;
     const m = c.nlu.match(text, session.lang ?? lang);
     return !m.distress && m.decision === 'answer' && deletes(m.topic);
   }
