@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/config.js';
 import { StaffAuth } from '../handoff/auth.js';
+import { loadSecret } from '../server/main.js';
 import { createStore } from '../store/index.js';
 import { randomIds, systemClock } from '../util/clock.js';
 import { HttpError } from '../util/http-error.js';
@@ -17,7 +18,7 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
   const store = await createStore(config, systemClock);
   await store.migrate();
   const accounts = await store.staffAccounts();
-  const auth = new StaffAuth(accounts, store, randomIds, Date.now);
+  const auth = new StaffAuth(accounts, store, randomIds, Date.now, loadSecret(config));
   const generated = !process.env.LOTSE_STAFF_PASSWORD;
   const password = process.env.LOTSE_STAFF_PASSWORD ?? randomBytes(12).toString('base64url');
   const list = (k: string) =>

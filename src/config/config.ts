@@ -79,6 +79,8 @@ export const configSchema = z.object({
   TIMEZONE: z.string().default('Europe/Vienna'),
   HANDOFF_UNANSWERED_MINUTES: positiveInt.default(15),
   TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
+  /** Days feedback ("was this helpful?") and unanswered questions are kept before the housekeeping deletes them (PRIVACY.md). */
+  RECORD_RETENTION_DAYS: positiveInt.default(30),
 });
 
 export type TrustProxy = false | number | string[];

@@ -8,6 +8,7 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type Scry
 import type { Role, Staff, StaffAccounts } from '../store/staff.js';
 import type { Store } from '../store/store.js';
 import type { IdGen } from '../util/clock.js';
+import { keyedHash } from '../util/keyed-hash.js';
 import { refused } from '../util/http-error.js';
 
 /** N=2^15, r=8: 32 MiB of memory per hash; about 0.1 s on the reference machine. */
@@ -50,7 +51,13 @@ export class StaffAuth {
     private readonly store: Store,
     private readonly ids: IdGen,
     private readonly now: () => number,
+    /** Keys the sign-in counters (HMAC of the address and of the e-mail), so that the store never holds a reversible hash of an IP address. */
+    private readonly secret: Buffer,
   ) {}
+
+  private counterKey(kind: 'ip' | 'acct', value: string): string {
+    return `${kind}:${keyedHash(this.secret, `login-${kind}`, value)}`;
+  }
 
   async createStaff(input: { email: string; name: string; role: Role; password: string; languages?: string[]; topics?: string[] }): Promise<Staff> {
     const email = input.email.trim().toLowerCase();
@@ -74,7 +81,7 @@ export class StaffAuth {
 
   /** Counts an attempt; throws 429 when the address or the account tried too often in the window. */
   private async limit(kind: 'ip' | 'acct', key: string, max: number): Promise<void> {
-    const k = `${kind}:${sha256(key)}`;
+    const k = this.counterKey(kind, key);
     const raw = await this.store.kvGet('login-attempts', k);
     const rec = raw ? (JSON.parse(raw) as { n: number; since: number }) : { n: 0, since: this.now() };
     if (rec.n >= max) throw refused(429, 'too many sign-in attempts; wait 15 minutes');
@@ -89,7 +96,7 @@ export class StaffAuth {
     // Verify even for unknown accounts so that timing does not tell which e-mails exist.
     const ok = await verifyPassword(password, staff?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
     if (!staff || !ok || !staff.active) throw refused(401, 'e-mail or password is wrong');
-    await this.store.kvDelete('login-attempts', `acct:${sha256(email.toLowerCase())}`);
+    await this.store.kvDelete('login-attempts', this.counterKey('acct', email.toLowerCase()));
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     await this.accounts.insertSession(sha256(token), staff.id, csrf, this.now() + SESSION_HOURS * 3_600_000, this.now());

@@ -90,7 +90,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         unansweredMinutes: ctx.config.HANDOFF_UNANSWERED_MINUTES,
         retentionDays: ctx.config.TRANSCRIPT_RETENTION_DAYS,
       });
-      const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now());
+      const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now(), ctx.secret);
       plugin.runtime = { service, auth, hs, staff: accounts };
       ctx.bot.addHooks({
         intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),

@@ -42,6 +42,9 @@ export interface HandoffDeps {
   retentionDays: number;
 }
 
+/** During a handoff a typed message counts as "delete my data" only up to this many words. */
+const DELETE_REQUEST_MAX_WORDS = 10;
+
 export class HandoffService {
   /** Retry rounds run one at a time, so that two of them (the sweep, a person writing again) never send one message twice. */
   private readonly retries = new SerialQueue();
@@ -65,6 +68,10 @@ export class HandoffService {
   // ------------------------------------------------------------ opening ---
   /** Engine effect `handoff` or `distress`: open (or upgrade) the person's handoff; returns what to tell them. */
   async onEffect(ref: ConversationRef, session: Session, e: Effect): Promise<OutMessage[]> {
+    if (e.type === 'delete-data') {
+      await this.onForgotten(session);
+      return [];
+    }
     if (e.type !== 'handoff') return [];
     const urgent = e.priority === 'urgent';
     const existing = await this.d.hs.openFor(ref);
@@ -135,6 +142,45 @@ export class HandoffService {
     return queued.findIndex((h) => h.id === id) + 1;
   }
 
+  /**
+   * The person's data was deleted (the store ended an open handoff as cancelled and left only the
+   * event "deleted by the person"): the console is told, the queue moves on.
+   */
+  private async onForgotten(session: Session): Promise<void> {
+    const id = session.handoff?.id;
+    if (!id) return;
+    const h = await this.d.hs.getHandoff(id);
+    if (!h) return;
+    const last = (await this.d.hs.messages(id)).at(-1);
+    if (last) this.d.events.message(h, last);
+    this.d.events.queueChanged();
+    void this.updatePositions();
+  }
+
+  /**
+   * "Delete my data" is for the bot, also during a handoff: the topic typed in any language, its
+   * button, the confirmation buttons, and a typed yes/no right after the bot asked.
+   */
+  private isDeleteRequest(session: Session, event: InEvent, lang: string): boolean {
+    const c = this.d.content.current();
+    const deletes = (topic: string | null | undefined) => !!topic && c.pack.topics[topic]?.action === 'delete-data';
+    if (event.kind === 'button') {
+      const p = parsePayload(event.payload);
+      return p?.kind === 'deleteData' || (p?.kind === 'topic' && deletes(p.id));
+    }
+    if (event.kind !== 'text') return false;
+    const text = event.text.trim();
+    if (!text) return false;
+    if (session.pending?.kind === 'delete-confirm') {
+      const cmd = c.nlu.command(text);
+      if (cmd === 'yes' || cmd === 'no') return true;
+    }
+    // A short request only: a long message that mentions deleting something is for the caseworker.
+    if (text.split(/\s+/).length > DELETE_REQUEST_MAX_WORDS) return false;
+    const m = c.nlu.match(text, session.lang ?? lang);
+    return !m.distress && m.decision === 'answer' && deletes(m.topic);
+  }
+
   // ------------------------------------------------- the person's side ---
   /** While a handoff is open the bot stays silent; messages go to the caseworker. */
   async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | undefined> {
@@ -146,6 +192,10 @@ export class HandoffService {
       return undefined;
     }
     const lang = h.lang;
+    // Not relayed: the bot asks "Delete everything?" and, on yes, erases the handoff with the rest.
+    if (this.isDeleteRequest(session, event, lang)) return undefined;
+    // A delete confirmation left unanswered does not catch a later "yes" meant for the caseworker.
+    if (session.pending?.kind === 'delete-confirm') session.pending = undefined;
     // A new address (Telegram chat) replaces an old one while the handoff is open.
     if (ref.address && ref.address !== h.address) await this.d.hs.update(h.id, { address: ref.address });
     if (event.kind === 'button' && parsePayload(event.payload)?.kind === 'handoffCancel') {
@@ -422,5 +472,7 @@ export class HandoffService {
     await this.retryUndelivered();
     const purged = await this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
     if (purged) this.d.log.info('handoff transcripts expired', { count: purged });
+    // Staff sign-in sessions past their time (a read already refuses them; the row goes too).
+    await this.d.staff.deleteExpiredSessions(now);
   }
 }

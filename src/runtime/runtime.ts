@@ -40,8 +40,11 @@ export interface RuntimeDeps {
   store: Store;
   clock: Clock;
   log: Logger;
-  config?: Pick<Config, 'SESSION_TTL_DAYS'>;
+  config?: Pick<Config, 'SESSION_TTL_DAYS'> & Partial<Pick<Config, 'WEBCHAT_CONVERSATION_DAYS'>>;
 }
+
+/** Days the remembered exchanges (raw text, for a caseworker who takes over) are kept: no longer than the web chat's own log. */
+export const RECENT_TEXT_DAYS = 7;
 
 /**
  * The one `BotRuntime` of a server: channels call `handle`, the handoff module adds its hooks
@@ -141,7 +144,7 @@ export class Runtime implements BotRuntime {
       const r = await h.intercept?.(ref, session, event);
       if (r) {
         const s = r.session ?? session;
-        remember(s, event, r.reply, now);
+        remember(s, event, r.reply, now, this.recentMs());
         await this.saveSession(ref, s);
         return r.reply;
       }
@@ -149,17 +152,23 @@ export class Runtime implements BotRuntime {
     // The privacy notice names how long the store keeps a conversation.
     let env: EngineEnv = { now, channel: ref.channel, ...(this.deps.config ? { sessionTtlDays: this.deps.config.SESSION_TTL_DAYS } : {}) };
     for (const h of this.hooks) if (h.env) env = { ...env, ...h.env(ref, now), now, channel: ref.channel };
+    // The session as it was before the turn: "delete my data" starts a fresh one, the hooks still need to know of an open handoff.
+    const before = session;
     const out = runEngine(content, session, event, env);
     session = out.session;
     const reply = out.reply;
     // Remember this exchange before the effects: a handoff opened by it must
     // show the caseworker the very message that asked for a person.
-    remember(session, event, reply, now);
+    remember(session, event, reply, now, this.recentMs());
     let deleted = false;
     for (const e of out.effects) {
       if (e.type === 'delete-data') {
-        await this.deps.store.deleteConversationData(ref);
+        // Everything about the person, on every table; the log keeps counts only.
+        const gone = await this.deps.store.forgetPerson(ref);
+        this.deps.log.info('person data deleted', { channel: ref.channel, ...gone });
         deleted = true;
+        // The handoff module tells the console (an open handoff ended); nothing else is stored after this.
+        await this.apply(ref, before, e, content.pack.version);
         continue;
       }
       const extra = await this.apply(ref, session, e, content.pack.version);
@@ -169,12 +178,24 @@ export class Runtime implements BotRuntime {
     return reply;
   }
 
+  /** How long remembered exchanges are kept (the web chat log's retention, 7 days at most). */
+  private recentMs(): number {
+    return Math.min(this.deps.config?.WEBCHAT_CONVERSATION_DAYS ?? RECENT_TEXT_DAYS, RECENT_TEXT_DAYS) * 86_400_000;
+  }
+
   private async apply(ref: ConversationRef, session: Session, e: Effect, version: string): Promise<OutMessage[]> {
     const now = this.deps.clock.now();
     const extra: OutMessage[] = [];
     try {
       if (e.type === 'feedback') await this.deps.store.addFeedback({ ref, topic: e.topic, lang: e.lang, helpful: e.helpful, contentVersion: version, at: now });
-      else if (e.type === 'unanswered') await this.deps.store.addUnanswered({ lang: e.lang, text: maskPersonalData(e.text), contentVersion: version, at: now });
+      else if (e.type === 'unanswered')
+        await this.deps.store.addUnanswered({
+          ref: { channel: ref.channel, conversationId: ref.conversationId },
+          lang: e.lang,
+          text: maskPersonalData(e.text),
+          contentVersion: version,
+          at: now,
+        });
       for (const h of this.hooks) {
         const r = await h.effect?.(ref, session, e);
         if (r?.messages) extra.push(...r.messages);
@@ -188,9 +209,10 @@ export class Runtime implements BotRuntime {
 
 const queueKey = (ref: ConversationRef) => `${ref.channel}:${ref.conversationId}`;
 
-/** Keeps the last exchanges in the session for a caseworker who takes over. */
-function remember(session: Session, event: InEvent, reply: Reply, at: number): void {
-  const recent = (session.recent ??= []);
+/** Keeps the last exchanges in the session for a caseworker who takes over; none older than `keepMs`. */
+function remember(session: Session, event: InEvent, reply: Reply, at: number, keepMs: number): void {
+  const recent = (session.recent ??= []).filter((r) => r.at > at - keepMs);
+  session.recent = recent;
   if (event.kind === 'text') recent.push({ who: 'person', text: event.text.slice(0, 1000), at });
   else if (event.kind === 'button') recent.push({ who: 'person', text: `[${event.payload}]`, at });
   for (const m of reply.messages) if (m.kind === 'text') recent.push({ who: 'bot', text: m.text.slice(0, 1000), at });

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { loadConfig, type Config } from '../config/config.js';
 import { ContentManager } from '../content/manager.js';
-import { Runtime } from '../runtime/runtime.js';
+import { RECENT_TEXT_DAYS, Runtime } from '../runtime/runtime.js';
 import { createStore } from '../store/index.js';
+import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { releaseGarbageSoon } from '../util/memory.js';
@@ -29,6 +30,24 @@ export function loadSecret(config: Config): Buffer {
     fs.writeFileSync(file, s.toString('base64'), { mode: 0o600 });
     return s;
   }
+}
+
+/**
+ * Retention, swept hourly and safe on several instances (each record kind's period in PRIVACY.md):
+ * sessions past SESSION_TTL_DAYS, the remembered raw text of sessions idle longer than the web chat
+ * log is kept (7 days), feedback and unanswered questions past RECORD_RETENTION_DAYS, and expired
+ * keyed records (Telegram update ids, callback mappings, sign-in counters).
+ */
+export async function housekeep(store: Store, config: Config, clock: Clock, log: Logger): Promise<void> {
+  const now = clock.now();
+  const day = 86_400_000;
+  const jobs: [string, () => Promise<unknown>][] = [
+    ['session expiry', () => store.expireSessions(now - config.SESSION_TTL_DAYS * day)],
+    ['session text expiry', () => store.forgetRecentText(now - Math.min(config.WEBCHAT_CONVERSATION_DAYS, RECENT_TEXT_DAYS) * day)],
+    ['feedback and unanswered expiry', () => store.expireRecords(now - config.RECORD_RETENTION_DAYS * day)],
+    ['kv sweep', () => store.kvSweep()],
+  ];
+  for (const [what, job] of jobs) await job().catch((err) => log.warn(`${what} failed`, { err }));
 }
 
 /** Errors from a connection the peer broke: nothing of the server's own state is half-done. */
@@ -88,12 +107,9 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
   for (const p of plugins) await p.started?.(server, ctx);
   // After every plugin's listener: an upgrade nobody took is answered 404 and closed, never held open.
   refuseUnclaimedUpgrades(server);
-  // Hourly, and safe on several instances: sessions past their time, and expired keyed records
-  // (Telegram update ids kept for de-duplication, callback mappings, tokens).
-  const housekeeping = setInterval(() => {
-    void store.expireSessions(clock.now() - config.SESSION_TTL_DAYS * 86_400_000).catch((err) => log.warn('session expiry failed', { err }));
-    void store.kvSweep().catch((err) => log.warn('kv sweep failed', { err }));
-  }, 3_600_000);
+  // Hourly, and safe on several instances (see housekeep); once at start, so a restarted server does not wait an hour.
+  await housekeep(store, config, clock, log);
+  const housekeeping = setInterval(() => void housekeep(store, config, clock, log), 3_600_000);
   housekeeping.unref();
   releaseGarbageSoon();
   log.info('lotse started', {

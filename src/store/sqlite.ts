@@ -11,7 +11,7 @@ import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
 import type { StaffAccounts } from './staff.js';
-import type { FeedbackRecord, SessionRecord, Store, UnansweredRecord } from './store.js';
+import type { FeedbackRecord, ForgetResult, SessionRecord, Store, UnansweredRecord } from './store.js';
 import type { WebchatLog } from './webchat-log.js';
 
 /** Append-only: never edit a migration that has shipped; add the next one. */
@@ -53,7 +53,34 @@ export const sqliteMigrations: { version: number; name: string; sql: string }[] 
         key TEXT PRIMARY KEY, n INTEGER NOT NULL, reset_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'privacy: unanswered questions linked to their conversation (for "delete my data"), indexes for retention',
+    sql: `
+      ALTER TABLE unanswered ADD COLUMN channel TEXT;
+      ALTER TABLE unanswered ADD COLUMN conversation_id TEXT;
+      CREATE INDEX unanswered_conv ON unanswered(channel, conversation_id);
+      CREATE INDEX unanswered_at ON unanswered(at);
+      CREATE INDEX feedback_conv ON feedback(channel, conversation_id);
+      CREATE INDEX feedback_at ON feedback(at);
+    `,
+  },
 ];
+
+/** Database files are readable by the server's user only (the journal files too: SQLite gives them the database file's mode). */
+const FILE_MODE = 0o600;
+
+/** Creates the database file with mode 0600 if it does not exist, and tightens an existing one (and its -wal/-shm). */
+function protectFiles(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o777) !== FILE_MODE) fs.chmodSync(f, FILE_MODE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
 
 /**
  * The default `Store`: one SQLite file in WAL mode, migrated on `migrate()`. `":memory:"` gives a
@@ -67,12 +94,17 @@ export class SqliteStore implements Store {
     file: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      protectFiles(file);
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // Deleted records are overwritten, not left in free pages of the file for anyone who reads it raw.
+    this.db.pragma('secure_delete = ON');
   }
 
   /** Applies the migrations this file has not seen yet, each in a transaction. */
@@ -142,7 +174,9 @@ export class SqliteStore implements Store {
   }
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
-    this.db.prepare('INSERT INTO unanswered (lang, text, content_version, at) VALUES (?, ?, ?, ?)').run(r.lang, r.text, r.contentVersion, r.at);
+    this.db
+      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at);
   }
 
   async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
@@ -151,10 +185,68 @@ export class SqliteStore implements Store {
   }
 
   async deleteConversationData(ref: ConversationRef): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
-      this.db.prepare('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
+    await this.forgetPerson(ref);
+  }
+
+  async forgetPerson(ref: ConversationRef): Promise<ForgetResult> {
+    const { channel, conversationId: id } = ref;
+    const run = (sql: string, ...args: unknown[]) => this.db.prepare(sql).run(...args).changes;
+    const result = this.db.transaction((): ForgetResult => {
+      const r: ForgetResult = {
+        sessions: run('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?', channel, id),
+        feedback: run('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?', channel, id),
+        unanswered: run('DELETE FROM unanswered WHERE channel = ? AND conversation_id = ?', channel, id),
+        webchatConversations: 0,
+        handoffs: 0,
+        handoffMessages: 0,
+        // Keyed records that name the conversation (Telegram's "blocked" mark, channel state): by key, or in the value.
+        kv: run("DELETE FROM kv WHERE key = ? OR substr(key, 1, ?) = ? || ':' OR instr(value, ?) > 0", id, id.length + 1, id, id),
+      };
+      if (channel === 'webchat') {
+        run('DELETE FROM webchat_activities WHERE conversation_id = ?', id);
+        run("DELETE FROM webchat_rate WHERE key = 'conv:' || ?", id);
+        r.webchatConversations = run('DELETE FROM webchat_conversations WHERE id = ?', id);
+      }
+      if (this.hasTable('handoffs')) {
+        const ids = (this.db.prepare('SELECT id FROM handoffs WHERE channel = ? AND conversation_id = ?').all(channel, id) as { id: string }[]).map(
+          (x) => x.id,
+        );
+        const now = this.now();
+        for (const h of ids) {
+          r.handoffMessages += run('DELETE FROM handoff_messages WHERE handoff_id = ?', h);
+          // What stays is a count for the statistics: language, reason, topic id, outcome, times. Nothing the person or a caseworker wrote.
+          run(
+            `UPDATE handoffs SET status = CASE WHEN status IN ('queued', 'active') THEN 'cancelled' ELSE status END, closed_at = COALESCE(closed_at, ?),
+             outcome_note = NULL, address = NULL, conversation_id = 'deleted:' || id, transcript_purged = 1 WHERE id = ?`,
+            now,
+            h,
+          );
+          run("INSERT INTO handoff_messages (handoff_id, author, kind, text, at) VALUES (?, 'system', 'event', 'deleted by the person', ?)", h, now);
+          r.handoffs++;
+        }
+      }
+      return r;
     })();
+    // The write-ahead log still holds the pages as they were: copy the new ones into the file and empty it.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return result;
+  }
+
+  async expireRecords(before: number): Promise<number> {
+    const del = (table: 'feedback' | 'unanswered') => this.db.prepare(`DELETE FROM ${table} WHERE at < ?`).run(before).changes;
+    return this.db.transaction(() => del('feedback') + del('unanswered'))();
+  }
+
+  async forgetRecentText(before: number): Promise<number> {
+    return this.db
+      .prepare(
+        "UPDATE sessions SET state = json_remove(state, '$.recent') WHERE updated_at < ? AND json_valid(state) AND json_type(state, '$.recent') IS NOT NULL",
+      )
+      .run(before).changes;
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
   private live(row: { value: string; expires_at: number | null } | undefined): string | undefined {

@@ -32,13 +32,26 @@ export interface FeedbackRecord {
   at: number;
 }
 
-/** A question the bot could not answer, kept (masked, without the conversation) so content writers can add it. */
+/** A question the bot could not answer, kept (masked, linked to its conversation for "delete my data") so content writers can add it. */
 export interface UnansweredRecord {
+  /** The conversation it came from, so that "delete my data" finds it (a pseudonymous id; see PRIVACY.md). */
+  ref?: ConversationRef;
   lang: string;
   /** Already masked: phone numbers, e-mail addresses and long digit runs replaced. */
   text: string;
   contentVersion: string;
   at: number;
+}
+
+/** What `forgetPerson` erased: counts only. */
+export interface ForgetResult {
+  sessions: number;
+  feedback: number;
+  unanswered: number;
+  webchatConversations: number;
+  handoffs: number;
+  handoffMessages: number;
+  kv: number;
 }
 
 /** The storage interface (see the file comment). Modules outside src/store see only this and the interfaces it hands out. */
@@ -55,8 +68,26 @@ export interface Store {
   listFeedback(limit?: number): Promise<FeedbackRecord[]>;
   addUnanswered(rec: UnansweredRecord): Promise<void>;
   listUnanswered(limit?: number): Promise<UnansweredRecord[]>;
-  /** Delete everything kept about one conversation (the "delete my data" command). */
+  /** Delete everything kept about one conversation (the "delete my data" command): `forgetPerson` without the counts. */
   deleteConversationData(ref: ConversationRef): Promise<void>;
+  /**
+   * "Delete my data": erases everything kept about one person, on every
+   * table of every module (session, feedback, unanswered questions, the web
+   * chat conversation and its activity log, handoff messages, notes and
+   * outcome notes, keyed records named by the conversation id), in one
+   * transaction. A handoff row stays as an anonymous count (language,
+   * reason, outcome, times), its conversation id replaced; an open one ends
+   * as cancelled with the single event "deleted by the person".
+   * Returns how many records went, never what they said.
+   */
+  forgetPerson(ref: ConversationRef): Promise<ForgetResult>;
+  /** Retention: delete feedback and unanswered questions recorded before `before`; returns how many. */
+  expireRecords(before: number): Promise<number>;
+  /**
+   * Retention: drop the raw text the sessions remember for a caseworker
+   * (`recent`) from sessions not touched since `before`; returns how many.
+   */
+  forgetRecentText(before: number): Promise<number>;
 
   /**
    * Generic keyed records for channel and handoff modules (update ids, tokens,

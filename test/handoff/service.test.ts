@@ -125,6 +125,39 @@ describe('handoff', () => {
     expect(await w.rt.hs.getHandoff(h!.id)).toMatchObject({ status: 'closed', outcome: 'answered', address: undefined });
   });
 
+  it('"delete my data" while waiting is for the bot, not the caseworker: typed in Arabic, "no" keeps the handoff, "yes" ends it as deleted', async () => {
+    const w = await world();
+    const ref = await personInArabic(w, 'del');
+    await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'رقمي 0660 1234567' });
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const amal = await staff(w, 'Amal', ['ar']);
+    const [h] = await w.rt.service.queue(amal);
+    const person = async () => (await w.rt.hs.messages(h!.id)).filter((m) => m.author === 'person' && m.kind === 'message').map((m) => m.text);
+
+    const ask = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'احذف بياناتي' });
+    expect(ask.messages.flatMap((m) => m.buttons ?? []).map((b) => b.payload)).toEqual(expect.arrayContaining(['del:yes', 'del:no']));
+    expect(await person()).toEqual([]);
+    // "No": nothing deleted, the handoff goes on and the next message reaches the caseworker again.
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'del:no' });
+    expect(await w.rt.hs.openFor(ref)).toMatchObject({ id: h!.id, status: 'queued' });
+    await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'مرحبا، عندي سؤال عن قضيتي' });
+    expect(await person()).toEqual(['مرحبا، عندي سؤال عن قضيتي']);
+    // A long message that mentions deleting is for the caseworker.
+    const long = 'please delete my data from the form you sent me yesterday because the address on it is wrong';
+    await w.running.ctx.bot.handle(ref, { kind: 'text', text: long });
+    expect(await person()).toContain(long);
+
+    // The privacy answer's button, then "yes": the handoff ends as deleted by the person, nothing of it stays.
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 't:meta.delete-data' });
+    const done = await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'del:yes' });
+    expect(done.messages.length).toBeGreaterThan(0);
+    expect(await w.rt.hs.openFor(ref)).toBeUndefined();
+    expect(await w.rt.hs.getHandoff(h!.id)).toMatchObject({ status: 'cancelled', transcriptPurged: true, address: undefined });
+    expect((await w.rt.hs.messages(h!.id)).map((m) => [m.author, m.kind, m.text])).toEqual([['system', 'event', 'deleted by the person']]);
+    expect((await w.rt.service.queue(amal)).map((x) => x.id)).not.toContain(h!.id);
+    expect(await w.running.ctx.store.getSession(ref)).toBeUndefined();
+  });
+
   it('distress: top priority in the queue, and during a handoff the caseworker is alerted and the person gets the crisis numbers', async () => {
     const w = await world();
     const calm = await personInArabic(w, 'calm');

@@ -234,8 +234,9 @@ export class TelegramChannel {
   }
 
   async markBlocked(conversationId: string, reason: string): Promise<void> {
-    await this.ctx.store.kvPut(NS_BLOCKED, conversationId, JSON.stringify({ at: this.ctx.clock.now(), reason }));
-    this.ctx.log.info('telegram: chat marked unreachable', { conversation: conversationId, reason });
+    // Kept no longer than a conversation is (SESSION_TTL_DAYS): a pseudonymous record too.
+    await this.ctx.store.kvPut(NS_BLOCKED, conversationId, JSON.stringify({ at: this.ctx.clock.now(), reason }), this.ctx.config.SESSION_TTL_DAYS * 86_400_000);
+    this.ctx.log.info('telegram: chat marked unreachable', { reason });
   }
 
   isBlocked(conversationId: string): Promise<boolean> {

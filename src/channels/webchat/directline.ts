@@ -37,6 +37,7 @@ import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog
 import { HttpError } from '../../util/http-error.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
+import { addressKey } from '../../util/keyed-hash.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -175,7 +176,7 @@ export class DirectLineServer {
   }
 
   private limitAddress(req: express.Request): Promise<void> {
-    return this.limit(`addr:${req.ip ?? req.socket.remoteAddress ?? '?'}`, this.limits.perAddressPerMinute, 'requests from this address');
+    return this.limit(addressKey(this.ctx.secret, req.ip ?? req.socket.remoteAddress ?? '?'), this.limits.perAddressPerMinute, 'requests from this address');
   }
 
   // --------------------------------------------------------------- auth ---
@@ -427,8 +428,9 @@ export class DirectLineServer {
     const run = this.turns.run(conv.id, async () => {
       this.broadcast(conv.id, typingActivity(conv.lang));
       const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang);
-      // "Delete my data": the runtime removed the session; the activity log goes with it.
-      if (!(await this.ctx.store.getSession(ref))) await this.store.clearActivities(conv.id);
+      // "Delete my data": the store erased the conversation and its log. The last reply goes to open
+      // sockets only, never into the log again; the conversation has ended (the page starts a new one).
+      if (!(await this.store.getConversation(conv.id))) return this.sendEphemeral(conv, reply, replyToId);
       await this.appendReply(conv.id, reply, replyToId);
     });
     this.inflight.add(run);
@@ -460,6 +462,29 @@ export class DirectLineServer {
     if (reply.lang !== conv.lang) await this.store.setLang(conv.id, reply.lang);
     this.notify(conv.id);
     return stored;
+  }
+
+  /** A reply for a conversation that no longer exists (its data was deleted): rendered, sent to open sockets, stored nowhere. */
+  private sendEphemeral(conv: ConversationRow, reply: Reply, replyToId?: string): void {
+    const set = this.subs.get(conv.id);
+    if (!set) return;
+    const c = this.ctx.content.current();
+    const now = this.now();
+    const activities = renderReply(reply, {
+      baseUrl: conv.baseUrl,
+      locale: (lang) => webchatLocale(c.language(lang), lang),
+      transcriptLabel: (lang) => c.t(lang, 'podcasts.transcript'),
+    }).map((a, i) => ({
+      ...a,
+      id: `${conv.id}|deleted-${i}`,
+      channelId: 'directline',
+      conversation: { id: conv.id },
+      recipient: { id: conv.userId, role: 'user' },
+      timestamp: new Date(now).toISOString(),
+      ...(replyToId ? { replyToId } : {}),
+    }));
+    const msg = JSON.stringify({ activities });
+    for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(msg);
   }
 
   /** Pushed messages (caseworker relay, late answers) for web chat conversations. */

@@ -13,6 +13,7 @@ import type { CompiledContent } from '../../content/served.js';
 import type { AppContext, Plugin } from '../../server/plugin-api.js';
 import { newNonce, pageCsp, setPageCsp } from '../../server/security.js';
 import { wellFormedReviver } from '../../util/text.js';
+import { addressKey } from '../../util/keyed-hash.js';
 import { ownUiString } from '../../util/ui-strings.js';
 import { DirectLineServer, DL_PREFIX, webchatLocale } from './directline.js';
 import { demoPage } from './pages.js';
@@ -161,7 +162,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
               return void res.json({ ...dl.tokenFor(conv), resume: dl.resumeFor(conv), userId: conv.userId, resumed: true });
             }
           }
-          const { n, resetAt } = await dl.rates.hit(`addr:${req.ip ?? '?'}`, 60_000, now);
+          const { n, resetAt } = await dl.rates.hit(addressKey(ctx.secret, req.ip ?? '?'), 60_000, now);
           if (n > dl.limits.perAddressPerMinute) {
             res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - now) / 1000))));
             return void res

@@ -269,6 +269,15 @@
     es.onmessage = (ev) => {
       const e = JSON.parse(ev.data);
       if (e.type === 'queue' || e.type === 'new') void loadQueue(false).catch(() => {});
+      // The person deleted their data (the store's event text): what is on screen goes too, the conversation shows as ended.
+      if (e.type === 'message' && e.message.author === 'system' && e.message.text === 'deleted by the person') {
+        if (state.current && e.handoffId === state.current.id) {
+          announce('The person deleted their data: the conversation is closed and its messages are gone.');
+          void openHandoff(e.handoffId);
+        }
+        void loadQueue(false).catch(() => {});
+        return;
+      }
       if ((e.type === 'message' || e.type === 'alert') && state.current && e.handoffId === state.current.id) {
         renderMessage(e.message);
         if (e.message.author === 'person') announce(`New message: ${e.message.text}`);

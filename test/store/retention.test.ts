@@ -1,0 +1,153 @@
+/**
+ * Retention is enforced, not promised: each kind of record goes when its time
+ * is up (PRIVACY.md), client addresses are stored only as keyed hashes, and
+ * the database files are readable by the server's user only.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
+import { housekeep, type Running, startServer } from '../../src/server/main.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { addressKey, keyedHash } from '../../src/util/keyed-hash.js';
+import { createLogger } from '../../src/util/logger.js';
+import { miniRoot } from '../helpers/content.js';
+
+const DAY = 86_400_000;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-retention-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const silent = createLogger('silent');
+const mode = (f: string) => fs.statSync(f).mode & 0o777;
+
+describe('retention in the store', () => {
+  it('deletes feedback and unanswered questions after RECORD_RETENTION_DAYS (default 30), newer ones stay', async () => {
+    const clock = new ManualClock();
+    const s = new SqliteStore(':memory:', () => clock.now());
+    await s.migrate();
+    const ref = { channel: 'webchat', conversationId: 'c1' };
+    const now = clock.now();
+    for (const at of [now - 31 * DAY, now - 29 * DAY]) {
+      await s.addFeedback({ ref, topic: 't', lang: 'en', helpful: true, contentVersion: 'v', at });
+      await s.addUnanswered({ ref, lang: 'en', text: `question at ${at}`, contentVersion: 'v', at });
+    }
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    expect(config.RECORD_RETENTION_DAYS).toBe(30);
+    await housekeep(s, config, clock, silent);
+    expect((await s.listFeedback()).map((f) => f.at)).toEqual([now - 29 * DAY]);
+    expect((await s.listUnanswered()).map((u) => u.text)).toEqual([`question at ${now - 29 * DAY}`]);
+    await housekeep(s, loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RECORD_RETENTION_DAYS: '7' }), clock, silent);
+    expect(await s.listFeedback()).toEqual([]);
+    expect(await s.listUnanswered()).toEqual([]);
+    await s.close();
+  });
+
+  it('drops the remembered raw text of sessions idle longer than the web chat log is kept (7 days); the session stays', async () => {
+    const clock = new ManualClock();
+    const s = new SqliteStore(':memory:', () => clock.now());
+    await s.migrate();
+    const now = clock.now();
+    const old = { channel: 'telegram', conversationId: 'old' };
+    const fresh = { channel: 'telegram', conversationId: 'fresh' };
+    const state = (at: number) => ({ lang: 'en', recent: [{ who: 'person', text: 'my phone is 0660 1234567', at }] });
+    await s.putSession({ ref: old, state: state(now - 8 * DAY), updatedAt: now - 8 * DAY });
+    await s.putSession({ ref: fresh, state: state(now - 6 * DAY), updatedAt: now - 6 * DAY });
+    await housekeep(s, loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }), clock, silent);
+    expect((await s.getSession(old))?.state).toEqual({ lang: 'en' });
+    expect((await s.getSession(fresh))?.state).toEqual(state(now - 6 * DAY));
+    await s.close();
+  });
+
+  it('creates the database file with mode 0600 and tightens an existing one (and its write-ahead log) at start', async () => {
+    const file = path.join(dir, 'mode', 'lotse.sqlite');
+    let s = new SqliteStore(file);
+    await s.migrate();
+    await s.putSession({ ref: { channel: 'cli', conversationId: 'x' }, state: {}, updatedAt: 1 });
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    fs.chmodSync(file, 0o644);
+    fs.chmodSync(`${file}-wal`, 0o644);
+    s.db.close();
+    s = new SqliteStore(file);
+    expect(mode(file)).toBe(0o600);
+    if (fs.existsSync(`${file}-wal`)) expect(mode(`${file}-wal`)).toBe(0o600);
+    await s.close();
+  });
+});
+
+describe('retention and keyed hashes on a running server', () => {
+  let running: Running | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+
+  async function start(clock: ManualClock, plugins: 'handoff' | 'default') {
+    const dataDir = fs.mkdtempSync(path.join(dir, 'srv-'));
+    const plugin = handoffPlugin({ sweepMs: 3_600_000 });
+    running = await startServer({
+      config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, CONTENT_ROOT: miniRoot, CONTENT_WATCH: 'false', LOG_LEVEL: 'silent' }),
+      clock,
+      ...(plugins === 'handoff' ? { plugins: () => [plugin] } : {}),
+    });
+    return { running, rt: plugin.runtime as HandoffRuntime | undefined, file: path.join(dataDir, 'lotse.sqlite') };
+  }
+
+  it('caps the remembered exchanges of a live session to 7 days', async () => {
+    const clock = new ManualClock();
+    const { running } = await start(clock, 'handoff');
+    const ref = { channel: 'cli', conversationId: 'p1' };
+    await running.ctx.bot.handle(ref, { kind: 'start' });
+    await running.ctx.bot.handle(ref, { kind: 'text', text: 'my old secret text 0660 1234567' });
+    clock.advance(8 * DAY);
+    await running.ctx.bot.handle(ref, { kind: 'text', text: 'hello again' });
+    const state = (await running.ctx.store.getSession(ref))?.state as { recent?: { text: string; at: number }[] } | undefined;
+    const recent = state?.recent ?? [];
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.every((r) => r.at > clock.now() - 7 * DAY)).toBe(true);
+    expect(recent.map((r) => r.text).join('\n')).not.toContain('old secret');
+  });
+
+  it('the handoff sweep deletes expired staff sign-in sessions', async () => {
+    const clock = new ManualClock();
+    const { rt, file } = await start(clock, 'handoff');
+    const s = await rt!.auth.createStaff({ email: 'a@ngo.example', name: 'A', role: 'admin', password: 'correct horse battery' });
+    await rt!.staff.insertSession('expired', s.id, 'c', clock.now() - 1, clock.now() - 13 * 3_600_000);
+    await rt!.staff.insertSession('live', s.id, 'c', clock.now() + 3_600_000, clock.now());
+    await rt!.service.sweep();
+    const db = new SqliteStore(file);
+    expect((db.db.prepare('SELECT token_hash FROM staff_sessions').all() as { token_hash: string }[]).map((r) => r.token_hash)).toEqual(['live']);
+    db.db.close();
+  });
+
+  it('sign-in counters are keyed by an HMAC of the address under the server secret, never the address or its plain hash', async () => {
+    const clock = new ManualClock();
+    const { running, rt } = await start(clock, 'handoff');
+    await expect(rt!.auth.signIn('nobody@ngo.example', 'wrong password!', '203.0.113.7')).rejects.toThrow();
+    const keys = (await running.ctx.store.kvList('login-attempts')).map((r) => r.key);
+    const plain = createHash('sha256').update('203.0.113.7').digest('hex');
+    expect(keys).toContain(`ip:${keyedHash(running.ctx.secret, 'login-ip', '203.0.113.7')}`);
+    for (const k of keys) {
+      expect(k).not.toContain('203.0.113.7');
+      expect(k).not.toContain(plain);
+    }
+  });
+
+  it('web chat rate-limit keys are keyed hashes of the address', async () => {
+    const clock = new ManualClock(Date.now());
+    const { running, file } = await start(clock, 'default');
+    const r = await fetch(`${running.url}/v3/directline/tokens/generate`, { method: 'POST' });
+    expect(r.status).toBe(200);
+    const db = new SqliteStore(file);
+    const keys = (db.db.prepare('SELECT key FROM webchat_rate').all() as { key: string }[]).map((k) => k.key);
+    db.db.close();
+    expect(keys.length).toBeGreaterThan(0);
+    const addrKeys = keys.filter((k) => k.startsWith('addr:'));
+    expect(addrKeys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k).not.toMatch(/127\.0\.0\.1|::1|::ffff/);
+    expect([addressKey(running.ctx.secret, '127.0.0.1'), addressKey(running.ctx.secret, '::ffff:127.0.0.1')]).toContain(addrKeys[0]);
+  });
+});
