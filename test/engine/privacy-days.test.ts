@@ -68,4 +68,14 @@ describe('the privacy notice names how long conversations are kept', () => {
     expect(first?.kind === 'text' ? first.text : '').toContain('7 Tage');
     await store.close();
   });
+  it('the privacy topic ("what do you keep about me") names it too, in every starter language', () => {
+    const c = starter();
+    for (const l of c.pack.languages) {
+      const out = runEngine(c, { ...newSession(), lang: l.code }, { kind: 'button', payload: 't:meta.privacy' }, { now: 0, sessionTtlDays: 7 });
+      const text = out.reply.messages.map((m) => (m.kind === 'text' ? m.text : '')).join(' ');
+      expect(text, l.code).toMatch(/(^|[^0-9])7([^0-9]|$)/);
+      expect(text, l.code).not.toContain('{{days}}');
+      expect(text, l.code).not.toMatch(/(^|[^0-9])30([^0-9]|$)/);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_SESSION_TTL_DAYS } from '../../env.js';
 import { payload } from '../../payload.js';
 import type { TopicAction } from './types.js';
 
@@ -9,7 +10,9 @@ import type { TopicAction } from './types.js';
  * Example: - { id: meta.privacy, action: privacy }   # on Telegram: the answer, the Telegram note, [Delete my data t:meta.delete-data]
  */
 export const privacyAction: TopicAction = (turn, id, push) => {
-  turn.out.push(...turn.topicAnswer(id));
+  // The answer names how long conversations are kept: `{{days}}` is the configured SESSION_TTL_DAYS.
+  const days = String(turn.env.sessionTtlDays ?? DEFAULT_SESSION_TTL_DAYS);
+  turn.out.push(...turn.topicAnswer(id).map((m) => (m.kind === 'text' ? { ...m, text: m.text.replaceAll('{{days}}', days) } : m)));
   const note = turn.env.channel ? turn.ownUi(`privacy.channel.${turn.env.channel}`) : undefined;
   if (note) turn.say(note);
   turn.moveTo({ topic: id }, push);
