@@ -511,7 +511,8 @@ describe('privacy on each channel', () => {
           m.kind === 'text' ? m.text : '',
         );
       const note = starter.t(lang, 'privacy.channel.telegram');
-      const answer = starter.pack.topicTexts[lang]!['meta.privacy']!.answer;
+      // The answer names the configured retention ({{days}}: 30 by default).
+      const answer = starter.pack.topicTexts[lang]!['meta.privacy']!.answer.map((a) => a.replaceAll('{{days}}', '30'));
       expect(ask('telegram')).toEqual([...answer, note]);
       expect(ask('webchat')).toEqual(answer);
     }

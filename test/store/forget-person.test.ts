@@ -72,6 +72,15 @@ async function tg(send: () => Promise<unknown>): Promise<void> {
 const tgText = (chat: number, text: string) => tg(() => api.text(chat, text, 'en'));
 const tgPress = (chat: number, p: string) => tg(() => api.press(chat, `=${p}`));
 const tgSaw = (chat: number) => api.messages(chat).map((m) => m.text);
+/** The payload of the last offered button that starts with `prefix` (keyboards carry a nonce: src/engine/payload.ts). */
+const tgOffered = (chat: number, prefix: string) =>
+  api
+    .messages(chat)
+    .flatMap((m) => m.buttons.flat())
+    .map((b) => b.callback_data ?? '')
+    .reverse()
+    .find((d) => d.startsWith(`=${prefix}`))
+    ?.slice(1) ?? prefix;
 
 /** Posts to the web chat; waits until the bot answered it (or, during a handoff, until the caseworker has it). */
 async function webPost(activity: Record<string, unknown>, relayed?: string): Promise<void> {
@@ -204,7 +213,7 @@ describe('delete my data', () => {
     const relayed = (await lotse.handoff.hs.messages(tgHandoff.id)).filter((m) => m.author === 'person' && m.kind === 'message').map((m) => m.text);
     expect(relayed).toEqual([TG.relay]);
     expect(tgSaw(TG_CHAT).at(-1)).toMatch(/delete everything I keep about you/);
-    await tgPress(TG_CHAT, payload.deleteData(true));
+    await tgPress(TG_CHAT, tgOffered(TG_CHAT, payload.deleteData(true)));
     expect(tgSaw(TG_CHAT).at(-1)).toMatch(/deleted your data/);
     // The console sees the handoff ended, without content.
     const ended = await lotse.handoff.hs.getHandoff(tgHandoff.id);
@@ -220,7 +229,16 @@ describe('delete my data', () => {
     const u = new URL(streamUrl);
     const stream = await openStream(`${lotse.running.url.replace(/^http/, 'ws')}${u.pathname}${u.search}`);
     try {
-      const r = await web.post({ type: 'message', from: { id: web.conversationId }, text: 'Yes', value: { [PAYLOAD_KEY]: payload.deleteData(true) } });
+      const offered =
+        seen
+          .flatMap((a) =>
+            ((a as { suggestedActions?: { actions: { value?: Record<string, string> }[] } }).suggestedActions?.actions ?? []).map(
+              (x) => x.value?.[PAYLOAD_KEY],
+            ),
+          )
+          .reverse()
+          .find((v) => typeof v === 'string' && v.startsWith(payload.deleteData(true))) ?? payload.deleteData(true);
+      const r = await web.post({ type: 'message', from: { id: web.conversationId }, text: 'Yes', value: { [PAYLOAD_KEY]: offered } });
       expect(r.status).toBe(200);
       await stream.waitFor((acts) => acts.some((a) => /deleted your data/.test(a.text ?? '')));
     } finally {
