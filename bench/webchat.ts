@@ -90,7 +90,14 @@ export async function benchWebchat(opts: WebchatBenchOptions = {}): Promise<Reco
   const concurrency = opts.concurrency ?? 50;
   const perConversation = opts.messagesPerConversation ?? 20;
   const openCount = opts.openConversations ?? 1000;
-  const server = opts.url ? undefined : await startServerProcess('webchat', { WEBCHAT_RATE_PER_CONVERSATION: '1000000', WEBCHAT_RATE_PER_ADDRESS: '1000000' });
+  const server = opts.url
+    ? undefined
+    : await startServerProcess('webchat', {
+        WEBCHAT_RATE_PER_CONVERSATION: '1000000',
+        WEBCHAT_RATE_PER_ADDRESS: '1000000',
+        // Every simulated person connects from 127.0.0.1: the per-address stream cap (100) would refuse the 101st.
+        WEBCHAT_MAX_STREAMS_PER_ADDRESS: '100000',
+      });
   const url = opts.url ?? server!.url;
   const rss = () => (server ? server.rssMB() : NaN);
   try {
