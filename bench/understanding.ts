@@ -42,9 +42,10 @@ export function loadJsonl(file: string): EvalItem[] {
  * The project's own held-out sets, every language and the unserved ones:
  * `heldout` (tuned on, 2026-12-01) or `heldout2` (written 2026-12-02 by two
  * other helpers, harder dialects, all 59 topics; never tuned on, looked at
- * only as totals).
+ * only as totals) or `heldout3` (written 2026-12-02 by two more independent
+ * writers who never saw the content; measure only, totals only).
  */
-export function loadOwnSet(name: 'heldout' | 'heldout2' = 'heldout'): EvalItem[] {
+export function loadOwnSet(name: 'heldout' | 'heldout2' | 'heldout3' = 'heldout'): EvalItem[] {
   const dir = path.join(repoRoot, 'test', 'fixtures', name);
   return fs
     .readdirSync(dir)
@@ -79,6 +80,7 @@ export async function benchUnderstanding(): Promise<UnderstandingFigures> {
   if (fs.existsSync(dev)) sets.push({ name: 'dev set (shared/eval/dev.jsonl)', items: loadJsonl(dev) });
   sets.push({ name: 'own held-out set (test/fixtures/heldout, tuned on)', items: loadOwnSet() });
   sets.push({ name: 'second own held-out set (test/fixtures/heldout2, never tuned on)', items: loadOwnSet('heldout2') });
+  sets.push({ name: 'third own held-out set (test/fixtures/heldout3, never tuned on)', items: loadOwnSet('heldout3') });
 
   const out: SetFigures[] = [];
   for (const s of sets) {
