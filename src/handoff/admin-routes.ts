@@ -54,7 +54,9 @@ function param(req: express.Request, key: string, max = 200): string | undefined
 function dateParam(req: express.Request, key: string): string | undefined {
   const v = param(req, key, 10);
   if (v === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v)
+  // Month 13 does not parse at all; 30 February parses as 2 March, so the round trip must give the same day.
+  const t = Date.parse(`${v}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v)
     throw refused(400, `"${key}" must be a date like 2026-12-01`);
   return v;
 }
