@@ -28,7 +28,12 @@ describe('median and p90', () => {
     // n = 10: rank 9; n = 11: rank ceil(9.9) = 10; n = 20: rank 18.
     expect(percentile([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], 0.9)).toBe(9);
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9)).toBe(10);
-    expect(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 0.9)).toBe(18);
+    expect(
+      percentile(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        0.9,
+      ),
+    ).toBe(18);
     expect(percentile([1, 100], 0.9)).toBe(100);
   });
 });
