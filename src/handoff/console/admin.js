@@ -82,6 +82,13 @@
     $(`${name}-title`).focus();
   });
 
+  // A table wider than a phone scrolls inside its box; the box takes focus so the keyboard can scroll it too.
+  for (const w of document.querySelectorAll('.table-wrap')) {
+    w.tabIndex = 0;
+    w.setAttribute('role', 'region');
+    w.setAttribute('aria-label', w.querySelector('caption')?.textContent || 'Table');
+  }
+
   async function boot() {
     let me;
     try {
@@ -148,7 +155,7 @@
             'aria-label': `${s.active ? 'Deactivate' : 'Reactivate'} ${s.name}`,
             onclick: () => setActive(s, !s.active),
           }),
-          el('button', { type: 'button', text: 'Reset password', 'aria-label': `Reset the password of ${s.name}`, onclick: () => resetPassword(s) }),
+          el('button', { type: 'button', text: 'Reset password', 'aria-label': `Reset password of ${s.name}`, onclick: () => resetPassword(s) }),
         );
         return el(
           'tr',
