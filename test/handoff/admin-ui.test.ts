@@ -171,7 +171,13 @@ describe('admin page', () => {
       '3.67 / 5mean rating (3 ratings)',
     ]);
     const rows = async (id: string) =>
-      page.locator(`#${id} tbody tr`).evaluateAll((trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent?.trim()).join(' | ')));
+      page.locator(`#${id} tbody tr`).evaluateAll((trs) =>
+        trs.map((tr) =>
+          Array.from(tr.children)
+            .map((c) => c.textContent?.trim())
+            .join(' | '),
+        ),
+      );
     expect(await rows('t-day')).toEqual(['2026-11-20 | 2', '2026-11-21 | 0', '2026-11-22 | 2', '2026-11-23 | 2']);
     expect(await rows('t-lang')).toEqual(['Arabic (ar) | 3', 'English (en) | 1', 'fa (fa) | 1', 'uk (uk) | 1']);
     expect(await rows('t-outcome')).toEqual(['answered | 2', 'cancelled | 1', 'no-response | 1', 'queued | 1', 'referred | 1']);
