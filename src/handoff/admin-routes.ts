@@ -144,7 +144,15 @@ export function mountAdminRoutes(router: express.Router, d: AdminDeps): void {
         page: p,
         pageSize: PAGE,
         total: r.total,
-        entries: r.entries.map((e) => ({ ...e, staffName: e.staffId ? (n.get(e.staffId) ?? e.staffId) : undefined })),
+        entries: r.entries.map((e) => {
+          // "staff-update:stf_x", "transfer:stf_x": the account acted on, by name, so the admin need not look ids up.
+          const target = /^(?:staff-[a-z-]+|transfer):(.+)$/.exec(e.action)?.[1];
+          return {
+            ...e,
+            staffName: e.staffId ? (n.get(e.staffId) ?? e.staffId) : undefined,
+            targetName: target ? n.get(target) : undefined,
+          };
+        }),
       };
     }),
   );

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
@@ -252,7 +253,7 @@ describe('password reset', () => {
     expect((await signIn('amal@ngo.example', PASSWORDS.amal)).status).toBe(401);
     expect((await signIn('amal@ngo.example', r.temporaryPassword)).status).toBe(200);
     const audit = await json(await get(admin, `/api/admin/audit?action=staff-reset-password`));
-    expect(audit.entries[0]).toMatchObject({ staffId: ids.admin, action: `staff-reset-password:${ids.amal}` });
+    expect(audit.entries[0]).toMatchObject({ staffId: ids.admin, action: `staff-reset-password:${ids.amal}`, targetName: 'Amal Haddad' });
     expect(JSON.stringify(audit)).not.toContain(r.temporaryPassword);
     expect((await post(admin, '/api/staff/nobody/reset-password')).status).toBe(404);
     // Without the CSRF header: refused.
@@ -287,5 +288,40 @@ describe('admins only', () => {
     const html = await page.text();
     expect(html).toContain('<script src="/console/admin.js"></script>');
     expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
+  });
+});
+
+describe('admin API on malformed input (4xx, never 500)', () => {
+  it('property: any query string on the admin reads, any body on the reset: never a 5xx', async () => {
+    const reads = ['/api/admin/stats', '/api/admin/stats.csv', '/api/admin/audit', '/api/admin/closed', '/api/admin/closed/ho_ar1'];
+    const key = fc.constantFrom('from', 'to', 'page', 'q', 'lang', 'topic', 'outcome', 'caseworker', 'actor', 'action', '__proto__', 'constructor');
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('2026-02-30', '2026-13-01', '0000-00-00', '9999-12-31', '-1', '1e9', '%', '_', "' OR 1=1 --", '\\'),
+    );
+    const query = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((kv) => {
+      const q = new URLSearchParams();
+      for (const [k, v] of kv) q.append(k, v);
+      return `?${q}`;
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...reads), query, async (p, q) => {
+        const r = await get(admin, `${p}${q}`);
+        expect(r.status, `${p}${q}`).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+    const body = fc.oneof(fc.json(), fc.string({ unit: 'binary', maxLength: 200 }));
+    await fc.assert(
+      fc.asyncProperty(body, fc.constantFrom(ids.boris, 'nobody', '%2e%2e', '__proto__'), async (b, id) => {
+        const r = await fetch(`${running.url}/console/api/staff/${id}/reset-password`, {
+          method: 'POST',
+          headers: { cookie: admin.cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': admin.csrf },
+          body: b,
+        });
+        expect(r.status).toBeLessThan(500);
+      }),
+      { numRuns: 20 },
+    );
   });
 });

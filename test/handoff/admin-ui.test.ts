@@ -204,7 +204,7 @@ describe('admin page', () => {
     await page.locator('#audit-form button[type=submit]').click();
     await page.locator('#audit-pager span', { hasText: '1 in all' }).waitFor(WAIT);
     const cells = await page.locator('#audit-table tbody tr').first().locator('td').allTextContents();
-    expect(cells.slice(1)).toEqual(['Ada Admin', `staff-reset-password:${ids.boris}`, '–']);
+    expect(cells.slice(1)).toEqual(['Ada Admin', `staff-reset-password:${ids.boris} (Boris Kovalenko)`, '–']);
     await page.locator('#audit-form select[name=actor]').selectOption({ label: 'Ada Admin' });
     await page.locator('#audit-form input[name=action]').fill('');
     await page.locator('#audit-form button[type=submit]').click();

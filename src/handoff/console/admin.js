@@ -343,7 +343,9 @@
     const r = await api(`/admin/audit?${q}`);
     fill(
       $('audit-table').tBodies[0],
-      r.entries.map((e) => el('tr', {}, td(when(e.at)), td(e.staffName || 'system'), td(e.action), td(e.handoffId))),
+      r.entries.map((e) =>
+        el('tr', {}, td(when(e.at)), td(e.staffName || 'system'), td(e.action + (e.targetName ? ` (${e.targetName})` : '')), td(e.handoffId)),
+      ),
     );
     pager('audit-pager', r.page, r.pageSize, r.total);
   }
