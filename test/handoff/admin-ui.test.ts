@@ -156,6 +156,9 @@ describe('admin page', () => {
 
   it('statistics: the fixture handoffs per day, language, topic, outcome, caseworker; median and p90; CSV download', async () => {
     await section(page, 'stats');
+    // At first the server's default range: the 30 days up to "today" in Vienna (the server's clock).
+    await expect.poll(() => page.locator('#stats-form input[name=to]').inputValue()).toBe('2026-11-24');
+    expect(await page.locator('#stats-form input[name=from]').inputValue()).toBe('2026-10-26');
     const f = page.locator('#stats-form');
     await f.locator('input[name=from]').fill('2026-11-20');
     await f.locator('input[name=to]').fill('2026-11-23');

@@ -116,11 +116,6 @@
     $('closed-note').textContent =
       `Conversations closed in the last ${state.meta.retentionDays} days; older transcripts are deleted. Times in ${state.meta.timeZone}.`;
     fillStaffSelects();
-    const today = new Date();
-    const from = new Date(today.getTime() - 29 * 86_400_000);
-    const f = $('stats-form').elements;
-    f.to.value = today.toISOString().slice(0, 10);
-    f.from.value = from.toISOString().slice(0, 10);
     $('app').hidden = false;
     show();
   }
@@ -254,14 +249,20 @@
   });
 
   // ----------------------------------------------------------- statistics ---
+  // Empty dates at first: the server's default (the last 30 days up to today in the office's time zone), then shown in the form.
   const statsQuery = () => {
     const f = $('stats-form').elements;
-    return new URLSearchParams({ from: f.from.value, to: f.to.value }).toString();
+    const q = new URLSearchParams();
+    if (f.from.value) q.set('from', f.from.value);
+    if (f.to.value) q.set('to', f.to.value);
+    return q.toString();
   };
   async function loadStats() {
-    const q = statsQuery();
-    $('csv').href = `/console/api/admin/stats.csv?${q}`;
-    const s = await api(`/admin/stats?${q}`);
+    const s = await api(`/admin/stats?${statsQuery()}`);
+    const f = $('stats-form').elements;
+    f.from.value = s.from;
+    f.to.value = s.to;
+    $('csv').href = `/console/api/admin/stats.csv?${new URLSearchParams({ from: s.from, to: s.to })}`;
     $('stats-note').textContent =
       `${s.from} to ${s.to}, days in ${s.timeZone}. Median: the middle value; p90: nine in ten were at most this long (nearest rank).`;
     const card = (label, value) => el('li', {}, el('span', { class: 'v', text: value }), label);
