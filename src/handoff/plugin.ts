@@ -14,6 +14,7 @@ import { randomIds, type IdGen } from '../util/clock.js';
 import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
+import { mountAdminRoutes } from './admin-routes.js';
 import { SESSION_HOURS, StaffAuth } from './auth.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';
@@ -317,6 +318,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         requireAdmin,
         wrap(async (req) => ({ audit: await hs.auditLog(typeof req.query.handoff === 'string' ? req.query.handoff : undefined) })),
       );
+
+      mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends

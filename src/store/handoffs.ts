@@ -41,6 +41,13 @@ export interface Handoff {
   lastPosition?: number;
   /** Retention removed the messages; only the outcome remains for statistics. */
   transcriptPurged: boolean;
+  /**
+   * When a caseworker first wrote to the person (set by the store as the first caseworker message is
+   * stored), kept on the handoff so the waiting time survives retention of the messages.
+   */
+  firstReplyAt?: number;
+  /** The person's answer (1..5) to "was the help good?" after the close; statistics only. */
+  rating?: number;
 }
 
 /** One entry of a handoff's conversation, numbered by `seq` across all handoffs (the console's live updates resume from it). */
@@ -77,7 +84,8 @@ type Changeable =
   | 'unreachableNoticeAt'
   | 'lastPosition'
   | 'address'
-  | 'offHours';
+  | 'offHours'
+  | 'rating';
 /** Fields of a handoff to change; `null` clears an optional field. */
 export type HandoffPatch = { [K in Changeable]?: Handoff[K] | null };
 
@@ -87,6 +95,33 @@ export interface AuditEntry {
   handoffId?: string;
   action: string;
   at: number;
+}
+
+/** What the admin's search of closed conversations filters by; every field optional, all given ones must match. */
+export interface ClosedQuery {
+  /** Prefix of the conversation pseudonym or of the handoff id. */
+  pseudonym?: string;
+  lang?: string;
+  /** A topic id, or a flow (the part before the dot) matching all its topics. */
+  topic?: string;
+  /** An outcome, or `cancelled` for handoffs the person ended. */
+  outcome?: string;
+  caseworkerId?: string;
+  /** Closed at or after (ms). */
+  from?: number;
+  /** Closed before (ms). */
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+/** What the admin's audit log filters by. */
+export interface AuditQuery {
+  staffId?: string;
+  /** Prefix of the action (`close` finds `close:answered`). */
+  action?: string;
+  limit: number;
+  offset: number;
 }
 
 /** The handoff module's records; ask the store for them with `await store.handoffs()`. */
@@ -122,8 +157,15 @@ export interface Handoffs {
   /** Outcome statistics (what remains after retention). */
   stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]>;
 
+  /** Handoffs created in [from, to), any status, oldest first: the admin's statistics are computed from them. */
+  createdBetween(from: number, to: number): Promise<Handoff[]>;
+  /** Closed or cancelled handoffs whose transcript is still kept, closed at or after `keptSince`, newest first, one page. */
+  searchClosed(q: ClosedQuery, keptSince: number): Promise<{ items: Handoff[]; total: number }>;
+
   /** Append an audit entry (who did what, to which handoff). */
   audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): Promise<void>;
   /** One handoff's audit entries in order, or the latest 500 of all. */
   auditLog(handoffId?: string): Promise<AuditEntry[]>;
+  /** One page of the audit log, newest first, with the number of entries that match. */
+  auditPage(q: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }>;
 }

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ConversationRef } from '../shared/conversation.js';
-import type { AuditEntry, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
+import type { AuditEntry, AuditQuery, ClosedQuery, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
 import type { Role, Staff, StaffAccounts } from './staff.js';
 
 /** Migrations of the handoff tables (versions 100+), applied by `SqliteStore` when handoffs or staff accounts are first asked for. */
@@ -47,6 +47,16 @@ export const handoffMigrations = [
     sql: `ALTER TABLE handoff_messages ADD COLUMN undeliverable_at INTEGER;
       ALTER TABLE handoffs ADD COLUMN unreachable_notice_at INTEGER;`,
   },
+  {
+    version: 102,
+    name: 'handoff: first caseworker reply and rating kept on the handoff (statistics outlive the transcript)',
+    sql: `ALTER TABLE handoffs ADD COLUMN first_reply_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+      UPDATE handoffs SET first_reply_at = (SELECT MIN(at) FROM handoff_messages m
+        WHERE m.handoff_id = handoffs.id AND m.author = 'caseworker' AND m.kind = 'message');
+      CREATE INDEX handoffs_created ON handoffs(created_at);
+      CREATE INDEX handoff_audit_staff ON handoff_audit(staff_id, id);`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -74,6 +84,8 @@ function toHandoff(r: Row): Handoff {
     unreachableNoticeAt: opt(r.unreachable_notice_at),
     lastPosition: opt(r.last_position),
     transcriptPurged: r.transcript_purged === 1,
+    firstReplyAt: opt(r.first_reply_at),
+    rating: opt(r.rating),
   };
 }
 function toMessage(r: Row): HandoffMessage {
@@ -89,6 +101,9 @@ function toMessage(r: Row): HandoffMessage {
     deliveredAt: opt(r.delivered_at),
     undeliverableAt: opt(r.undeliverable_at),
   };
+}
+function toAudit(r: Row): AuditEntry {
+  return { staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number };
 }
 function toStaff(r: Row): Staff {
   return {
@@ -119,6 +134,7 @@ const COLUMN: Record<keyof HandoffPatch, string> = {
   lastPosition: 'last_position',
   address: 'address',
   offHours: 'off_hours',
+  rating: 'rating',
 };
 
 /** `Handoffs` in the core SQLite file. Synchronous underneath (better-sqlite3); async to fit the interface. */
@@ -188,6 +204,9 @@ export class SqliteHandoffs implements Handoffs {
     const r = this.db
       .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null);
+    // The first reply's time goes on the handoff, where it outlives the transcript for the statistics.
+    if (m.author === 'caseworker' && m.kind === 'message')
+      this.db.prepare('UPDATE handoffs SET first_reply_at = ? WHERE id = ? AND first_reply_at IS NULL').run(m.at, m.handoffId);
     return { ...m, seq: Number(r.lastInsertRowid) };
   }
   async addMessage(m: NewHandoffMessage): Promise<HandoffMessage> {
@@ -243,6 +262,49 @@ export class SqliteHandoffs implements Handoffs {
       .all() as { outcome: string; lang: string; reason: string; n: number }[];
   }
 
+  async createdBetween(from: number, to: number): Promise<Handoff[]> {
+    return (this.db.prepare('SELECT * FROM handoffs WHERE created_at >= ? AND created_at < ? ORDER BY created_at').all(from, to) as Row[]).map(toHandoff);
+  }
+  async searchClosed(q: ClosedQuery, keptSince: number): Promise<{ items: Handoff[]; total: number }> {
+    const where = ["status IN ('closed', 'cancelled')", 'transcript_purged = 0', 'closed_at >= ?'];
+    const args: unknown[] = [keptSince];
+    // LIKE with an escape character, so that % and _ typed into the search match only themselves.
+    const prefix = (v: string) => `${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (q.pseudonym) {
+      where.push("(conversation_id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')");
+      args.push(prefix(q.pseudonym), prefix(q.pseudonym));
+    }
+    if (q.lang) {
+      where.push('lang = ?');
+      args.push(q.lang);
+    }
+    if (q.topic) {
+      where.push("(topic = ? OR topic LIKE ? ESCAPE '\\')");
+      args.push(q.topic, prefix(`${q.topic}.`));
+    }
+    if (q.outcome === 'cancelled') where.push("status = 'cancelled'");
+    else if (q.outcome) {
+      where.push('outcome = ?');
+      args.push(q.outcome);
+    }
+    if (q.caseworkerId) {
+      where.push('caseworker_id = ?');
+      args.push(q.caseworkerId);
+    }
+    if (q.from !== undefined) {
+      where.push('closed_at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('closed_at < ?');
+      args.push(q.to);
+    }
+    const w = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM handoffs WHERE ${w}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM handoffs WHERE ${w} ORDER BY closed_at DESC, id LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
+    return { items: rows.map(toHandoff), total };
+  }
+
   // --- audit
   async audit(staffId: string | undefined, handoffId: string | undefined, action: string, at: number): Promise<void> {
     this.db.prepare('INSERT INTO handoff_audit (staff_id, handoff_id, action, at) VALUES (?, ?, ?, ?)').run(staffId ?? null, handoffId ?? null, action, at);
@@ -253,7 +315,23 @@ export class SqliteHandoffs implements Handoffs {
         ? this.db.prepare('SELECT * FROM handoff_audit WHERE handoff_id = ? ORDER BY id').all(handoffId)
         : this.db.prepare('SELECT * FROM handoff_audit ORDER BY id DESC LIMIT 500').all()
     ) as Row[];
-    return rows.map((r) => ({ staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number }));
+    return rows.map(toAudit);
+  }
+  async auditPage(q: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.staffId) {
+      where.push('staff_id = ?');
+      args.push(q.staffId);
+    }
+    if (q.action) {
+      where.push("action LIKE ? ESCAPE '\\'");
+      args.push(`${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM handoff_audit ${w}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM handoff_audit ${w} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
+    return { entries: rows.map(toAudit), total };
   }
 }
 

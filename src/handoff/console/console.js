@@ -48,6 +48,7 @@
       state.languages = me.languages;
       $('login').hidden = true;
       $('app').hidden = false;
+      $('admin-link').hidden = me.staff.role !== 'admin';
       $('me').textContent = `${me.staff.name} · ${me.staff.role} · ${me.staff.languages.map(langName).join(', ') || 'no languages set'}`;
       await loadQueue(true);
       const cols = await api('/colleagues');
