@@ -62,8 +62,17 @@
   const showError = (e) => ($('error').textContent = e ? String(e.message || e) : '');
   const lang = (code) => state.languages.find((l) => l.code === code) || { code, englishName: code, name: code, dir: 'ltr' };
   const langName = (code) => lang(code).englishName;
-  const CHANNELS = { webchat: ['💬', 'Web chat'], telegram: ['✈', 'Telegram'], azure: ['☁', 'Azure Bot'] };
-  const channel = (id) => CHANNELS[id] || ['•', id];
+  // Small text badges as icons: every font has the letters (emoji fonts are not everywhere).
+  const CHANNELS = { webchat: ['WEB', 'Web chat'], telegram: ['TG', 'Telegram'], azure: ['AZ', 'Azure Bot'] };
+  const channel = (id) => CHANNELS[id] || [String(id).slice(0, 3).toUpperCase(), id];
+  const icon = (text, kind) => el('span', { class: `icon icon-${kind}`, 'aria-hidden': 'true', text });
+  /** "AR Arabic (العربية) · WEB Web chat", the icons hidden from screen readers (the words say it). */
+  function langAndChannel(l, ch, native) {
+    const [chIcon, chName] = channel(ch);
+    const L = lang(l);
+    const name = native && L.name !== L.englishName ? `${L.englishName} (${L.name})` : L.englishName;
+    return [icon(l.toUpperCase(), 'lang'), `${name} · `, icon(chIcon, 'chan'), chName];
+  }
   const staffName = (id) => (id === state.me?.id ? 'you' : state.colleagues.find((c) => c.id === id)?.name || 'a colleague');
   const pseudo = (h) => h.pseudonym || `Conversation ${h.id.slice(-4)}`;
   const isMine = (h) => h.status === 'active' && h.caseworkerId === state.me.id;
@@ -175,6 +184,8 @@
     state.queueAt = Date.now();
     state.known = new Map(q.queue.map((h) => [h.id, { status: h.status, caseworkerId: h.caseworkerId }]));
     $('wait').textContent = `Typical wait: ${q.typicalWaitMinutes} min`;
+    // A conversation nobody here has opened yet counts as unread: at the start, every one waiting.
+    if (first && !state.booted) for (const h of q.queue) if (h.status === 'queued' && !state.unread.has(h.id)) state.unread.set(h.id, 1);
     if (!first) {
       const fresh = q.queue.filter((h) => h.status === 'queued' && !before.has(h.id));
       for (const h of fresh) state.unread.set(h.id, (state.unread.get(h.id) || 0) + 1);
@@ -200,7 +211,7 @@
     $('badge').hidden = waiting === 0;
     $('badge').textContent = String(waiting);
     $('badge-label').textContent = waiting ? ` ${waiting} waiting` : '';
-    const n = waiting + unread;
+    const n = unread;
     document.title = `${n ? `(${n}) ` : ''}Lotse console`;
   }
 
@@ -215,7 +226,6 @@
           : mine
             ? 'with you'
             : `with ${staffName(h.caseworkerId)}`;
-      const [icon, chan] = channel(h.ref.channel);
       const n = state.unread.get(h.id) || 0;
       const needsSpeaker = h.urgent && h.languageMatch === false;
       const b = el(
@@ -233,14 +243,7 @@
           el('strong', { class: 'pseudonym', text: `${h.urgent ? '⚠ ' : ''}${pseudo(h)}` }),
           n ? el('span', { class: 'badge unread', text: String(n), 'aria-label': `${n} unread` }) : undefined,
         ),
-        el(
-          'span',
-          { class: 'meta chan' },
-          el('span', { 'aria-hidden': 'true', text: '🌐 ' }),
-          `${langName(h.lang)} · `,
-          el('span', { 'aria-hidden': 'true', text: `${icon} ` }),
-          chan,
-        ),
+        el('span', { class: 'meta chan' }, ...langAndChannel(h.lang, h.ref.channel, false)),
         h.preview ? el('span', { class: 'preview', dir: 'auto', lang: h.lang, text: h.preview }) : undefined,
         el('span', {
           class: 'meta',
@@ -316,6 +319,13 @@
               ? 'side-person'
               : `side-team${m.author === 'bot' ? ' bot' : ''}`;
     const li = el('li', { 'data-seq': m.seq, 'data-author': m.author, 'data-kind': m.kind, class: `${side}${m.kind === 'transcript' ? ' m-transcript' : ''}` });
+    if (m.kind === 'event') {
+      // A status line, in one line: "10:31 · taken by Amal Haddad"; the opening says its reason in words.
+      const opened = /^opened: /.test(m.text);
+      const urgent = /\(urgent\)$/.test(m.text) ? ', urgent' : '';
+      li.append(timeOf(m.at), ` · ${opened ? `request opened: ${state.current.reasonText || m.text.slice(8)}${urgent}` : m.text}`);
+      return appendLine(li, m);
+    }
     const who = authorLabel(m);
     li.append(el('span', { class: 'who' }, who ? el('span', { text: who }) : undefined, timeOf(m.at)));
     const body = el('div', { class: 'body', dir: 'auto' });
@@ -323,15 +333,30 @@
     if (m.pressed) {
       body.append(el('span', { class: 'meta', text: 'pressed ' }), el('span', { class: 'pressed', dir: 'auto', text: m.pressed }));
       if (m.pressedUi) body.append(el('span', { class: 'meta', text: ` (${m.pressedUi})` }));
-    } else if (m.kind === 'event') body.textContent = m.text;
-    else appendMarkup(body, m.text);
+    } else appendMarkup(body, m.text);
     li.append(body);
     if (m.author === 'caseworker' && m.kind === 'message' && m.undeliverableAt) li.append(el('span', { class: 'meta', text: 'not delivered yet' }));
-    const list = $('messages');
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    list.append(li);
-    if (nearBottom || m.author === 'caseworker') list.scrollTop = list.scrollHeight;
+    appendLine(li, m);
   }
+  function appendLine(li, m) {
+    $('messages').append(li);
+    if (state.atBottom || m.author === 'caseworker') toBottom();
+  }
+  // The transcript follows new lines while the caseworker reads at its end, not while they scroll back.
+  state.atBottom = true;
+  function toBottom() {
+    const list = $('messages');
+    list.scrollTop = list.scrollHeight;
+    state.atBottom = true;
+  }
+  $('messages').addEventListener('scroll', () => {
+    const list = $('messages');
+    state.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  });
+  // A tool panel opening shrinks the transcript: keep its end in view.
+  new ResizeObserver(() => {
+    if (state.atBottom) $('messages').scrollTop = $('messages').scrollHeight;
+  }).observe($('messages'));
 
   function resetForms() {
     for (const f of ['transfer-form', 'close-form', 'note-form', 'snippet-form']) $(f).reset();
@@ -352,23 +377,15 @@
       if (state.current?.id !== handoff.id) resetForms();
       state.current = handoff;
       state.unread.delete(handoff.id);
-      const [icon, chan] = channel(handoff.ref.channel);
       $('conv-title').replaceChildren(
         el('span', { text: `${handoff.urgent ? '⚠ ' : ''}${pseudo(handoff)}` }),
-        el(
-          'span',
-          { class: 'meta' },
-          el('span', { 'aria-hidden': 'true', text: '🌐 ' }),
-          `${langName(handoff.lang)} (${lang(handoff.lang).name}) · `,
-          el('span', { 'aria-hidden': 'true', text: `${icon} ` }),
-          chan,
-        ),
+        el('span', { class: 'meta' }, ...langAndChannel(handoff.lang, handoff.ref.channel, true)),
       );
       $('conv-meta').textContent = `${handoff.reasonText || handoff.reason} · opened ${new Date(handoff.createdAt).toLocaleString()} · ${statusWords(handoff)}`;
       $('conv-state').textContent = '';
       $('messages').replaceChildren();
       for (const m of messages) renderMessage(m);
-      $('messages').scrollTop = $('messages').scrollHeight;
+      toBottom();
       applyControls();
       if (canAnswer(handoff)) {
         await loadAnswers(handoff.lang);
@@ -453,7 +470,7 @@
         'div',
         { role: 'option', id: `answer-opt-${i}`, 'data-topic': a.topic, 'aria-selected': state.chosen?.topic === a.topic ? 'true' : 'false' },
         el('span', { text: a.title }),
-        a.titleInLanguage !== a.title ? el('span', { class: 'meta', dir: 'auto', lang: state.answersLang, text: ` · ${a.titleInLanguage}` }) : undefined,
+        a.titleInLanguage !== a.title ? el('span', { class: 'meta in-lang', dir: 'auto', lang: state.answersLang, text: a.titleInLanguage }) : undefined,
       );
       if (i === state.active) li.classList.add('active');
       li.addEventListener('click', () => choose(a, i));
@@ -478,6 +495,10 @@
     $('preview-ui-title').textContent = `In ${langName(state.answersUi || 'en')} (for you)`;
     $('preview-person').replaceChildren();
     $('preview-ui').replaceChildren();
+    // Same language as the caseworker's: one pane is enough.
+    const same = state.current?.lang === (state.answersUi || 'en');
+    $('preview-ui').parentElement.hidden = same;
+    $('answer-preview').classList.toggle('one', same);
     if (a) {
       $('preview-person').lang = state.answersLang;
       appendMarkup($('preview-person'), a.answer || a.preview);
