@@ -312,6 +312,44 @@ describe('caseworker console in the browser (issue 14 points 4-6)', () => {
     expect(await axe(amal.page)).toEqual([]);
   }, 240_000);
 
+  it('marks an urgent conversation nobody speaks the language of, and its waiting time ticks without a reload', async () => {
+    const now = Date.now();
+    await rt.hs.insertHandoff(
+      {
+        id: 'ho_urgent_uk',
+        ref: { channel: 'telegram', conversationId: 'tg_test_uk' },
+        lang: 'uk',
+        reason: 'distress',
+        priority: 0,
+        status: 'queued',
+        createdAt: now,
+        offHours: false,
+        transcriptPurged: false,
+      },
+      [{ author: 'person', kind: 'transcript', text: 'Мені дуже погано, допоможіть', at: now }],
+    );
+    // Zahra reads Pashto only; nobody on the team speaks Ukrainian.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    await context.clock.install();
+    const page = await context.newPage();
+    await page.goto(`${running.url}/console`);
+    await page.locator('#login input[name=email]').fill('zahra@ngo.example');
+    await page.locator('#login input[name=password]').fill('a long caseworker password');
+    await page.locator('#login button[type=submit]').click();
+    const item = page.locator('#queue-list button[data-id="ho_urgent_uk"]');
+    await item.waitFor(WAIT);
+    expect(await item.locator('.marker').textContent()).toBe('Urgent – needs a Ukrainian speaker');
+    expect(await item.textContent()).toContain('distress: asked for help');
+    expect(await item.textContent()).toContain('Мені дуже погано');
+    await item.locator('.meta', { hasText: 'waiting 0 min' }).waitFor(WAIT);
+    await page.clock.fastForward('03:05');
+    await item.locator('.meta', { hasText: 'waiting 3 min' }).waitFor(WAIT);
+    await item.click();
+    await page.locator('#page').waitFor(WAIT);
+    expect(await page.locator('#take').isVisible()).toBe(true);
+    await context.close();
+  }, 120_000);
+
   it('looks right at 1366x768, 768x1024 and 390x844 in an Arabic and an English conversation (docs/screenshots)', async () => {
     fs.mkdirSync(shots, { recursive: true });
     const cw = await signIn('amal@ngo.example');
