@@ -143,6 +143,7 @@ describe('caseworker console in the browser (issue 14 points 4-6)', () => {
     await omid.page.locator('#conv-state', { hasText: 'Taken by Amal Haddad' }).waitFor(WAIT);
     expect(await omid.page.locator('#take').isVisible()).toBe(false);
     expect(await omid.page.locator('#tools').isVisible()).toBe(false);
+    expect(await omid.page.locator('#error').textContent()).toBe(''); // told, not shown an error
 
     // ---- B, in English, arrives while Amal is in A: sound, announcement, unread mark.
     const beepsBefore = await beeps(amal);
@@ -275,6 +276,9 @@ describe('caseworker console in the browser (issue 14 points 4-6)', () => {
     await amal.page.locator('#transfer-form button[type=submit]').click();
     await amal.page.locator('#transfer-question', { hasText: 'Omid Rahimi' }).waitFor(WAIT);
     await amal.page.locator('#transfer-yes').click();
+    await amal.page.locator('#conv-state', { hasText: 'Transferred to Omid Rahimi' }).waitFor(WAIT);
+    expect(await amal.page.locator('#tools').isVisible()).toBe(false);
+    expect(await amal.page.locator('#error').textContent()).toBe('');
     await omid.page.locator('#announcer', { hasText: 'transferred' }).waitFor({ state: 'attached', ...WAIT });
     await waitFor(omid, `Number(document.body.dataset.beeps) > ${omidBeeps}`);
     await entry(omid, hB.id).locator('.unread').waitFor(WAIT);

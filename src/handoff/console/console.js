@@ -177,7 +177,15 @@
   });
 
   // ------------------------------------------------------------ queue ---
-  async function loadQueue(first) {
+  // One queue load at a time: a "new" and a "queue" event arrive together, and two loads comparing
+  // against the same old list would announce one new conversation twice.
+  let queueChain = Promise.resolve();
+  function loadQueue(first) {
+    const run = queueChain.then(() => fetchQueue(first));
+    queueChain = run.catch(() => {});
+    return run;
+  }
+  async function fetchQueue(first) {
     const q = await api('/queue');
     const before = state.known;
     state.queue = q.queue;
@@ -711,12 +719,13 @@
   });
   $('transfer-yes').addEventListener('click', async () => {
     try {
-      const id = state.current.id;
-      await post('transfer', { to: $('colleague').value });
-      announce(`${pseudo(state.current)} transferred to ${staffName($('colleague').value)}.`);
+      const to = $('colleague').value;
+      await post('transfer', { to });
+      announce(`${pseudo(state.current)} transferred to ${staffName(to)}.`);
       resetForms();
+      // Not reopened: it is the colleague's now (reopening would only fail); the view says where it went.
+      applyStatus({ handoffId: state.current.id, status: 'active', caseworkerId: to, transferredFrom: state.me.id });
       await loadQueue(true);
-      await openHandoff(id).catch(() => {});
     } catch (e) {
       showError(e);
     }
@@ -818,7 +827,10 @@
     if (m.author === 'system' && m.text === 'deleted by the person') {
       if (open) {
         announce('The person deleted their data: the conversation has ended and its messages are gone.', true);
-        void openHandoff(e.handoffId);
+        $('messages').replaceChildren();
+        renderMessage(m);
+        applyStatus({ handoffId: e.handoffId, status: 'cancelled' });
+        $('conv-state').textContent = 'The person deleted their data: the conversation has ended and its messages are gone.';
       }
       return void loadQueue(false).catch(() => {});
     }
