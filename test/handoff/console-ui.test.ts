@@ -22,7 +22,8 @@ import { Caseworker, WAIT } from '../helpers/console.js';
 import { repoRoot } from '../helpers/content.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-console-ui-'));
-const shots = path.join(repoRoot, 'docs', 'screenshots');
+// The committed screenshots are rewritten on request only (UPDATE_SCREENSHOTS=1), so that a test run leaves the tree clean.
+const shots = process.env.UPDATE_SCREENSHOTS ? path.join(repoRoot, 'docs', 'screenshots') : path.join(dataDir, 'screenshots');
 let running: Running;
 let rt: HandoffRuntime;
 let handoff: { runtime?: HandoffRuntime } | undefined;
