@@ -244,8 +244,11 @@ describe('caseworker console in the browser (issue 14 points 4-6)', () => {
     await amal.page.locator('#note-form button[type=submit]').click();
     await amal.sees('Follow up on Monday');
 
-    // ---- Close asks first, and its form is empty for the next conversation.
-    await amal.tool('close');
+    // ---- Close asks first, and its form is empty for the next conversation. Alt+Shift+C goes there.
+    await amal.page.locator('#text').focus();
+    await amal.page.keyboard.press('Alt+Shift+C');
+    await amal.page.locator('#panel-close').waitFor(WAIT);
+    expect(await amal.page.evaluate(() => document.activeElement?.id)).toBe('outcome');
     expect(await amal.page.locator('#outcome').inputValue()).toBe(''); // no default outcome
     await amal.page.locator('#outcome').selectOption('answered');
     await amal.page.locator('#close-note').fill('Note for the person in Arabic only');
