@@ -12,13 +12,20 @@ export type ConsoleEvent =
   | { type: 'queue' }
   | { type: 'new'; handoffId: string; lang: string; priority: number }
   | { type: 'message'; handoffId: string; message: HandoffMessage }
-  | { type: 'alert'; handoffId: string; message: HandoffMessage };
+  | { type: 'alert'; handoffId: string; message: HandoffMessage }
+  /**
+   * A handoff changed hands or ended (taken, transferred, closed, cancelled): every open console
+   * updates its view in place, also one that may no longer open it (a colleague took it). Only ids,
+   * the status and staff names travel, nothing the person said.
+   */
+  | { type: 'status'; handoffId: string; status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string };
 
 export interface HandoffEvents {
   queueChanged(): void;
   newHandoff(h: Handoff): void;
   message(h: Handoff, m: HandoffMessage): void;
   alert(h: Handoff, m: HandoffMessage): void;
+  status(h: Handoff, change: { status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }): void;
   subscribe(fn: (e: ConsoleEvent) => void): () => void;
 }
 
@@ -35,6 +42,9 @@ export class LocalHandoffEvents implements HandoffEvents {
   }
   alert(h: Handoff, m: HandoffMessage): void {
     this.em.emit('e', { type: 'alert', handoffId: h.id, message: m } satisfies ConsoleEvent);
+  }
+  status(h: Handoff, change: { status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }): void {
+    this.em.emit('e', { type: 'status', handoffId: h.id, ...change } satisfies ConsoleEvent);
   }
   subscribe(fn: (e: ConsoleEvent) => void): () => void {
     this.em.on('e', fn);

@@ -16,9 +16,12 @@ import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { SESSION_HOURS, StaffAuth } from './auth.js';
+import { ConsoleViews } from './console-view.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';
 import { HandoffService } from './service.js';
+import { SnippetService } from './snippets.js';
+import { readableMessages } from './transcript.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const COOKIE = 'lotse_staff';
@@ -93,6 +96,16 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       });
       const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now(), ctx.secret);
       plugin.runtime = { service, auth, hs, staff: accounts };
+      const views = new ConsoleViews({ hs, staff: accounts, content: ctx.content, secret: ctx.secret });
+      const snippets = new SnippetService(await ctx.store.snippets(), ids, () => ctx.clock.now());
+      /** The caseworker's reading language for titles and previews: asked for, else English if they read it, else their first served one. */
+      const uiLang = (req: express.Request, staff: Staff) => {
+        const c = ctx.content.current();
+        const asked = typeof req.query.ui === 'string' ? c.resolveLanguage(req.query.ui) : undefined;
+        if (asked) return asked;
+        if (staff.languages.includes('en')) return 'en';
+        return staff.languages.map((l) => c.resolveLanguage(l)).find(Boolean) ?? c.defaultLang;
+      };
       ctx.bot.addHooks({
         intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
@@ -194,12 +207,20 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/queue',
         requireStaff,
-        wrap(async (req) => ({ queue: await service.queue(req.staff!), typicalWaitMinutes: await service.typicalWaitMinutes() })),
+        wrap(async (req) => ({
+          queue: await views.decorate(await service.queue(req.staff!), uiLang(req, req.staff!)),
+          typicalWaitMinutes: await service.typicalWaitMinutes(),
+        })),
       );
       router.get(
         '/api/handoffs/:id',
         requireStaff,
-        wrap((req) => service.open(req.staff!, String(req.params.id))),
+        wrap(async (req) => {
+          const o = await service.open(req.staff!, String(req.params.id));
+          const ui = uiLang(req, req.staff!);
+          const [handoff] = await views.decorate([o.handoff], ui, o.messages);
+          return { handoff, messages: readableMessages(ctx.content.current(), o.handoff.lang, ui, o.messages) };
+        }),
       );
       router.post(
         '/api/handoffs/:id/take',
@@ -241,8 +262,10 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         wrap((req) => {
           const c = ctx.content.current();
           const lang = String(req.query.lang ?? 'en');
-          const ui = c.resolveLanguage(String(req.query.ui ?? 'en')) ?? c.defaultLang;
+          const ui = uiLang(req, req.staff!);
+          const inUi = c.pack.topicTexts[ui] ?? {};
           return {
+            ui,
             answers: Object.keys(c.pack.topics)
               .filter((id) => !c.pack.topics[id]!.action && c.pack.topicTexts[lang]?.[id])
               .map((id) => ({
@@ -250,9 +273,33 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
                 title: c.pack.topicTexts[ui]?.[id]?.title ?? id,
                 titleInLanguage: c.pack.topicTexts[lang]![id]!.title,
                 preview: c.pack.topicTexts[lang]![id]!.answer[0],
+                // The whole answer as it would be sent, and in the caseworker's language, to read before sending.
+                answer: c.pack.topicTexts[lang]![id]!.answer.join('\n\n'),
+                ...(inUi[id] ? { answerUi: inUi[id]!.answer.join('\n\n') } : {}),
               })),
             services: Object.values(c.pack.services).map((s) => ({ id: s.id, name: s.name, example: s.example })),
           };
+        }),
+      );
+      router.get(
+        '/api/snippets',
+        requireStaff,
+        wrap(async (req) => ({ snippets: await snippets.list(req.staff!) })),
+      );
+      router.post(
+        '/api/snippets',
+        requireStaff,
+        wrap((req) => {
+          const b = bodyOf(req);
+          if (b.shared !== undefined && typeof b.shared !== 'boolean') throw refused(400, '"shared" must be true or false');
+          return snippets.add(req.staff!, { title: text(b, 'title'), text: text(b, 'text'), shared: b.shared === true });
+        }),
+      );
+      router.delete(
+        '/api/snippets/:id',
+        requireStaff,
+        wrap(async (req) => {
+          await snippets.remove(req.staff!, String(req.params.id));
         }),
       );
       router.get(
@@ -351,7 +398,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         });
         const off = events.subscribe((e) =>
           then(async () => {
-            if (e.type === 'queue') return send(e);
+            // A status change goes to every console: one that had the conversation open learns it was taken.
+            if (e.type === 'queue' || e.type === 'status') return send(e);
             if (!(await visible(e.handoffId))) return;
             send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
           }),

@@ -153,6 +153,7 @@ export class HandoffService {
     if (!h) return;
     const last = (await this.d.hs.messages(id)).at(-1);
     if (last) this.d.events.message(h, last);
+    this.d.events.status(h, { status: h.status, ...(h.caseworkerId ? { caseworkerId: h.caseworkerId } : {}) });
     this.d.events.queueChanged();
     void this.updatePositions();
   }
@@ -288,6 +289,7 @@ export class HandoffService {
     if (!(await this.d.hs.takeIfQueued(id, staff.id, this.now()))) throw refused(409, 'someone else has taken this conversation already');
     await this.d.hs.audit(staff.id, id, 'take', this.now());
     await this.system(id, 'event', `taken by ${staff.name}`);
+    this.d.events.status(h, { status: 'active', caseworkerId: staff.id, by: staff.name });
     this.d.events.queueChanged();
     await this.deliverSystem(h, this.t(h.lang, 'handoff.taken', { name: staff.name.split(' ')[0] }));
     void this.updatePositions();
@@ -357,6 +359,7 @@ export class HandoffService {
     await this.d.hs.update(id, { caseworkerId: to.id });
     await this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
     this.d.events.message(h, await this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));
+    this.d.events.status(h, { status: 'active', caseworkerId: to.id, by: staff.name, transferredFrom: staff.id });
     this.d.events.queueChanged();
     return (await this.d.hs.getHandoff(id))!;
   }
@@ -380,6 +383,7 @@ export class HandoffService {
     const owed = (await this.d.hs.undelivered()).some((m) => m.handoffId === h.id);
     await this.d.hs.update(h.id, { status, closedAt: this.now(), ...(owed ? {} : { address: null }) });
     this.d.events.message(h, await this.system(h.id, 'event', status === 'cancelled' ? 'cancelled by the person' : `closed by ${staff?.name ?? 'staff'}`));
+    this.d.events.status(h, { status, ...(h.caseworkerId ? { caseworkerId: h.caseworkerId } : {}), ...(staff ? { by: staff.name } : {}) });
   }
 
   private system(id: string, kind: 'event' | 'alert', text: string): Promise<HandoffMessage> {

@@ -10,6 +10,8 @@ import type { Handoffs } from './handoffs.js';
 import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
+import { SqliteSnippets, snippetMigrations } from './sqlite-snippets.js';
+import type { Snippets } from './snippets.js';
 import type { StaffAccounts } from './staff.js';
 import type { FeedbackRecord, ForgetResult, SessionRecord, Store, UnansweredRecord } from './store.js';
 import type { WebchatLog } from './webchat-log.js';
@@ -298,7 +300,8 @@ export class SqliteStore implements Store {
   }
 
   /** Opened once each, on first request. */
-  private readonly records: { webchatLog?: WebchatLog; rateCounters?: RateCounters; handoffs?: Handoffs; staffAccounts?: StaffAccounts } = {};
+  private readonly records: { webchatLog?: WebchatLog; rateCounters?: RateCounters; handoffs?: Handoffs; staffAccounts?: StaffAccounts; snippets?: Snippets } =
+    {};
 
   webchatLog(): WebchatLog {
     return (this.records.webchatLog ??= new SqliteWebchatLog(this.db));
@@ -316,6 +319,11 @@ export class SqliteStore implements Store {
   async staffAccounts(): Promise<StaffAccounts> {
     this.migrateWith(handoffMigrations);
     return (this.records.staffAccounts ??= new SqliteStaffAccounts(this.db));
+  }
+
+  async snippets(): Promise<Snippets> {
+    this.migrateWith(snippetMigrations);
+    return (this.records.snippets ??= new SqliteSnippets(this.db));
   }
 
   async ping(): Promise<boolean> {

@@ -9,6 +9,7 @@
 import type { ConversationRef } from '../shared/conversation.js';
 import type { Handoffs } from './handoffs.js';
 import type { RateCounters } from './rate-counters.js';
+import type { Snippets } from './snippets.js';
 import type { StaffAccounts } from './staff.js';
 import type { WebchatLog } from './webchat-log.js';
 
@@ -115,6 +116,8 @@ export interface Store {
   rateCounters(): RateCounters;
   handoffs(): Promise<Handoffs>;
   staffAccounts(): Promise<StaffAccounts>;
+  /** The console's saved replies (own and team); the table is created when first asked for. */
+  snippets(): Promise<Snippets>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;

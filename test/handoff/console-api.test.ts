@@ -163,6 +163,22 @@ describe('console API on malformed input (4xx, never 500)', () => {
     expect((await ok.json()).languages).toEqual(['en', 'de']);
   });
 
+  it('snippets: saved for the caseworker, refused when empty, too long or oddly typed, deleted once', async () => {
+    const s = await signIn('admin@ngo.example', 'a long admin password');
+    const j = { cookie: s.cookie, 'X-CSRF-Token': s.csrf!, 'Content-Type': 'application/json' };
+    const post = (body: string) => api('/api/snippets', { method: 'POST', headers: j, body });
+    expect((await post('{"text":"   "}')).status).toBe(400);
+    expect((await post('{"text":"hi","shared":"yes"}')).status).toBe(400);
+    expect((await post(JSON.stringify({ text: 'x'.repeat(5000) }))).status).toBe(413);
+    const made = await post('{"title":"Hours","text":"We are open 9 to 17.","shared":true}');
+    expect(made.status).toBe(200);
+    const { id } = (await made.json()) as { id: string };
+    const list = (await (await api('/api/snippets', { headers: j })).json()) as { snippets: { id: string; shared: boolean; mine: boolean }[] };
+    expect(list.snippets.find((x) => x.id === id)).toMatchObject({ shared: true, mine: true });
+    expect((await api(`/api/snippets/${id}`, { method: 'DELETE', headers: j })).status).toBe(200);
+    expect((await api(`/api/snippets/${id}`, { method: 'DELETE', headers: j })).status).toBe(404);
+  });
+
   it('property: any JSON body, any cookie header, on any console route: never a 5xx', async () => {
     const s = await signIn('admin@ngo.example', 'a long admin password');
     const id = (await rt.staff.staffByEmail('admin@ngo.example'))!.id;
@@ -173,6 +189,10 @@ describe('console API on malformed input (4xx, never 500)', () => {
       ['POST', '/api/handoffs/x/messages'],
       ['POST', '/api/handoffs/x/close'],
       ['GET', '/api/answers?lang=__proto__&ui=constructor'],
+      ['POST', '/api/snippets'],
+      ['DELETE', '/api/snippets/x'],
+      ['GET', '/api/queue?ui=__proto__'],
+      ['GET', '/api/handoffs/x?ui=constructor'],
     ];
     const protoKeys = fc.constantFrom('__proto__', 'constructor', 'toString', 'prototype', 'hasOwnProperty', 'email', 'password', 'languages', 'text', 'role');
     const body = fc.oneof(

@@ -78,7 +78,7 @@ describe('handoff end to end (web chat + console)', () => {
     const cw = await Caseworker.signIn(browser, running.url, 'amal@ngo.example', 'a long caseworker password');
     const item = cw.queued('Arabic');
     await item.waitFor(WAIT);
-    expect(await item.textContent()).toContain('webchat');
+    expect(await item.textContent()).toContain('Web chat');
     expect(await cw.badge()).toBe('1');
     await item.click();
     // The bot conversation so far is there for the caseworker.
