@@ -26,7 +26,7 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
   const accounts = await store.staffAccounts();
   const auth = new StaffAuth(accounts, store, randomIds, Date.now, loadSecret(config));
   const generated = !process.env.LOTSE_STAFF_PASSWORD;
-  const password = process.env.LOTSE_STAFF_PASSWORD ?? randomBytes(12).toString('base64url');
+  const password = process.env.LOTSE_STAFF_PASSWORD || randomBytes(12).toString('base64url');
   const list = (k: string) =>
     (str(k) ?? '')
       .split(',')
