@@ -82,8 +82,9 @@ export function limiter(opts: {
     legacyHeaders: false,
     skipSuccessfulRequests: opts.skipSuccessfulRequests ?? false,
     keyGenerator: (req) => addressLimitKey(opts.secret, req.ip),
-    // The key is hashed above (after ipKeyGenerator), which the library cannot see.
-    validate: { keyGeneratorIpFallback: false },
+    // The key is hashed above (after ipKeyGenerator), which the library cannot see; X-Forwarded-For
+    // without TRUST_PROXY is already logged once by the app (src/server/app.ts), through our logger.
+    validate: { keyGeneratorIpFallback: false, xForwardedForHeader: false },
     handler: (req, res, _next, options) => {
       opts.onLimited?.(req);
       const info = (req as express.Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
