@@ -342,12 +342,8 @@ export class StaffAuth {
   async updateStaff(by: Staff, id: string, f: { languages?: string[]; topics?: string[]; active?: boolean; role?: Role }): Promise<Staff> {
     const before = await this.accounts.staffById(id);
     if (!before) throw refused(404, 'no such account');
-    const losesAdmin = before.role === 'admin' && before.active && (f.active === false || f.role === 'caseworker');
-    if (losesAdmin) {
-      const admins = (await this.accounts.allStaff()).filter((s) => s.role === 'admin' && s.active);
-      if (admins.length <= 1) throw refused(409, 'this is the last active admin: make another account admin first, or nobody could manage accounts any more');
-    }
-    await this.accounts.updateStaff(id, f);
+    if (!(await this.accounts.updateStaffKeepingAnAdmin(id, f)))
+      throw refused(409, 'this is the last active admin: make another account admin first, or nobody could manage accounts any more');
     const after = (await this.accounts.staffById(id))!;
     await this.audit(by.id, `staff-update:${id}`);
     if (after.role !== before.role) await this.audit(by.id, `staff-role:${id} ${before.role}->${after.role}`);

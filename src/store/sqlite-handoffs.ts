@@ -292,6 +292,9 @@ export class SqliteStaffAccounts implements StaffAccounts {
     id: string,
     f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>,
   ): Promise<void> {
+    this.apply(id, f);
+  }
+  private apply(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>): void {
     const map: Row = {};
     if (f.name !== undefined) map.name = f.name;
     if (f.role !== undefined) map.role = f.role;
@@ -302,6 +305,20 @@ export class SqliteStaffAccounts implements StaffAccounts {
     if (f.mustChangePassword !== undefined) map.must_change_password = f.mustChangePassword ? 1 : 0;
     const keys = Object.keys(map);
     if (keys.length) this.db.prepare(`UPDATE staff SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => map[k]), id);
+  }
+  async updateStaffKeepingAnAdmin(id: string, f: Partial<Pick<Staff, 'role' | 'languages' | 'topics' | 'active'>>): Promise<boolean> {
+    const noAdminLeft = new Error('no admin left');
+    try {
+      this.db.transaction(() => {
+        this.apply(id, f);
+        const n = (this.db.prepare("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
+        if (n === 0) throw noAdminLeft; // rolls the update back
+      })();
+      return true;
+    } catch (err) {
+      if (err === noAdminLeft) return false;
+      throw err;
+    }
   }
   async staffById(id: string): Promise<Staff | undefined> {
     const r = this.db.prepare('SELECT * FROM staff WHERE id = ?').get(id) as Row | undefined;

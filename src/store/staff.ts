@@ -42,6 +42,11 @@ export interface StaffSession {
 export interface StaffAccounts {
   insertStaff(s: Staff): Promise<void>;
   updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>): Promise<void>;
+  /**
+   * `updateStaff`, unless afterwards no active admin would be left: then nothing changes and the
+   * answer is false. Atomic, so two admins demoting each other at the same moment cannot both win.
+   */
+  updateStaffKeepingAnAdmin(id: string, f: Partial<Pick<Staff, 'role' | 'languages' | 'topics' | 'active'>>): Promise<boolean>;
   staffById(id: string): Promise<Staff | undefined>;
   /** Case-insensitive. */
   staffByEmail(email: string): Promise<Staff | undefined>;

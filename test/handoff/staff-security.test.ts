@@ -363,6 +363,23 @@ describe('the last admin', () => {
     // Put things back for the audit test below.
     expect((await api(b, 'PATCH', `/api/staff/${adminId}`, { role: 'admin' })).status).toBe(200);
   });
+
+  it('two admins deactivating each other at the same moment: one wins, an admin remains', async () => {
+    const c = await rt.auth.createStaff({ email: 'admin3@ngo.example', name: 'C', role: 'admin', password: 'third admin pw!', languages: [] });
+    const ada = await signIn('admin@ngo.example', 'a long admin password');
+    const cee = await signIn('admin3@ngo.example', 'third admin pw!');
+    const b = (await rt.staff.staffByEmail('admin2@ngo.example'))!;
+    if (b.role === 'admin') expect((await api(ada, 'PATCH', `/api/staff/${b.id}`, { role: 'caseworker' })).status).toBe(200);
+    const statuses = (
+      await Promise.all([api(ada, 'PATCH', `/api/staff/${c.id}`, { active: false }), api(cee, 'PATCH', `/api/staff/${adminId}`, { active: false })])
+    ).map((r) => r.status);
+    // One wins; the other is refused: 409 when both changes met in the store, 401 when the winner's had already ended the loser's session.
+    expect(statuses.filter((x) => x === 200)).toHaveLength(1);
+    expect(statuses.filter((x) => x === 409 || x === 401)).toHaveLength(1);
+    expect((await rt.staff.allStaff()).filter((s) => s.role === 'admin' && s.active)).toHaveLength(1);
+    // Ada back on for the audit test below, whoever won.
+    if (!(await rt.staff.staffById(adminId))!.active) await rt.staff.updateStaff(adminId, { active: true });
+  });
 });
 
 describe('audit', () => {
