@@ -289,10 +289,11 @@ export class StaffAuth {
   }
 
   /** Ends every session of an account, everywhere (and its open event streams in this process; other instances' streams check their session before each event). */
-  async revokeAll(staffId: string, why: string): Promise<number> {
+  async revokeAll(staffId: string, why: string, by?: string): Promise<number> {
     const n = await this.accounts.deleteSessionsOf(staffId);
     this.emit({ staffId });
-    await this.audit(staffId, `sessions-revoked why=${why} n=${n}`);
+    // Entered under whoever caused it (the admin; the account itself on a password change; nobody from the CLI).
+    await this.audit(by, `sessions-revoked:${staffId} why=${why} n=${n}`);
     return n;
   }
 
@@ -311,7 +312,7 @@ export class StaffAuth {
     if (problem) throw refused(400, problem);
     if (await verifyPassword(next, staff.passwordHash)) throw refused(400, 'choose a password different from the current one');
     await this.accounts.updateStaff(staff.id, { passwordHash: await hashPassword(next), mustChangePassword: false });
-    await this.revokeAll(staff.id, 'password-change');
+    await this.revokeAll(staff.id, 'password-change', staff.id);
     await this.audit(staff.id, 'password-change');
     const fresh = (await this.accounts.staffById(staff.id))!;
     return { ...(await this.newSession(fresh)), staff: fresh };
@@ -329,7 +330,7 @@ export class StaffAuth {
     const problem = passwordProblem(temp, staff.email);
     if (problem) throw refused(400, problem);
     await this.accounts.updateStaff(staffId, { passwordHash: await hashPassword(temp), mustChangePassword: true });
-    await this.revokeAll(staffId, 'password-reset');
+    await this.revokeAll(staffId, 'password-reset', by.staffId);
     await this.audit(by.staffId, `password-reset:${staffId} via=${by.via}`);
     return temp;
   }
@@ -348,8 +349,8 @@ export class StaffAuth {
     await this.audit(by.id, `staff-update:${id}`);
     if (after.role !== before.role) await this.audit(by.id, `staff-role:${id} ${before.role}->${after.role}`);
     if (after.active !== before.active) await this.audit(by.id, `${after.active ? 'staff-reactivate' : 'staff-deactivate'}:${id}`);
-    if (after.role !== before.role) await this.revokeAll(id, 'role-change');
-    else if (!after.active && before.active) await this.revokeAll(id, 'deactivated');
+    if (after.role !== before.role) await this.revokeAll(id, 'role-change', by.id);
+    else if (!after.active && before.active) await this.revokeAll(id, 'deactivated', by.id);
     return after;
   }
 

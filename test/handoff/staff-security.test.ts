@@ -405,7 +405,8 @@ describe('audit', () => {
     has(/^staff-role:stf_\S+ caseworker->admin$/);
     has(/^staff-deactivate:stf_\S+$/);
     has(/^staff-reactivate:stf_\S+$/);
-    has(/^sessions-revoked why=deactivated n=1$/);
+    has(/^sessions-revoked:stf_\S+ why=deactivated n=1$/);
+    has(/^sessions-revoked:stf_\S+ why=role-change n=1$/);
     // Failures for an e-mail without an account carry no staff id, and nothing names it.
     expect(entries.some((e) => e.action.startsWith('sign-in-failed') && e.staffId === undefined)).toBe(true);
     const all = JSON.stringify(entries);
