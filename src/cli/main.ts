@@ -31,6 +31,9 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing,services]
                              create a staff account in DATA_DIR's store (the first one: --role admin);
                              the password is read from LOTSE_STAFF_PASSWORD or generated and printed once
+  staff reset-password --email E
+                             set a temporary password (LOTSE_STAFF_PASSWORD or generated, printed once),
+                             end the account's sessions; it must choose its own at the next sign-in
 `;
 
 function root(flags: Record<string, string | true>): string {
@@ -168,8 +171,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'staff': {
+      if (positional[1] === 'reset-password') {
+        const { resetStaffPassword } = await import('./staff.js');
+        return resetStaffPassword(flags, positional.slice(2));
+      }
       if (positional[1] !== 'add') {
-        process.stderr.write('usage: lotse staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing]\n');
+        process.stderr.write(
+          'usage: lotse staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing]\n       lotse staff reset-password --email E\n',
+        );
         return 2;
       }
       const { addStaff } = await import('./staff.js');

@@ -79,6 +79,12 @@ export const configSchema = z.object({
   TIMEZONE: z.string().default('Europe/Vienna'),
   HANDOFF_UNANSWERED_MINUTES: positiveInt.default(15),
   TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
+  /** Staff console: minutes without a request after which a sign-in session ends (an open console tab alone does not keep it alive). */
+  STAFF_IDLE_MINUTES: positiveInt.default(30),
+  /** Staff console: hours a sign-in session lasts at most, however active. */
+  STAFF_SESSION_HOURS: positiveInt.default(12),
+  /** Staff console: failed sign-ins one address may make in 15 minutes, over all accounts (successful ones do not count). */
+  STAFF_LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),
   /** Days feedback ("was this helpful?") and unanswered questions are kept before the housekeeping deletes them (PRIVACY.md). */
   RECORD_RETENTION_DAYS: positiveInt.default(30),
 });

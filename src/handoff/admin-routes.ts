@@ -6,7 +6,6 @@
  * the sign-in cookie, the CSRF check, the headers and the page's CSP; every
  * route here is for admins only.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +14,6 @@ import type { AppContext } from '../server/plugin-api.js';
 import type { Handoff, Outcome } from '../store/handoffs.js';
 import type { Staff } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
-import { hashPassword } from './auth.js';
 import type { HandoffRuntime } from './plugin.js';
 import { computeStats, dayIn, nextDay, startOfDayIn, statsCsv } from './stats.js';
 
@@ -145,8 +143,8 @@ export function mountAdminRoutes(router: express.Router, d: AdminDeps): void {
         pageSize: PAGE,
         total: r.total,
         entries: r.entries.map((e) => {
-          // "staff-update:stf_x", "transfer:stf_x": the account acted on, by name, so the admin need not look ids up.
-          const target = /^(?:staff-[a-z-]+|transfer):(.+)$/.exec(e.action)?.[1];
+          // "staff-update:stf_x", "transfer:stf_x", "password-reset:stf_x via=console": the account acted on, by name, so the admin need not look ids up.
+          const target = /^(?:staff-[a-z-]+|transfer|password-reset|sessions-revoked):(\S+)/.exec(e.action)?.[1];
           return {
             ...e,
             staffName: e.staffId ? (n.get(e.staffId) ?? e.staffId) : undefined,
@@ -240,24 +238,6 @@ export function mountAdminRoutes(router: express.Router, d: AdminDeps): void {
           staffName: m.staffId ? n.get(m.staffId) : undefined,
         })),
       };
-    }),
-  );
-
-  /**
-   * A temporary password, made here and shown once to the admin, who passes it on; never stored
-   * in clear and never logged. (A minimal reset: the staff sign-in security work owns revoking sessions.)
-   */
-  router.post(
-    '/api/staff/:id/reset-password',
-    ...admin,
-    wrap(async (req) => {
-      const id = String(req.params.id);
-      const s = await rt.staff.staffById(id);
-      if (!s) throw refused(404, 'no such account');
-      const temporaryPassword = randomBytes(12).toString('base64url');
-      await rt.staff.updateStaff(id, { passwordHash: await hashPassword(temporaryPassword) });
-      await rt.hs.audit(req.staff!.id, undefined, `staff-reset-password:${id}`, now());
-      return { id, temporaryPassword };
     }),
   );
 }

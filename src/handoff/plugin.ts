@@ -14,8 +14,9 @@ import { randomIds, type IdGen } from '../util/clock.js';
 import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
+import { limiter } from '../server/rate-limit.js';
 import { mountAdminRoutes } from './admin-routes.js';
-import { SESSION_HOURS, StaffAuth } from './auth.js';
+import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
 import { parseOfficeHours } from './office-hours.js';
@@ -31,6 +32,10 @@ export interface HandoffRuntime {
   auth: StaffAuth;
   hs: Handoffs;
   staff: StaffAccounts;
+  /** The console's router (mounted at /console): the route x role matrix test lists its routes from it. */
+  router: express.Router;
+  /** Open event streams in this process (for tests: revocation must leave none of the account's). */
+  openStreams(): { staffId: string; tokenHash: string }[];
 }
 
 /** The session cookie, parsed by `cookie` (a bad percent-escape stays as it is and simply matches no session). */
@@ -73,7 +78,8 @@ function strings(b: Record<string, unknown>, key: string): string[] | undefined 
 export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plugin & { runtime?: HandoffRuntime } {
   let timer: NodeJS.Timeout | undefined;
   let unsubscribers: (() => void)[] = [];
-  const streams = new Set<express.Response>();
+  /** Every open event stream with whose session it runs, so a revocation can close exactly those. */
+  const streams = new Map<express.Response, { staffId: string; tokenHash: string }>();
   const plugin: Plugin & { runtime?: HandoffRuntime } = {
     name: 'handoff',
     async mount(app, ctx: AppContext) {
@@ -94,8 +100,21 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         unansweredMinutes: ctx.config.HANDOFF_UNANSWERED_MINUTES,
         retentionDays: ctx.config.TRANSCRIPT_RETENTION_DAYS,
       });
-      const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now(), ctx.secret);
-      plugin.runtime = { service, auth, hs, staff: accounts };
+      const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now(), ctx.secret, {
+        sessionHours: ctx.config.STAFF_SESSION_HOURS,
+        idleMinutes: ctx.config.STAFF_IDLE_MINUTES,
+        audit: (staffId, action) => hs.audit(staffId, undefined, action, ctx.clock.now()),
+      });
+      const router = express.Router();
+      plugin.runtime = { service, auth, hs, staff: accounts, router, openStreams: () => [...streams.values()] };
+      // Revocation closes the streams at once: nothing more reaches a signed-out or deactivated account.
+      auth.onRevoke((r) => {
+        for (const [res, s] of streams)
+          if ((r.staffId !== undefined && s.staffId === r.staffId) || (r.tokenHash !== undefined && s.tokenHash === r.tokenHash)) {
+            streams.delete(res);
+            res.end();
+          }
+      });
       const views = new ConsoleViews({ hs, staff: accounts, content: ctx.content, secret: ctx.secret });
       const snippets = new SnippetService(await ctx.store.snippets(), ids, () => ctx.clock.now());
       /** The caseworker's reading language for titles and previews: asked for, else English if they read it, else their first served one. */
@@ -113,7 +132,6 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       });
 
       const secure = ctx.config.publicUrl.startsWith('https://');
-      const router = express.Router();
       router.use(express.json({ limit: '32kb', reviver: wellFormedReviver }));
       // Staff pages are never cached and never framed.
       router.use((_req, res, next) => {
@@ -135,8 +153,10 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       });
       router.get('/console.js', (_req, res) => res.type('application/javascript').send(script));
 
-      type Authed = express.Request & { staff?: Staff; csrf?: string };
-      const who = (req: Authed) => auth.resolve(sessionToken(req));
+      type Authed = express.Request & { staff?: Staff; csrf?: string; tokenHash?: string };
+      const who = (req: Authed) => auth.resolve(sessionToken(req), { touch: true });
+      /** Where an account with a reset password may still go: choose a new one, see who it is, sign out. */
+      const beforePasswordChange = new Set(['/api/me', '/api/password', '/api/logout']);
       const requireStaff: express.RequestHandler = async (req, res, next) => {
         let r: Awaited<ReturnType<typeof who>>;
         try {
@@ -148,15 +168,31 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         if (!r) return void res.status(401).json({ error: { code: 'Unauthorized', message: 'please sign in' } });
         (req as Authed).staff = r.staff;
         (req as Authed).csrf = r.csrf;
+        (req as Authed).tokenHash = r.tokenHash;
         if (req.method !== 'GET' && req.get('x-csrf-token') !== r.csrf)
           return void res.status(403).json({ error: { code: 'Forbidden', message: 'missing or wrong CSRF token' } });
+        if (r.staff.mustChangePassword && !beforePasswordChange.has(req.path))
+          return void res
+            .status(403)
+            .json({ error: { code: 'PasswordChangeRequired', message: 'your password was reset: choose a new one first (POST /console/api/password)' } });
         next();
       };
       const requireAdmin: express.RequestHandler = (req, res, next) => {
         if ((req as Authed).staff?.role !== 'admin') return void res.status(403).json({ error: { code: 'Forbidden', message: 'admins only' } });
         next();
       };
-      const staffView = (s: Staff) => ({ id: s.id, email: s.email, name: s.name, role: s.role, languages: s.languages, topics: s.topics, active: s.active });
+      const staffView = (s: Staff) => ({
+        id: s.id,
+        email: s.email,
+        name: s.name,
+        role: s.role,
+        languages: s.languages,
+        topics: s.topics,
+        active: s.active,
+        mustChangePassword: s.mustChangePassword,
+      });
+      const setSessionCookie = (res: express.Response, token: string) =>
+        res.cookie(COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/console', maxAge: auth.sessionMaxAgeMs });
       const wrap =
         (fn: (req: Authed, res: express.Response) => Promise<unknown> | unknown): express.RequestHandler =>
         async (req, res) => {
@@ -164,22 +200,58 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             const out = await fn(req as Authed, res);
             if (!res.headersSent) res.json(out ?? { ok: true });
           } catch (err) {
-            if (err instanceof HttpError) res.status(err.status).json({ error: { code: err.code, message: err.message } });
-            else {
+            if (err instanceof HttpError) {
+              for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+              res.status(err.status).json({ error: { code: err.code, message: err.message } });
+            } else {
               ctx.log.error('console request failed', { err, path: req.path });
               res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
             }
           }
         };
 
+      // Layer 1 of the sign-in limits (auth.ts): failed requests per address over all accounts, in the shared counters.
+      const perAddress = limiter({
+        counters: ctx.store.rateCounters(),
+        prefix: 'staff-login-ip:',
+        now: () => ctx.clock.now(),
+        secret: ctx.secret,
+        windowMs: 15 * 60_000,
+        limit: ctx.config.STAFF_LOGIN_FAILURES_PER_ADDRESS,
+        skipSuccessfulRequests: true,
+        message: 'too many failed sign-ins from this address; wait 15 minutes',
+        onLimited: (req) => {
+          const info = (req as express.Request & { rateLimit?: { used: number; limit: number } }).rateLimit;
+          // Once per lock-out, not per refused request: the audit log must stay readable under attack.
+          if (info && info.used === info.limit + 1)
+            void hs
+              .audit(undefined, undefined, `sign-in-locked scope=address addr=${auth.addressTag(req.ip ?? 'unknown')}`, ctx.clock.now())
+              .catch((err: unknown) => ctx.log.warn('audit failed', { err }));
+        },
+      });
       router.post(
         '/api/login',
+        perAddress,
         wrap(async (req, res) => {
           if (!req.is('application/json')) throw refused(415, 'send JSON');
           const { email, password } = bodyOf(req);
           if (typeof email !== 'string' || typeof password !== 'string') throw refused(400, 'e-mail and password are needed');
           const r = await auth.signIn(email, password, req.ip ?? 'unknown');
-          res.cookie(COOKIE, r.token, { httpOnly: true, sameSite: 'strict', secure, path: '/console', maxAge: SESSION_HOURS * 3_600_000 });
+          setSessionCookie(res, r.token);
+          return { staff: staffView(r.staff), csrf: r.csrf, mustChangePassword: r.staff.mustChangePassword };
+        }),
+      );
+      router.post(
+        '/api/password',
+        perAddress,
+        requireStaff,
+        wrap(async (req, res) => {
+          const b = bodyOf(req);
+          const current = text(b, 'current');
+          const next = text(b, 'next');
+          if (current === undefined || next === undefined) throw refused(400, 'send "current" (your password now) and "next" (the new one)');
+          const r = await auth.changePassword(req.staff!, current, next, req.ip ?? 'unknown');
+          setSessionCookie(res, r.token);
           return { staff: staffView(r.staff), csrf: r.csrf };
         }),
       );
@@ -331,6 +403,19 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           return staffView(s);
         }),
       );
+      router.post(
+        '/api/staff/:id/password',
+        requireStaff,
+        requireAdmin,
+        wrap(async (req) => {
+          const id = String(req.params.id);
+          if (id === req.staff!.id) throw refused(400, 'change your own password with POST /console/api/password');
+          const given = text(bodyOf(req), 'password');
+          const password = await auth.resetPassword(id, { staffId: req.staff!.id, via: 'console' }, given || undefined);
+          // A password the admin chose is theirs already; a generated one is shown once, here.
+          return { staff: staffView((await accounts.staffById(id))!), ...(given ? {} : { temporaryPassword: password }) };
+        }),
+      );
       router.patch(
         '/api/staff/:id',
         requireStaff,
@@ -338,19 +423,17 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         wrap(async (req) => {
           const b = bodyOf(req);
           const id = String(req.params.id);
-          if (!(await accounts.staffById(id))) throw refused(404, 'no such account');
           const languages = Array.isArray(b.languages) ? strings(b, 'languages') : undefined;
           const topics = Array.isArray(b.topics) ? strings(b, 'topics') : undefined;
           if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && b.role !== 'admin' && b.role !== 'caseworker')
             throw refused(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
-          await accounts.updateStaff(id, {
+          const after = await auth.updateStaff(req.staff!, id, {
             ...(languages ? { languages } : {}),
             ...(topics ? { topics } : {}),
             ...(typeof b.active === 'boolean' ? { active: b.active } : {}),
             ...(b.role === 'admin' || b.role === 'caseworker' ? { role: b.role } : {}),
           });
-          await hs.audit(req.staff!.id, undefined, `staff-update:${id}`, ctx.clock.now());
-          return staffView((await accounts.staffById(id))!);
+          return staffView(after);
         }),
       );
       router.get(
@@ -376,6 +459,18 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
        */
       router.get('/api/events', requireStaff, (req, res) => {
         const staff = (req as Authed).staff!;
+        const token = sessionToken(req);
+        const session = { staffId: staff.id, tokenHash: (req as Authed).tokenHash! };
+        // Before every event and every ping: is the session still good? A revocation in this
+        // process closes the stream at once (onRevoke above); one on another instance (or by the
+        // CLI) is caught here, before anything else is written, and the idle timeout too.
+        const valid = async () => {
+          const r = await auth.resolve(token);
+          if (r && r.staff.id === staff.id && !r.staff.mustChangePassword && r.staff.role === staff.role) return true;
+          streams.delete(res);
+          res.end();
+          return false;
+        };
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
         const visible = async (handoffId: string) => {
           const h = await hs.getHandoff(handoffId);
@@ -390,6 +485,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         };
         const since = Number(req.get('last-event-id') ?? req.query.since ?? NaN);
         then(async () => {
+          if (!(await valid())) return;
           if (Number.isFinite(since)) {
             for (const h of await hs.open())
               if (service.canOpen(staff, h)) for (const m of await hs.messages(h.id, since)) send({ type: 'message', handoffId: h.id, message: m }, m.seq);
@@ -398,16 +494,23 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         });
         const off = events.subscribe((e) =>
           then(async () => {
+            if (res.writableEnded || !(await valid())) return;
             // A status change goes to every console: one that had the conversation open learns it was taken.
             if (e.type === 'queue' || e.type === 'status') return send(e);
             if (!(await visible(e.handoffId))) return;
-            send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
+            if (!res.writableEnded) send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
           }),
         );
-        const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+        const ping = setInterval(
+          () =>
+            then(async () => {
+              if (!res.writableEnded && (await valid())) res.write(': ping\n\n');
+            }),
+          25_000,
+        );
         unsubscribers.push(off);
-        streams.add(res);
-        req.on('close', () => {
+        streams.set(res, session);
+        res.on('close', () => {
           clearInterval(ping);
           off();
           streams.delete(res);
@@ -418,7 +521,11 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
     },
     started(_server, ctx) {
       const rt = plugin.runtime!;
-      const run = () => void rt.service.sweep().catch((err) => ctx.log.warn('handoff sweep failed', { err }));
+      const run = () => {
+        void rt.service.sweep().catch((err) => ctx.log.warn('handoff sweep failed', { err }));
+        // Retention of staff sessions: past their absolute end, or idle longer than STAFF_IDLE_MINUTES.
+        void rt.auth.sweepSessions().catch((err) => ctx.log.warn('staff session sweep failed', { err }));
+      };
       run(); // after a restart: retry anything left undelivered
       timer = setInterval(run, opts.sweepMs ?? 30_000);
       timer.unref();
@@ -428,7 +535,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       for (const u of unsubscribers) u();
       unsubscribers = [];
       // Open event streams would hold the server open; browsers reconnect and catch up.
-      for (const r of streams) r.end();
+      for (const r of streams.keys()) r.end();
       streams.clear();
     },
   };

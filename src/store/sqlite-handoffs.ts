@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { ConversationRef } from '../shared/conversation.js';
 import type { AuditEntry, AuditQuery, ClosedQuery, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
-import type { Role, Staff, StaffAccounts } from './staff.js';
+import type { Role, Staff, StaffAccounts, StaffSession } from './staff.js';
 
 /** Migrations of the handoff tables (versions 100+), applied by `SqliteStore` when handoffs or staff accounts are first asked for. */
 export const handoffMigrations = [
@@ -56,6 +56,14 @@ export const handoffMigrations = [
         WHERE m.handoff_id = handoffs.id AND m.author = 'caseworker' AND m.kind = 'message');
       CREATE INDEX handoffs_created ON handoffs(created_at);
       CREATE INDEX handoff_audit_staff ON handoff_audit(staff_id, id);`,
+  },
+  {
+    version: 103,
+    name: 'staff security: idle timeout (last use of a session), password change required after a reset',
+    sql: `ALTER TABLE staff_sessions ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE staff_sessions SET last_seen_at = created_at;
+      CREATE INDEX staff_sessions_staff ON staff_sessions(staff_id);
+      ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;`,
   },
 ];
 
@@ -115,6 +123,7 @@ function toStaff(r: Row): Staff {
     languages: JSON.parse(r.languages as string) as string[],
     topics: JSON.parse(r.topics as string) as string[],
     active: r.active === 1,
+    mustChangePassword: r.must_change_password === 1,
     createdAt: r.created_at as number,
   };
 }
@@ -341,10 +350,29 @@ export class SqliteStaffAccounts implements StaffAccounts {
 
   async insertStaff(s: Staff): Promise<void> {
     this.db
-      .prepare('INSERT INTO staff (id, email, name, role, password_hash, languages, topics, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(s.id, s.email.toLowerCase(), s.name, s.role, s.passwordHash, JSON.stringify(s.languages), JSON.stringify(s.topics), s.active ? 1 : 0, s.createdAt);
+      .prepare(
+        'INSERT INTO staff (id, email, name, role, password_hash, languages, topics, active, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        s.id,
+        s.email.toLowerCase(),
+        s.name,
+        s.role,
+        s.passwordHash,
+        JSON.stringify(s.languages),
+        JSON.stringify(s.topics),
+        s.active ? 1 : 0,
+        s.mustChangePassword ? 1 : 0,
+        s.createdAt,
+      );
   }
-  async updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): Promise<void> {
+  async updateStaff(
+    id: string,
+    f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>,
+  ): Promise<void> {
+    this.apply(id, f);
+  }
+  private apply(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>): void {
     const map: Row = {};
     if (f.name !== undefined) map.name = f.name;
     if (f.role !== undefined) map.role = f.role;
@@ -352,8 +380,23 @@ export class SqliteStaffAccounts implements StaffAccounts {
     if (f.topics !== undefined) map.topics = JSON.stringify(f.topics);
     if (f.active !== undefined) map.active = f.active ? 1 : 0;
     if (f.passwordHash !== undefined) map.password_hash = f.passwordHash;
+    if (f.mustChangePassword !== undefined) map.must_change_password = f.mustChangePassword ? 1 : 0;
     const keys = Object.keys(map);
     if (keys.length) this.db.prepare(`UPDATE staff SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => map[k]), id);
+  }
+  async updateStaffKeepingAnAdmin(id: string, f: Partial<Pick<Staff, 'role' | 'languages' | 'topics' | 'active'>>): Promise<boolean> {
+    const noAdminLeft = new Error('no admin left');
+    try {
+      this.db.transaction(() => {
+        this.apply(id, f);
+        const n = (this.db.prepare("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
+        if (n === 0) throw noAdminLeft; // rolls the update back
+      })();
+      return true;
+    } catch (err) {
+      if (err === noAdminLeft) return false;
+      throw err;
+    }
   }
   async staffById(id: string): Promise<Staff | undefined> {
     const r = this.db.prepare('SELECT * FROM staff WHERE id = ?').get(id) as Row | undefined;
@@ -372,19 +415,33 @@ export class SqliteStaffAccounts implements StaffAccounts {
 
   async insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): Promise<void> {
     this.db
-      .prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(tokenHash, staffId, csrf, expiresAt, at);
+      .prepare('INSERT INTO staff_sessions (token_hash, staff_id, csrf, expires_at, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(tokenHash, staffId, csrf, expiresAt, at, at);
   }
-  async session(tokenHash: string, now: number): Promise<{ staffId: string; csrf: string } | undefined> {
-    const r = this.db.prepare('SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now) as
-      | { staff_id: string; csrf: string }
-      | undefined;
-    return r ? { staffId: r.staff_id, csrf: r.csrf } : undefined;
+  async session(tokenHash: string, now: number): Promise<StaffSession | undefined> {
+    const r = this.db
+      .prepare('SELECT staff_id, csrf, created_at, last_seen_at, expires_at FROM staff_sessions WHERE token_hash = ? AND expires_at > ?')
+      .get(tokenHash, now) as Row | undefined;
+    return r
+      ? {
+          staffId: r.staff_id as string,
+          csrf: r.csrf as string,
+          createdAt: r.created_at as number,
+          lastSeenAt: r.last_seen_at as number,
+          expiresAt: r.expires_at as number,
+        }
+      : undefined;
+  }
+  async touchSession(tokenHash: string, at: number): Promise<void> {
+    this.db.prepare('UPDATE staff_sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE token_hash = ?').run(at, tokenHash);
   }
   async deleteSession(tokenHash: string): Promise<void> {
     this.db.prepare('DELETE FROM staff_sessions WHERE token_hash = ?').run(tokenHash);
   }
-  async deleteExpiredSessions(now: number): Promise<void> {
-    this.db.prepare('DELETE FROM staff_sessions WHERE expires_at <= ?').run(now);
+  async deleteSessionsOf(staffId: string): Promise<number> {
+    return this.db.prepare('DELETE FROM staff_sessions WHERE staff_id = ?').run(staffId).changes;
+  }
+  async deleteExpiredSessions(now: number, idleBefore?: number): Promise<number> {
+    return this.db.prepare('DELETE FROM staff_sessions WHERE expires_at <= ? OR last_seen_at < ?').run(now, idleBefore ?? Number.MIN_SAFE_INTEGER).changes;
   }
 }

@@ -116,7 +116,23 @@ export class SqliteRateCounters implements RateCounters {
         'INSERT INTO webchat_rate (key, n, reset_at) VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET n = CASE WHEN reset_at <= ? THEN 1 ELSE n + 1 END, reset_at = CASE WHEN reset_at <= ? THEN excluded.reset_at ELSE reset_at END RETURNING n, reset_at',
       ),
       sweep: db.prepare('DELETE FROM webchat_rate WHERE reset_at <= ?'),
+      get: db.prepare('SELECT n, reset_at FROM webchat_rate WHERE key = ? AND reset_at > ?'),
+      decrement: db.prepare('UPDATE webchat_rate SET n = MAX(n - 1, 0) WHERE key = ? AND reset_at > ?'),
+      reset: db.prepare('DELETE FROM webchat_rate WHERE key = ?'),
     };
+  }
+
+  async get(key: string, now: number): Promise<{ n: number; resetAt: number } | undefined> {
+    const r = this.q.get.get(key, now) as { n: number; reset_at: number } | undefined;
+    return r ? { n: r.n, resetAt: r.reset_at } : undefined;
+  }
+
+  async decrement(key: string, now: number): Promise<void> {
+    this.q.decrement.run(key, now);
+  }
+
+  async reset(key: string): Promise<void> {
+    this.q.reset.run(key);
   }
 
   async hit(key: string, windowMs: number, now: number): Promise<{ n: number; resetAt: number }> {

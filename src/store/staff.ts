@@ -22,13 +22,31 @@ export interface Staff {
   topics: string[];
   /** False: cannot sign in and gets no handoffs; the account stays for the audit log. */
   active: boolean;
+  /** Set by an admin's or the CLI's password reset: the account may do nothing but choose a new password until it has. */
+  mustChangePassword: boolean;
   createdAt: number;
+}
+
+/** A stored sign-in session (looked up by the hash of its cookie token). */
+export interface StaffSession {
+  staffId: string;
+  csrf: string;
+  createdAt: number;
+  /** The last request the person made with it (the idle timeout goes by it). */
+  lastSeenAt: number;
+  /** The absolute end of the session, however active it is. */
+  expiresAt: number;
 }
 
 /** Staff accounts and console sign-in sessions; ask the store for them with `await store.staffAccounts()`. */
 export interface StaffAccounts {
   insertStaff(s: Staff): Promise<void>;
-  updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash'>>): Promise<void>;
+  updateStaff(id: string, f: Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>): Promise<void>;
+  /**
+   * `updateStaff`, unless afterwards no active admin would be left: then nothing changes and the
+   * answer is false. Atomic, so two admins demoting each other at the same moment cannot both win.
+   */
+  updateStaffKeepingAnAdmin(id: string, f: Partial<Pick<Staff, 'role' | 'languages' | 'topics' | 'active'>>): Promise<boolean>;
   staffById(id: string): Promise<Staff | undefined>;
   /** Case-insensitive. */
   staffByEmail(email: string): Promise<Staff | undefined>;
@@ -38,8 +56,13 @@ export interface StaffAccounts {
 
   /** Store a sign-in session under the hash of its cookie token, with its CSRF token. */
   insertSession(tokenHash: string, staffId: string, csrf: string, expiresAt: number, at: number): Promise<void>;
-  /** The session of a token hash while it has not expired. */
-  session(tokenHash: string, now: number): Promise<{ staffId: string; csrf: string } | undefined>;
+  /** The session of a token hash while it has not reached its absolute end (the caller applies the idle timeout). */
+  session(tokenHash: string, now: number): Promise<StaffSession | undefined>;
+  /** Records activity on a session, for the idle timeout. */
+  touchSession(tokenHash: string, at: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
-  deleteExpiredSessions(now: number): Promise<void>;
+  /** Revocation: deletes every session of one account (sign-out everywhere, deactivation, role or password change); returns how many. */
+  deleteSessionsOf(staffId: string): Promise<number>;
+  /** Retention: deletes sessions past their absolute end, and those not used since `idleBefore`; returns how many. */
+  deleteExpiredSessions(now: number, idleBefore?: number): Promise<number>;
 }

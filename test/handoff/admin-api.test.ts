@@ -248,16 +248,16 @@ describe('audit log', () => {
 
 describe('password reset', () => {
   it('sets a server-made temporary password, shown once; the old one stops working; it is audited', async () => {
-    const r = await json(await post(admin, `/api/staff/${ids.amal}/reset-password`));
+    const r = await json(await post(admin, `/api/staff/${ids.amal}/password`));
     expect(r.temporaryPassword).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect((await signIn('amal@ngo.example', PASSWORDS.amal)).status).toBe(401);
     expect((await signIn('amal@ngo.example', r.temporaryPassword)).status).toBe(200);
-    const audit = await json(await get(admin, `/api/admin/audit?action=staff-reset-password`));
-    expect(audit.entries[0]).toMatchObject({ staffId: ids.admin, action: `staff-reset-password:${ids.amal}`, targetName: 'Amal Haddad' });
+    const audit = await json(await get(admin, `/api/admin/audit?action=password-reset`));
+    expect(audit.entries[0]).toMatchObject({ staffId: ids.admin, action: `password-reset:${ids.amal} via=console`, targetName: 'Amal Haddad' });
     expect(JSON.stringify(audit)).not.toContain(r.temporaryPassword);
-    expect((await post(admin, '/api/staff/nobody/reset-password')).status).toBe(404);
+    expect((await post(admin, '/api/staff/nobody/password')).status).toBe(404);
     // Without the CSRF header: refused.
-    const noCsrf = await fetch(`${running.url}/console/api/staff/${ids.boris}/reset-password`, { method: 'POST', headers: { cookie: admin.cookie } });
+    const noCsrf = await fetch(`${running.url}/console/api/staff/${ids.boris}/password`, { method: 'POST', headers: { cookie: admin.cookie } });
     expect(noCsrf.status).toBe(403);
   });
 });
@@ -279,7 +279,7 @@ describe('admins only', () => {
       expect((await fetch(`${running.url}/console${p}`)).status, p).toBe(401);
       expect((await get(admin, p)).status, p).toBe(200);
     }
-    expect((await post(cw, `/api/staff/${ids.amal}/reset-password`)).status).toBe(403);
+    expect((await post(cw, `/api/staff/${ids.amal}/password`)).status).toBe(403);
     expect((await post(cw, '/api/staff', { email: 'x@ngo.example', name: 'X', password: 'a long enough password' })).status).toBe(403);
     const page = await fetch(`${running.url}/console/admin`);
     expect(page.status).toBe(200);
@@ -314,7 +314,7 @@ describe('admin API on malformed input (4xx, never 500)', () => {
     const body = fc.oneof(fc.json(), fc.string({ unit: 'binary', maxLength: 200 }));
     await fc.assert(
       fc.asyncProperty(body, fc.constantFrom(ids.boris, 'nobody', '%2e%2e', '__proto__'), async (b, id) => {
-        const r = await fetch(`${running.url}/console/api/staff/${id}/reset-password`, {
+        const r = await fetch(`${running.url}/console/api/staff/${id}/password`, {
           method: 'POST',
           headers: { cookie: admin.cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': admin.csrf },
           body: b,

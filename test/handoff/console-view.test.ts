@@ -84,6 +84,7 @@ describe('snippets in SQLite', () => {
     languages: ['en'],
     topics: [],
     active: true,
+    mustChangePassword: false,
     createdAt: 0,
   });
   it('keeps own snippets private, shares team ones, and lets only the author or an admin delete', async () => {

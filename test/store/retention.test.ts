@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
 import { housekeep, type Running, startServer } from '../../src/server/main.js';
+import { addressLimitKey } from '../../src/server/rate-limit.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { addressKey, keyedHash } from '../../src/util/keyed-hash.js';
@@ -124,16 +125,47 @@ describe('retention and keyed hashes on a running server', () => {
   });
 
   it('sign-in counters are keyed by an HMAC of the address under the server secret, never the address or its plain hash', async () => {
-    const clock = new ManualClock();
-    const { running, rt } = await start(clock, 'handoff');
+    const clock = new ManualClock(Date.now());
+    const { running, rt, file } = await start(clock, 'handoff');
+    // The backoff per (account, address) pair, in the keyed records.
     await expect(rt!.auth.signIn('nobody@ngo.example', 'wrong password!', '203.0.113.7')).rejects.toThrow();
-    const keys = (await running.ctx.store.kvList('login-attempts')).map((r) => r.key);
+    const keys = (await running.ctx.store.kvList('login-backoff')).map((r) => r.key);
     const plain = createHash('sha256').update('203.0.113.7').digest('hex');
-    expect(keys).toContain(`ip:${keyedHash(running.ctx.secret, 'login-ip', '203.0.113.7')}`);
-    for (const k of keys) {
+    expect(keys).toContain(`${keyedHash(running.ctx.secret, 'login-acct', 'nobody@ngo.example')}:${keyedHash(running.ctx.secret, 'login-ip', '203.0.113.7')}`);
+    // The limit per address over all accounts (express-rate-limit's counts, in the shared counters).
+    const r = await fetch(`${running.url}/console/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'nobody@ngo.example', password: 'wrong password!' }),
+    });
+    expect(r.status).toBe(401);
+    const db = new SqliteStore(file);
+    const counters = (db.db.prepare('SELECT key FROM webchat_rate').all() as { key: string }[]).map((k) => k.key);
+    db.db.close();
+    expect(counters).toContain(`staff-login-ip:${addressLimitKey(running.ctx.secret, '127.0.0.1')}`);
+    for (const k of [...keys, ...counters]) {
       expect(k).not.toContain('203.0.113.7');
+      expect(k).not.toContain('127.0.0.1');
       expect(k).not.toContain(plain);
+      expect(k).not.toContain('nobody');
     }
+  });
+
+  it('staff sessions idle longer than STAFF_IDLE_MINUTES are swept, and a quiet sign-in backoff record expires', async () => {
+    const clock = new ManualClock();
+    const { running, rt, file } = await start(clock, 'handoff');
+    const s = await rt!.auth.createStaff({ email: 'b@ngo.example', name: 'B', role: 'caseworker', password: 'correct horse battery' });
+    await rt!.staff.insertSession('idle', s.id, 'c', clock.now() + 11 * 3_600_000, clock.now() - 31 * 60_000);
+    await rt!.staff.insertSession('recent', s.id, 'c', clock.now() + 11 * 3_600_000, clock.now() - 29 * 60_000);
+    expect(await rt!.auth.sweepSessions()).toBe(1);
+    const db = new SqliteStore(file);
+    expect((db.db.prepare('SELECT token_hash FROM staff_sessions').all() as { token_hash: string }[]).map((r) => r.token_hash)).toEqual(['recent']);
+    db.db.close();
+    await expect(rt!.auth.signIn('b@ngo.example', 'wrong password!', '203.0.113.8')).rejects.toThrow();
+    expect(await running.ctx.store.kvList('login-backoff')).toHaveLength(1);
+    clock.advance(16 * 60_000);
+    await housekeep(running.ctx.store, running.ctx.config, clock, silent);
+    expect(await running.ctx.store.kvList('login-backoff')).toEqual([]);
   });
 
   it('web chat rate-limit keys are keyed hashes of the address', async () => {

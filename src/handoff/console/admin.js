@@ -212,7 +212,7 @@
   async function resetPassword(s) {
     if (!window.confirm(`Reset the password of ${s.name}? Their current password stops working.`)) return;
     try {
-      const r = await api(`/staff/${encodeURIComponent(s.id)}/reset-password`, { method: 'POST' });
+      const r = await api(`/staff/${encodeURIComponent(s.id)}/password`, { method: 'POST', body: {} });
       const box = $('staff-status');
       box.replaceChildren(
         `Temporary password for ${s.name}: `,

@@ -132,6 +132,9 @@
       state.me = me.staff;
       state.languages = me.languages;
       $('login').hidden = true;
+      // After an admin's reset the account may do nothing else until it has its own password.
+      if (me.staff.mustChangePassword) return showPasswordForm(true);
+      $('password').hidden = true;
       $('app').hidden = false;
       $('admin-link').hidden = me.staff.role !== 'admin';
       $('me').textContent = `${me.staff.name} · ${me.staff.languages.map(langName).join(', ') || 'no languages set'}`;
@@ -156,6 +159,29 @@
       await boot();
     } catch (e) {
       $('login-error').textContent = e.message;
+    }
+  });
+  function showPasswordForm(required) {
+    $('app').hidden = required;
+    $('password').hidden = false;
+    $('password-why').textContent = required
+      ? 'Your password was reset. Choose your own: at least 12 characters, not your e-mail address.'
+      : 'At least 12 characters, not your e-mail address. You stay signed in here; other browsers are signed out.';
+    $('password').querySelector('input').focus();
+  }
+  $('change-password').addEventListener('click', () => showPasswordForm(false));
+  $('password').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    try {
+      const r = await api('/password', { method: 'POST', body: { current: f.get('current'), next: f.get('next') } });
+      state.csrf = r.csrf;
+      ev.target.reset();
+      $('password-error').textContent = '';
+      $('password').hidden = true;
+      await boot();
+    } catch (e) {
+      $('password-error').textContent = e.message;
     }
   });
   $('logout').addEventListener('click', async () => {

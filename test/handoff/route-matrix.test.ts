@@ -1,0 +1,257 @@
+/**
+ * Route x role matrix of the caseworker console (issue 13.9): every route
+ * the handoff plugin mounts, listed from its express router (so a new route
+ * without a row here fails the test), asked by every kind of caller, each
+ * answer's status asserted:
+ *  - anonymous: no cookie;
+ *  - caseworker, admin: signed in, right CSRF token;
+ *  - deactivated: a caseworker whose account was switched off in the store
+ *    while its session row survived (deactivation through the API deletes
+ *    sessions too; this proves the account check stands on its own);
+ *  - wrongCsrf: the caseworker's cookie with a wrong X-CSRF-Token (GETs
+ *    need no token, so they answer as for the caseworker);
+ *  - mustChange: an account whose password an admin reset, before it chose
+ *    a new one.
+ * Authorised requests carry bodies that get past authorisation to a known
+ * answer (a 400 for an empty body means the request reached the handler).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
+import { type Running, startServer } from '../../src/server/main.js';
+import { miniRoot } from '../helpers/content.js';
+
+const ROLES = ['anonymous', 'caseworker', 'admin', 'deactivated', 'wrongCsrf', 'mustChange'] as const;
+type RoleName = (typeof ROLES)[number];
+type Statuses = Record<RoleName, number>;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-matrix-'));
+let running: Running;
+let rt: HandoffRuntime;
+const ids: Record<string, string> = {};
+
+const PASSWORDS: Record<string, string> = {
+  caseworker: 'matrix caseworker pw',
+  admin: 'matrix admin password',
+  deactivated: 'matrix deactivated pw',
+  mustChange: 'matrix must change pw',
+};
+
+beforeAll(async () => {
+  const plugin = handoffPlugin();
+  running = await startServer({
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CONTENT_ROOT: miniRoot,
+      CONTENT_WATCH: 'false',
+      LOG_LEVEL: 'silent',
+      OFFICE_HOURS: 'mo-su 00:00-24:00',
+      // Every request comes from 127.0.0.1: the rows' expected statuses must not depend on how many failed before.
+      STAFF_LOGIN_FAILURES_PER_ADDRESS: '100000',
+    }),
+    plugins: () => [plugin],
+  });
+  rt = plugin.runtime!;
+  for (const r of ['caseworker', 'admin', 'deactivated', 'mustChange'])
+    ids[r] = (
+      await rt.auth.createStaff({
+        email: `${r.toLowerCase()}@ngo.example`,
+        name: r,
+        role: r === 'admin' ? 'admin' : 'caseworker',
+        password: PASSWORDS[r]!,
+        languages: ['en'],
+      })
+    ).id;
+  ids.target = (await rt.auth.createStaff({ email: 'target@ngo.example', name: 'T', role: 'caseworker', password: 'matrix target pw', languages: [] })).id;
+});
+afterAll(async () => {
+  await running.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Cred {
+  cookie: string;
+  csrf: string;
+}
+const cached = new Map<RoleName, Cred>();
+
+async function signIn(role: string): Promise<Cred> {
+  const r = await fetch(`${running.url}/console/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: `${role.toLowerCase()}@ngo.example`, password: PASSWORDS[role] }),
+  });
+  expect(r.status, `sign-in of ${role}`).toBe(200);
+  return { cookie: (r.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: ((await r.json()) as { csrf: string }).csrf };
+}
+
+/** The caller's cookie and CSRF token; `fresh` for requests that end the session (sign-out). */
+async function credFor(role: RoleName, fresh: boolean): Promise<Cred | undefined> {
+  if (role === 'anonymous') return undefined;
+  if (role === 'wrongCsrf') return { ...(await credFor('caseworker', fresh))!, csrf: 'not-the-token' };
+  if (!fresh && cached.has(role)) return cached.get(role);
+  let c: Cred;
+  if (role === 'deactivated') {
+    // Signed in once while active, then switched off in the store (the session row stays).
+    c = cached.get(role) ?? (await signIn(role));
+    await rt.staff.updateStaff(ids.deactivated!, { active: false });
+  } else if (role === 'mustChange') {
+    await rt.staff.updateStaff(ids.mustChange!, { mustChangePassword: false });
+    c = await signIn(role);
+    await rt.staff.updateStaff(ids.mustChange!, { mustChangePassword: true });
+  } else c = await signIn(role);
+  // A fresh session is about to be ended by the request: later rows keep the cached one.
+  if (!fresh || role === 'deactivated') cached.set(role, c);
+  return c;
+}
+
+/** A person in the CLI channel who asked for a human: a queued handoff. */
+let people = 0;
+async function queuedHandoff(): Promise<string> {
+  const ref = { channel: 'cli' as const, conversationId: `matrix-${++people}` };
+  await running.ctx.bot.handle(ref, { kind: 'start' });
+  await running.ctx.bot.handle(ref, { kind: 'button', payload: 'l:en' });
+  await running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+  const h = await rt.hs.openFor(ref);
+  expect(h?.status).toBe('queued');
+  return h!.id;
+}
+/** A handoff the caseworker took (the admin may act on it too; nobody else). */
+async function takenHandoff(): Promise<string> {
+  const id = await queuedHandoff();
+  expect(await rt.hs.takeIfQueued(id, ids.caseworker!, running.ctx.clock.now())).toBe(true);
+  return id;
+}
+
+interface Row {
+  /** The concrete path for a request (fills :id). */
+  path?: () => Promise<string>;
+  body?: () => unknown;
+  fresh?: boolean;
+  expect: Statuses;
+}
+
+/** Expected statuses of a route for signed-in staff only, by role. */
+const staffOnly = (caseworker: number, admin: number, mustChange = 403): Statuses => ({
+  anonymous: 401,
+  caseworker,
+  admin,
+  deactivated: 401,
+  wrongCsrf: caseworker,
+  mustChange,
+});
+/** The same for a change (POST/PATCH): a wrong CSRF token is refused before anything else. */
+const staffChange = (caseworker: number, admin: number, mustChange = 403): Statuses => ({ ...staffOnly(caseworker, admin, mustChange), wrongCsrf: 403 });
+const everyone = (status: number): Statuses => ({
+  anonymous: status,
+  caseworker: status,
+  admin: status,
+  deactivated: status,
+  wrongCsrf: status,
+  mustChange: status,
+});
+const adminOnly = (admin: number): Statuses => staffOnly(403, admin);
+const adminChange = (admin: number): Statuses => staffChange(403, admin);
+
+const MATRIX: Record<string, Row> = {
+  'GET /': { expect: everyone(200) },
+  'GET /console.js': { expect: everyone(200) },
+  // Sign-in is open to all; an empty body is a 400 whoever asks.
+  'POST /api/login': { body: () => ({}), expect: everyone(400) },
+  'POST /api/password': { body: () => ({}), expect: staffChange(400, 400, 400) },
+  'POST /api/logout': { fresh: true, expect: staffChange(200, 200, 200) },
+  'GET /api/me': { expect: staffOnly(200, 200, 200) },
+  'GET /api/queue': { expect: staffOnly(200, 200) },
+  'GET /api/handoffs/:id': { path: async () => `/api/handoffs/${await takenHandoff()}`, expect: staffOnly(200, 200) },
+  'POST /api/handoffs/:id/take': { path: async () => `/api/handoffs/${await queuedHandoff()}/take`, expect: staffChange(200, 200) },
+  'POST /api/handoffs/:id/messages': {
+    path: async () => `/api/handoffs/${await takenHandoff()}/messages`,
+    body: () => ({ text: 'hello from the matrix' }),
+    expect: staffChange(200, 200),
+  },
+  'POST /api/handoffs/:id/notes': {
+    path: async () => `/api/handoffs/${await takenHandoff()}/notes`,
+    body: () => ({ text: 'a note' }),
+    expect: staffChange(200, 200),
+  },
+  'POST /api/handoffs/:id/transfer': {
+    path: async () => `/api/handoffs/${await takenHandoff()}/transfer`,
+    body: () => ({ to: ids.admin }),
+    expect: staffChange(200, 200),
+  },
+  'POST /api/handoffs/:id/close': {
+    path: async () => `/api/handoffs/${await takenHandoff()}/close`,
+    body: () => ({ outcome: 'answered' }),
+    expect: staffChange(200, 200),
+  },
+  'GET /api/answers': { path: async () => '/api/answers?lang=en', expect: staffOnly(200, 200) },
+  'GET /api/colleagues': { expect: staffOnly(200, 200) },
+  'GET /api/staff': { expect: adminOnly(200) },
+  'POST /api/staff': { body: () => ({}), expect: adminChange(400) },
+  'POST /api/staff/:id/password': { path: async () => `/api/staff/${ids.target}/password`, body: () => ({}), expect: adminChange(200) },
+  'PATCH /api/staff/:id': { path: async () => `/api/staff/${ids.target}`, body: () => ({ languages: ['en'] }), expect: adminChange(200) },
+  'GET /api/stats': { expect: adminOnly(200) },
+  'GET /api/audit': { expect: adminOnly(200) },
+  'GET /api/events': { expect: staffOnly(200, 200) },
+};
+
+/** Every route on the console's router, as "METHOD /path". */
+function mountedRoutes(router: express.Router): string[] {
+  const out: string[] = [];
+  for (const layer of router.stack as { route?: { path: string; methods: Record<string, boolean> } }[]) {
+    if (!layer.route) continue;
+    for (const m of Object.keys(layer.route.methods)) out.push(`${m.toUpperCase()} ${layer.route.path}`);
+  }
+  return out;
+}
+
+describe('console route x role matrix', () => {
+  it('has a row for every mounted route, and no row for a route that is gone', () => {
+    const mounted = mountedRoutes(rt.router);
+    expect(mounted.length).toBeGreaterThan(15);
+    expect(
+      mounted.filter((r) => !(r in MATRIX)),
+      'routes without a matrix row',
+    ).toEqual([]);
+    expect(
+      Object.keys(MATRIX).filter((r) => !mounted.includes(r)),
+      'rows for routes not mounted',
+    ).toEqual([]);
+  });
+
+  it('answers every route with the expected status for every role', async () => {
+    const got: Record<string, Partial<Statuses>> = {};
+    const want: Record<string, Statuses> = {};
+    for (const route of mountedRoutes(rt.router)) {
+      const row = MATRIX[route];
+      if (!row) continue; // reported by the test above
+      const [method, pattern] = route.split(' ') as [string, string];
+      want[route] = row.expect;
+      got[route] = {};
+      for (const role of ROLES) {
+        const cred = await credFor(role, row.fresh ?? false);
+        const p = row.path ? await row.path() : pattern;
+        const body = method === 'GET' ? undefined : row.body?.();
+        const ctrl = new AbortController();
+        const r = await fetch(`${running.url}/console${p === '/' ? '' : p}`, {
+          method,
+          headers: {
+            ...(cred ? { cookie: cred.cookie, 'X-CSRF-Token': cred.csrf } : {}),
+            ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+          signal: ctrl.signal,
+        });
+        got[route][role] = r.status;
+        ctrl.abort(); // the event stream stays open otherwise
+      }
+    }
+    expect(got).toEqual(want);
+  });
+});
