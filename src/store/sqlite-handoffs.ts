@@ -47,6 +47,14 @@ export const handoffMigrations = [
     sql: `ALTER TABLE handoff_messages ADD COLUMN undeliverable_at INTEGER;
       ALTER TABLE handoffs ADD COLUMN unreachable_notice_at INTEGER;`,
   },
+  {
+    version: 102,
+    name: 'handoff: the person is never in silence (acks, seen, throttled positions) and rates the help',
+    sql: `ALTER TABLE handoffs ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+      ALTER TABLE handoffs ADD COLUMN acked_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN position_told_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN seen_seq INTEGER;`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -73,6 +81,10 @@ function toHandoff(r: Row): Handoff {
     waitingNoticeAt: opt(r.waiting_notice_at),
     unreachableNoticeAt: opt(r.unreachable_notice_at),
     lastPosition: opt(r.last_position),
+    positionToldAt: opt(r.position_told_at),
+    ackedAt: opt(r.acked_at),
+    seenSeq: opt(r.seen_seq),
+    rating: opt(r.rating),
     transcriptPurged: r.transcript_purged === 1,
   };
 }
@@ -114,9 +126,13 @@ const COLUMN: Record<keyof HandoffPatch, string> = {
   outcomeService: 'outcome_service',
   outcomeNote: 'outcome_note',
   priority: 'priority',
+  lang: 'lang',
   waitingNoticeAt: 'waiting_notice_at',
   unreachableNoticeAt: 'unreachable_notice_at',
   lastPosition: 'last_position',
+  positionToldAt: 'position_told_at',
+  ackedAt: 'acked_at',
+  seenSeq: 'seen_seq',
   address: 'address',
   offHours: 'off_hours',
 };
@@ -180,6 +196,13 @@ export class SqliteHandoffs implements Handoffs {
     return (
       this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id)
         .changes === 1
+    );
+  }
+
+  async rateOnce(id: string, rating: number): Promise<boolean> {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return false;
+    return (
+      this.db.prepare("UPDATE handoffs SET rating = ? WHERE id = ? AND rating IS NULL AND status IN ('closed', 'cancelled')").run(rating, id).changes === 1
     );
   }
 
