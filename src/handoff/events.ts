@@ -12,13 +12,19 @@ export type ConsoleEvent =
   | { type: 'queue' }
   | { type: 'new'; handoffId: string; lang: string; priority: number }
   | { type: 'message'; handoffId: string; message: HandoffMessage }
-  | { type: 'alert'; handoffId: string; message: HandoffMessage };
+  | { type: 'alert'; handoffId: string; message: HandoffMessage }
+  /** A caseworker asks colleagues who speak `lang` to take an (urgent) handoff; shown to staff with that language. */
+  | { type: 'paged'; handoffId: string; lang: string; priority: number; by: string; byName: string }
+  /** Someone in the conversation is typing (the person, where their channel says so). Not stored. */
+  | { type: 'typing'; handoffId: string; who: 'person' };
 
 export interface HandoffEvents {
   queueChanged(): void;
   newHandoff(h: Handoff): void;
   message(h: Handoff, m: HandoffMessage): void;
   alert(h: Handoff, m: HandoffMessage): void;
+  paged(h: Handoff, by: { id: string; name: string }): void;
+  typing(h: Handoff): void;
   subscribe(fn: (e: ConsoleEvent) => void): () => void;
 }
 
@@ -35,6 +41,12 @@ export class LocalHandoffEvents implements HandoffEvents {
   }
   alert(h: Handoff, m: HandoffMessage): void {
     this.em.emit('e', { type: 'alert', handoffId: h.id, message: m } satisfies ConsoleEvent);
+  }
+  paged(h: Handoff, by: { id: string; name: string }): void {
+    this.em.emit('e', { type: 'paged', handoffId: h.id, lang: h.lang, priority: h.priority, by: by.id, byName: by.name } satisfies ConsoleEvent);
+  }
+  typing(h: Handoff): void {
+    this.em.emit('e', { type: 'typing', handoffId: h.id, who: 'person' } satisfies ConsoleEvent);
   }
   subscribe(fn: (e: ConsoleEvent) => void): () => void {
     this.em.on('e', fn);
