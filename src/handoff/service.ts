@@ -697,7 +697,12 @@ export class HandoffService {
    * person, quietly. A move held back by the limit is told by a later call (the sweep runs every
    * half minute), with the place of that moment.
    */
-  async updatePositions(): Promise<void> {
+  updatePositions(): Promise<void> {
+    // One round at a time: two at once (a cancel and the sweep) would both tell the same move.
+    return this.retries.run('positions', () => this.positionRound());
+  }
+
+  private async positionRound(): Promise<void> {
     const now = this.now();
     if (!isOpen(this.d.officeHours, now)) return;
     const queued = (await this.d.hs.open()).filter((h) => h.status === 'queued');
