@@ -252,7 +252,7 @@ export class HandoffService {
 
   // ------------------------------------------------- the person's side ---
   /** While a handoff is open the bot stays silent; messages go to the caseworker. */
-  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | undefined> {
+  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | { event: InEvent } | undefined> {
     if (event.kind === 'button') {
       const p = parsePayload(event.payload);
       if (p?.kind === 'rate') return this.onRating(session, p.score, p.nonce);
@@ -295,7 +295,8 @@ export class HandoffService {
       const what = forBot === 'menu' ? 'opened the menu' : forBot === 'language' ? 'is choosing another language' : "is reading the bot's answers";
       this.d.events.message(h, await this.system(h.id, 'event', `the person ${what} (the request stays open)`));
       if (event.kind === 'button') await this.followLanguage(h, event.payload);
-      return undefined;
+      // A typed word is handed on as the command it is (the engine might read a short word otherwise).
+      return typed ? { event: { kind: 'command', command: typed } } : undefined;
     }
     if (event.kind === 'start' || event.kind === 'command' || event.kind === 'button') {
       // A returning person or a stale button: say where they are, keep the handoff.

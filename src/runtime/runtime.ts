@@ -23,7 +23,8 @@ import { ownUiString } from '../util/ui-strings.js';
  */
 export interface ConversationHooks {
   /** Called before the engine; return a Reply to answer instead of the bot (e.g. relay to a caseworker). */
-  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | undefined>;
+  // Return `{ event }` to let the engine answer a different event (a typed "menu" during a handoff as the menu command).
+  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | { event: InEvent } | undefined>;
   /**
    * Called for every effect the engine asks for, before the session is saved:
    * the hook may change the session and add messages to the reply.
@@ -151,6 +152,10 @@ export class Runtime implements BotRuntime {
     const now = this.deps.clock.now();
     for (const h of this.hooks) {
       const r = await h.intercept?.(ref, session, event);
+      if (r && 'event' in r) {
+        event = r.event;
+        continue;
+      }
       if (r) {
         const s = r.session ?? session;
         remember(s, event, r.reply, now, this.recentMs());
