@@ -194,6 +194,16 @@ describe("the person's side of a handoff in the real Web Chat", () => {
     await amal.call('POST', `/handoffs/${arabic.id}/take`);
     await seen(person, t('ar', 'handoff.taken', { name: 'Amal' }));
 
+    // Typing both ways: the caseworker's shows in Web Chat, the person's reaches the console's stream.
+    const live = await amal.events();
+    await expect.poll(() => live.seen.length > 0, WAIT).toBe(true);
+    await amal.call('POST', `/handoffs/${arabic.id}/typing`);
+    await person.locator('.webchat__typing-indicator').first().waitFor(WAIT);
+    await person.locator(SEND_BOX).pressSequentially('شكرا');
+    await expect.poll(() => live.seen.find((e) => e.type === 'typing'), WAIT).toEqual({ type: 'typing', handoffId: arabic.id, who: 'person' });
+    live.stop();
+    await person.locator(SEND_BOX).fill('');
+
     // 2. Text is text, from a person.
     const typed = 'جيب معك <Reisepass> و <Meldezettel> <img src=x onerror="document.title=1"> *كلهم*';
     await amal.call('POST', `/handoffs/${arabic.id}/messages`, { text: typed });
