@@ -171,7 +171,8 @@ export class HandoffService {
     const lines = [this.t(lang, 'handoff.seen')];
     if (open) {
       const position = await this.position(h.id);
-      await this.d.hs.update(h.id, { lastPosition: position });
+      // The place told here counts for the limit too: no "you are number 3" right after "number 4".
+      await this.d.hs.update(h.id, { lastPosition: position, positionToldAt: this.now() });
       lines.push(this.t(lang, 'handoff.wait', { minutes: await this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
     } else if (urgent) {
       // A person in crisis at night: what helps now first, never only "the office is closed".

@@ -413,10 +413,20 @@ describe('the person is never in silence, and the queue puts distress first (iss
       refs.push(ref);
       w.clock.advance(1000);
     }
-    const told = (id: string) => w.delivered.filter((d) => d.ref.conversationId === id).map((d) => texts(d.reply));
+    // The places told (the sweep also says "everyone is busy" after ten minutes: not a place).
+    const told = (id: string) =>
+      w.delivered
+        .filter((d) => d.ref.conversationId === id)
+        .map((d) => texts(d.reply))
+        .filter((x) => x.includes('in the queue'));
+    // Right after "you are number 4" (the queue message): a move is held back, then told once the five minutes are over.
     await w.running.ctx.bot.handle(refs[0]!, { kind: 'text', text: 'cancel' });
     await w.rt.service.updatePositions();
+    expect(told('q4')).toEqual([]);
+    w.clock.advance(5 * 60_000);
+    await w.rt.service.updatePositions();
     expect(told('q4')).toEqual(['You are number 3 in the queue.']);
+    expect(w.delivered.length).toBeGreaterThan(0);
     expect(w.delivered.every((d) => d.reply.quiet && payloads(d.reply).includes('ho:cancel'))).toBe(true);
     // Another move a minute later: held back; after five minutes the sweep tells the place of that moment.
     w.clock.advance(60_000);
