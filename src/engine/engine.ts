@@ -201,6 +201,8 @@ function engineButton(turn: Turn, p: Payload, pending: Session['pending']): bool
     case 'dirService':
     case 'dirUp':
     case 'handoffCancel':
+    // A rating after a handoff is the handoff module's; one that reaches the engine is stale.
+    case 'rate':
       return false;
   }
 }

@@ -19,6 +19,13 @@ export interface TextMessage {
   kind: 'text';
   text: string;
   buttons?: Button[];
+  /**
+   * Written by a person of the team (a caseworker), not the bot. Channels then show `text` exactly
+   * as typed (no markup: "<Reisepass>" and "*" stay what they are) and say who wrote it, in the
+   * reply's language: `name` the caseworker's display name, `label` the bubble's heading
+   * ("Samira (caseworker)"), `said` what a screen reader says first ("Samira (caseworker) said:").
+   */
+  from?: { name: string; label: string; said: string };
 }
 
 /**
@@ -75,4 +82,6 @@ export interface Reply {
   lang: string;
   dir: 'ltr' | 'rtl';
   messages: OutMessage[];
+  /** A status note nobody needs to be woken for (a receipt, a new place in the queue): channels that can, send it without a notification. */
+  quiet?: boolean;
 }

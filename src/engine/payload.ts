@@ -26,6 +26,7 @@
  *   dir:s:<service>      directory service         payload.dirService('example-gp')
  *   dir:up               directory level up        payload.dirUp()
  *   ho:cancel            cancel a waiting handoff  payload.handoffCancel()
+ *   rt:<1-5>:<nonce>     "Was this help good?" after a handoff   payload.rate(5, 4)
  *
  * The nonce (a small counter kept in the session, `Session.kb`) binds a
  * keyboard to the state that offered it: the engine acts on a delete
@@ -61,7 +62,9 @@ export type Payload =
   | { kind: 'dirCategory'; cat: string }
   | { kind: 'dirService'; id: string }
   | { kind: 'dirUp' }
-  | { kind: 'handoffCancel' };
+  | { kind: 'handoffCancel' }
+  /** The person's rating of a closed handoff, 1..5; valid only with the nonce the question was asked with. */
+  | { kind: 'rate'; score: number; nonce?: number };
 
 /** The `kind` of every payload, e.g. for a step's `onButton` to check whether a button is its own. */
 export type PayloadKind = Payload['kind'];
@@ -125,6 +128,8 @@ export function formatPayload(p: Payload): string {
       return 'dir:up';
     case 'handoffCancel':
       return 'ho:cancel';
+    case 'rate':
+      return withNonce(`rt:${p.score}`, p.nonce);
   }
 }
 
@@ -190,6 +195,13 @@ export function parsePayload(s: unknown): Payload | undefined {
       return undefined;
     case 'ho':
       return rest === 'cancel' ? { kind: 'handoffCancel' } : undefined;
+    case 'rt': {
+      const [score, nonce, ...more] = rest.split(':');
+      if (!score || !/^[1-5]$/.test(score) || more.length) return undefined;
+      if (nonce === undefined) return { kind: 'rate', score: Number(score) };
+      const n = readNonce(nonce);
+      return n === undefined ? undefined : { kind: 'rate', score: Number(score), nonce: n };
+    }
     default:
       return undefined;
   }
@@ -229,6 +241,8 @@ export const payload = {
   dirUp: () => formatPayload({ kind: 'dirUp' }),
   /** Cancel a waiting handoff. payload.handoffCancel() === 'ho:cancel' */
   handoffCancel: () => formatPayload({ kind: 'handoffCancel' }),
+  /** "Was this help good?" after a handoff, from the keyboard with nonce 4. payload.rate(5, 4) === 'rt:5:4' */
+  rate: (score: number, nonce: number) => formatPayload({ kind: 'rate', score, nonce }),
 };
 
 // ------------------------------------------------------------ commands ---

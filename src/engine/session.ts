@@ -55,6 +55,11 @@ export interface Session {
   /** Set while a person waits for or talks with a caseworker (managed by src/handoff, not the engine). */
   handoff?: { id: string };
   /**
+   * "Was this help good?" was asked after handoff `handoffId` closed, with the keyboard of nonce
+   * `nonce` (managed by src/handoff): one press of it counts, once.
+   */
+  rating?: { handoffId: string; nonce: number };
+  /**
    * The last few exchanges, so that a caseworker who takes over sees the
    * conversation so far. Kept by the runtime, bounded, deleted with the session.
    */
@@ -102,6 +107,7 @@ export const sessionSchema = z.object({
   turns: z.number().int().nonnegative(),
   kb: z.number().int().nonnegative().optional(),
   handoff: z.object({ id: z.string() }).optional(),
+  rating: z.object({ handoffId: z.string(), nonce: z.number().int().nonnegative() }).optional(),
   recent: z.array(z.object({ who: z.enum(['person', 'bot']), text: z.string(), at: z.number() })).optional(),
 }) satisfies z.ZodType<Session>;
 

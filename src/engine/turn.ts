@@ -171,6 +171,7 @@ export class Turn {
       topicMessages: (id) => this.topicAnswer(id),
       topicTitle: (id) => this.topicTitle(id),
       nav: (o) => this.nav(o),
+      handoffModule: this.env.officeOpen !== undefined,
     };
   }
 

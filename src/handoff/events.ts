@@ -18,7 +18,11 @@ export type ConsoleEvent =
    * updates its view in place, also one that may no longer open it (a colleague took it). Only ids,
    * the status and staff names travel, nothing the person said.
    */
-  | { type: 'status'; handoffId: string; status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string };
+  | { type: 'status'; handoffId: string; status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }
+  /** A caseworker asks colleagues who speak `lang` to take an (urgent) handoff; shown to staff with that language. */
+  | { type: 'paged'; handoffId: string; lang: string; priority: number; by: string; byName: string }
+  /** Someone in the conversation is typing (the person, where their channel says so). Not stored. */
+  | { type: 'typing'; handoffId: string; who: 'person' };
 
 export interface HandoffEvents {
   queueChanged(): void;
@@ -26,6 +30,8 @@ export interface HandoffEvents {
   message(h: Handoff, m: HandoffMessage): void;
   alert(h: Handoff, m: HandoffMessage): void;
   status(h: Handoff, change: { status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }): void;
+  paged(h: Handoff, by: { id: string; name: string }): void;
+  typing(h: Handoff): void;
   subscribe(fn: (e: ConsoleEvent) => void): () => void;
 }
 
@@ -45,6 +51,12 @@ export class LocalHandoffEvents implements HandoffEvents {
   }
   status(h: Handoff, change: { status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }): void {
     this.em.emit('e', { type: 'status', handoffId: h.id, ...change } satisfies ConsoleEvent);
+  }
+  paged(h: Handoff, by: { id: string; name: string }): void {
+    this.em.emit('e', { type: 'paged', handoffId: h.id, lang: h.lang, priority: h.priority, by: by.id, byName: by.name } satisfies ConsoleEvent);
+  }
+  typing(h: Handoff): void {
+    this.em.emit('e', { type: 'typing', handoffId: h.id, who: 'person' } satisfies ConsoleEvent);
   }
   subscribe(fn: (e: ConsoleEvent) => void): () => void {
     this.em.on('e', fn);

@@ -129,6 +129,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
         env: (_ref, now) => ({ officeOpen: service.isOpenAt(now) }),
+        after: (_ref, session, reply) => service.decorate(session, reply),
+        typing: (ref) => void service.personTyping(ref).catch((err) => ctx.log.warn('typing notice failed', { err })),
       });
 
       const secure = ctx.config.publicUrl.startsWith('https://');
@@ -308,6 +310,27 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         }),
       );
       router.post(
+        '/api/handoffs/:id/page',
+        requireStaff,
+        wrap((req) => service.page(req.staff!, String(req.params.id))),
+      );
+      router.post(
+        '/api/handoffs/:id/read',
+        requireStaff,
+        wrap(async (req) => {
+          await service.markRead(req.staff!, String(req.params.id));
+          return { ok: true };
+        }),
+      );
+      router.post(
+        '/api/handoffs/:id/typing',
+        requireStaff,
+        wrap(async (req) => {
+          await service.caseworkerTyping(req.staff!, String(req.params.id));
+          return { ok: true };
+        }),
+      );
+      router.post(
         '/api/handoffs/:id/notes',
         requireStaff,
         wrap((req) => service.note(req.staff!, String(req.params.id), text(bodyOf(req), 'text') ?? '')),
@@ -440,7 +463,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         '/api/stats',
         requireStaff,
         requireAdmin,
-        wrap(async () => ({ outcomes: await hs.stats() })),
+        wrap(async () => ({ outcomes: await hs.stats(), ratings: await service.ratings() })),
       );
       router.get(
         '/api/audit',
@@ -497,6 +520,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             if (res.writableEnded || !(await valid())) return;
             // A status change goes to every console: one that had the conversation open learns it was taken.
             if (e.type === 'queue' || e.type === 'status') return send(e);
+            // A page goes to colleagues who speak the language (not back to whoever paged).
+            if (e.type === 'paged') return e.by !== staff.id && staff.languages.includes(e.lang) && (await visible(e.handoffId)) ? send(e) : undefined;
             if (!(await visible(e.handoffId))) return;
             if (!res.writableEnded) send(e, e.type === 'message' || e.type === 'alert' ? e.message.seq : undefined);
           }),

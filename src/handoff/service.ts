@@ -27,6 +27,28 @@ import type { Handoff, HandoffMessage, Handoffs, Outcome } from '../store/handof
 import type { Staff, StaffAccounts } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { valueAt } from '../util/ui-strings.js';
+
+/** A caseworker's first name, as the person sees it ("Samira" of "Samira Haddad"). */
+function firstName(staff: Pick<Staff, 'name'>): string {
+  return staff.name.trim().split(/\s+/)[0] || staff.name;
+}
+
+/** A typed command word as compared: trimmed, without "/", lower case, inner spaces single. */
+function normalizeCommand(text: string): string {
+  return text
+    .trim()
+    .replace(/^\//, '')
+    .toLocaleLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!?؟。]+$/u, '');
+}
+
+/** A list of strings from a language's UI texts (e.g. `commands.cancel`), or none. */
+function uiList(ui: Record<string, Record<string, unknown>>, lang: string, key: string): string[] {
+  const v = valueAt(ui, [lang, ...key.split('.')]);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
 
 export interface HandoffDeps {
   hs: Handoffs;
@@ -44,6 +66,27 @@ export interface HandoffDeps {
 
 /** During a handoff a typed message counts as "delete my data" only up to this many words. */
 const DELETE_REQUEST_MAX_WORDS = 10;
+
+/**
+ * At most one full "received" receipt and one "your new place" message per person in this time:
+ * on Telegram each message can ring the phone, and a busy queue must not ring it every minute.
+ */
+export const NOTICE_EVERY_MS = 5 * 60_000;
+
+/** The rating scale offered after a close: 1 (bad) to 5 (very good), short labels that fit a phone's row. */
+const RATING_SCALE = [1, 2, 3, 4, 5] as const;
+
+/** A queue entry as the console gets it: the handoff without its address, and why it is where it is. */
+export type QueueEntry = Handoff & {
+  /** Distress or urgent: first for everyone, whatever the language. */
+  urgent: boolean;
+  /** The caseworker speaks the person's language. */
+  languageMatch: boolean;
+  /** Language match and topic match (or urgent): the caseworker is the right one for it. */
+  matches: boolean;
+  position?: number;
+  waitingMinutes: number;
+};
 
 export class HandoffService {
   /** Retry rounds run one at a time, so that two of them (the sweep, a person writing again) never send one message twice. */
@@ -63,6 +106,23 @@ export class HandoffService {
   }
   private cancelButton(lang: string): Button[] {
     return [{ label: this.t(lang, 'buttons.cancel'), payload: payload.handoffCancel() }];
+  }
+  /** Whether a reply already offers Cancel (the last message), so nothing adds a second one. */
+  private offersCancel(reply: Reply): boolean {
+    return !!reply.messages.at(-1)?.buttons?.some((b) => parsePayload(b.payload)?.kind === 'handoffCancel');
+  }
+
+  /**
+   * What a typed message means while a handoff is open, in any served language: "cancel" (the
+   * locales' `commands.cancel`, or /cancel), "menu" and "language" (the bot's own command words).
+   */
+  private typedCommand(text: string): 'cancel' | 'menu' | 'language' | undefined {
+    const c = this.d.content.current();
+    const n = normalizeCommand(text);
+    if (!n || n.split(' ').length > 5) return undefined;
+    if (n === 'cancel' || c.pack.languages.some((l) => uiList(c.pack.ui, l.code, 'commands.cancel').some((w) => normalizeCommand(w) === n))) return 'cancel';
+    const cmd = c.nlu.command(text);
+    return cmd === 'menu' || cmd === 'language' ? cmd : undefined;
   }
 
   // ------------------------------------------------------------ opening ---
@@ -111,7 +171,8 @@ export class HandoffService {
     const lines = [this.t(lang, 'handoff.seen')];
     if (open) {
       const position = await this.position(h.id);
-      await this.d.hs.update(h.id, { lastPosition: position });
+      // The place told here counts for the limit too: no "you are number 3" right after "number 4".
+      await this.d.hs.update(h.id, { lastPosition: position, positionToldAt: this.now() });
       lines.push(this.t(lang, 'handoff.wait', { minutes: await this.typicalWaitMinutes() }), this.t(lang, 'handoff.position', { n: position }));
     } else if (urgent) {
       // A person in crisis at night: what helps now first, never only "the office is closed".
@@ -119,6 +180,15 @@ export class HandoffService {
     } else lines.push(this.t(lang, 'handoff.offHours', { hours }));
     lines.push(this.t(lang, 'handoff.officeHours', { hours }));
     return [{ kind: 'text', text: lines.join('\n\n'), buttons: this.cancelButton(lang) }];
+  }
+
+  /** The person's ratings after closed handoffs ("Was this help good?"): how many, their average, and per score. */
+  async ratings(): Promise<{ n: number; average: number | null; byScore: Record<string, number> }> {
+    const rated = (await this.d.hs.closedSince(0)).filter((h) => h.rating !== undefined);
+    const byScore: Record<string, number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
+    for (const h of rated) byScore[String(h.rating)] = (byScore[String(h.rating)] ?? 0) + 1;
+    const sum = rated.reduce((a, h) => a + h.rating!, 0);
+    return { n: rated.length, average: rated.length ? Math.round((sum / rated.length) * 10) / 10 : null, byScore };
   }
 
   /** Whether caseworkers are on duty at that time (office hours). */
@@ -136,7 +206,7 @@ export class HandoffService {
     return Math.max(1, Math.round(waits[Math.floor(waits.length / 2)]!));
   }
 
-  /** 1-based place among queued handoffs (urgent first, then by waiting time). */
+  /** 1-based place among queued handoffs (urgent first, then by waiting time): the order of `hs.open()`. */
   async position(id: string): Promise<number> {
     const queued = (await this.d.hs.open()).filter((h) => h.status === 'queued');
     return queued.findIndex((h) => h.id === id) + 1;
@@ -184,7 +254,11 @@ export class HandoffService {
 
   // ------------------------------------------------- the person's side ---
   /** While a handoff is open the bot stays silent; messages go to the caseworker. */
-  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | undefined> {
+  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | { event: InEvent } | undefined> {
+    if (event.kind === 'button') {
+      const p = parsePayload(event.payload);
+      if (p?.kind === 'rate') return this.onRating(session, p.score, p.nonce);
+    }
     const id = session.handoff?.id;
     if (!id) return undefined;
     const h = await this.d.hs.getHandoff(id);
@@ -199,8 +273,9 @@ export class HandoffService {
     if (session.pending?.kind === 'delete-confirm') session.pending = undefined;
     // A new address (Telegram chat) replaces an old one while the handoff is open.
     if (ref.address && ref.address !== h.address) await this.d.hs.update(h.id, { address: ref.address });
-    if (event.kind === 'button' && parsePayload(event.payload)?.kind === 'handoffCancel') {
-      await this.finish(h, 'cancelled', undefined);
+    const typed = event.kind === 'text' ? this.typedCommand(event.text) : undefined;
+    if ((event.kind === 'button' && parsePayload(event.payload)?.kind === 'handoffCancel') || typed === 'cancel') {
+      await this.finish(h, 'cancelled', undefined, typed ? `typed "${event.kind === 'text' ? event.text.trim().slice(0, 40) : ''}"` : undefined);
       session.handoff = undefined;
       this.d.events.queueChanged();
       void this.updatePositions();
@@ -210,6 +285,20 @@ export class HandoffService {
           { kind: 'text', text: this.t(lang, 'handoff.cancelled'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }] },
         ]),
       };
+    }
+    // "menu" and "language" (typed in any language, the slash commands, their buttons) are for the
+    // bot: the engine answers, the handoff stays open, the caseworker sees what happened, and the
+    // reply ends with "you are still waiting" and Cancel (`decorate`).
+    const forBot =
+      typed ??
+      (event.kind === 'command' && (event.command === 'menu' || event.command === 'language') ? event.command : undefined) ??
+      (event.kind === 'button' ? this.botButton(event.payload) : undefined);
+    if (forBot) {
+      const what = forBot === 'menu' ? 'opened the menu' : forBot === 'language' ? 'is choosing another language' : "is reading the bot's answers";
+      this.d.events.message(h, await this.system(h.id, 'event', `the person ${what} (the request stays open)`));
+      if (event.kind === 'button') await this.followLanguage(h, event.payload);
+      // A typed word is handed on as the command it is (the engine might read a short word otherwise).
+      return typed ? { event: { kind: 'command', command: typed } } : undefined;
     }
     if (event.kind === 'start' || event.kind === 'command' || event.kind === 'button') {
       // A returning person or a stale button: say where they are, keep the handoff.
@@ -236,17 +325,97 @@ export class HandoffService {
     if (distress.level === 'unsure') {
       const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe');
       this.d.events.alert(h, alert);
-      return { session, reply: this.reply(lang, []) };
+      return { session, reply: await this.receipt(h) };
     }
     if (distress.level === 'clear') {
       if (h.priority > 0) await this.d.hs.update(h.id, { priority: 0 });
       const alert = await this.system(h.id, 'alert', 'distress detected in the last message');
       this.d.events.alert(h, alert);
       this.d.events.queueChanged();
-      // The same crisis numbers and caring words as the engine's crisis answer.
-      return { session, reply: this.reply(lang, crisisMessages(this.d.content.current(), lang)) };
+      // The same crisis numbers and caring words as the engine's crisis answer; Cancel stays.
+      const crisis = crisisMessages(this.d.content.current(), lang);
+      const r = this.reply(lang, crisis);
+      if (h.status === 'queued' && !this.offersCancel(r))
+        r.messages.push({ kind: 'text', text: this.t(lang, 'handoff.queued'), buttons: this.cancelButton(lang) });
+      return { session, reply: r };
     }
-    return { session, reply: this.reply(lang, []) };
+    return { session, reply: await this.receipt(h) };
+  }
+
+  /**
+   * The answer to a typed message while waiting: never silence. The first one (and again after
+   * NOTICE_EVERY_MS) says it reached the queue and a person will read it; the ones in between get a
+   * short "received ✓". Both carry Cancel and are quiet (no notification where the channel can).
+   * While a caseworker is in the conversation nothing is added: their "seen" and replies are the answer.
+   */
+  private async receipt(h: Handoff): Promise<Reply> {
+    if (h.status !== 'queued') return this.reply(h.lang, []);
+    const now = this.now();
+    const full = h.ackedAt === undefined || now - h.ackedAt >= NOTICE_EVERY_MS;
+    if (full) await this.d.hs.update(h.id, { ackedAt: now });
+    const text = this.t(h.lang, full ? 'handoff.received' : 'handoff.receivedShort');
+    return { ...this.reply(h.lang, [{ kind: 'text', text, buttons: this.cancelButton(h.lang) }]), quiet: true };
+  }
+
+  /** A button that is the bot's, not the caseworker's (the menu, its topics, a language): which one, roughly. */
+  private botButton(raw: string): 'menu' | 'language' | 'content' | undefined {
+    const p = parsePayload(raw);
+    if (!p) return undefined;
+    if (p.kind === 'nav' && p.what === 'menu') return 'menu';
+    if (p.kind === 'nav' && p.what === 'language') return 'language';
+    if (p.kind === 'lang') return 'language';
+    if (p.kind === 'topic' || p.kind === 'goto' || p.kind === 'page' || p.kind === 'dirCategory' || p.kind === 'dirService' || p.kind === 'dirUp')
+      return 'content';
+    if (p.kind === 'episodeIn' || p.kind === 'feedback' || p.kind === 'noneOfThese' || (p.kind === 'nav' && p.what !== 'human' && p.what !== 'cancel'))
+      return 'content';
+    return undefined;
+  }
+
+  /**
+   * The person picks another language while a handoff is open: the handoff follows (the
+   * caseworker's texts and the bot's notices then come in it). The engine switches to any served
+   * language pressed, so the handoff follows any served one too.
+   */
+  private async followLanguage(h: Handoff, raw: string): Promise<void> {
+    const p = parsePayload(raw);
+    if (p?.kind !== 'lang' || p.code === h.lang || !this.d.content.current().language(p.code)) return;
+    await this.d.hs.update(h.id, { lang: p.code });
+    this.d.events.message(h, await this.system(h.id, 'event', `the person switched the language from ${h.lang} to ${p.code}`));
+    this.d.events.queueChanged();
+  }
+
+  /**
+   * After the engine answered during an open handoff (the menu, a language, a topic): the person
+   * hears they are still waiting or talking with the team, with Cancel, so the request is never
+   * out of sight. Not after a question the bot waits for (delete, safety): its buttons come last.
+   */
+  async decorate(session: Session, reply: Reply): Promise<void> {
+    const id = session.handoff?.id;
+    if (!id || session.pending || this.offersCancel(reply)) return;
+    const h = await this.d.hs.getHandoff(id);
+    if (!h || (h.status !== 'queued' && h.status !== 'active')) return;
+    const lang = reply.lang;
+    reply.messages.push({ kind: 'text', text: this.t(lang, h.status === 'active' ? 'handoff.active' : 'handoff.queued'), buttons: this.cancelButton(lang) });
+  }
+
+  /** "Was this help good?" answered: stored once on the handoff (statistics), thanked in the person's language. */
+  private async onRating(session: Session, score: number, nonce: number | undefined): Promise<{ reply: Reply; session: Session }> {
+    const asked = session.rating;
+    const lang = session.lang ?? this.d.content.current().defaultLang;
+    const menu = [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }];
+    if (!asked || nonce === undefined || nonce !== asked.nonce || !(await this.d.hs.rateOnce(asked.handoffId, score)))
+      return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.rateDone'), buttons: menu }]) };
+    session.rating = undefined;
+    const h = await this.d.hs.getHandoff(asked.handoffId);
+    if (h) this.d.events.message(h, await this.system(h.id, 'event', `the person rated the help ${score} of 5`));
+    this.d.log.info('handoff rated', { handoff: asked.handoffId, rating: score });
+    return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'handoff.rateThanks'), buttons: menu }]) };
+  }
+
+  /** The person is typing (web chat tells us): the console shows it to whoever has the conversation open. */
+  async personTyping(ref: ConversationRef): Promise<void> {
+    const h = await this.d.hs.openFor(ref);
+    if (h) this.d.events.typing(h);
   }
 
   // ------------------------------------------------- the console's side ---
@@ -261,15 +430,77 @@ export class HandoffService {
     return h.caseworkerId === staff.id;
   }
 
-  /** The queue as a caseworker sees it: matching handoffs first, urgent first, then longest waiting. */
-  async queue(staff: Staff): Promise<(Handoff & { matches: boolean; position?: number; waitingMinutes: number })[]> {
+  /** Whether the caseworker handles the handoff's topic (no topics configured: every topic). */
+  topicMatches(staff: Staff, h: Handoff): boolean {
+    return !staff.topics.length || (h.topic !== undefined && (staff.topics.includes(h.topic) || staff.topics.includes(h.topic.split('.')[0]!)));
+  }
+
+  /**
+   * The queue as a caseworker sees it. A person in distress comes first for everyone, whatever the
+   * language (a Pashto crisis must not wait behind routine Arabic requests for the Arabic
+   * caseworker: content answers work in every language, and a colleague can be paged); then
+   * language match, topic match, and the longest waiting. `urgent` and `languageMatch` tell the
+   * console why, so it can say "urgent, needs a Pashto speaker".
+   */
+  async queue(staff: Staff): Promise<QueueEntry[]> {
     const open = await this.d.hs.open();
     let pos = 0;
     const withPos = open.map((h) => ({ ...h, position: h.status === 'queued' ? ++pos : undefined }));
+    const rank = (e: QueueEntry) => [e.urgent ? 0 : 1, e.languageMatch ? 0 : 1, this.topicMatches(staff, e) ? 0 : 1, e.createdAt];
     return withPos
       .filter((h) => staff.role === 'admin' || h.status === 'queued' || h.caseworkerId === staff.id)
-      .map((h) => ({ ...h, address: undefined, matches: this.matches(staff, h), waitingMinutes: Math.floor((this.now() - h.createdAt) / 60_000) }))
-      .sort((a, b) => Number(b.matches) - Number(a.matches) || a.priority - b.priority || a.createdAt - b.createdAt);
+      .map((h) => ({
+        ...h,
+        address: undefined,
+        urgent: h.priority === 0,
+        languageMatch: staff.languages.includes(h.lang),
+        matches: this.matches(staff, h),
+        waitingMinutes: Math.floor((this.now() - h.createdAt) / 60_000),
+      }))
+      .sort((a, b) => {
+        const ra = rank(a);
+        const rb = rank(b);
+        for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+        return 0;
+      });
+  }
+
+  /**
+   * "Page a colleague": tells the staff who speak the person's language (on the console's event
+   * stream) that this handoff needs them; the transcript notes it. Returns how many colleagues
+   * speak it, so the console can say when nobody on the team does.
+   */
+  async page(staff: Staff, id: string): Promise<{ paged: number; lang: string }> {
+    const h = await this.d.hs.getHandoff(id);
+    if (!h) throw refused(404, 'no such handoff');
+    if (!this.canOpen(staff, h)) throw refused(403, 'this conversation belongs to a colleague');
+    if (h.status !== 'queued' && h.status !== 'active') throw refused(409, 'this conversation is not open');
+    const speakers = (await this.d.staff.allStaff()).filter((s) => s.active && s.id !== staff.id && s.languages.includes(h.lang));
+    await this.d.hs.audit(staff.id, id, `page:${h.lang}`, this.now());
+    this.d.events.message(h, await this.system(id, 'event', `${staff.name} paged colleagues who speak ${h.lang} (${speakers.length})`));
+    this.d.events.paged(h, staff);
+    return { paged: speakers.length, lang: h.lang };
+  }
+
+  /**
+   * The caseworker has read the conversation (opened it, took it, or the console says so): the
+   * person hears it once per new message of theirs, quietly ("Samira has read your message").
+   */
+  async markRead(staff: Staff, id: string): Promise<void> {
+    const h = await this.d.hs.getHandoff(id);
+    if (!h || !this.canOpen(staff, h) || (h.status !== 'queued' && h.status !== 'active')) return;
+    if (h.status === 'active' && h.caseworkerId !== staff.id) return;
+    const last = (await this.d.hs.messages(id, h.seenSeq ?? 0)).filter((m) => m.author === 'person' && m.kind === 'message').at(-1);
+    if (!last) return;
+    await this.d.hs.update(id, { seenSeq: last.seq });
+    await this.deliver(h, [{ kind: 'text', text: this.t(h.lang, 'handoff.read', { name: firstName(staff) }) }], undefined, true);
+  }
+
+  /** The caseworker is typing: the person sees "typing…" where the channel has it. */
+  async caseworkerTyping(staff: Staff, id: string): Promise<void> {
+    const h = await this.mustOwn(staff, id);
+    const deliverer = this.d.bot.deliverer(h.ref.channel);
+    await deliverer?.typing?.({ ...h.ref, address: h.address }, h.address, firstName(staff)).catch(() => undefined);
   }
 
   async open(staff: Staff, id: string): Promise<{ handoff: Handoff; messages: HandoffMessage[] }> {
@@ -280,7 +511,9 @@ export class HandoffService {
       throw refused(403, 'this conversation belongs to a colleague');
     }
     await this.d.hs.audit(staff.id, id, 'open', this.now());
-    return { handoff: { ...h, address: undefined }, messages: await this.d.hs.messages(id) };
+    const messages = await this.d.hs.messages(id);
+    await this.markRead(staff, id);
+    return { handoff: { ...h, address: undefined }, messages };
   }
 
   async take(staff: Staff, id: string): Promise<Handoff> {
@@ -291,7 +524,7 @@ export class HandoffService {
     await this.system(id, 'event', `taken by ${staff.name}`);
     this.d.events.status(h, { status: 'active', caseworkerId: staff.id, by: staff.name });
     this.d.events.queueChanged();
-    await this.deliverSystem(h, this.t(h.lang, 'handoff.taken', { name: staff.name.split(' ')[0] }));
+    await this.deliverSystem(h, this.t(h.lang, 'handoff.taken', { name: firstName(staff) }));
     void this.updatePositions();
     return (await this.d.hs.getHandoff(id))!;
   }
@@ -320,7 +553,7 @@ export class HandoffService {
       text = (input.text ?? '').trim();
       if (!text) throw refused(400, 'the message is empty');
       if (text.length > MAX_MESSAGE_LENGTH) throw refused(413, `the message is too long (${MAX_MESSAGE_LENGTH} characters at most)`);
-      messages = [{ kind: 'text', text }];
+      messages = [{ kind: 'text', text, from: this.from(staff, h.lang) }];
     }
     const msg = await this.d.hs.addMessage({
       handoffId: id,
@@ -334,6 +567,12 @@ export class HandoffService {
     this.d.events.message(h, msg);
     await this.deliver(h, messages, msg.seq);
     return msg;
+  }
+
+  /** Who wrote a caseworker's message, in the person's language (the bubble's heading, the screen reader's words). */
+  private from(staff: Pick<Staff, 'name'>, lang: string): { name: string; label: string; said: string } {
+    const name = firstName(staff);
+    return { name, label: this.t(lang, 'handoff.from', { name }), said: this.t(lang, 'handoff.said', { name }) };
   }
 
   async note(staff: Staff, id: string, text: string): Promise<HandoffMessage> {
@@ -369,20 +608,30 @@ export class HandoffService {
     if (outcome === 'referred' && service && !this.d.content.current().pack.services[service]) throw refused(400, `no service "${service}" in the directory`);
     await this.d.hs.update(id, { outcome, outcomeNote: note?.slice(0, 2000) ?? null, outcomeService: service ?? null });
     await this.d.hs.audit(staff.id, id, `close:${outcome}`, this.now());
-    await this.deliverSystem(h, this.t(h.lang, 'handoff.closed'), [{ label: this.t(h.lang, 'buttons.menu'), payload: payload.nav('menu') }]);
-    await this.finish(h, 'closed', staff);
+    // The rating keyboard gets a fresh nonce of the person's session: one press of it counts, once.
+    let nonce = 0;
     await this.d.bot.updateSession(h.ref, (s) => {
       if (s.handoff?.id === id) s.handoff = undefined;
+      nonce = (s.kb ?? 0) + 1;
+      s.kb = nonce;
+      s.rating = { handoffId: id, nonce };
     });
+    const lang = (await this.d.hs.getHandoff(id))?.lang ?? h.lang;
+    await this.deliver(h, [
+      { kind: 'text', text: this.t(lang, 'handoff.closed'), buttons: [{ label: this.t(lang, 'buttons.menu'), payload: payload.nav('menu') }] },
+      { kind: 'text', text: this.t(lang, 'handoff.rateQuestion'), buttons: RATING_SCALE.map((n) => ({ label: String(n), payload: payload.rate(n, nonce) })) },
+    ]);
+    await this.finish(h, 'closed', staff);
     this.d.events.queueChanged();
     return (await this.d.hs.getHandoff(id))!;
   }
 
-  private async finish(h: Handoff, status: 'closed' | 'cancelled', staff: Staff | undefined): Promise<void> {
+  private async finish(h: Handoff, status: 'closed' | 'cancelled', staff: Staff | undefined, how?: string): Promise<void> {
     // The raw address is kept only while a reply may still be owed.
     const owed = (await this.d.hs.undelivered()).some((m) => m.handoffId === h.id);
     await this.d.hs.update(h.id, { status, closedAt: this.now(), ...(owed ? {} : { address: null }) });
-    this.d.events.message(h, await this.system(h.id, 'event', status === 'cancelled' ? 'cancelled by the person' : `closed by ${staff?.name ?? 'staff'}`));
+    const text = status === 'cancelled' ? `cancelled by the person${how ? ` (${how})` : ''}` : `closed by ${staff?.name ?? 'staff'}`;
+    this.d.events.message(h, await this.system(h.id, 'event', text));
     this.d.events.status(h, { status, ...(h.caseworkerId ? { caseworkerId: h.caseworkerId } : {}), ...(staff ? { by: staff.name } : {}) });
   }
 
@@ -396,12 +645,13 @@ export class HandoffService {
   }
 
   /** Sends on the person's channel; a failure leaves the message undelivered for the sweep to retry. */
-  private async deliver(h: Handoff, messages: OutMessage[], seq?: number): Promise<boolean> {
+  private async deliver(h: Handoff, messages: OutMessage[], seq?: number, quiet?: boolean): Promise<boolean> {
     const fresh = (await this.d.hs.getHandoff(h.id)) ?? h;
     const deliverer = this.d.bot.deliverer(h.ref.channel);
     if (!deliverer) return false;
     try {
-      await deliverer.deliver({ ...h.ref, address: fresh.address }, this.reply(h.lang, messages), fresh.address);
+      const reply = this.reply(fresh.lang, messages);
+      await deliverer.deliver({ ...h.ref, address: fresh.address }, quiet ? { ...reply, quiet } : reply, fresh.address);
       if (seq) await this.d.hs.markDelivered(seq, this.now());
       return true;
     } catch (err) {
@@ -438,22 +688,41 @@ export class HandoffService {
       if ((handoffId && m.handoffId !== handoffId) || held.has(m.handoffId)) continue;
       const h = await this.d.hs.getHandoff(m.handoffId);
       if (!h) continue;
-      if (await this.deliver(h, [{ kind: 'text', text: m.text }], m.seq)) {
+      const author = !m.topic && m.staffId ? await this.d.staff.staffById(m.staffId) : undefined;
+      const msg: OutMessage = { kind: 'text', text: m.text, ...(author ? { from: this.from(author, h.lang) } : {}) };
+      if (await this.deliver(h, [msg], m.seq)) {
         if ((h.status === 'closed' || h.status === 'cancelled') && !(await this.d.hs.undelivered()).some((x) => x.handoffId === h.id))
           await this.d.hs.update(h.id, { address: null });
       } else held.add(m.handoffId);
     }
   }
 
-  /** Tells waiting people their new place when it changed. */
-  async updatePositions(): Promise<void> {
-    if (!isOpen(this.d.officeHours, this.now())) return;
+  /**
+   * Tells waiting people their new place, only when it means something and rarely: when they moved
+   * forward (not when someone in crisis went ahead of them), at most once per NOTICE_EVERY_MS per
+   * person, quietly. A move held back by the limit is told by a later call (the sweep runs every
+   * half minute), with the place of that moment.
+   */
+  updatePositions(): Promise<void> {
+    // One round at a time: two at once (a cancel and the sweep) would both tell the same move.
+    return this.retries.run('positions', () => this.positionRound());
+  }
+
+  private async positionRound(): Promise<void> {
+    const now = this.now();
+    if (!isOpen(this.d.officeHours, now)) return;
     const queued = (await this.d.hs.open()).filter((h) => h.status === 'queued');
     for (const [i, h] of queued.entries()) {
       const pos = i + 1;
       if (h.lastPosition === pos) continue;
-      await this.d.hs.update(h.id, { lastPosition: pos });
-      await this.deliverSystem(h, this.t(h.lang, 'handoff.position', { n: pos }), this.cancelButton(h.lang));
+      if (h.lastPosition !== undefined && pos > h.lastPosition) {
+        // Further back: remembered silently, so that moving forward again is news.
+        await this.d.hs.update(h.id, { lastPosition: pos });
+        continue;
+      }
+      if (h.positionToldAt !== undefined && now - h.positionToldAt < NOTICE_EVERY_MS) continue;
+      await this.d.hs.update(h.id, { lastPosition: pos, positionToldAt: now });
+      await this.deliver(h, [{ kind: 'text', text: this.t(h.lang, 'handoff.position', { n: pos }), buttons: this.cancelButton(h.lang) }], undefined, true);
     }
   }
 
@@ -474,6 +743,7 @@ export class HandoffService {
       this.d.events.queueChanged();
     }
     await this.retryUndelivered();
+    await this.updatePositions();
     const purged = await this.d.hs.purgeTranscripts(now - this.d.retentionDays * 86_400_000);
     if (purged) this.d.log.info('handoff transcripts expired', { count: purged });
     // Staff sign-in sessions past their time (a read already refuses them; the row goes too).

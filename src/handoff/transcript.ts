@@ -57,6 +57,9 @@ export function buttonLabel(c: CompiledContent, lang: string, p: Payload | undef
       return t('buttons.back');
     case 'handoffCancel':
       return t('buttons.cancel');
+    case 'rate':
+      // The rating buttons show their number (1 poor to 5 good).
+      return String(p.score);
   }
 }
 

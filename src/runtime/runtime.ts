@@ -23,13 +23,18 @@ import { ownUiString } from '../util/ui-strings.js';
  */
 export interface ConversationHooks {
   /** Called before the engine; return a Reply to answer instead of the bot (e.g. relay to a caseworker). */
-  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | undefined>;
+  // Return `{ event }` to let the engine answer a different event (a typed "menu" during a handoff as the menu command).
+  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | { event: InEvent } | undefined>;
   /**
    * Called for every effect the engine asks for, before the session is saved:
    * the hook may change the session and add messages to the reply.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a plugin's effect handler may return nothing at all
   effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<{ messages?: OutMessage[] } | void>;
+  /** Called after the engine answered (and its effects ran), before the session is saved: the hook may add messages to the reply. */
+  after?(ref: ConversationRef, session: Session, reply: Reply): Promise<void>;
+  /** The person is typing (where the channel says so): e.g. the console shows it to the caseworker. Best effort, no reply. */
+  typing?(ref: ConversationRef): void;
   /** Facts of the moment the engine may use (e.g. whether the office is open now); pure data, no I/O for the engine. */
   env?(ref: ConversationRef, now: number): Partial<EngineEnv>;
 }
@@ -71,6 +76,11 @@ export class Runtime implements BotRuntime {
   /** A channel that can send on its own registers its deliverer under its ChannelId (one per channel). */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void {
     this.deliverers.set(channel, deliverer);
+  }
+
+  /** The person is typing: the hooks that care (an open handoff) are told; errors are theirs to swallow. */
+  personTyping(ref: ConversationRef): void {
+    for (const h of this.hooks) h.typing?.(ref);
   }
 
   /** The deliverer of a channel, for messages nobody asked for right now; undefined when that channel is not running. */
@@ -142,6 +152,10 @@ export class Runtime implements BotRuntime {
     const now = this.deps.clock.now();
     for (const h of this.hooks) {
       const r = await h.intercept?.(ref, session, event);
+      if (r && 'event' in r) {
+        event = r.event;
+        continue;
+      }
       if (r) {
         const s = r.session ?? session;
         remember(s, event, r.reply, now, this.recentMs());
@@ -174,7 +188,16 @@ export class Runtime implements BotRuntime {
       const extra = await this.apply(ref, session, e, content.pack.version);
       if (extra.length) reply.messages.push(...extra);
     }
-    if (!deleted) await this.saveSession(ref, session);
+    if (!deleted) {
+      for (const h of this.hooks) {
+        try {
+          await h.after?.(ref, session, reply);
+        } catch (err) {
+          this.deps.log.error('after-turn hook failed', { err });
+        }
+      }
+      await this.saveSession(ref, session);
+    }
     return reply;
   }
 

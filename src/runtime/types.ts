@@ -42,6 +42,11 @@ export interface Deliverer {
    * any other error when delivery failed for now and may be retried.
    */
   deliver(ref: ConversationRef, reply: Reply, address?: string): Promise<void>;
+  /**
+   * Shows "typing…" to the person (a caseworker is writing), where the channel has it. Best effort:
+   * never throws, never retried. `name`: who is typing. Channels without typing leave it out.
+   */
+  typing?(ref: ConversationRef, address: string | undefined, name: string): Promise<void>;
 }
 
 /** What a channel sees of the bot: hand in an event, get a reply; and register to deliver messages later. */
@@ -52,4 +57,6 @@ export interface BotRuntime {
   handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string): Promise<Reply>;
   /** Channels that can push register here; the runtime calls it for relayed messages. */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void;
+  /** The person is typing (web chat tells us): passed on to whoever listens (a caseworker's console). Best effort. */
+  personTyping?(ref: ConversationRef): void;
 }

@@ -39,6 +39,14 @@ export interface Handoff {
   unreachableNoticeAt?: number;
   /** The queue position the person was last told, so they hear again only when it changes. */
   lastPosition?: number;
+  /** When the person was last told their place: updates are throttled so that a busy queue does not ring their phone every minute. */
+  positionToldAt?: number;
+  /** When a typed message of the person was last acknowledged ("received, a person will read it"), for the same throttling. */
+  ackedAt?: number;
+  /** The last of the person's messages the person was told a caseworker has read (the "seen" mark), so each read is said once. */
+  seenSeq?: number;
+  /** The person's answer to "Was this help good?" after the close, 1 (bad) to 5 (very good); unset until they answer, and only once. */
+  rating?: number;
   /** Retention removed the messages; only the outcome remains for statistics. */
   transcriptPurged: boolean;
   /**
@@ -46,8 +54,6 @@ export interface Handoff {
    * stored), kept on the handoff so the waiting time survives retention of the messages.
    */
   firstReplyAt?: number;
-  /** The person's answer (1..5) to "was the help good?" after the close; statistics only. */
-  rating?: number;
 }
 
 /** One entry of a handoff's conversation, numbered by `seq` across all handoffs (the console's live updates resume from it). */
@@ -80,9 +86,13 @@ type Changeable =
   | 'outcomeService'
   | 'outcomeNote'
   | 'priority'
+  | 'lang'
   | 'waitingNoticeAt'
   | 'unreachableNoticeAt'
   | 'lastPosition'
+  | 'positionToldAt'
+  | 'ackedAt'
+  | 'seenSeq'
   | 'address'
   | 'offHours'
   | 'rating';
@@ -139,6 +149,9 @@ export interface Handoffs {
   update(id: string, patch: HandoffPatch): Promise<void>;
   /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
   takeIfQueued(id: string, staffId: string, at: number): Promise<boolean>;
+
+  /** Stores the person's rating (1..5) of a closed handoff if it has none yet; false when it was rated already or is not closed (a rating counts once). */
+  rateOnce(id: string, rating: number): Promise<boolean>;
 
   /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). */
   addMessage(m: NewHandoffMessage): Promise<HandoffMessage>;

@@ -65,6 +65,13 @@ export const handoffMigrations = [
       CREATE INDEX staff_sessions_staff ON staff_sessions(staff_id);
       ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 104,
+    name: 'handoff: the person is never in silence (acks, seen, throttled positions) (the rating column came with migration 102)',
+    sql: `ALTER TABLE handoffs ADD COLUMN acked_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN position_told_at INTEGER;
+      ALTER TABLE handoffs ADD COLUMN seen_seq INTEGER;`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -91,6 +98,9 @@ function toHandoff(r: Row): Handoff {
     waitingNoticeAt: opt(r.waiting_notice_at),
     unreachableNoticeAt: opt(r.unreachable_notice_at),
     lastPosition: opt(r.last_position),
+    positionToldAt: opt(r.position_told_at),
+    ackedAt: opt(r.acked_at),
+    seenSeq: opt(r.seen_seq),
     transcriptPurged: r.transcript_purged === 1,
     firstReplyAt: opt(r.first_reply_at),
     rating: opt(r.rating),
@@ -138,9 +148,13 @@ const COLUMN: Record<keyof HandoffPatch, string> = {
   outcomeService: 'outcome_service',
   outcomeNote: 'outcome_note',
   priority: 'priority',
+  lang: 'lang',
   waitingNoticeAt: 'waiting_notice_at',
   unreachableNoticeAt: 'unreachable_notice_at',
   lastPosition: 'last_position',
+  positionToldAt: 'position_told_at',
+  ackedAt: 'acked_at',
+  seenSeq: 'seen_seq',
   address: 'address',
   offHours: 'off_hours',
   rating: 'rating',
@@ -205,6 +219,13 @@ export class SqliteHandoffs implements Handoffs {
     return (
       this.db.prepare("UPDATE handoffs SET status = 'active', caseworker_id = ?, taken_at = ? WHERE id = ? AND status = 'queued'").run(staffId, at, id)
         .changes === 1
+    );
+  }
+
+  async rateOnce(id: string, rating: number): Promise<boolean> {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return false;
+    return (
+      this.db.prepare("UPDATE handoffs SET rating = ? WHERE id = ? AND rating IS NULL AND status IN ('closed', 'cancelled')").run(rating, id).changes === 1
     );
   }
 

@@ -39,6 +39,7 @@ const arbitraries: { [K in PayloadKind]: fc.Arbitrary<Extract<Payload, { kind: K
   dirService: anyText.map((id) => ({ kind: 'dirService', id })),
   dirUp: fc.constant({ kind: 'dirUp' }),
   handoffCancel: fc.constant({ kind: 'handoffCancel' }),
+  rate: fc.tuple(fc.integer({ min: 1, max: 5 }), nonce).map(([score, n]) => withNonce({ kind: 'rate', score }, n)),
 };
 
 describe('payloads', () => {
@@ -133,6 +134,12 @@ describe('payloads', () => {
     // A nonce is written one way only.
     for (const s of ['del:yes:', 'del:yes:03', 'del:yes:x', 'del:yes:1:2', 'dx:yes:-1', 'sc:no:1e3', 'ln:ar', 'ln::ar', 'ln:01:ar'])
       expect(parsePayload(s)).toBeUndefined();
+  });
+
+  it('reads a rating of 1 to 5 with its nonce, and nothing else', () => {
+    expect(payload.rate(5, 4)).toBe('rt:5:4');
+    expect(parsePayload('rt:1:0')).toEqual({ kind: 'rate', score: 1, nonce: 0 });
+    for (const s of ['rt:', 'rt:0:1', 'rt:6:1', 'rt:12:1', 'rt:3:x', 'rt:3:1:2', 'rt:3:01']) expect(parsePayload(s)).toBeUndefined();
   });
 
   it('reads what Lotse no longer (or never) makes as nothing', () => {

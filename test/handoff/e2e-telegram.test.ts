@@ -106,11 +106,13 @@ describe('handoff end to end (Telegram + console)', () => {
     await reads(answer[0]!);
     await cw.send('مرحبا، أنا أمل. هل عندك سؤال آخر؟');
     await reads('مرحبا، أنا أمل. هل عندك سؤال آخر؟');
+    // A person's message, under their name (issue 14.2): exactly as typed below it.
+    const fromAmal = `${t('handoff.from', { name: 'Amal' })}\nمرحبا، أنا أمل. هل عندك سؤال آخر؟`;
     // The content answer arrived whole and in order, before the free text.
     const texts = visible();
     const at = texts.indexOf(answer[0]!);
     expect(texts.slice(at, at + answer.length)).toEqual(answer);
-    expect(texts.indexOf('مرحبا، أنا أمل. هل عندك سؤال آخر؟')).toBeGreaterThan(at + answer.length - 1);
+    expect(texts.indexOf(fromAmal)).toBeGreaterThan(at + answer.length - 1);
 
     // The console shows the content's bold as bold, not as ** marks.
     const sentAnswer = cw.page.locator('#messages li', { hasText: answer[0]!.slice(0, 20) }).first();
@@ -213,7 +215,10 @@ describe('handoff end to end (Telegram + console)', () => {
     const before = api.messages(chat).length;
     await morning.handoff.service.take(zahra, h.id);
     await morning.handoff.service.send(zahra, h.id, { text: 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.' });
-    expect(seenBy(before)).toEqual([expect.stringContaining('Zahra'), 'صبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.']);
+    expect(seenBy(before)).toEqual([
+      expect.stringContaining('Zahra'),
+      `${c.t('fa', 'handoff.from', { name: 'Zahra' })}\nصبح بخیر. لطفاً عکس نامه را نفرستید؛ فقط بنویسید از کدام اداره است.`,
+    ]);
     await morning.handoff.service.close(zahra, h.id, 'answered', 'explained the letter');
     expect((await morning.handoff.hs.getHandoff(h.id))!.address).toBeUndefined();
     await morning.running.stop();

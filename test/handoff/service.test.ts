@@ -312,3 +312,221 @@ describe('handoff', () => {
     expect(await w.rt.hs.openFor(ref)).toBeUndefined();
   });
 });
+
+describe('the person is never in silence, and the queue puts distress first (issue 14)', () => {
+  const payloads = (r: Reply) => r.messages.flatMap((m) => m.buttons ?? []).map((b) => b.payload);
+  const inEnglish = async (w: World, id: string) => {
+    const ref = person(id);
+    await w.running.ctx.bot.handle(ref, { kind: 'start' });
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'l:en' });
+    return ref;
+  };
+  const crisisYes = (r: Reply) =>
+    r.messages
+      .flatMap((m) => m.buttons ?? [])
+      .find((b) => {
+        const p = parsePayload(b.payload);
+        return p?.kind === 'distressOffer' && p.accept;
+      })!.payload;
+
+  it('urgent first for everyone whatever the language, then language match, topic and waiting time; a colleague who speaks it can be paged', async () => {
+    const w = await world();
+    const routine = await personInArabic(w, 'routine');
+    await w.running.ctx.bot.handle(routine, { kind: 'button', payload: 'n:human' });
+    w.clock.advance(60_000);
+    const crisis = await inEnglish(w, 'crisis-en');
+    const r = await w.running.ctx.bot.handle(crisis, { kind: 'text', text: 'I want to kill myself' });
+    await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: crisisYes(r) });
+    w.clock.advance(60_000);
+    const later = await personInArabic(w, 'later');
+    await w.running.ctx.bot.handle(later, { kind: 'button', payload: 'n:human' });
+
+    const arabicOnly = await staff(w, 'Amal', ['ar']);
+    const english = await staff(w, 'Erin', ['en']);
+    const q = await w.rt.service.queue(arabicOnly);
+    // The English crisis comes before the Arabic-speaking caseworker's own-language routine requests.
+    expect(q.map((h) => [h.ref.conversationId, h.urgent, h.languageMatch])).toEqual([
+      ['crisis-en', true, false],
+      ['routine', false, true],
+      ['later', false, true],
+    ]);
+    expect(q[0]).toMatchObject({ matches: false, position: 1 });
+
+    const events: unknown[] = [];
+    // biome-ignore lint/complexity/useLiteralKeys: the test reads the service's private event bus
+    w.rt.service['d'].events.subscribe((e) => e.type === 'paged' && events.push(e));
+    expect(await w.rt.service.page(arabicOnly, q[0]!.id)).toEqual({ paged: 1, lang: 'en' });
+    expect(events).toEqual([{ type: 'paged', handoffId: q[0]!.id, lang: 'en', priority: 0, by: arabicOnly.id, byName: 'Amal' }]);
+    expect((await w.rt.hs.messages(q[0]!.id)).at(-1)!.text).toBe('Amal paged colleagues who speak en (1)');
+    // The Arabic caseworker can take it anyway (content answers work in every language).
+    await w.rt.service.take(arabicOnly, q[0]!.id);
+    expect((await w.rt.service.queue(english)).map((h) => h.ref.conversationId)).toEqual(['routine', 'later']);
+  });
+
+  it('a typed message while waiting is acknowledged: in full the first time and again after five minutes, "received ✓" in between; quiet, with Cancel', async () => {
+    const w = await world();
+    const ref = await inEnglish(w, 'ack');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const first = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'I have a letter from the court' });
+    expect(texts(first)).toBe('Received. A person from our team will read your message.');
+    expect(first.quiet).toBe(true);
+    expect(payloads(first)).toEqual(['ho:cancel']);
+    w.clock.advance(60_000);
+    const second = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'The letter is in German' });
+    expect(texts(second)).toBe('Received ✓');
+    expect(payloads(second)).toEqual(['ho:cancel']);
+    w.clock.advance(5 * 60_000);
+    const third = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'Are you there?' });
+    expect(texts(third)).toBe('Received. A person from our team will read your message.');
+    // All three reached the caseworker.
+    const [h] = await w.rt.service.queue(await staff(w, 'Erin', ['en']));
+    expect((await w.rt.hs.messages(h!.id)).filter((m) => m.author === 'person' && m.kind === 'message')).toHaveLength(3);
+  });
+
+  it('the caseworker reading the conversation is said once per new message, quietly, with their first name', async () => {
+    const w = await world();
+    const ref = await inEnglish(w, 'seen');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const erin = await w.rt.auth.createStaff({
+      email: 'erin@ngo.example',
+      name: 'Erin Example',
+      role: 'caseworker',
+      password: 'correct horse battery',
+      languages: ['en'],
+    });
+    const [h] = await w.rt.service.queue(erin);
+    await w.rt.service.open(erin, h!.id);
+    expect(w.delivered).toEqual([]); // nothing of theirs to read yet
+    await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'Hello?' });
+    await w.rt.service.open(erin, h!.id);
+    expect(w.delivered.map((d) => [texts(d.reply), d.reply.quiet])).toEqual([['Erin from our team has read your message.', true]]);
+    await w.rt.service.markRead(erin, h!.id);
+    expect(w.delivered).toHaveLength(1);
+  });
+
+  it('the place in the queue is told only when it moves forward, at most once per five minutes, quietly', async () => {
+    const w = await world();
+    const refs = [];
+    for (const id of ['q1', 'q2', 'q3', 'q4']) {
+      const ref = await inEnglish(w, id);
+      await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+      refs.push(ref);
+      w.clock.advance(1000);
+    }
+    // The places told (the sweep also says "everyone is busy" after ten minutes: not a place).
+    const told = (id: string) =>
+      w.delivered
+        .filter((d) => d.ref.conversationId === id)
+        .map((d) => texts(d.reply))
+        .filter((x) => x.includes('in the queue'));
+    // Right after "you are number 4" (the queue message): a move is held back, then told once the five minutes are over.
+    await w.running.ctx.bot.handle(refs[0]!, { kind: 'text', text: 'cancel' });
+    await w.rt.service.updatePositions();
+    expect(told('q4')).toEqual([]);
+    w.clock.advance(5 * 60_000);
+    await w.rt.service.updatePositions();
+    expect(told('q4')).toEqual(['You are number 3 in the queue.']);
+    expect(w.delivered.length).toBeGreaterThan(0);
+    expect(w.delivered.every((d) => d.reply.quiet && payloads(d.reply).includes('ho:cancel'))).toBe(true);
+    // Another move a minute later: held back; after five minutes the sweep tells the place of that moment.
+    w.clock.advance(60_000);
+    await w.running.ctx.bot.handle(refs[1]!, { kind: 'button', payload: 'ho:cancel' });
+    await w.rt.service.updatePositions();
+    expect(told('q4')).toEqual(['You are number 3 in the queue.']);
+    w.clock.advance(5 * 60_000);
+    await w.rt.service.sweep();
+    expect(told('q4')).toEqual(['You are number 3 in the queue.', 'You are number 2 in the queue.']);
+    // Someone in crisis goes ahead: nobody is told they moved back.
+    const n = w.delivered.length;
+    const crisis = await inEnglish(w, 'crisis');
+    const r = await w.running.ctx.bot.handle(crisis, { kind: 'text', text: 'I want to kill myself' });
+    await w.running.ctx.bot.handle(crisis, { kind: 'button', payload: crisisYes(r) });
+    w.clock.advance(10 * 60_000);
+    await w.rt.service.updatePositions();
+    expect(w.delivered.slice(n).filter((d) => d.ref.conversationId !== 'crisis')).toEqual([]);
+  });
+
+  it('typed "cancel" in any served language cancels, and the caseworker is told; "menu" shows the menu and keeps the request, with Cancel', async () => {
+    const w = await world();
+    const ref = await personInArabic(w, 'typed');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const amal = await staff(w, 'Amal', ['ar']);
+    const [h] = await w.rt.service.queue(amal);
+
+    const menu = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'القائمة' });
+    expect(menu.messages.flatMap((m) => m.buttons ?? []).map((b) => b.label)).toContain('المقابلة');
+    expect(payloads(menu).at(-1)).toBe('ho:cancel');
+    expect(await w.rt.hs.openFor(ref)).toMatchObject({ id: h!.id, status: 'queued' });
+    const lines = async () => (await w.rt.hs.messages(h!.id)).filter((m) => m.author === 'system').map((m) => m.text);
+    expect(await lines()).toContain('the person opened the menu (the request stays open)');
+    // "menu" was for the bot, not relayed.
+    expect((await w.rt.hs.messages(h!.id)).filter((m) => m.author === 'person' && m.kind === 'message')).toEqual([]);
+
+    const cancelled = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'إلغاء' });
+    expect(texts(cancelled)).toContain('OK, you are back with the chatbot.');
+    expect(await w.rt.hs.openFor(ref)).toBeUndefined();
+    expect(await lines()).toContain('cancelled by the person (typed "إلغاء")');
+
+    // The slash command and the English word do the same (all six languages: test/handoff/e2e-webchat.test.ts).
+    for (const word of ['/cancel', 'Cancel', 'الغاء']) {
+      await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+      expect(await w.rt.hs.openFor(ref)).toBeDefined();
+      await w.running.ctx.bot.handle(ref, { kind: 'text', text: word });
+      expect(await w.rt.hs.openFor(ref), word).toBeUndefined();
+    }
+  });
+
+  it('a caseworker message keeps its text exactly and says who wrote it', async () => {
+    const w = await world();
+    const ref = await inEnglish(w, 'text');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const samira = await w.rt.auth.createStaff({
+      email: 'samira@ngo.example',
+      name: 'Samira Haddad',
+      role: 'caseworker',
+      password: 'correct horse battery',
+      languages: ['en'],
+    });
+    const [h] = await w.rt.service.queue(samira);
+    await w.rt.service.take(samira, h!.id);
+    await w.rt.service.send(samira, h!.id, { text: 'bring <Reisepass> and <Meldezettel> *both*' });
+    expect(w.delivered.at(-1)!.reply.messages).toEqual([
+      {
+        kind: 'text',
+        text: 'bring <Reisepass> and <Meldezettel> *both*',
+        from: { name: 'Samira', label: 'Samira (caseworker)', said: 'Samira (caseworker) said:' },
+      },
+    ]);
+  });
+
+  it('after the close the person is asked once how good the help was; the score is stored on the handoff and counted in the statistics', async () => {
+    const w = await world();
+    const ref = await inEnglish(w, 'rate');
+    await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'n:human' });
+    const erin = await staff(w, 'Erin', ['en'], 'admin');
+    const [h] = await w.rt.service.queue(erin);
+    await w.rt.service.take(erin, h!.id);
+    await w.rt.service.close(erin, h!.id, 'answered');
+    const closing = w.delivered.at(-1)!.reply;
+    expect(texts(closing)).toContain('Was the help good? Choose from 1 (bad) to 5 (very good).');
+    const scale = closing.messages.at(-1)!.buttons!;
+    expect(scale.map((b) => b.label)).toEqual(['1', '2', '3', '4', '5']);
+    const four = scale[3]!.payload;
+    expect(parsePayload(four)).toMatchObject({ kind: 'rate', score: 4 });
+    // A hand-made rating with another nonce counts for nothing.
+    const forged = await w.running.ctx.bot.handle(ref, { kind: 'button', payload: 'rt:1:999' });
+    expect(texts(forged)).toBe('You have already answered. Thank you.');
+    const thanks = await w.running.ctx.bot.handle(ref, { kind: 'button', payload: four });
+    expect(texts(thanks)).toBe('Thank you for your answer. It helps us do better.');
+    expect((await w.rt.hs.getHandoff(h!.id))!.rating).toBe(4);
+    // Once: a second press (or another score from the same keyboard) changes nothing.
+    const again = await w.running.ctx.bot.handle(ref, { kind: 'button', payload: scale[0]!.payload });
+    expect(texts(again)).toBe('You have already answered. Thank you.');
+    expect((await w.rt.hs.getHandoff(h!.id))!.rating).toBe(4);
+    expect(await w.rt.service.ratings()).toEqual({ n: 1, average: 4, byScore: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 0 } });
+    expect((await w.rt.hs.messages(h!.id)).at(-1)!.text).toBe('the person rated the help 4 of 5');
+    // The bot is back: the next message is answered by it.
+    const back = await w.running.ctx.bot.handle(ref, { kind: 'text', text: 'menu' });
+    expect(back.messages.length).toBeGreaterThan(0);
+  });
+});

@@ -394,7 +394,9 @@ describe('a caseworker answers on Telegram', () => {
     await lotse.handoff.service.take(staff, h.id);
     for (const text of ['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']) await lotse.handoff.service.send(staff, h.id, { text });
     const texts = visible(chat);
-    expect(texts.slice(-3)).toEqual(['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.']);
+    // Exactly as typed, each under the caseworker's name (a person's message, not the bot's: issue 14.2).
+    const olena = lotse.running.ctx.content.current().t('uk', 'handoff.from', { name: 'Olena' });
+    expect(texts.slice(-3)).toEqual(['Добрий день!', 'Ваша співбесіда <у вівторок> & о 9:00.', 'Візьміть паспорт.'].map((x) => `${olena}\n${x}`));
     expect(texts.at(-4)).toContain('Olena');
   });
 
@@ -433,8 +435,9 @@ describe('a caseworker answers on Telegram', () => {
     // They unblock and write: both messages go out, in order, and are marked delivered.
     await turn(() => api.setBlocked(chat, false));
     await turn(() => api.text(chat, 'sorry, I blocked you by mistake'));
-    await api.until(() => visible(chat).includes('Bring your passport.'));
-    expect(visible(chat).slice(-2)).toEqual(['Your letter says the interview is on Tuesday.', 'Bring your passport.']);
+    const jonas = lotse.running.ctx.content.current().t('en', 'handoff.from', { name: 'Jonas' });
+    await api.until(() => visible(chat).includes(`${jonas}\nBring your passport.`));
+    expect(visible(chat).slice(-2)).toEqual([`${jonas}\nYour letter says the interview is on Tuesday.`, `${jonas}\nBring your passport.`]);
     // Marked after Telegram's answer arrives (no further API call to wait on): poll the store.
     await expect
       .poll(async () => (await lotse.handoff.hs.messages(h.id)).filter((m) => m.author === 'caseworker').every((m) => m.deliveredAt !== undefined), {

@@ -259,6 +259,11 @@ export class TelegramChannel {
           throw new UndeliverableError('telegram: Telegram refuses messages to this chat (blocked or deleted)', 'telegram');
         }
       },
+      // A caseworker is writing: "typing…" in the person's chat (sendChatAction, best effort).
+      typing: async (ref, address) => {
+        const chat = address ?? ref.address;
+        if (chat && pseudonym(this.ctx.secret, chat) === ref.conversationId) this.sender.typing(chat);
+      },
     };
   }
 

@@ -8,6 +8,9 @@
  *    file is uploaded from the server's own content folder the first time and Telegram's `file_id`
  *    is kept in the store (per bot, file, size and modification time) for every later send; when a
  *    file cannot be sent (missing, too large, refused) the person gets a message with links instead;
+ *  - a caseworker's text (`from`): exactly as typed (escaped, never read as markup), under their name
+ *    and role in bold, so that it reads as a person's message and not the bot's;
+ *  - a quiet reply (receipts, a new place in the queue) goes with `disable_notification`;
  *  - a chat that refuses messages (403: the person blocked the bot or deleted the account) stops the
  *    reply there and is reported as `blocked`; the caller marks it.
  *
@@ -75,7 +78,7 @@ export class TelegramSender {
   async sendReply(chatId: number | string, reply: Reply, onSent?: () => void): Promise<SendOutcome> {
     for (const m of reply.messages) {
       try {
-        await this.sendOne(chatId, m, reply.lang, onSent);
+        await this.sendOne(chatId, m, reply.lang, onSent, reply.quiet === true);
       } catch (err) {
         if (isUnreachable(err)) return 'blocked';
         throw err;
@@ -95,7 +98,18 @@ export class TelegramSender {
     return { inline_keyboard: keyboardRows(keys) };
   }
 
-  private async sendOne(chatId: number | string, m: OutMessage, lang: string, onSent?: () => void): Promise<void> {
+  private async sendOne(chatId: number | string, m: OutMessage, lang: string, onSent?: () => void, quiet = false): Promise<void> {
+    if (m.kind === 'text' && m.from) {
+      // Text is text: the caseworker's words escaped as they are, split without markup to break.
+      const pieces = splitText(m.text || '…');
+      for (const [i, piece] of pieces.entries()) {
+        const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+        const head = i === 0 ? `<b>${escapeHtml(m.from.label)}</b>\n` : '';
+        await this.sendHtml(chatId, head + escapeHtml(piece), `${i === 0 ? `${m.from.label}\n` : ''}${piece}`, markup, quiet);
+        onSent?.();
+      }
+      return;
+    }
     if (m.kind === 'audio') {
       await this.sendAudio(chatId, m, lang);
       onSent?.();
@@ -115,17 +129,19 @@ export class TelegramSender {
         toHtml(piece, (u) => this.abs(u)),
         toPlain(piece),
         markup,
+        quiet,
       );
       onSent?.();
     }
   }
 
-  private async sendHtml(chatId: number | string, html: string, plain: string, markup: InlineKeyboardMarkup | undefined): Promise<void> {
+  private async sendHtml(chatId: number | string, html: string, plain: string, markup: InlineKeyboardMarkup | undefined, quiet = false): Promise<void> {
+    const silent = quiet ? { disable_notification: true } : {};
     try {
       await this.d.api.sendMessage(
         chatId,
         html,
-        { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) },
+        { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...silent, ...(markup ? { reply_markup: markup } : {}) },
         apiSignal(this.d.signal),
       );
     } catch (err) {
@@ -134,7 +150,7 @@ export class TelegramSender {
       await this.d.api.sendMessage(
         chatId,
         plain,
-        { link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}) },
+        { link_preview_options: { is_disabled: true }, ...silent, ...(markup ? { reply_markup: markup } : {}) },
         apiSignal(this.d.signal),
       );
     }

@@ -350,6 +350,8 @@ export class DirectLineServer {
 
     if (type === 'typing') {
       send(res, 200, { id: '' });
+      // A caseworker in the conversation sees the person typing (ephemeral, nothing stored).
+      this.ctx.bot.personTyping?.({ channel: 'webchat', conversationId: conv.id });
       return;
     }
     await this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
@@ -492,6 +494,10 @@ export class DirectLineServer {
     return {
       deliver: async (ref, reply) => {
         await this.appendReply(ref.conversationId, reply);
+      },
+      typing: async (ref, _address, name) => {
+        const conv = await this.store.getConversation(ref.conversationId);
+        if (conv) this.broadcast(conv.id, typingActivity(conv.lang, name));
       },
     };
   }

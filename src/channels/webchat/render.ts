@@ -6,7 +6,10 @@
  *    transcript and the bot gets the opaque payload back in `value`; buttons on an earlier message: a hero card,
  *    so they do not get lost (Web Chat shows suggested actions of the last activity only);
  *  - audio: an audio card with the episode, its description and an "open transcript" link;
- *  - links: a Markdown list of links.
+ *  - links: a Markdown list of links;
+ *  - a caseworker's text (`from`): `textFormat: plain`, exactly as typed (Web Chat shows "<Reisepass>" and
+ *    "<img src=x>" as the characters they are), from the caseworker's name, with `channelData.lotse.from`
+ *    for the page's "a person wrote this" look and `webchat:fallback-text` for what screen readers say.
  * Every bot activity carries the reply's language and direction in `locale`
  * and `channelData.lotse`, so the page can switch to right-to-left when the
  * bot answers in Arabic, Farsi or Pashto.
@@ -15,6 +18,9 @@ import type { Button, OutMessage, Reply } from '../../engine/messages.js';
 import { phoneLinksMarkdown } from '../phones.js';
 
 export const BOT = { id: 'lotse', name: 'Lotse', role: 'bot' } as const;
+
+/** The sender id of caseworkers' messages (the name is theirs; Web Chat keeps them on the bot's side). */
+export const TEAM_ID = 'lotse-team';
 
 /** Payloads travel in `value` under this key; anything else in `value` is ignored. */
 export const PAYLOAD_KEY = 'lotse';
@@ -61,6 +67,13 @@ export function renderReply(reply: Reply, opts: RenderOptions): Record<string, u
     const a: Record<string, unknown> = { type: 'message', from: { ...BOT }, locale, textFormat: 'markdown', channelData };
     const text = textOf(m);
     if (text !== undefined) a.text = toMarkdown(text);
+    if (m.kind === 'text' && m.from) {
+      // Text is text: no Markdown, no phone links, nothing that could turn "<b>" or "*" into markup.
+      a.text = m.text;
+      a.textFormat = 'plain';
+      a.from = { id: TEAM_ID, name: m.from.name, role: 'bot' };
+      a.channelData = { lotse: { ...channelData.lotse, from: m.from }, 'webchat:fallback-text': `${m.from.said} ${m.text}` };
+    }
     const attachments: unknown[] = [];
     if (m.kind === 'audio') {
       const transcript = absolute(opts.baseUrl, m.transcriptUrl);
@@ -92,6 +105,7 @@ export function renderReply(reply: Reply, opts: RenderOptions): Record<string, u
   });
 }
 
-export function typingActivity(lang?: string): Record<string, unknown> {
-  return { type: 'typing', from: { ...BOT }, ...(lang ? { channelData: { lotse: { lang } } } : {}) };
+export function typingActivity(lang?: string, name?: string): Record<string, unknown> {
+  const from = name ? { id: TEAM_ID, name, role: 'bot' } : { ...BOT };
+  return { type: 'typing', from, ...(lang ? { channelData: { lotse: { lang } } } : {}) };
 }

@@ -37,14 +37,16 @@ export function handoffRequest(o: {
 /**
  * Hand the conversation to a person, with the human flow's handoff text as intro.
  *
- * Example: typed "person" -> "I will connect you with a person.\n\nA person from our team can help you ..." [Menu];
+ * Example: typed "person" -> "I will connect you with a person.\n\nA person from our team can help you ..." [Menu]
+ *   ([] when the handoff module runs: its message with Cancel follows);
  *   effect { type: 'handoff', reason: 'asked', priority: 'normal', lang: 'en' }
  */
 export function handoff(turn: Turn, reason: string, priority: 'normal' | 'urgent'): void {
   const r = handoffRequest({
     intro: turn.c.pack.flowTexts[turn.lang]?.human?.handoff?.text,
     text: turn.t('handoff.intro'),
-    nav: turn.nav({ back: false, human: false }),
+    // With the handoff module its answer (with Cancel) follows at once: a Menu-only card in between was noise.
+    nav: turn.env.officeOpen !== undefined ? [] : turn.nav({ back: false, human: false }),
     reason,
     priority,
     lang: turn.lang,

@@ -20,7 +20,8 @@ export const handoffStep: StepType<HandoffStep> = {
     const r = handoffRequest({
       intro: ctx.stepText(pos, 'text'),
       text: ctx.t('handoff.intro'),
-      nav: ctx.nav({ back: false, human: false }),
+      // With the handoff module its answer (with Cancel) follows at once: a Menu-only card in between was noise.
+      nav: ctx.handoffModule ? [] : ctx.nav({ back: false, human: false }),
       reason: s.reason,
       priority: 'normal',
       lang: ctx.lang,

@@ -61,6 +61,11 @@ export interface StepCtx {
   topicTitle(topicId: string): string;
   /** Standard navigation buttons: Back (when there is history), Menu, Talk to a person. */
   nav(opts?: { back?: boolean; menu?: boolean; human?: boolean }): Button[];
+  /**
+   * A handoff module runs (it says whether the office is open): it answers a handoff request with
+   * its own message and Cancel, so the request itself needs no buttons of its own.
+   */
+  handoffModule: boolean;
 }
 
 /** What a step hands back to the engine: messages to send and where to go next (stay, move inside, goto, or back). */

@@ -14,6 +14,9 @@
   if (window.LotseChat) return;
 
   var STORAGE = 'lotse.webchat.v1';
+  var REACT_ELEMENT = typeof Symbol === 'function' && Symbol.for ? Symbol.for('react.element') : 0xeac7;
+  /** Read by screen readers, not shown. */
+  var SR_ONLY = { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' };
   var loading = {};
 
   function loadScript(src, integrity) {
@@ -124,6 +127,55 @@
       };
     }
 
+    /*
+     * A caseworker's message (channelData.lotse.from) looks like a person's, not the bot's: a
+     * heading with their name and role, a coloured edge, and for screen readers "Samira (caseworker)
+     * said:" in the person's language. The text itself arrives as plain text (textFormat plain).
+     * The Web Chat bundle keeps its React private, so the wrapper is a plain React element object
+     * (the bundle's React 16 production build takes these as they are).
+     */
+    function el(type, props, children) {
+      var p = {};
+      for (var k in props) if (k !== 'key') p[k] = props[k];
+      p.children = children;
+      return { $$typeof: REACT_ELEMENT, type: type, key: props.key === undefined ? null : props.key, ref: null, props: p, _owner: null };
+    }
+    function personMiddleware() {
+      return function (next) {
+        return function (...setup) {
+          var card = setup[0] || {};
+          var render = next(...setup);
+          var from = card.activity?.channelData?.lotse?.from;
+          if (!render || !from || typeof from.label !== 'string') return render;
+          return function (...args) {
+            var inner = render(...args);
+            return el(
+              'div',
+              {
+                className: 'lotse-person',
+                'data-lotse-from': 'person',
+                style: { borderInlineStart: '4px solid ' + (options.personAccent || '#1b7f5b'), paddingInlineStart: '6px', marginBlock: '4px' },
+              },
+              [
+                el(
+                  'div',
+                  {
+                    key: 'n',
+                    className: 'lotse-person__name',
+                    'aria-hidden': 'true',
+                    style: { fontSize: '85%', fontWeight: 600, color: options.personAccent || '#1b7f5b', marginBlockEnd: '2px' },
+                  },
+                  from.label,
+                ),
+                el('span', { key: 's', className: 'lotse-person__said', style: SR_ONLY }, from.said),
+                el('div', { key: 'b' }, inner),
+              ],
+            );
+          };
+        };
+      };
+    }
+
     function render() {
       var l = languageOf(state.config, state.lang) || state.config.languages[0];
       element.setAttribute('dir', l.dir);
@@ -135,6 +187,9 @@
         locale: l.locale,
         dir: l.dir,
         styleOptions: styleOptions(),
+        activityMiddleware: personMiddleware,
+        // The caseworker sees "typing…" while the person writes.
+        sendTypingIndicator: true,
       };
       if (l.strings) props.overrideLocalizedStrings = l.strings;
       window.WebChat.renderWebChat(props, element);
