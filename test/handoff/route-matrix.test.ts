@@ -199,6 +199,23 @@ const MATRIX: Record<string, Row> = {
   'GET /api/stats': { expect: adminOnly(200) },
   'GET /api/audit': { expect: adminOnly(200) },
   'GET /api/events': { expect: staffOnly(200, 200) },
+  // The person's side of a handoff (issue 14): paging colleagues, read notices, typing.
+  'POST /api/handoffs/:id/page': { path: async () => `/api/handoffs/${await queuedHandoff()}/page`, expect: staffChange(200, 200) },
+  'POST /api/handoffs/:id/read': { path: async () => `/api/handoffs/${await takenHandoff()}/read`, expect: staffChange(200, 200) },
+  'POST /api/handoffs/:id/typing': { path: async () => `/api/handoffs/${await takenHandoff()}/typing`, expect: staffChange(200, 200) },
+  // Snippets: everyone on staff has their own and the team's; an empty one is refused, an unknown one is not found.
+  'GET /api/snippets': { expect: staffOnly(200, 200) },
+  'POST /api/snippets': { body: () => ({}), expect: staffChange(400, 400) },
+  'DELETE /api/snippets/:id': { path: async () => '/api/snippets/no-such-snippet', expect: staffChange(404, 404) },
+  // The admin page itself is a static shell (its data needs an admin); everything behind it is for admins only.
+  'GET /admin': { expect: everyone(200) },
+  'GET /admin.js': { expect: everyone(200) },
+  'GET /api/admin/meta': { expect: adminOnly(200) },
+  'GET /api/admin/stats': { expect: adminOnly(200) },
+  'GET /api/admin/stats.csv': { expect: adminOnly(200) },
+  'GET /api/admin/audit': { expect: adminOnly(200) },
+  'GET /api/admin/closed': { expect: adminOnly(200) },
+  'GET /api/admin/closed/:id': { path: async () => '/api/admin/closed/no-such-handoff', expect: adminOnly(404) },
 };
 
 /** Every route on the console's router, as "METHOD /path". */
