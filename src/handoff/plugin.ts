@@ -93,7 +93,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       const auth = new StaffAuth(accounts, ctx.store, ids, () => ctx.clock.now(), ctx.secret);
       plugin.runtime = { service, auth, hs, staff: accounts };
       ctx.bot.addHooks({
-        intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
+        intercept: (ref, session, event, turn) => service.onPersonEvent(ref, session, event, turn),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
         env: (_ref, now) => ({ officeOpen: service.isOpenAt(now) }),
       });

@@ -59,6 +59,12 @@ export interface HandoffMessage {
   deliveredAt?: number;
   /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
   undeliverableAt?: number;
+  /**
+   * The stored incoming message it was relayed from (its inbox key, with a suffix for what of
+   * it): a turn run again after a crash stores the same message once (`addMessage` returns the
+   * stored one).
+   */
+  source?: string;
 }
 
 /** A handoff message before it is stored; the store gives it its `seq`. */
@@ -105,7 +111,7 @@ export interface Handoffs {
   /** Compare-and-set on status, so two caseworkers cannot both take one handoff. */
   takeIfQueued(id: string, staffId: string, at: number): Promise<boolean>;
 
-  /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). */
+  /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). One with a known `source` is not stored again: the stored one is returned. */
   addMessage(m: NewHandoffMessage): Promise<HandoffMessage>;
   markDelivered(seq: number, at: number): Promise<void>;
   /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */

@@ -47,6 +47,12 @@ export const handoffMigrations = [
     sql: `ALTER TABLE handoff_messages ADD COLUMN undeliverable_at INTEGER;
       ALTER TABLE handoffs ADD COLUMN unreachable_notice_at INTEGER;`,
   },
+  {
+    version: 102,
+    name: 'handoff: a message relayed from a stored incoming message is stored once, also when its turn runs again after a crash',
+    sql: `ALTER TABLE handoff_messages ADD COLUMN source TEXT;
+      CREATE UNIQUE INDEX handoff_messages_source ON handoff_messages(source) WHERE source IS NOT NULL;`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -88,6 +94,7 @@ function toMessage(r: Row): HandoffMessage {
     at: r.at as number,
     deliveredAt: opt(r.delivered_at),
     undeliverableAt: opt(r.undeliverable_at),
+    source: opt(r.source),
   };
 }
 function toStaff(r: Row): Staff {
@@ -185,9 +192,13 @@ export class SqliteHandoffs implements Handoffs {
 
   // --- messages
   private insertMessage(m: NewHandoffMessage): HandoffMessage {
+    if (m.source) {
+      const known = this.db.prepare('SELECT * FROM handoff_messages WHERE source = ?').get(m.source) as Row | undefined;
+      if (known) return toMessage(known);
+    }
     const r = this.db
-      .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null);
+      .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null, m.source ?? null);
     return { ...m, seq: Number(r.lastInsertRowid) };
   }
   async addMessage(m: NewHandoffMessage): Promise<HandoffMessage> {

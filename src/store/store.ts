@@ -8,6 +8,7 @@
  */
 import type { ConversationRef } from '../shared/conversation.js';
 import type { Handoffs } from './handoffs.js';
+import type { Inbox } from './inbox.js';
 import type { RateCounters } from './rate-counters.js';
 import type { StaffAccounts } from './staff.js';
 import type { WebchatLog } from './webchat-log.js';
@@ -48,6 +49,8 @@ export interface ForgetResult {
   sessions: number;
   feedback: number;
   unanswered: number;
+  /** Incoming messages stored for processing (the inbox), finished or not. */
+  inbox: number;
   webchatConversations: number;
   handoffs: number;
   handoffMessages: number;
@@ -113,6 +116,8 @@ export interface Store {
    */
   webchatLog(): WebchatLog;
   rateCounters(): RateCounters;
+  /** Incoming messages, stored before they are acknowledged and finished after a crash (inbox.ts). */
+  inbox(): Inbox;
   handoffs(): Promise<Handoffs>;
   staffAccounts(): Promise<StaffAccounts>;
 
