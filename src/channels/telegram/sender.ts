@@ -32,6 +32,33 @@ export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export type SendOutcome = 'sent' | 'blocked';
 
+/**
+ * Where a reply's sending stands: `skip` messages went out already (before a crash, or in a failed
+ * earlier try of the same update) and are not sent again; `onSent` hears the new count after each
+ * message Telegram accepted, so the caller can record it before the next one goes.
+ */
+export interface SendProgress {
+  skip?: number;
+  onSent?: (sent: number) => void | Promise<void>;
+}
+
+/** Counts the Telegram messages of one reply as they go (a long text is several). */
+class Progress {
+  n = 0;
+  constructor(private readonly p: SendProgress) {}
+  /** Whether message number `n` went out already. */
+  get done(): boolean {
+    return this.n < (this.p.skip ?? 0);
+  }
+  async sent(): Promise<void> {
+    this.n++;
+    await this.p.onSent?.(this.n);
+  }
+  skipped(): void {
+    this.n++;
+  }
+}
+
 /** grammY types its signals with the abort-controller shim; Node's own AbortSignal is the same thing at run time. */
 export type ApiSignal = Parameters<Api['sendMessage']>[3];
 export const apiSignal = (s: AbortSignal | undefined): ApiSignal => s as unknown as ApiSignal;
@@ -71,11 +98,12 @@ export class TelegramSender {
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
-  /** Sends every message of the reply in order. `onSent` is called after each message Telegram accepted. */
-  async sendReply(chatId: number | string, reply: Reply, onSent?: () => void): Promise<SendOutcome> {
+  /** Sends every message of the reply in order, after the first `progress.skip` (see SendProgress). */
+  async sendReply(chatId: number | string, reply: Reply, progress: SendProgress = {}): Promise<SendOutcome> {
+    const p = new Progress(progress);
     for (const m of reply.messages) {
       try {
-        await this.sendOne(chatId, m, reply.lang, onSent);
+        await this.sendOne(chatId, m, reply.lang, p);
       } catch (err) {
         if (isUnreachable(err)) return 'blocked';
         throw err;
@@ -95,10 +123,11 @@ export class TelegramSender {
     return { inline_keyboard: keyboardRows(keys) };
   }
 
-  private async sendOne(chatId: number | string, m: OutMessage, lang: string, onSent?: () => void): Promise<void> {
+  private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress): Promise<void> {
     if (m.kind === 'audio') {
+      if (p.done) return p.skipped();
       await this.sendAudio(chatId, m, lang);
-      onSent?.();
+      await p.sent();
       return;
     }
     const text =
@@ -109,6 +138,10 @@ export class TelegramSender {
             .join('\n\n');
     const pieces = splitText(text || '…');
     for (const [i, piece] of pieces.entries()) {
+      if (p.done) {
+        p.skipped();
+        continue;
+      }
       const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
       await this.sendHtml(
         chatId,
@@ -116,7 +149,7 @@ export class TelegramSender {
         toPlain(piece),
         markup,
       );
-      onSent?.();
+      await p.sent();
     }
   }
 
