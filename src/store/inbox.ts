@@ -39,6 +39,11 @@ export interface InboxItem {
   attempts: number;
   /** How many outgoing messages of the reply were delivered already (Telegram re-sends skip them). */
   sent: number;
+  /**
+   * The number of the outgoing message last handed to the network. Higher than `sent`: that
+   * message is in doubt (the process died while it was on its way; it may have arrived).
+   */
+  sending: number;
   receivedAt: number;
 }
 
@@ -73,6 +78,8 @@ export interface Inbox {
    * leaves either both or neither.
    */
   commitTurn(key: string, session: SessionRecord | undefined, reply: unknown): Promise<void>;
+  /** Outgoing message number `n` (from 1) of the item's reply is about to go out. */
+  markSending(key: string, n: number): Promise<void>;
   /** `sent` outgoing messages of the item's reply have been delivered. */
   markSent(key: string, sent: number): Promise<void>;
   /** Finished: the payload and reply are dropped, the key stays (retries are recognised). */

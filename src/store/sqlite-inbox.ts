@@ -15,6 +15,7 @@ type Row = {
   conversation_id: string;
   payload: string | null;
   sent: number;
+  sending: number;
   attempts: number;
   received_at: number;
   done_at: number | null;
@@ -29,6 +30,7 @@ function toItem(r: Row): InboxItem {
     ...(r.payload !== null ? { payload: JSON.parse(r.payload) as unknown } : {}),
     attempts: r.attempts,
     sent: r.sent,
+    sending: r.sending,
     receivedAt: r.received_at,
   };
 }
@@ -51,6 +53,7 @@ export class SqliteInbox implements Inbox {
         'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
       ),
       sent: db.prepare('UPDATE inbox SET sent = MAX(sent, ?) WHERE key = ?'),
+      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?) WHERE key = ?'),
       done: db.prepare('UPDATE inbox SET done_at = ?, payload = NULL, reply = NULL WHERE key = ? AND done_at IS NULL'),
       expire: db.prepare('DELETE FROM inbox WHERE (done_at IS NOT NULL AND done_at < ?) OR (done_at IS NULL AND received_at < ?)'),
     };
@@ -86,6 +89,10 @@ export class SqliteInbox implements Inbox {
       if (session) this.q.putSession.run(session.ref.channel, session.ref.conversationId, JSON.stringify(session.state), session.updatedAt);
       this.q.setReply.run(JSON.stringify(reply), key);
     })();
+  }
+
+  async markSending(key: string, n: number): Promise<void> {
+    this.q.sending.run(n, key);
   }
 
   async markSent(key: string, sent: number): Promise<void> {

@@ -73,7 +73,7 @@ export const sqliteMigrations: { version: number; name: string; sql: string }[] 
     sql: `
       CREATE TABLE inbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, external_id TEXT NOT NULL,
-        conversation_id TEXT NOT NULL, payload TEXT, reply TEXT, sent INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+        conversation_id TEXT NOT NULL, payload TEXT, reply TEXT, sent INTEGER NOT NULL DEFAULT 0, sending INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
         received_at INTEGER NOT NULL, done_at INTEGER);
       CREATE INDEX inbox_pending ON inbox(channel, seq) WHERE done_at IS NULL;
       CREATE INDEX inbox_conv ON inbox(channel, conversation_id);

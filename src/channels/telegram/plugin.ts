@@ -195,6 +195,9 @@ export class TelegramChannel {
     }
     const outcome = await this.sender.sendReply(chatId, reply, {
       skip: state?.sent ?? 0,
+      onSending: async (n) => {
+        if (state) await this.inbox.markSending(state.key, n);
+      },
       onSent: async (n) => {
         if (!state) return;
         state.sent = n;
@@ -351,6 +354,8 @@ export class TelegramChannel {
           this.ctx.log.error('telegram: update given up after repeated failures', { update: update.update_id, attempts: MAX_ATTEMPTS });
         } else {
           await this.bot.init(apiSignal(this.abort.signal));
+          // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
+          if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
           this.turns.set(update, { key: item.key, sent: item.sent });
           await this.bot.handleUpdate(update);
         }

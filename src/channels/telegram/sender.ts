@@ -39,6 +39,8 @@ export type SendOutcome = 'sent' | 'blocked';
  */
 export interface SendProgress {
   skip?: number;
+  /** Message number `n` (from 1) is about to go out: recorded, a crash now leaves it in doubt. */
+  onSending?: (n: number) => void | Promise<void>;
   onSent?: (sent: number) => void | Promise<void>;
 }
 
@@ -49,6 +51,9 @@ class Progress {
   /** Whether message number `n` went out already. */
   get done(): boolean {
     return this.n < (this.p.skip ?? 0);
+  }
+  async sending(): Promise<void> {
+    await this.p.onSending?.(this.n + 1);
   }
   async sent(): Promise<void> {
     this.n++;
@@ -126,6 +131,7 @@ export class TelegramSender {
   private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress): Promise<void> {
     if (m.kind === 'audio') {
       if (p.done) return p.skipped();
+      await p.sending();
       await this.sendAudio(chatId, m, lang);
       await p.sent();
       return;
@@ -143,6 +149,7 @@ export class TelegramSender {
         continue;
       }
       const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+      await p.sending();
       await this.sendHtml(
         chatId,
         toHtml(piece, (u) => this.abs(u)),
