@@ -97,6 +97,8 @@ export class TelegramChannel {
   private readonly inbox: Inbox;
   /** One update at a time per chat, in the order stored. */
   private readonly chats = new SerialQueue();
+  /** Until the unfinished updates of the last process are queued, new ones wait (each chat keeps its order). */
+  private recovering: Promise<void> = Promise.resolve();
   /** Updates being handled in this process, by inbox key: a second copy waits for the first. */
   private readonly running = new Map<string, Promise<boolean>>();
   /**
@@ -306,6 +308,7 @@ export class TelegramChannel {
         return void res.status(200).json({ ok: true });
       }
       // A copy of an update under way here waits for it; one left unfinished by a crash or a failed try runs again.
+      await this.recovering;
       const run = this.process(stored.item, update, false);
       void run.then(() => this.events.emit('handled', update.update_id));
       let timer: NodeJS.Timeout | undefined;
@@ -438,6 +441,8 @@ export class TelegramChannel {
 
   /** After the server listens: bot info, then polling or the webhook, then commands and descriptions. */
   start(): Promise<void> {
+    // What the last process stored and did not finish, first (each chat's queue keeps the order).
+    this.recovering = this.recover().catch((err: unknown) => this.ctx.log.error('telegram: recovery of unfinished updates failed', { err }));
     // De-duplication records expire after 48 h; the server's housekeeping deletes them (Store.kvSweep).
     this.booted = this.boot().catch((err) => {
       if (!this.closing) this.ctx.log.error('telegram: could not start (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)', { err });
@@ -449,8 +454,6 @@ export class TelegramChannel {
     const { config, log } = this.ctx;
     const signal = apiSignal(this.abort.signal);
     await this.bot.init(signal);
-    // What the last process stored and did not finish, first (each chat's queue keeps the order).
-    await this.recover();
     if (config.TELEGRAM_MODE === 'polling') {
       // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
       await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);

@@ -98,6 +98,8 @@ export class DirectLineServer {
   readonly inbox: Inbox;
   /** Inbox keys whose turn is queued or running in this process. */
   private readonly running = new Set<string>();
+  /** Until the unfinished messages of the last process are queued, new turns wait (each conversation keeps its order). */
+  private recovering: Promise<unknown> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
   /** Stream sockets open or being opened, per `c:<conversation>` and `a:<address>` (released when the socket closes). */
   private readonly streamCount = new Map<string, number>();
@@ -453,7 +455,10 @@ export class DirectLineServer {
     this.notify(conv.id);
     // New to the inbox but already in the log: answered before the inbox kept its key (48 hours).
     if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
-    else if (status !== 'done') this.runTurn(conv, event, stored.activity.id as string, item.key);
+    else if (status !== 'done') {
+      await this.recovering.catch(() => undefined);
+      this.runTurn(conv, event, stored.activity.id as string, item.key);
+    }
   }
 
   /**
@@ -511,7 +516,13 @@ export class DirectLineServer {
    * At start: every stored message whose turn did not finish (the process died) is logged if it
    * was not yet, and answered, in the order received.
    */
-  async recover(): Promise<number> {
+  recover(): Promise<number> {
+    const run = this.recoverNow();
+    this.recovering = run;
+    return run;
+  }
+
+  private async recoverNow(): Promise<number> {
     const items = await this.inbox.pending('webchat');
     let n = 0;
     for (const item of items) {
