@@ -416,11 +416,6 @@ export class TelegramChannel {
           continue;
         }
         for (const u of updates) {
-          if (!isReadableUpdate(u)) {
-            log.warn('telegram: malformed update dropped', { update: u.update_id });
-            offset = u.update_id + 1;
-            continue;
-          }
           let stored: { item: InboxItem; status: InboxStatus };
           try {
             stored = await this.storeUpdate(u);
