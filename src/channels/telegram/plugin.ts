@@ -412,7 +412,16 @@ export class TelegramChannel {
           if (this.closing) break;
           backoff = Math.min(backoff ? backoff * 2 : 1000, 30_000);
           log.warn('telegram: getUpdates failed; trying again', { err: err instanceof GrammyError ? err.description : String(err), inMs: backoff });
-          await new Promise((r) => setTimeout(r, backoff).unref());
+          // Cut short by stop(): a shutdown never waits out the back-off.
+          await new Promise<void>((r) => {
+            const done = () => {
+              clearTimeout(t);
+              this.pollAbort.signal.removeEventListener('abort', done);
+              r();
+            };
+            const t = setTimeout(done, backoff);
+            this.pollAbort.signal.addEventListener('abort', done);
+          });
           continue;
         }
         for (const u of updates) {
