@@ -126,7 +126,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         return staff.languages.map((l) => c.resolveLanguage(l)).find(Boolean) ?? c.defaultLang;
       };
       ctx.bot.addHooks({
-        intercept: (ref, session, event) => service.onPersonEvent(ref, session, event),
+        intercept: (ref, session, event, turn) => service.onPersonEvent(ref, session, event, turn),
         effect: async (ref, session, e) => ({ messages: await service.onEffect(ref, session, e) }),
         env: (_ref, now) => ({ officeOpen: service.isOpenAt(now) }),
         after: (_ref, session, reply) => service.decorate(session, reply),

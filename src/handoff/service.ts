@@ -17,7 +17,7 @@ import type { Button, InEvent, OutMessage, Reply } from '../engine/messages.js';
 import { parsePayload, payload } from '../engine/payload.js';
 import type { Session } from '../engine/session.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { isUndeliverable, type ConversationRef } from '../runtime/types.js';
+import { isUndeliverable, type ConversationRef, type Turn } from '../runtime/types.js';
 import type { Clock, IdGen } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { HandoffEvents } from './events.js';
@@ -254,7 +254,12 @@ export class HandoffService {
 
   // ------------------------------------------------- the person's side ---
   /** While a handoff is open the bot stays silent; messages go to the caseworker. */
-  async onPersonEvent(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session: Session } | { event: InEvent } | undefined> {
+  async onPersonEvent(
+    ref: ConversationRef,
+    session: Session,
+    event: InEvent,
+    turn?: Turn,
+  ): Promise<{ reply: Reply; session: Session } | { event: InEvent } | undefined> {
     if (event.kind === 'button') {
       const p = parsePayload(event.payload);
       if (p?.kind === 'rate') return this.onRating(session, p.score, p.nonce);
@@ -310,7 +315,15 @@ export class HandoffService {
     }
     const text = event.text.trim().slice(0, MAX_MESSAGE_LENGTH);
     if (!text) return { session, reply: this.reply(lang, []) };
-    const msg = await this.d.hs.addMessage({ handoffId: h.id, author: 'person', kind: 'message', text, at: this.now() });
+    // Under the stored message's key: relayed once, also when the turn runs again after a crash.
+    const msg = await this.d.hs.addMessage({
+      handoffId: h.id,
+      author: 'person',
+      kind: 'message',
+      text,
+      at: this.now(),
+      ...(turn ? { source: `${turn.key}#message` } : {}),
+    });
     this.d.events.message(h, msg);
     // They are reachable again (e.g. unblocked the bot): what could not be delivered goes out now.
     // Messages only wait after the caseworker was told, so an ordinary message costs no write here.
@@ -323,13 +336,13 @@ export class HandoffService {
     // crisis numbers go out at once too.
     const distress = this.d.content.current().nlu.distress(text, lang);
     if (distress.level === 'unsure') {
-      const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe');
+      const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe', turn && `${turn.key}#alert`);
       this.d.events.alert(h, alert);
       return { session, reply: await this.receipt(h) };
     }
     if (distress.level === 'clear') {
       if (h.priority > 0) await this.d.hs.update(h.id, { priority: 0 });
-      const alert = await this.system(h.id, 'alert', 'distress detected in the last message');
+      const alert = await this.system(h.id, 'alert', 'distress detected in the last message', turn && `${turn.key}#alert`);
       this.d.events.alert(h, alert);
       this.d.events.queueChanged();
       // The same crisis numbers and caring words as the engine's crisis answer; Cancel stays.
@@ -635,8 +648,8 @@ export class HandoffService {
     this.d.events.status(h, { status, ...(h.caseworkerId ? { caseworkerId: h.caseworkerId } : {}), ...(staff ? { by: staff.name } : {}) });
   }
 
-  private system(id: string, kind: 'event' | 'alert', text: string): Promise<HandoffMessage> {
-    return this.d.hs.addMessage({ handoffId: id, author: 'system', kind, text, at: this.now() });
+  private system(id: string, kind: 'event' | 'alert', text: string, source?: string): Promise<HandoffMessage> {
+    return this.d.hs.addMessage({ handoffId: id, author: 'system', kind, text, at: this.now(), ...(source ? { source } : {}) });
   }
 
   // ----------------------------------------------------------- delivery ---

@@ -14,7 +14,7 @@ import { maskPersonalData, type Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import type { BotRuntime, ChannelId, ConversationRef, Deliverer } from './types.js';
+import type { BotRuntime, ChannelId, ConversationRef, Deliverer, Turn } from './types.js';
 import { ownUiString } from '../util/ui-strings.js';
 
 /**
@@ -24,13 +24,18 @@ import { ownUiString } from '../util/ui-strings.js';
 export interface ConversationHooks {
   /** Called before the engine; return a Reply to answer instead of the bot (e.g. relay to a caseworker). */
   // Return `{ event }` to let the engine answer a different event (a typed "menu" during a handoff as the menu command).
-  intercept?(ref: ConversationRef, session: Session, event: InEvent): Promise<{ reply: Reply; session?: Session } | { event: InEvent } | undefined>;
+  intercept?(
+    ref: ConversationRef,
+    session: Session,
+    event: InEvent,
+    turn?: Turn,
+  ): Promise<{ reply: Reply; session?: Session } | { event: InEvent } | undefined>;
   /**
    * Called for every effect the engine asks for, before the session is saved:
    * the hook may change the session and add messages to the reply.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a plugin's effect handler may return nothing at all
-  effect?(ref: ConversationRef, session: Session, effect: Effect): Promise<{ messages?: OutMessage[] } | void>;
+  effect?(ref: ConversationRef, session: Session, effect: Effect, turn?: Turn): Promise<{ messages?: OutMessage[] } | void>;
   /** Called after the engine answered (and its effects ran), before the session is saved: the hook may add messages to the reply. */
   after?(ref: ConversationRef, session: Session, reply: Reply): Promise<void>;
   /** The person is typing (where the channel says so): e.g. the console shows it to the caseworker. Best effort, no reply. */
@@ -94,8 +99,8 @@ export class Runtime implements BotRuntime {
   }
 
   /** Answer one event of a conversation: load the session, run the hooks and the engine, apply effects, save. One conversation's events run one at a time. */
-  handle(ref: ConversationRef, event: InEvent): Promise<Reply> {
-    return this.queues.run(queueKey(ref), () => this.handleNow(ref, event));
+  handle(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply> {
+    return this.queues.run(queueKey(ref), () => this.handleNow(ref, event, turn));
   }
 
   /**
@@ -106,9 +111,9 @@ export class Runtime implements BotRuntime {
    *
    * Example: const reply = await ctx.bot.handleOrApologise(ref, { kind: 'text', text: 'hi' }, 'ar');
    */
-  async handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string): Promise<Reply> {
+  async handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string, turn?: Turn): Promise<Reply> {
     try {
-      return await this.handle(ref, event);
+      return await this.handle(ref, event, turn);
     } catch (err) {
       this.deps.log.error('turn failed; the person gets an apology', { channel: ref.channel, err });
       const c = this.deps.content.current();
@@ -146,12 +151,18 @@ export class Runtime implements BotRuntime {
     });
   }
 
-  private async handleNow(ref: ConversationRef, event: InEvent): Promise<Reply> {
+  private async handleNow(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply> {
+    // This message's turn already ran to its end (the process died before the reply was out, or
+    // the delivery was retried): the same reply again, and nothing done twice.
+    if (turn) {
+      const committed = await this.deps.store.inbox().committedReply(turn.key);
+      if (committed) return committed as Reply;
+    }
     const content = this.deps.content.current();
     let session = await this.loadSession(ref);
     const now = this.deps.clock.now();
     for (const h of this.hooks) {
-      const r = await h.intercept?.(ref, session, event);
+      const r = await h.intercept?.(ref, session, event, turn);
       if (r && 'event' in r) {
         event = r.event;
         continue;
@@ -159,7 +170,7 @@ export class Runtime implements BotRuntime {
       if (r) {
         const s = r.session ?? session;
         remember(s, event, r.reply, now, this.recentMs());
-        await this.saveSession(ref, s);
+        await this.commit(ref, s, r.reply, turn);
         return r.reply;
       }
     }
@@ -182,13 +193,13 @@ export class Runtime implements BotRuntime {
         this.deps.log.info('person data deleted', { channel: ref.channel, ...gone });
         deleted = true;
         // The handoff module tells the console (an open handoff ended); nothing else is stored after this.
-        await this.apply(ref, before, e, content.pack.version);
+        await this.apply(ref, before, e, content.pack.version, turn);
         continue;
       }
-      const extra = await this.apply(ref, session, e, content.pack.version);
+      const extra = await this.apply(ref, session, e, content.pack.version, turn);
       if (extra.length) reply.messages.push(...extra);
     }
-    if (!deleted) {
+    if (!deleted)
       for (const h of this.hooks) {
         try {
           await h.after?.(ref, session, reply);
@@ -196,9 +207,15 @@ export class Runtime implements BotRuntime {
           this.deps.log.error('after-turn hook failed', { err });
         }
       }
-      await this.saveSession(ref, session);
-    }
+    await this.commit(ref, deleted ? undefined : session, reply, turn);
     return reply;
+  }
+
+  /** Saves the session; for a stored message together with its reply, in one transaction (a crash leaves both or neither). */
+  private async commit(ref: ConversationRef, session: Session | undefined, reply: Reply, turn: Turn | undefined): Promise<void> {
+    const rec = session ? { ref, state: session, updatedAt: this.deps.clock.now() } : undefined;
+    if (turn) await this.deps.store.inbox().commitTurn(turn.key, rec, reply);
+    else if (rec) await this.deps.store.putSession(rec);
   }
 
   /** How long remembered exchanges are kept (the web chat log's retention, 7 days at most). */
@@ -206,7 +223,7 @@ export class Runtime implements BotRuntime {
     return Math.min(this.deps.config?.WEBCHAT_CONVERSATION_DAYS ?? RECENT_TEXT_DAYS, RECENT_TEXT_DAYS) * 86_400_000;
   }
 
-  private async apply(ref: ConversationRef, session: Session, e: Effect, version: string): Promise<OutMessage[]> {
+  private async apply(ref: ConversationRef, session: Session, e: Effect, version: string, turn?: Turn): Promise<OutMessage[]> {
     const now = this.deps.clock.now();
     const extra: OutMessage[] = [];
     try {
@@ -220,7 +237,7 @@ export class Runtime implements BotRuntime {
           at: now,
         });
       for (const h of this.hooks) {
-        const r = await h.effect?.(ref, session, e);
+        const r = await h.effect?.(ref, session, e, turn);
         if (r?.messages) extra.push(...r.messages);
       }
     } catch (err) {

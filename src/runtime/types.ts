@@ -49,12 +49,22 @@ export interface Deliverer {
   typing?(ref: ConversationRef, address: string | undefined, name: string): Promise<void>;
 }
 
+/**
+ * The stored incoming message a turn answers (its inbox key, src/store/inbox.ts). With it a turn
+ * is exactly-once: the session and the reply are committed together, a second run (after a crash,
+ * or a retried delivery) returns the committed reply without running the engine again, and the
+ * hooks store what they do under the key (the handoff relay stores a message once).
+ */
+export interface Turn {
+  key: string;
+}
+
 /** What a channel sees of the bot: hand in an event, get a reply; and register to deliver messages later. */
 export interface BotRuntime {
-  /** Answer one event; the channel renders the reply. Events of one conversation are answered in order. */
-  handle(ref: ConversationRef, event: InEvent): Promise<Reply>;
+  /** Answer one event; the channel renders the reply. Events of one conversation are answered in order. `turn`: the inbox item it answers. */
+  handle(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply>;
   /** handle(), with an apology in `lang` instead of an error when the turn fails (for channels that answer in the request). */
-  handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string): Promise<Reply>;
+  handleOrApologise(ref: ConversationRef, event: InEvent, lang?: string, turn?: Turn): Promise<Reply>;
   /** Channels that can push register here; the runtime calls it for relayed messages. */
   registerChannel(channel: ChannelId, deliverer: Deliverer): void;
   /** The person is typing (web chat tells us): passed on to whoever listens (a caseworker's console). Best effort. */

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { ContentManager } from '../content/manager.js';
 import { RECENT_TEXT_DAYS, Runtime } from '../runtime/runtime.js';
 import { createStore } from '../store/index.js';
+import { INBOX_DONE_KEEP_MS, INBOX_PENDING_KEEP_MS } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -36,7 +37,8 @@ export function loadSecret(config: Config): Buffer {
  * Retention, swept hourly and safe on several instances (each record kind's period in PRIVACY.md):
  * sessions past SESSION_TTL_DAYS, the remembered raw text of sessions idle longer than the web chat
  * log is kept (7 days), feedback and unanswered questions past RECORD_RETENTION_DAYS, and expired
- * keyed records (Telegram update ids, callback mappings, sign-in counters).
+ * keyed records (Telegram update ids, callback mappings, sign-in counters), and inbox keys of
+ * finished messages after 48 hours (unfinished ones, given up, after 7 days).
  */
 export async function housekeep(store: Store, config: Config, clock: Clock, log: Logger): Promise<void> {
   const now = clock.now();
@@ -46,6 +48,7 @@ export async function housekeep(store: Store, config: Config, clock: Clock, log:
     ['session text expiry', () => store.forgetRecentText(now - Math.min(config.WEBCHAT_CONVERSATION_DAYS, RECENT_TEXT_DAYS) * day)],
     ['feedback and unanswered expiry', () => store.expireRecords(now - config.RECORD_RETENTION_DAYS * day)],
     ['kv sweep', () => store.kvSweep()],
+    ['inbox expiry', () => store.inbox().expire(now - INBOX_DONE_KEEP_MS, now - INBOX_PENDING_KEEP_MS)],
   ];
   for (const [what, job] of jobs) await job().catch((err) => log.warn(`${what} failed`, { err }));
 }

@@ -72,6 +72,12 @@ export interface HandoffMessage {
   deliveredAt?: number;
   /** The channel said the person cannot be reached (blocked the bot): not retried until they write again. */
   undeliverableAt?: number;
+  /**
+   * The stored incoming message it was relayed from (its inbox key, with a suffix for what of
+   * it): a turn run again after a crash stores the same message once (`addMessage` returns the
+   * stored one).
+   */
+  source?: string;
 }
 
 /** A handoff message before it is stored; the store gives it its `seq`. */
@@ -153,7 +159,7 @@ export interface Handoffs {
   /** Stores the person's rating (1..5) of a closed handoff if it has none yet; false when it was rated already or is not closed (a rating counts once). */
   rateOnce(id: string, rating: number): Promise<boolean>;
 
-  /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). */
+  /** Store a message and return it with its `seq`; store first, then tell anyone (so nothing is lost). One with a known `source` is not stored again: the stored one is returned. */
   addMessage(m: NewHandoffMessage): Promise<HandoffMessage>;
   markDelivered(seq: number, at: number): Promise<void>;
   /** The person cannot be reached for now: the sweep leaves the message alone until `retryUndeliverable`. */

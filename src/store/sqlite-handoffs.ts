@@ -72,6 +72,12 @@ export const handoffMigrations = [
       ALTER TABLE handoffs ADD COLUMN position_told_at INTEGER;
       ALTER TABLE handoffs ADD COLUMN seen_seq INTEGER;`,
   },
+  {
+    version: 105,
+    name: 'handoff: a message relayed from a stored incoming message is stored once, also when its turn runs again after a crash',
+    sql: `ALTER TABLE handoff_messages ADD COLUMN source TEXT;
+      CREATE UNIQUE INDEX handoff_messages_source ON handoff_messages(source) WHERE source IS NOT NULL;`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -118,6 +124,7 @@ function toMessage(r: Row): HandoffMessage {
     at: r.at as number,
     deliveredAt: opt(r.delivered_at),
     undeliverableAt: opt(r.undeliverable_at),
+    source: opt(r.source),
   };
 }
 function toAudit(r: Row): AuditEntry {
@@ -231,9 +238,13 @@ export class SqliteHandoffs implements Handoffs {
 
   // --- messages
   private insertMessage(m: NewHandoffMessage): HandoffMessage {
+    if (m.source) {
+      const known = this.db.prepare('SELECT * FROM handoff_messages WHERE source = ?').get(m.source) as Row | undefined;
+      if (known) return toMessage(known);
+    }
     const r = this.db
-      .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null);
+      .prepare('INSERT INTO handoff_messages (handoff_id, author, staff_id, kind, text, topic, at, delivered_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.handoffId, m.author, m.staffId ?? null, m.kind, m.text, m.topic ?? null, m.at, m.deliveredAt ?? null, m.source ?? null);
     // The first reply's time goes on the handoff, where it outlives the transcript for the statistics.
     if (m.author === 'caseworker' && m.kind === 'message')
       this.db.prepare('UPDATE handoffs SET first_reply_at = ? WHERE id = ? AND first_reply_at IS NULL').run(m.at, m.handoffId);

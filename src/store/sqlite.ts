@@ -9,6 +9,8 @@ import type { ConversationRef } from '../shared/conversation.js';
 import type { Handoffs } from './handoffs.js';
 import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
+import type { Inbox } from './inbox.js';
+import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
 import { SqliteSnippets, snippetMigrations } from './sqlite-snippets.js';
 import type { Snippets } from './snippets.js';
@@ -65,6 +67,19 @@ export const sqliteMigrations: { version: number; name: string; sql: string }[] 
       CREATE INDEX unanswered_at ON unanswered(at);
       CREATE INDEX feedback_conv ON feedback(channel, conversation_id);
       CREATE INDEX feedback_at ON feedback(at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'inbox: incoming messages stored before they are acknowledged, finished after a crash (issue 13.2)',
+    sql: `
+      CREATE TABLE inbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, external_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL, payload TEXT, reply TEXT, sent INTEGER NOT NULL DEFAULT 0, sending INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+        received_at INTEGER NOT NULL, done_at INTEGER);
+      CREATE INDEX inbox_pending ON inbox(channel, seq) WHERE done_at IS NULL;
+      CREATE INDEX inbox_conv ON inbox(channel, conversation_id);
+      CREATE INDEX inbox_done ON inbox(done_at) WHERE done_at IS NOT NULL;
     `,
   },
 ];
@@ -198,6 +213,8 @@ export class SqliteStore implements Store {
         sessions: run('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?', channel, id),
         feedback: run('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?', channel, id),
         unanswered: run('DELETE FROM unanswered WHERE channel = ? AND conversation_id = ?', channel, id),
+        // Messages stored for processing: their text, and the keys of finished ones.
+        inbox: run('DELETE FROM inbox WHERE channel = ? AND conversation_id = ?', channel, id),
         webchatConversations: 0,
         handoffs: 0,
         handoffMessages: 0,
@@ -300,8 +317,18 @@ export class SqliteStore implements Store {
   }
 
   /** Opened once each, on first request. */
-  private readonly records: { webchatLog?: WebchatLog; rateCounters?: RateCounters; handoffs?: Handoffs; staffAccounts?: StaffAccounts; snippets?: Snippets } =
-    {};
+  private readonly records: {
+    webchatLog?: WebchatLog;
+    rateCounters?: RateCounters;
+    inbox?: Inbox;
+    handoffs?: Handoffs;
+    staffAccounts?: StaffAccounts;
+    snippets?: Snippets;
+  } = {};
+
+  inbox(): Inbox {
+    return (this.records.inbox ??= new SqliteInbox(this.db));
+  }
 
   webchatLog(): WebchatLog {
     return (this.records.webchatLog ??= new SqliteWebchatLog(this.db));

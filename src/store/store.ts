@@ -8,6 +8,7 @@
  */
 import type { ConversationRef } from '../shared/conversation.js';
 import type { Handoffs } from './handoffs.js';
+import type { Inbox } from './inbox.js';
 import type { RateCounters } from './rate-counters.js';
 import type { Snippets } from './snippets.js';
 import type { StaffAccounts } from './staff.js';
@@ -49,6 +50,8 @@ export interface ForgetResult {
   sessions: number;
   feedback: number;
   unanswered: number;
+  /** Incoming messages stored for processing (the inbox), finished or not. */
+  inbox: number;
   webchatConversations: number;
   handoffs: number;
   handoffMessages: number;
@@ -114,6 +117,8 @@ export interface Store {
    */
   webchatLog(): WebchatLog;
   rateCounters(): RateCounters;
+  /** Incoming messages, stored before they are acknowledged and finished after a crash (inbox.ts). */
+  inbox(): Inbox;
   handoffs(): Promise<Handoffs>;
   staffAccounts(): Promise<StaffAccounts>;
   /** The console's saved replies (own and team); the table is created when first asked for. */

@@ -414,6 +414,11 @@ export class TelegramStandIn {
   }
 
   // ------------------------------------------------------------- reading ---
+  /** Updates queued for getUpdates whose offset the bot has not confirmed yet (Telegram would send them again). */
+  get unconfirmed(): number {
+    return this.pending.length;
+  }
+
   messages(chat: number): SentMessage[] {
     return this.sent.filter((m) => m.chat_id === chat);
   }

@@ -2,15 +2,19 @@
  * The Telegram channel (grammY), as a Lotse plugin. Mounts nothing without
  * TELEGRAM_BOT_TOKEN.
  *
- * Incoming (both run modes share one middleware chain):
- *   sequentialize per chat -> de-duplicate by update_id (store, atomic) -> map to an event
- *   -> Bot.handle (runtime) -> send the reply (sender.ts)
- *  - TELEGRAM_MODE=polling: @grammyjs/runner fetches updates and handles them concurrently,
- *    but one at a time per chat (sequentialize), so a double tap cannot race the session.
+ * Incoming (both run modes share one path): the update is stored in the inbox (src/store/inbox.ts,
+ * keyed by bot and update_id), then handled one at a time per chat (map to an event -> Bot.handle
+ * with the inbox key -> send the reply, sender.ts), then marked done. What was stored but not done
+ * when the process died is handled at the next start. Re-running an update repeats nothing: the
+ * runtime returns the reply it committed, and the messages already sent are skipped (the count is
+ * recorded after each one; only a message in flight at the instant of a crash can go twice).
+ *  - TELEGRAM_MODE=polling: a getUpdates loop; every update of a batch is stored before the next
+ *    getUpdates confirms its offset, so Telegram forgets only updates that are safe in the inbox.
  *  - TELEGRAM_MODE=webhook: POST /telegram/webhook on the express app, registered with a secret
  *    token; a request without the right X-Telegram-Bot-Api-Secret-Token header gets 401 and is
- *    never looked at. The answer comes after the turn (or after 25 s, the turn going on), so
- *    Telegram's retry of a slow or failed request is answered from the de-duplication record.
+ *    never looked at. The update is stored first; the answer comes after the turn (or after 25 s,
+ *    the turn going on: it is stored), 500 when it failed, so Telegram's retry runs it again.
+ *    A retry of a done update is answered 200 and not handled again.
  *  - a pressed button: after its turn, the message it was under keeps only that button, marked
  *    "✓ " (editMessageReplyMarkup), so the chat shows what was chosen and old choices are gone.
  *
@@ -30,10 +34,12 @@ import express from 'express';
 import { Bot as GrammyBot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { run, sequentialize, type RunnerHandle, type RunOptions } from '@grammyjs/runner';
+import { sequentialize } from '@grammyjs/runner';
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { UndeliverableError, type ConversationRef, type Deliverer } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin-api.js';
+import type { Inbox, InboxItem, InboxStatus } from '../../store/inbox.js';
+import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { CallbackCodec } from './callback.js';
 import { isReadableUpdate, messageEvent } from './events.js';
@@ -45,16 +51,19 @@ import { chatThrottler } from './throttle.js';
 import { uiText } from './strings.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
+/** The keyed-record namespace update ids were de-duplicated in before the inbox (kept so tests can check nothing lands there). */
 export const NS_UPDATE = 'tg:update';
 export const NS_BLOCKED = 'tg:blocked';
-/** Telegram keeps an unconfirmed update for 24 hours; its id is remembered twice as long. */
-const UPDATE_TTL_MS = 48 * 3_600_000;
+/** An update whose handling failed this often (each try and each start) is given up. */
+const MAX_ATTEMPTS = 5;
+/** Polling: stop fetching while this many updates are under way. */
+const MAX_INFLIGHT = 500;
 const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
 const CLOSE_GRACE_MS = 10_000;
 
 export interface TelegramOptions {
-  /** Passed on to @grammyjs/runner (polling mode). */
-  runner?: RunOptions<Update>;
+  /** Polling: the long-poll timeout of getUpdates in seconds (Telegram's default here: 30). */
+  pollTimeoutSeconds?: number;
   /** How long a webhook request waits for its turn before answering 200 anyway (the turn goes on). */
   webhookTimeoutMs?: number;
   /** auto-retry: give up on a message after this many retries / a retry_after longer than this. */
@@ -62,7 +71,9 @@ export interface TelegramOptions {
   maxRetryDelaySeconds?: number;
 }
 
+/** The inbox item an update being handled came from: its key, and how many reply messages went out. */
 interface TurnState {
+  key: string;
   sent: number;
 }
 
@@ -74,12 +85,22 @@ export class TelegramChannel {
   readonly webhookSecret: string;
   /** Resolves when the bot is set up (polling started or webhook registered); never rejects. */
   booted: Promise<void> = Promise.resolve();
-  private runner?: RunnerHandle;
+  private polling = false;
+  private pollTask?: Promise<void>;
+  /** Aborts the long poll under way at stop (the other calls run on until the turns are done). */
+  private readonly pollAbort = new AbortController();
   private webhookSet = false;
   private closing = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
-  private readonly turns = new WeakMap<Context, TurnState>();
+  private readonly turns = new WeakMap<object, TurnState>();
+  private readonly inbox: Inbox;
+  /** One update at a time per chat, in the order stored. */
+  private readonly chats = new SerialQueue();
+  /** Until the unfinished updates of the last process are queued, new ones wait (each chat keeps its order). */
+  private recovering: Promise<void> = Promise.resolve();
+  /** Updates being handled in this process, by inbox key: a second copy waits for the first. */
+  private readonly running = new Map<string, Promise<boolean>>();
   /**
    * 'handled' (update_id) once an update is done with: its reply sent, or found to be a duplicate.
    * For logs, metrics and tests that need to know a turn is over without guessing a time.
@@ -107,6 +128,7 @@ export class TelegramChannel {
     // Outermost: one queue per chat (order) and a global rate (throttle.ts).
     this.bot.api.config.use(chatThrottler({ perSecond: config.TELEGRAM_MAX_MESSAGES_PER_SECOND }));
 
+    this.inbox = ctx.store.inbox();
     this.codec = new CallbackCodec(ctx.store);
     this.sender = new TelegramSender({
       api: this.bot.api,
@@ -127,39 +149,10 @@ export class TelegramChannel {
 
   private install(): void {
     const { bot } = this;
-    const { store, log, clock } = this.ctx;
+    const { store, log } = this.ctx;
 
-    // Keep count of updates under way (graceful shutdown waits for them).
-    bot.use(async (c, next) => {
-      const p = next();
-      this.inflight.add(p);
-      try {
-        await p;
-      } finally {
-        this.inflight.delete(p);
-        this.events.emit('handled', c.update.update_id);
-      }
-    });
-    // One update at a time per chat (in polling and in webhook mode).
+    // One update at a time per chat (the inbox worker queues per chat too; this keeps grammY's own order).
     bot.use(sequentialize((c: Context) => (c.chat?.id ?? c.from?.id)?.toString()));
-    // Each update is handled once, across retries and instances.
-    bot.use(async (c, next) => {
-      const key = `${this.botId}:${c.update.update_id}`;
-      if (!(await store.kvPutIfAbsent(NS_UPDATE, key, String(clock.now()), UPDATE_TTL_MS))) {
-        log.info('telegram: update already handled', { update: c.update.update_id });
-        return;
-      }
-      const state: TurnState = { sent: 0 };
-      this.turns.set(c, state);
-      try {
-        await next();
-      } catch (err) {
-        // Nothing reached the person yet: forget the update so that Telegram's retry is handled.
-        if (state.sent === 0) await store.kvDelete(NS_UPDATE, key).catch(() => undefined);
-        throw err;
-      }
-    });
-
     bot.on('my_chat_member', async (c) => {
       if (c.chat.type !== 'private') return;
       const status = c.myChatMember.new_chat_member.status;
@@ -194,16 +187,25 @@ export class TelegramChannel {
     this.sender.typing(chatId);
     // Writing to the bot means it is not blocked (any more). A read on every turn, a write only when marked.
     if (await this.isBlocked(ref.conversationId)) await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
+    const state = this.turns.get(c.update);
     let reply: Reply;
     try {
-      reply = await this.ctx.bot.handle(ref, event);
+      reply = await this.ctx.bot.handle(ref, event, state ? { key: state.key } : undefined);
     } catch (err) {
       this.ctx.log.error('telegram turn failed', { err });
       reply = this.errorReply(c.from?.language_code);
     }
-    const state = this.turns.get(c);
-    const outcome = await this.sender.sendReply(chatId, reply, () => {
-      if (state) state.sent++;
+    const outcome = await this.sender.sendReply(chatId, reply, {
+      skip: state?.sent ?? 0,
+      onSending: async (n) => {
+        if (state) await this.inbox.markSending(state.key, n);
+      },
+      onSent: async (n) => {
+        if (!state) return;
+        state.sent = n;
+        // Recorded before the next message goes: a re-run after a crash starts after it.
+        await this.inbox.markSent(state.key, n);
+      },
     });
     if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
   }
@@ -297,18 +299,26 @@ export class TelegramChannel {
         this.ctx.log.warn('telegram: malformed update acknowledged and dropped', { update: update.update_id });
         return void res.status(200).json({ ok: true });
       }
+      // Stored before anything else: from here on the update is answered even if the process dies.
+      let stored: { item: InboxItem; status: InboxStatus };
+      try {
+        stored = await this.storeUpdate(update);
+      } catch (err) {
+        this.ctx.log.error('telegram: update could not be stored; Telegram sends it again', { update: update.update_id, err });
+        return void res.status(500).json({ ok: false });
+      }
+      if (stored.status === 'done') {
+        this.ctx.log.info('telegram: update already handled', { update: update.update_id });
+        this.events.emit('handled', update.update_id);
+        return void res.status(200).json({ ok: true });
+      }
+      // A copy of an update under way here waits for it; one left unfinished by a crash or a failed try runs again.
+      await this.recovering;
+      const run = this.process(stored.item, update, false);
+      void run.then(() => this.events.emit('handled', update.update_id));
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
-        this.bot
-          .init(apiSignal(this.abort.signal))
-          .then(() => this.bot.handleUpdate(update))
-          .then(
-            () => 'done' as const,
-            (err: unknown) => {
-              this.ctx.log.error('telegram update failed', { update: update.update_id, err: (err as { error?: unknown }).error ?? err });
-              return 'failed' as const;
-            },
-          ),
+        run.then((ok) => (ok ? ('done' as const) : ('failed' as const))),
         new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs))),
       ]);
       clearTimeout(timer);
@@ -316,8 +326,132 @@ export class TelegramChannel {
     };
   }
 
+  /** The chat an update belongs to (its order and its pseudonym), if it names one. */
+  private chatOf(u: Update): number | undefined {
+    return u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id ?? u.my_chat_member?.chat?.id;
+  }
+
+  /** Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived. */
+  private storeUpdate(update: Update): Promise<{ item: InboxItem; status: InboxStatus }> {
+    const chat = this.chatOf(update);
+    return this.inbox.accept({
+      channel: 'telegram',
+      externalId: `${this.botId}:${update.update_id}`,
+      conversationId: chat !== undefined ? pseudonym(this.ctx.secret, chat) : '-',
+      payload: update,
+      now: this.ctx.clock.now(),
+    });
+  }
+
+  /**
+   * Handles a stored update: after the chat's earlier ones, once at a time in this process (a
+   * second copy gets the first one's promise), then marks it done. Resolves true when done, false
+   * when it failed (it stays in the inbox: Telegram's retry or the next start runs it again).
+   * `announce`: emit 'handled' when over (polling, recovery; the webhook emits per request).
+   */
+  private process(item: InboxItem, update: Update, announce: boolean): Promise<boolean> {
+    const known = this.running.get(item.key);
+    if (known) return known;
+    const chat = this.chatOf(update);
+    const run = this.chats.run(chat !== undefined ? String(chat) : `u:${update.update_id}`, async () => {
+      try {
+        const attempts = await this.inbox.attempt(item.key);
+        // Gone: the person deleted their data meanwhile.
+        if (attempts === 0) return true;
+        if (attempts > MAX_ATTEMPTS) {
+          this.ctx.log.error('telegram: update given up after repeated failures', { update: update.update_id, attempts: MAX_ATTEMPTS });
+        } else {
+          await this.bot.init(apiSignal(this.abort.signal));
+          // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
+          if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
+          this.turns.set(update, { key: item.key, sent: item.sent });
+          await this.bot.handleUpdate(update);
+        }
+        await this.inbox.markDone(item.key, this.ctx.clock.now());
+        return true;
+      } catch (err) {
+        this.ctx.log.error('telegram update failed; it runs again when Telegram sends it again or at the next start', {
+          update: update.update_id,
+          err: (err as { error?: unknown }).error ?? err,
+        });
+        return false;
+      } finally {
+        this.running.delete(item.key);
+        if (announce) this.events.emit('handled', update.update_id);
+      }
+    });
+    this.running.set(item.key, run);
+    this.inflight.add(run);
+    void run.finally(() => this.inflight.delete(run));
+    return run;
+  }
+
+  /** At start: the updates stored but not finished by the last process, in the order they came. */
+  private async recover(): Promise<void> {
+    const items = await this.inbox.pending('telegram');
+    for (const item of items) if (item.payload) void this.process(item, item.payload as Update, true);
+    if (items.length) this.ctx.log.info('telegram: unfinished updates from before the restart are being handled', { n: items.length });
+  }
+
+  /**
+   * Long polling: each batch is stored in the inbox before the next getUpdates confirms its offset
+   * (Telegram then forgets it), and handled meanwhile; a crash loses nothing that Telegram was told
+   * we have. Replaces @grammyjs/runner, which confirmed a batch as soon as it was scheduled.
+   */
+  private async poll(): Promise<void> {
+    const { log } = this.ctx;
+    const signal = apiSignal(this.pollAbort.signal);
+    let offset: number | undefined;
+    let backoff = 0;
+    this.polling = true;
+    try {
+      while (!this.closing) {
+        let updates: Update[];
+        try {
+          updates = await this.bot.api.getUpdates(
+            { ...(offset !== undefined ? { offset } : {}), timeout: this.opts.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
+            signal,
+          );
+          backoff = 0;
+        } catch (err) {
+          if (this.closing) break;
+          backoff = Math.min(backoff ? backoff * 2 : 1000, 30_000);
+          log.warn('telegram: getUpdates failed; trying again', { err: err instanceof GrammyError ? err.description : String(err), inMs: backoff });
+          // Cut short by stop(): a shutdown never waits out the back-off.
+          await new Promise<void>((r) => {
+            const done = () => {
+              clearTimeout(t);
+              this.pollAbort.signal.removeEventListener('abort', done);
+              r();
+            };
+            const t = setTimeout(done, backoff);
+            this.pollAbort.signal.addEventListener('abort', done);
+          });
+          continue;
+        }
+        for (const u of updates) {
+          let stored: { item: InboxItem; status: InboxStatus };
+          try {
+            stored = await this.storeUpdate(u);
+          } catch (err) {
+            // Not confirmed: Telegram gives it (and the rest of the batch) again with the next getUpdates.
+            log.error('telegram: update could not be stored; fetching it again', { update: u.update_id, err });
+            break;
+          }
+          offset = u.update_id + 1;
+          if (stored.status !== 'done') void this.process(stored.item, u, true);
+        }
+        while (this.inflight.size >= MAX_INFLIGHT && !this.closing) await Promise.race(this.inflight);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
   /** After the server listens: bot info, then polling or the webhook, then commands and descriptions. */
   start(): Promise<void> {
+    // What the last process stored and did not finish, first (each chat's queue keeps the order).
+    this.recovering = this.recover().catch((err: unknown) => this.ctx.log.error('telegram: recovery of unfinished updates failed', { err }));
     // De-duplication records expire after 48 h; the server's housekeeping deletes them (Store.kvSweep).
     this.booted = this.boot().catch((err) => {
       if (!this.closing) this.ctx.log.error('telegram: could not start (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)', { err });
@@ -333,12 +467,7 @@ export class TelegramChannel {
       // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
       await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       if (this.closing) return;
-      const o = this.opts.runner ?? {};
-      this.runner = run(this.bot, {
-        ...o,
-        runner: { silent: true, ...o.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: 30, ...o.runner?.fetch } },
-      });
-      void this.runner.task()?.catch((err) => log.error('telegram: polling stopped', { err }));
+      this.pollTask = this.poll().catch((err: unknown) => log.error('telegram: polling stopped', { err }));
       log.info('telegram: long polling', { bot: this.bot.botInfo.username });
     } else {
       const url = `${config.publicUrl}${WEBHOOK_PATH}`;
@@ -357,14 +486,15 @@ export class TelegramChannel {
   }
 
   async ready(): Promise<boolean> {
-    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.runner?.isRunning() ?? false;
+    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.polling;
     return this.webhookSet;
   }
 
   /** Stop taking updates, let the turns under way finish (up to 10 s), then cancel what waits. */
   async stop(): Promise<void> {
     this.closing = true;
-    if (this.runner?.isRunning()) await this.runner.stop().catch(() => undefined);
+    this.pollAbort.abort();
+    await this.pollTask;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
     clearTimeout(timer);

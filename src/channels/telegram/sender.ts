@@ -35,6 +35,38 @@ export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export type SendOutcome = 'sent' | 'blocked';
 
+/**
+ * Where a reply's sending stands: `skip` messages went out already (before a crash, or in a failed
+ * earlier try of the same update) and are not sent again; `onSent` hears the new count after each
+ * message Telegram accepted, so the caller can record it before the next one goes.
+ */
+export interface SendProgress {
+  skip?: number;
+  /** Message number `n` (from 1) is about to go out: recorded, a crash now leaves it in doubt. */
+  onSending?: (n: number) => void | Promise<void>;
+  onSent?: (sent: number) => void | Promise<void>;
+}
+
+/** Counts the Telegram messages of one reply as they go (a long text is several). */
+class Progress {
+  n = 0;
+  constructor(private readonly p: SendProgress) {}
+  /** Whether message number `n` went out already. */
+  get done(): boolean {
+    return this.n < (this.p.skip ?? 0);
+  }
+  async sending(): Promise<void> {
+    await this.p.onSending?.(this.n + 1);
+  }
+  async sent(): Promise<void> {
+    this.n++;
+    await this.p.onSent?.(this.n);
+  }
+  skipped(): void {
+    this.n++;
+  }
+}
+
 /** grammY types its signals with the abort-controller shim; Node's own AbortSignal is the same thing at run time. */
 export type ApiSignal = Parameters<Api['sendMessage']>[3];
 export const apiSignal = (s: AbortSignal | undefined): ApiSignal => s as unknown as ApiSignal;
@@ -74,11 +106,12 @@ export class TelegramSender {
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
-  /** Sends every message of the reply in order. `onSent` is called after each message Telegram accepted. */
-  async sendReply(chatId: number | string, reply: Reply, onSent?: () => void): Promise<SendOutcome> {
+  /** Sends every message of the reply in order, after the first `progress.skip` (see SendProgress). */
+  async sendReply(chatId: number | string, reply: Reply, progress: SendProgress = {}): Promise<SendOutcome> {
+    const p = new Progress(progress);
     for (const m of reply.messages) {
       try {
-        await this.sendOne(chatId, m, reply.lang, onSent, reply.quiet === true);
+        await this.sendOne(chatId, m, reply.lang, p, reply.quiet === true);
       } catch (err) {
         if (isUnreachable(err)) return 'blocked';
         throw err;
@@ -98,21 +131,28 @@ export class TelegramSender {
     return { inline_keyboard: keyboardRows(keys) };
   }
 
-  private async sendOne(chatId: number | string, m: OutMessage, lang: string, onSent?: () => void, quiet = false): Promise<void> {
+  private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress, quiet = false): Promise<void> {
     if (m.kind === 'text' && m.from) {
       // Text is text: the caseworker's words escaped as they are, split without markup to break.
       const pieces = splitText(m.text || '…');
       for (const [i, piece] of pieces.entries()) {
+        if (p.done) {
+          p.skipped();
+          continue;
+        }
         const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
         const head = i === 0 ? `<b>${escapeHtml(m.from.label)}</b>\n` : '';
+        await p.sending();
         await this.sendHtml(chatId, head + escapeHtml(piece), `${i === 0 ? `${m.from.label}\n` : ''}${piece}`, markup, quiet);
-        onSent?.();
+        await p.sent();
       }
       return;
     }
     if (m.kind === 'audio') {
+      if (p.done) return p.skipped();
+      await p.sending();
       await this.sendAudio(chatId, m, lang);
-      onSent?.();
+      await p.sent();
       return;
     }
     const text =
@@ -123,7 +163,12 @@ export class TelegramSender {
             .join('\n\n');
     const pieces = splitText(text || '…');
     for (const [i, piece] of pieces.entries()) {
+      if (p.done) {
+        p.skipped();
+        continue;
+      }
       const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+      await p.sending();
       await this.sendHtml(
         chatId,
         toHtml(piece, (u) => this.abs(u)),
@@ -131,7 +176,7 @@ export class TelegramSender {
         markup,
         quiet,
       );
-      onSent?.();
+      await p.sent();
     }
   }
 

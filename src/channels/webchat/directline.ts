@@ -32,6 +32,7 @@ import { commandOf, payload as enginePayload } from '../../engine/payload.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
 import type { AppContext } from '../../server/plugin-api.js';
 import { claimUpgrade, clientAddress, refuseSocket } from '../../server/security.js';
+import type { Inbox } from '../../store/inbox.js';
 import type { RateCounters } from '../../store/rate-counters.js';
 import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog } from '../../store/webchat-log.js';
 import { HttpError } from '../../util/http-error.js';
@@ -46,6 +47,15 @@ const PAGE = 100;
 const STREAM_TOKEN_MS = 120_000;
 const MINUTE = 60_000;
 const HEARTBEAT_MS = 30_000;
+/** A stored message whose turn failed this often (each start tries again) is given up. */
+const MAX_ATTEMPTS = 5;
+
+/** What the inbox keeps of a web chat message until its turn is done: the event and the activity as logged. */
+interface InboxPayload {
+  event: InEvent;
+  activity: Record<string, unknown>;
+  clientId?: string;
+}
 
 export interface DirectLineLimits {
   perConversationPerMinute: number;
@@ -85,6 +95,11 @@ export class DirectLineServer {
   private readonly subs = new Map<string, Set<Sub>>();
   private readonly wss: WebSocketServer;
   private readonly turns = new SerialQueue();
+  readonly inbox: Inbox;
+  /** Inbox keys whose turn is queued or running in this process. */
+  private readonly running = new Set<string>();
+  /** Until the unfinished messages of the last process are queued, new turns wait (each conversation keeps its order). */
+  private recovering: Promise<unknown> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
   /** Stream sockets open or being opened, per `c:<conversation>` and `a:<address>` (released when the socket closes). */
   private readonly streamCount = new Map<string, number>();
@@ -98,6 +113,7 @@ export class DirectLineServer {
   ) {
     this.store = ctx.store.webchatLog();
     this.rates = ctx.store.rateCounters();
+    this.inbox = ctx.store.inbox();
     this.signer = new TokenSigner(ctx.secret);
     const c = ctx.config;
     this.limits = {
@@ -413,34 +429,127 @@ export class DirectLineServer {
       timestamp: new Date(now).toISOString(),
       channelData: { ...((echo.channelData as object | undefined) ?? {}), ...(clientId ? { clientActivityID: clientId } : {}) },
     };
+    if (!event) {
+      // Nothing for the bot to answer (an event it does not know): logged, no turn.
+      const { stored } = await this.store.append(
+        conv.id,
+        [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }],
+        now,
+        now + this.conversationTtlMs,
+      );
+      send(res, 200, { id: stored[0]!.activity.id });
+      this.notify(conv.id);
+      return;
+    }
+    // Stored before it is acknowledged (the inbox), then logged, then answered 200: a message the
+    // person saw go out is answered even when the process dies right after. A retry of one whose
+    // turn did not finish runs it again; of a finished one, it is a duplicate.
+    const externalId = `${conv.id}|${typeof clientId === 'string' ? `c:${clientId}` : `s:${randomBytes(12).toString('base64url')}`}`;
+    const { item, status } = await this.inbox.accept({
+      channel: 'webchat',
+      externalId,
+      conversationId: conv.id,
+      payload: { event, activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) } satisfies InboxPayload,
+      now,
+    });
+    const { stored, duplicate } = await this.logIncoming(conv.id, item.key, item.payload as InboxPayload | undefined, full, clientId as string | undefined);
+    send(res, 200, { id: stored.activity.id });
+    this.notify(conv.id);
+    // New to the inbox but already in the log: answered before the inbox kept its key (48 hours).
+    if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
+    else if (status !== 'done') {
+      await this.recovering.catch(() => undefined);
+      this.runTurn(conv, event, stored.activity.id as string, item.key);
+    }
+  }
+
+  /**
+   * The person's activity in the log, once: under its clientActivityID, or the inbox key when it
+   * came without one (so a turn finished after a crash does not log it twice).
+   */
+  private async logIncoming(
+    conversationId: string,
+    key: string,
+    p: InboxPayload | undefined,
+    activity: Record<string, unknown>,
+    clientId?: string,
+  ): Promise<{ stored: StoredActivity; duplicate: boolean }> {
+    const now = this.now();
     const { stored, duplicate } = await this.store.append(
-      conv.id,
-      [{ activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) }],
+      conversationId,
+      [{ activity: p?.activity ?? activity, clientId: clientId ?? p?.clientId ?? `lotse:${key}` }],
       now,
       now + this.conversationTtlMs,
     );
-    send(res, 200, { id: stored[0]!.activity.id });
-    this.notify(conv.id);
-    if (!duplicate && event) this.runTurn(conv, event, stored[0]!.activity.id as string);
+    return { stored: stored[0]!, duplicate };
   }
 
-  /** Runs one turn of the bot for a conversation, in order with the conversation's other turns. */
-  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string): void {
+  /**
+   * Runs one turn of the bot for a stored message, in order with the conversation's other turns,
+   * and marks the message done when its reply is in the log. Once per message in this process:
+   * a retried POST while the turn runs only gets the activity id.
+   */
+  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string, key: string): void {
+    if (this.running.has(key)) return;
+    this.running.add(key);
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
     const run = this.turns.run(conv.id, async () => {
-      this.broadcast(conv.id, typingActivity(conv.lang));
-      const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang);
-      // "Delete my data": the store erased the conversation and its log. The last reply goes to open
-      // sockets only, never into the log again; the conversation has ended (the page starts a new one).
-      if (!(await this.store.getConversation(conv.id))) return this.sendEphemeral(conv, reply, replyToId);
-      await this.appendReply(conv.id, reply, replyToId);
+      try {
+        if ((await this.inbox.attempt(key)) > MAX_ATTEMPTS) {
+          this.log.error('web chat message given up after repeated failures', { attempts: MAX_ATTEMPTS });
+        } else {
+          this.broadcast(conv.id, typingActivity(conv.lang));
+          const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
+          // "Delete my data": the store erased the conversation and its log. The last reply goes to open
+          // sockets only, never into the log again; the conversation has ended (the page starts a new one).
+          if (!(await this.store.getConversation(conv.id))) this.sendEphemeral(conv, reply, replyToId);
+          else await this.appendReply(conv.id, reply, replyToId, key);
+        }
+        await this.inbox.markDone(key, this.now());
+      } finally {
+        this.running.delete(key);
+      }
     });
     this.inflight.add(run);
-    void run.finally(() => this.inflight.delete(run)).catch(() => undefined);
+    void run.finally(() => this.inflight.delete(run)).catch((err: unknown) => this.log.error('web chat turn failed; it runs again at the next start', { err }));
   }
 
-  /** Renders a reply, appends it to the log and pushes it to open sockets. */
-  async appendReply(conversationId: string, reply: Reply, replyToId?: string): Promise<StoredActivity[]> {
+  /**
+   * At start: every stored message whose turn did not finish (the process died) is logged if it
+   * was not yet, and answered, in the order received.
+   */
+  recover(): Promise<number> {
+    const run = this.recoverNow();
+    this.recovering = run;
+    return run;
+  }
+
+  private async recoverNow(): Promise<number> {
+    const items = await this.inbox.pending('webchat');
+    let n = 0;
+    for (const item of items) {
+      const p = item.payload as InboxPayload | undefined;
+      const conv = await this.store.getConversation(item.conversationId);
+      if (!p?.event || !conv || conv.expiresAt <= this.now()) {
+        // The conversation ended (expired or deleted) meanwhile: nobody is there to answer.
+        await this.inbox.markDone(item.key, this.now());
+        continue;
+      }
+      const { stored } = await this.logIncoming(conv.id, item.key, p, p.activity, p.clientId);
+      this.notify(conv.id);
+      this.runTurn(conv, p.event, stored.activity.id as string, item.key);
+      n++;
+    }
+    if (n) this.log.info('web chat: unfinished messages from before the restart are being answered', { n });
+    return n;
+  }
+
+  /**
+   * Renders a reply, appends it to the log and pushes it to open sockets. With `key` (the inbox
+   * item answered), the activities are logged under ids derived from it: appended again after a
+   * crash, they are refused as already there.
+   */
+  async appendReply(conversationId: string, reply: Reply, replyToId?: string, key?: string): Promise<StoredActivity[]> {
     const conv = await this.store.getConversation(conversationId);
     if (!conv) throw new Error('no such web chat conversation');
     const c = this.ctx.content.current();
@@ -450,7 +559,7 @@ export class DirectLineServer {
       transcriptLabel: (lang) => c.t(lang, 'podcasts.transcript'),
     });
     const now = this.now();
-    const items = activities.map((a) => ({
+    const items = activities.map((a, i) => ({
       activity: {
         ...a,
         channelId: 'directline',
@@ -459,6 +568,7 @@ export class DirectLineServer {
         timestamp: new Date(now).toISOString(),
         ...(replyToId ? { replyToId } : {}),
       },
+      ...(key ? { clientId: `lotse-reply:${key}:${i}` } : {}),
     }));
     const { stored } = await this.store.append(conv.id, items, now, now + this.conversationTtlMs);
     if (reply.lang !== conv.lang) await this.store.setLang(conv.id, reply.lang);

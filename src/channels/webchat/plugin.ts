@@ -191,8 +191,11 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
       sweep = setInterval(sweepNow, SWEEP_MS);
       sweep.unref();
     },
-    started(server: http.Server) {
+    started(server: http.Server, ctx: AppContext) {
       plugin.directLine?.attach(server);
+      // After every plugin mounted (the handoff hooks are in place): what the last process
+      // acknowledged but did not finish is answered now.
+      void plugin.directLine?.recover().catch((err: unknown) => ctx.log.error('web chat: recovery of unfinished messages failed', { err }));
     },
     async close() {
       if (sweep) clearInterval(sweep);

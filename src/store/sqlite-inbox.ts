@@ -1,0 +1,109 @@
+/**
+ * The inbox in the core SQLite file (table from migration 4 in sqlite.ts).
+ * Every write is one statement or one transaction, so a process killed at
+ * any instant leaves a consistent row.
+ */
+import type Database from 'better-sqlite3';
+import type { ChannelId } from '../shared/conversation.js';
+import type { Inbox, InboxItem, InboxStatus } from './inbox.js';
+import type { SessionRecord } from './store.js';
+
+type Row = {
+  key: string;
+  channel: string;
+  external_id: string;
+  conversation_id: string;
+  payload: string | null;
+  sent: number;
+  sending: number;
+  attempts: number;
+  received_at: number;
+  done_at: number | null;
+};
+
+function toItem(r: Row): InboxItem {
+  return {
+    key: r.key,
+    channel: r.channel,
+    externalId: r.external_id,
+    conversationId: r.conversation_id,
+    ...(r.payload !== null ? { payload: JSON.parse(r.payload) as unknown } : {}),
+    attempts: r.attempts,
+    sent: r.sent,
+    sending: r.sending,
+    receivedAt: r.received_at,
+  };
+}
+
+/** `Inbox` in the core SQLite file, with its statements prepared once. */
+export class SqliteInbox implements Inbox {
+  private readonly q;
+
+  constructor(private readonly db: Database.Database) {
+    this.q = {
+      get: db.prepare('SELECT * FROM inbox WHERE key = ?'),
+      insert: db.prepare(
+        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
+      ),
+      pending: db.prepare('SELECT * FROM inbox WHERE channel = ? AND done_at IS NULL ORDER BY seq LIMIT ?'),
+      attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? RETURNING attempts'),
+      reply: db.prepare('SELECT reply FROM inbox WHERE key = ?'),
+      setReply: db.prepare('UPDATE inbox SET reply = ? WHERE key = ?'),
+      putSession: db.prepare(
+        'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      ),
+      sent: db.prepare('UPDATE inbox SET sent = MAX(sent, ?) WHERE key = ?'),
+      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?) WHERE key = ?'),
+      done: db.prepare('UPDATE inbox SET done_at = ?, payload = NULL, reply = NULL WHERE key = ? AND done_at IS NULL'),
+      expire: db.prepare('DELETE FROM inbox WHERE (done_at IS NOT NULL AND done_at < ?) OR (done_at IS NULL AND received_at < ?)'),
+    };
+  }
+
+  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number }): Promise<{
+    item: InboxItem;
+    status: InboxStatus;
+  }> {
+    const key = `${m.channel}:${m.externalId}`;
+    return this.db.transaction(() => {
+      const fresh = this.q.insert.run(key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now).changes === 1;
+      const row = this.q.get.get(key) as Row;
+      return { item: toItem(row), status: fresh ? 'fresh' : row.done_at !== null ? 'done' : 'pending' } as const;
+    })();
+  }
+
+  async pending(channel: ChannelId, limit = 10_000): Promise<InboxItem[]> {
+    return (this.q.pending.all(channel, limit) as Row[]).map(toItem);
+  }
+
+  async attempt(key: string): Promise<number> {
+    return (this.q.attempt.get(key) as { attempts: number } | undefined)?.attempts ?? 0;
+  }
+
+  async committedReply(key: string): Promise<unknown> {
+    const r = this.q.reply.get(key) as { reply: string | null } | undefined;
+    return r?.reply ? (JSON.parse(r.reply) as unknown) : undefined;
+  }
+
+  async commitTurn(key: string, session: SessionRecord | undefined, reply: unknown): Promise<void> {
+    this.db.transaction(() => {
+      if (session) this.q.putSession.run(session.ref.channel, session.ref.conversationId, JSON.stringify(session.state), session.updatedAt);
+      this.q.setReply.run(JSON.stringify(reply), key);
+    })();
+  }
+
+  async markSending(key: string, n: number): Promise<void> {
+    this.q.sending.run(n, key);
+  }
+
+  async markSent(key: string, sent: number): Promise<void> {
+    this.q.sent.run(sent, key);
+  }
+
+  async markDone(key: string, now: number): Promise<void> {
+    this.q.done.run(now, key);
+  }
+
+  async expire(doneBefore: number, pendingBefore: number): Promise<number> {
+    return this.q.expire.run(doneBefore, pendingBefore).changes;
+  }
+}
