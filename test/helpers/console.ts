@@ -17,7 +17,8 @@ export class Caseworker {
     await page.locator('#login input[name=email]').fill(email);
     await page.locator('#login input[name=password]').fill(password);
     await page.locator('#login button[type=submit]').click();
-    await page.locator('#app').waitFor(WAIT);
+    // Signed in: the console, or (after an admin's reset) the form to choose a new password first.
+    await page.locator('#app:visible, #password:visible').first().waitFor(WAIT);
     return new Caseworker(page);
   }
 
