@@ -36,6 +36,20 @@ describe('a crisis in a language Lotse does not serve', () => {
     expect(conv.effects).toEqual([{ type: 'handoff', reason: 'distress', priority: 'urgent', lang: 'en', topic: 'meta.distress' }]);
   });
 
+  it('a language chosen from it: the numbers and the offer again in that language, and "yes" still reaches a person', () => {
+    const conv = c();
+    conv.start();
+    conv.say(RUSSIAN);
+    conv.press('Українська');
+    expect(conv.session.lang).toBe('uk');
+    expect(conv.texts()[0]).toContain('144');
+    expect(conv.last.lang).toBe('uk');
+    expect(conv.session.pending).toEqual({ kind: 'distress-offer' });
+    expect(conv.effects).toEqual([]);
+    conv.press('Так');
+    expect(conv.effects).toEqual([{ type: 'handoff', reason: 'distress', priority: 'urgent', lang: 'uk', topic: 'meta.distress' }]);
+  });
+
   it('a typed "yes" after it reaches a person too', () => {
     const conv = c();
     conv.start();

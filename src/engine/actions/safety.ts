@@ -41,12 +41,12 @@ export function distress(turn: Turn, text: string): void {
 
 /**
  * The offer of a person after the crisis answer, bound to it by a fresh nonce (a consent counts
- * only here, once: an old or forged dx:yes never opens an urgent handoff).
+ * only here, once: an old or forged dx:yes never opens an urgent handoff). `langs`: say it in each
+ * (the person's language unknown); `n`: the nonce of a keyboard sent in the same reply.
  *
  * Example: offerPerson(turn) -> "Shall I connect you with a person?" [Yes dx:yes:3] [No dx:no:3], pending distress-offer
  */
-export function offerPerson(turn: Turn, langs: string[] = [turn.lang]): void {
-  const n = turn.nonce();
+export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.nonce()): void {
   turn.s.pending = { kind: 'distress-offer' };
   // In several languages when the person's is unknown: one line each, "Yes / Ja" on the buttons.
   const say = (key: string, sep: string) =>
@@ -92,7 +92,8 @@ export function unservedDistress(turn: Turn, text: string, wrote: string): void 
   // They may read one of the served languages better than the ones above; the offer comes last
   // because it is what their next "yes" answers.
   languageActions.languageChoice(turn, chosen);
-  offerPerson(turn, langs);
+  // One keyboard with both choices (a choice counts once, and only the last keyboard counts).
+  offerPerson(turn, langs, turn.s.kb);
 }
 
 /**
