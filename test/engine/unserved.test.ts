@@ -108,3 +108,37 @@ describe('an everyday question in a language Lotse does not serve', () => {
     expect(conv.text()).not.toContain('144');
   });
 });
+
+describe('a doubtful message in a language Lotse does not serve', () => {
+  // Everyday Turkish, Kurmanji and Somali written for this test; the detector is unsure about some such short messages.
+  const candidates = ['yarın pazara gidiyorum ucuz sebze var mı', 'sibê ez diçim bazarê', 'berri suuqa ayaan aadayaa miro ma jiraa', 'bugün hava çok soğuk'];
+
+  it('gets the language choice and the numbers with a way to a person, never the crisis script nor an alert', () => {
+    const nlu = content(repoRoot).nlu;
+    const doubtful = candidates.filter((t) => nlu.distress(t).level === 'unsure' && nlu.distress(t).unserved);
+    // At least one of them is doubtful today; if the detector gets surer, this test needs a new example, not a pass.
+    expect(doubtful.length).toBeGreaterThan(0);
+    for (const text of doubtful) {
+      const conv = c();
+      conv.start();
+      conv.say(text);
+      const texts = conv.texts();
+      expect(texts[0], text).toContain('Please choose your language');
+      expect(texts.at(-1), text).toContain('**144**');
+      expect(
+        texts.some((t) => t.includes('Wenn Sie jetzt in Gefahr sind')),
+        text,
+      ).toBe(true);
+      // Not the crisis script: no caring words as to a person in crisis, no offer waiting for a "yes", nothing alerted.
+      expect(
+        texts.some((t) => t.includes('Do you want me to connect you')),
+        text,
+      ).toBe(false);
+      expect(conv.session.pending, text).toBeUndefined();
+      expect(conv.effects, text).toEqual([]);
+      expect(conv.labels(), text).toEqual(expect.arrayContaining(['English', 'Deutsch', 'Talk to our team / Mit unserem Team sprechen']));
+      conv.press('Deutsch');
+      expect(conv.session.lang).toBe('de');
+    }
+  });
+});
