@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { stepType, type Reference } from '../engine/steps/index.js';
-import type { ContentPack, LanguageInfo } from './pack.js';
+import type { ContentPack, LanguageInfo, OtherLanguageDistress } from './pack.js';
 import { checkParity } from './parity.js';
 import { ParsedFile, type Problem } from './problems.js';
 import {
@@ -17,6 +17,7 @@ import {
   podcastsFileSchema,
   requiredUiKeys,
   safetyFileSchema,
+  otherSafetyFileSchema,
   examplesFileSchema,
   catalogFileSchema,
   serviceTextsFileSchema,
@@ -54,6 +55,11 @@ function hintFor(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'invalid_union') return 'check the `type:` of this step and the fields that type takes (content/README.md)';
   return undefined;
 }
+
+/** Crisis messages in languages the pack does not serve (otherSafetyFileSchema). */
+export const OTHER_SAFETY = 'content/_other/safety.yaml';
+/** Fewer crisis messages than this in an unserved language teach the detector too little (a warning). */
+const MIN_OTHER_CRISES = 8;
 
 export function compilePack(input: PackInput, opts: CompileOptions = {}): CompileResult {
   const problems: Problem[] = [];
@@ -94,7 +100,13 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
   // A folder under content/ or locales/ without language.yaml is a half-added language.
   for (const p of parsed.keys()) {
     const m = /^(content|locales)\/([^/]+)\/.+/.exec(p);
-    if (m && !['topics.yaml', 'services.yaml', 'podcasts.yaml'].includes(m[2]!) && !langCodes.includes(m[2]!) && !p.startsWith('content/audio/')) {
+    if (
+      m &&
+      !['topics.yaml', 'services.yaml', 'podcasts.yaml'].includes(m[2]!) &&
+      !langCodes.includes(m[2]!) &&
+      !p.startsWith('content/audio/') &&
+      p !== OTHER_SAFETY
+    ) {
       if (!parsed.has(`content/${m[2]}/language.yaml`))
         err(
           p,
@@ -488,6 +500,35 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     }
   }
 
+  // Crisis messages in languages the pack does not serve (optional file): distress training only.
+  const otherDistress: Record<string, OtherLanguageDistress> = {};
+  for (const p of parsed.keys())
+    if (p.startsWith('content/_other/') && p !== OTHER_SAFETY)
+      warn(p, 1, 'content/_other/ holds only safety.yaml; this file is not read', `move its messages into ${OTHER_SAFETY}`);
+  const of = check(OTHER_SAFETY, otherSafetyFileSchema);
+  for (const [code, l] of Object.entries(of?.languages ?? {})) {
+    const at = lineIn(OTHER_SAFETY, ['languages', code]);
+    if (langCodes.includes(code)) {
+      err(OTHER_SAFETY, at, `"${code}" is a served language`, `put its crisis messages in content/${code}/safety.yaml`);
+      continue;
+    }
+    const crises = Object.values(l.distressExamples).flat().length;
+    if (crises < MIN_OTHER_CRISES)
+      warn(
+        OTHER_SAFETY,
+        at,
+        `${code} has ${crises} crisis messages`,
+        `write at least ${MIN_OTHER_CRISES}, over several concepts (means, wish, burden, hopeless, self-harm, violence)`,
+      );
+    otherDistress[code] = {
+      englishName: l.englishName,
+      script: l.script,
+      distressExamples: l.distressExamples,
+      everyday: l.everyday,
+      notDistress: l.notDistress,
+    };
+  }
+
   // Optional per-channel privacy notes (privacy.channel.<channel>): once one language has a note for a
   // channel, every language needs it, so nobody learns less about who can read their chat because of
   // the language they speak.
@@ -531,6 +572,7 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
     safety,
     distressExamples,
     notDistress,
+    otherDistress,
     offTopic,
     ui,
   });

@@ -50,8 +50,22 @@ export interface ContentPack {
   distressExamples: Record<string, Partial<Record<DistressConcept, string[]>>>;
   /** Per language: messages that look like distress and are not. */
   notDistress: Record<string, string[]>;
+  /**
+   * Crisis and non-crisis messages in languages Lotse does not serve
+   * (content/_other/safety.yaml), by language code: distress training only.
+   */
+  otherDistress: Record<string, OtherLanguageDistress>;
   /** Per language: messages the bot should honestly not know (examples/none.yaml). */
   offTopic: Record<string, string[]>;
   /** i18next resources, by language. */
   ui: Record<string, Record<string, unknown>>;
+}
+
+/** One unserved language's messages for the distress detector (content/_other/safety.yaml). */
+export interface OtherLanguageDistress {
+  englishName: string;
+  script: string;
+  distressExamples: Partial<Record<DistressConcept, string[]>>;
+  everyday: string[];
+  notDistress: string[];
 }

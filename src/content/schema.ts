@@ -348,6 +348,44 @@ export const safetyFileSchema = z
   })
   .strict();
 
+/**
+ * Scripts a language Lotse does not serve may be written in. Only Latin,
+ * Cyrillic and Arabic script get Latin-letter training copies (romanize.ts);
+ * the others are there so that the file says what it holds.
+ */
+export const otherScripts = ['Latn', 'Cyrl', 'Arab', 'Ethi', 'Beng', 'Deva', 'Geor', 'Taml', 'Armn'] as const;
+
+/**
+ * content/_other/safety.yaml: crisis messages in languages Lotse does not
+ * serve (Turkish, Kurdish, Russian, Somali, Tigrinya ...). Newcomers write
+ * in their first language when they are in crisis; the numbers are the same
+ * for everyone in Austria, so the bot must notice the crisis even though it
+ * cannot answer the question. These messages train the distress detector
+ * only (crisis / not crisis), never the topics, and the language model's
+ * "not a served language" check (learned.ts).
+ */
+export const otherSafetyFileSchema = z
+  .object({
+    languages: z.record(
+      z.string().regex(/^[a-z]{2,3}$/, 'a language code of two or three small letters (ISO 639: tr, ckb)'),
+      z
+        .object({
+          /** The language's English name, for the people who review the file. */
+          englishName: text,
+          script: z.enum(otherScripts),
+          /** Crisis messages by concept, as people in crisis type them. */
+          distressExamples: z.partialRecord(z.enum(distressConcepts), z.array(text).min(1)),
+          /** Everyday messages: papers, doctor, money, school (not a crisis). */
+          everyday: z.array(text).min(1),
+          /** Look-alikes: crisis-looking words that are not a crisis ("my phone is dead", negations). */
+          notDistress: z.array(text).default([]),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type OtherSafetyFile = z.infer<typeof otherSafetyFileSchema>;
+
 /** locales/<lang>/translation.json: must hold at least these keys. */
 export const requiredUiKeys = [
   'buttons.menu',

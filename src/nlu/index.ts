@@ -162,7 +162,27 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return out.sort((a, b) => b.p - a.p);
   }
 
-  function distressOf(text: string, x: Map<number, number>, lang: string | undefined): DistressResult {
+  /**
+   * The unserved language a message is written in, or undefined for a
+   * served one. Letters of a script no served language uses (Ge'ez,
+   * Bengali, Devanagari, Georgian ...) are unserved whatever the model says.
+   */
+  function unservedLanguage(text: string, tokens: string[]): string | undefined {
+    const sc = scriptCounts(text);
+    const foreignScript = sc.other > sc.Arab + sc.Cyrl + sc.Latn;
+    // Normalisation folds Ukrainian і/ї/є/ґ into Russian letters; raw, they say Ukrainian (served).
+    // (Not the other way round: Ukrainians type ы and э on Russian keyboards.)
+    if (sc.Cyrl > sc.Latn + sc.Arab && /[іїєґ]/i.test(text) && scriptOf.has('uk')) return undefined;
+    const m = models.other;
+    if (!m) return foreignScript ? 'und' : undefined;
+    const p = m.predict(extract(text, LANGUAGE_FEATURES, tokens));
+    if (!foreignScript && p[0]! >= 0.5) return undefined;
+    let best = 1;
+    for (let i = 2; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+    return m.classes[best] ?? 'und';
+  }
+
+  function distressOf(text: string, x: Map<number, number>, lang: string | undefined, tokens: string[]): DistressResult {
     const p = models.distress.predict(x)[1]!;
     const score = distressScore(p, models.neighbours.crisisShare(x));
     const phraseLangs = phrases.detect(text);
@@ -173,6 +193,9 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // just want to know...") was a false alarm every time (7 of 7), and
     // neither there nor on the dev set was a crisis noticed by a phrase
     // alone. They still tell which language a crisis was written in.
+    // Only a crisis needs to know (the answer's language); everyday messages cost nothing more.
+    const unserved = level ? unservedLanguage(text, tokens) : undefined;
+    if (unserved) return { level, probability: p, score, unserved };
     return { level, probability: p, score, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
 
@@ -195,7 +218,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     else {
       const x = extract(text, undefined, tokens);
       const pt = models.topics.predict(x);
-      a = { tokens, langs, pt, d: distressOf(text, x, langs[0]?.lang) };
+      a = { tokens, langs, pt, d: distressOf(text, x, langs[0]?.lang, tokens) };
     }
     last = { text, sessionLang, a };
     return a;

@@ -9,7 +9,13 @@
  *             Farsi, Pashto and Ukrainian typed in Latin letters (learned
  *             from the Latin-letter examples and the skeleton features);
  *   distress: crisis or not, from the crisis examples by concept, the
- *             distress phrases, and look-alikes that are not a crisis.
+ *             distress phrases, and look-alikes that are not a crisis,
+ *             in the served languages and in those it does not serve
+ *             (content/_other/safety.yaml);
+ *   other:    whether a message is in a served language or in one of the
+ *             unserved ones (which), so that a crisis in Turkish is
+ *             answered in a language the person chose, not in the served
+ *             language its letters happen to resemble.
  *
  * The distress levels' thresholds are not hand-set: they come from 4-fold
  * cross-validation on the training data (out-of-fold probabilities), as
@@ -28,7 +34,7 @@ import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, t
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 13;
+export const MODEL_VERSION = 14;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -49,6 +55,8 @@ export interface LearnedData {
   topics: LinearModelData;
   language: LinearModelData;
   distress: LinearModelData;
+  /** Served (class 0) or one of the unserved languages (content/_other/safety.yaml); absent without that file. */
+  other?: LinearModelData;
   /** The distress training messages, for their nearest neighbours (neighbours.ts). */
   neighbours: NeighbourData;
   /** Distress score (neighbours.ts distressScore) at or above which a message is a clear crisis / unsure. */
@@ -63,6 +71,7 @@ export interface LearnedModels {
   topics: LinearModel;
   language: LinearModel;
   distress: LinearModel;
+  other?: LinearModel;
   neighbours: Neighbours;
   distressClear: number;
   distressUnsure: number;
@@ -74,6 +83,7 @@ export function fromData(d: LearnedData): LearnedModels {
     topics: new LinearModel(d.topics),
     language: new LinearModel(d.language),
     distress: new LinearModel(d.distress),
+    other: d.other ? new LinearModel(d.other) : undefined,
     neighbours: new Neighbours(d.neighbours, d.distress),
     distressClear: d.distressClear,
     distressUnsure: d.distressUnsure,
@@ -147,6 +157,47 @@ export function distressSamples(pack: ContentPack): Sample[] {
     // Look-alikes count double: they are the ones that sit near the line.
     for (const e of pack.notDistress[l.code] ?? []) add(e, 0, 2);
   }
+  // Languages not served: their crises are crises all the same (the numbers are the same for everyone).
+  for (const o of Object.values(pack.otherDistress ?? {})) {
+    const add = adder(out, o);
+    for (const e of Object.values(o.distressExamples).flat()) add(e, 1);
+    // A few dozen messages a language: everyday ones count double too, or the language itself
+    // would read as a crisis ("tomorrow I go to the market" in Somali).
+    for (const e of o.everyday) add(e, 0, 2);
+    for (const e of o.notDistress) add(e, 0, 2);
+  }
+  return out;
+}
+
+/** Every message of an unserved language (content/_other/safety.yaml). */
+function otherTexts(o: ContentPack['otherDistress'][string]): string[] {
+  return [...Object.values(o.distressExamples).flat(), ...o.everyday, ...o.notDistress];
+}
+
+/**
+ * Weight of an unserved language's message in the served/unserved model:
+ * a few hundred of them stand against tens of thousands of served texts,
+ * and a Turkish crisis read as "served" is answered in a language the
+ * person may not read.
+ */
+const OTHER_WEIGHT = 20;
+
+/**
+ * The served/unserved model's samples: class 0 every served language's
+ * texts (with their Latin copies: Arabizi is served), class 1 + i the
+ * i-th unserved language's messages.
+ */
+export function otherSamples(pack: ContentPack, codes: string[]): Sample[] {
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    const add = adder(out, l, LANGUAGE_FEATURES);
+    for (const t of languageTexts(pack, l.code)) add(t, 0);
+  }
+  codes.forEach((code, i) => {
+    const o = pack.otherDistress[code]!;
+    const add = adder(out, o, LANGUAGE_FEATURES);
+    for (const t of otherTexts(o)) add(t, 1 + i, OTHER_WEIGHT);
+  });
   return out;
 }
 
@@ -235,6 +286,10 @@ export function train(pack: ContentPack): LearnedModels {
     for (const t of languageTexts(pack, l.code)) add(t, y);
   });
   const language = trainSoftmax(capSamples(langSamples), langs, { ...DEFAULT_TRAIN, epochs: 4 });
+  const otherCodes = Object.keys(pack.otherDistress ?? {}).sort();
+  const other = otherCodes.length
+    ? trainSoftmax(capSamples(otherSamples(pack, otherCodes)), ['served', ...otherCodes], { ...DEFAULT_TRAIN, epochs: 4 })
+    : undefined;
   const ds = capSamples(distressSamples(pack));
   const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
   const neighbours = buildNeighbourData(ds, distress.data);
@@ -245,6 +300,7 @@ export function train(pack: ContentPack): LearnedModels {
     topics: topics.data,
     language: language.data,
     distress: distress.data,
+    other: other?.data,
     neighbours,
     distressClear: th.clear,
     distressUnsure: th.unsure,

@@ -71,6 +71,7 @@ function ownCopies(d: LearnedData): LearnedData {
     topics: copy(d.topics),
     language: copy(d.language),
     distress: copy(d.distress),
+    other: d.other ? copy(d.other) : undefined,
     neighbours: { offsets: n.offsets.slice(), samples: n.samples.slice(), weights: n.weights.slice(), labels: n.labels.slice() },
   };
 }

@@ -8,6 +8,7 @@
  *   Cyrillic: case, ё/ї/є/ґ, и/і/ы and й confusions (Ukrainian typed on a
  *     Russian layout), apostrophes and soft signs.
  *   Latin: case, diacritics, German umlauts (ä/ae -> a) and sharp s.
+ *   Scripts with vowel signs (Bengali, Devanagari): the signs stay in the word.
  */
 
 import { latinDigits } from '../util/digits.js';
@@ -101,7 +102,11 @@ export function normalize(text: string): string {
     .normalize('NFC');
   // Apostrophes inside words (інтерв'ю, don't) are dropped rather than split.
   out = out.replace(/(\p{L})['’ʼ`´](\p{L})/gu, '$1$2');
-  out = out.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  // Vowel signs and viramas (Bengali, Devanagari, Tamil ...) are marks inside a word: "বাঁচতে"
+  // must stay one token, not five letters. A mark after no letter (an emoji's variation
+  // selector, a keycap) is dropped.
+  out = out.replace(/(^|[^\p{L}\p{M}])\p{M}+/gu, '$1');
+  out = out.replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ').trim();
   // German written without umlauts: fuer -> fur, muessen -> mussen (applied to every Latin token: harmless elsewhere).
   out = out.replace(/\b([a-z]*?)(ae|oe|ue)([a-z]*)\b/g, (_m, a: string, v: string, b: string) => (a.length ? `${a}${v[0]}${b}` : `${v}${b}`));
   return out;

@@ -19,7 +19,8 @@ else {
 try {
   const { data } = learned.train(workerData.pack);
   const n = data.neighbours;
-  const buffers = [data.topics, data.language, data.distress]
+  const buffers = [data.topics, data.language, data.distress, data.other]
+    .filter(Boolean)
     .flatMap((m) => [m.hashes, m.idf, m.offsets, m.cls, m.w, m.bias])
     .concat([n.offsets, n.samples, n.weights, n.labels])
     .map((a) => a.buffer);

@@ -35,6 +35,13 @@ export interface DistressResult {
   score?: number;
   /** The language the person most likely wrote in (answer in it: people in crisis fall back to their first language). */
   lang?: string;
+  /**
+   * Set when the message reads as written in a language the pack does not
+   * serve (content/_other/safety.yaml): its code, or `und` for a script no
+   * served language uses but no listed language fits. Then `lang` is unset:
+   * answer in the session's language, or in the default ones.
+   */
+  unserved?: string;
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';

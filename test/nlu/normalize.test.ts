@@ -60,3 +60,13 @@ describe('scriptCounts', () => {
     expect(c.Cyrl).toBe(6);
   });
 });
+
+describe('scripts with vowel signs', () => {
+  it('keeps Bengali and Devanagari words whole (their vowel signs are marks, not separators)', () => {
+    expect(normalize('আমি আর বাঁচতে চাই না')).toBe('আমি আর বাঁচতে চাই না');
+    expect(normalize('मैं मरना चाहता हूँ')).toBe('मैं मरना चाहता हूँ');
+  });
+  it('still drops a mark that follows no letter (an emoji variation selector)', () => {
+    expect(normalize('ok ❤️ 1️⃣')).toBe('ok 1');
+  });
+});

@@ -5,6 +5,7 @@
 import { payload } from '../payload.js';
 import { DEFAULT_SESSION_TTL_DAYS } from '../env.js';
 import type { Turn } from '../turn.js';
+import { crisisMessages, offerPerson } from './safety.js';
 
 /**
  * Language buttons, each language named in its own script; the prompt in every language.
@@ -72,6 +73,9 @@ export function chooseLanguageQuietly(turn: Turn, code: string): void {
  * keyboard's (src/engine/payload.ts); a second tap of it, or an old keyboard, naming the
  * language already in use says nothing new (no second welcome, no second menu).
  *
+ * After the crisis answer (pending distress-offer) a language chosen repeats the numbers and the
+ * offer in it.
+ *
  * Example: pending { kind: 'language', text: 'وثائق' }, button l:ar -> "سأكتب الآن بالعربية." and the answer;
  *          a double-tapped [English] -> the welcome and the menu once, then nothing
  */
@@ -85,6 +89,13 @@ export function languageButton(turn: Turn, code: string, nonce?: number): void {
     turn.s.lang = code;
     turn.say(turn.t('language.changed'));
     return turn.understand(pending.text, code);
+  }
+  if (fresh && pending?.kind === 'distress-offer') {
+    // Chosen from the crisis answer to a message in a language Lotse does not serve: the
+    // numbers and the offer of a person again, now in a language they read (not the menu).
+    turn.s.lang = code;
+    turn.out.push(...crisisMessages(turn.c, code));
+    return offerPerson(turn);
   }
   if (!fresh && code === turn.s.lang) return;
   chooseLanguage(turn, code);

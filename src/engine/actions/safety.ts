@@ -8,6 +8,7 @@ import type { CompiledContent } from '../../content/served.js';
 import type { TextMessage } from '../messages.js';
 import { payload } from '../payload.js';
 import type { Turn } from '../turn.js';
+import * as languageActions from './language.js';
 
 /**
  * The crisis numbers and the caring words (the `meta.distress` topic's answer, else the UI's
@@ -40,17 +41,82 @@ export function distress(turn: Turn, text: string): void {
 
 /**
  * The offer of a person after the crisis answer, bound to it by a fresh nonce (a consent counts
- * only here, once: an old or forged dx:yes never opens an urgent handoff).
+ * only here, once: an old or forged dx:yes never opens an urgent handoff). `langs`: say it in each
+ * (the person's language unknown); `n`: the nonce of a keyboard sent in the same reply.
  *
  * Example: offerPerson(turn) -> "Shall I connect you with a person?" [Yes dx:yes:3] [No dx:no:3], pending distress-offer
  */
-export function offerPerson(turn: Turn): void {
-  const n = turn.nonce();
+export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.nonce()): void {
   turn.s.pending = { kind: 'distress-offer' };
-  turn.say(turn.t(turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer'), [
-    { label: turn.t('buttons.yes'), payload: payload.distressOffer(true, n) },
-    { label: turn.t('buttons.no'), payload: payload.distressOffer(false, n) },
+  // In several languages when the person's is unknown: one line each, "Yes / Ja" on the buttons.
+  const say = (key: string, sep: string) =>
+    langs
+      .map((l) => turn.c.t(l, key))
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .join(sep);
+  turn.say(say(turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer', '\n'), [
+    { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
+    { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
   ]);
+}
+
+/**
+ * Languages the crisis answer is given in when a person writes in a language the pack does
+ * not serve and has chosen none yet: the lingua franca and the language of the country (the
+ * numbers are the same for everyone in Austria, and many newcomers read one of the two).
+ */
+export const UNKNOWN_LANGUAGE_ANSWER = ['en', 'de'];
+
+/**
+ * A crisis written in a language the pack does not serve (Turkish, Somali, Russian ...): the
+ * numbers at once, in the session's language or (none chosen yet) in English and German, the
+ * language choice, then the offer of a person. Never "Which language?" before the numbers, and
+ * never the served language whose letters the message happens to resemble.
+ *
+ * Example: first message "kendimi öldürmek istiyorum" -> "... 144 ...", "... 144 ..." (de),
+ *          "Please choose your language" [العربية] [English] ..., "Do you want ... a person?" [Yes / Ja] [No / Nein]
+ */
+export function unservedDistress(turn: Turn, text: string, wrote: string): void {
+  const chosen = turn.s.lang;
+  const langs = chosen
+    ? [chosen]
+    : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l))
+        .concat(turn.c.defaultLang)
+        .filter((v, i, a) => a.indexOf(v) === i);
+  // The person's reply is read in the first of them until they choose (the offer's buttons need a language).
+  turn.s.lang = langs[0]!;
+  turn.effects.push({ type: 'distress', lang: turn.lang, text, unserved: wrote });
+  for (const l of langs) turn.out.push(...crisisMessages(turn.c, l));
+  turn.s.lastTopic = 'meta.distress';
+  if (turn.env.officeOpen === false) for (const l of langs) turn.say(turn.c.t(l, 'distress.night'));
+  // They may read one of the served languages better than the ones above; the offer comes last
+  // because it is what their next "yes" answers.
+  languageActions.languageChoice(turn, chosen);
+  // One keyboard with both choices (a choice counts once, and only the last keyboard counts).
+  offerPerson(turn, langs, turn.s.kb);
+}
+
+/**
+ * The detector is unsure about a message in a language the pack does not serve. The crisis
+ * script would be wrong as often as right there (a Turkish question about the market scored
+ * "unsure"; so did 24 of 87 everyday messages in such languages on the own held-out sets,
+ * against 2 of 18 crises), and "are you safe?" may not be read. So: the language choice, then
+ * the emergency numbers in English and German (digits are read by everyone) with a way to a
+ * person. Nothing is alerted: a clear crisis goes through unservedDistress instead.
+ *
+ * Example: first message "yarın pazara gidiyorum" (unsure, tr) -> "Please choose your language" [العربية] ... [Deutsch],
+ *          "If you are in danger right now, call 144 ..." + the same in German [Talk to a person / Mit einer Person sprechen]
+ */
+export function unservedUnsure(turn: Turn): void {
+  languageActions.languageChoice(turn, turn.s.lang);
+  const langs = turn.s.lang ? [turn.s.lang] : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l));
+  const each = (key: string, sep: string) =>
+    langs
+      .map((l) => turn.c.t(l, key))
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .join(sep);
+  // nav:human carries no nonce, so the language keyboard above stays the one that counts.
+  turn.say(each('distress.numbers', '\n\n'), [{ label: each('buttons.human', ' / '), payload: payload.nav('human') }]);
 }
 
 /**
@@ -110,6 +176,15 @@ export function screen(turn: Turn, text: string): boolean {
   const pendingBefore = turn.s.pending;
   const d = turn.c.nlu.distress(text, turn.s.lang);
   if (!d.level) return false;
+  // A language the bot cannot talk in: "are you safe?" may not be read, the numbers are understood.
+  if (d.unserved && d.level === 'clear') {
+    unservedDistress(turn, text, d.unserved);
+    return true;
+  }
+  if (d.unserved) {
+    unservedUnsure(turn);
+    return true;
+  }
   // In a crisis people fall back to their first language.
   if (d.lang && turn.c.language(d.lang) && (!turn.s.lang || d.level === 'clear')) turn.s.lang = d.lang;
   turn.s.lang ??= turn.c.defaultLang;
