@@ -215,7 +215,7 @@ describe('admin page', () => {
     await expect.poll(() => page.locator('#audit-table tbody tr').count()).toBeGreaterThan(4);
     const rows = await page
       .locator('#audit-table tbody tr')
-      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
     expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(['Ada Admin']));
     const actions = rows.map((r) => (r[2] ?? '').split(/[: ]/)[0]);
     expect(actions).toEqual(expect.arrayContaining(['sign-in', 'staff-create', 'staff-update', 'staff-deactivate', 'password-reset', 'sessions-revoked']));

@@ -720,6 +720,21 @@
     }
   });
 
+  // The person sees "typing…" while the caseworker writes (at most one signal every 4 s; best effort).
+  let typingSentAt = 0;
+  $('text').addEventListener('input', () => {
+    const h = state.current;
+    if (!h || !canAnswer(h) || Date.now() - typingSentAt < 4000 || !$('text').value.trim()) return;
+    typingSentAt = Date.now();
+    void post('typing').catch(() => {});
+  });
+  // Read receipts: the person is told once a caseworker has read their message, so only while the page is seen.
+  const markRead = () => {
+    if (state.current && canAnswer(state.current) && !document.hidden) void post('read').catch(() => {});
+  };
+  document.addEventListener('visibilitychange', markRead);
+  let typingTimer;
+
   $('note-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
@@ -847,6 +862,26 @@
       applyStatus(e);
       return void loadQueue(true).catch(() => {});
     }
+    if (e.type === 'typing') {
+      if (!state.current || e.handoffId !== state.current.id) return;
+      const t = $('typing');
+      t.textContent = `${pseudo(state.current)} is typing…`;
+      t.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => {
+        t.hidden = true;
+      }, 6000);
+      return;
+    }
+    if (e.type === 'paged') {
+      const h = state.queue.find((x) => x.id === e.handoffId);
+      signal(
+        `${e.byName || 'A colleague'} asks for a ${langName(e.lang)} speaker${h ? `: ${pseudo(h)}` : ''}${e.priority > 0 ? ' (urgent)' : ''}.`,
+        h,
+        e.priority > 0,
+      );
+      return void loadQueue(false).catch(() => {});
+    }
     if (e.type !== 'message' && e.type !== 'alert') return;
     const m = e.message;
     const open = state.current && e.handoffId === state.current.id;
@@ -865,6 +900,8 @@
     if (open) {
       renderMessage(m);
       if (m.author === 'person' && m.kind === 'message') {
+        $('typing').hidden = true;
+        markRead();
         announce(`${pseudo(state.current)}: ${m.text}`);
         if (document.hidden) {
           beep();
