@@ -6,12 +6,13 @@
  */
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
-import { extract, featureTokens } from './features.js';
-import { LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { capTokens, extractMany } from './features.js';
+import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
-import { keys, LanguageMatcher } from './matcher.js';
+import { LanguageMatcher } from './matcher.js';
 import { loadModels } from './model-cache.js';
-import { normalize, scriptCounts, type Script } from './normalize.js';
+import { normalize, scriptCounts, stem, tokenize, type Script } from './normalize.js';
 import { editDistance } from './fuzzy.js';
 import type { CommandName, DistressResult, MatchResult, Nlu } from './types.js';
 
@@ -145,10 +146,10 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * Arabic, Farsi, Pashto and Ukrainian are typed in Latin letters too), with
    * the session's language as prior.
    */
-  function languages(tokens: string[], text: string, sessionLang?: string): { lang: string; p: number }[] {
+  function languages(tokens: string[], xLang: Map<number, number> | undefined, text: string, sessionLang?: string): { lang: string; p: number }[] {
     const sc = scriptCounts(text);
     const script = (Object.entries(sc) as [Script, number][]).sort((a, b) => b[1] - a[1])[0]!;
-    const pl = tokens.length ? models.language.predict(extract(text, LANGUAGE_FEATURES, tokens)) : new Float64Array(langClasses.length).fill(1);
+    const pl = tokens.length && xLang ? models.language.predict(xLang) : new Float64Array(langClasses.length).fill(1);
     const out: { lang: string; p: number }[] = [];
     langClasses.forEach((code, i) => {
       if (script[1] > 0 && (script[0] === 'Arab' || script[0] === 'Cyrl') && scriptOf.get(code) !== script[0]) return;
@@ -162,10 +163,12 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return out.sort((a, b) => b.p - a.p);
   }
 
-  function distressOf(text: string, x: Map<number, number>, lang: string | undefined): DistressResult {
-    const p = models.distress.predict(x)[1]!;
-    const score = distressScore(p, models.neighbours.crisisShare(x));
-    const phraseLangs = phrases.detect(text);
+  function distressOf(stems: string[], x: Map<number, number>, lang: string | undefined): DistressResult {
+    // One weighing of the message on the distress features serves the model and its neighbours.
+    const q = weigh(models.distress.data, x);
+    const p = models.distress.predictWeighed(q)[1]!;
+    const score = distressScore(p, models.neighbours.crisisShareWeighed(q));
+    const phraseLangs = phrases.detectStems(stems);
     const level: DistressResult['level'] = score >= models.distressClear ? 'clear' : score >= models.distressUnsure ? 'unsure' : undefined;
     // The crisis phrases of safety.yaml train both models; alone they raise
     // no level. On the own held-out set a phrase in a message the models
@@ -178,6 +181,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
 
   interface Analysis {
     tokens: string[];
+    /** The matcher's keys: every token's stem, once, in order (matcher.ts keys). */
+    keys: string[];
     langs: { lang: string; p: number }[];
     pt?: Float64Array;
     d: DistressResult;
@@ -188,14 +193,18 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   let last: { text: string; sessionLang?: string; a: Analysis } | undefined;
   function analyse(text: string, sessionLang?: string): Analysis {
     if (last && last.text === text && last.sessionLang === sessionLang) return last.a;
-    const tokens = featureTokens(text);
-    const langs = languages(tokens, text, sessionLang);
+    // Normalised and stemmed once for every part (features, matcher keys, phrases).
+    const all = tokenize(text);
+    const stems = all.map(stem);
+    const tokens = capTokens(all);
+    const [x, xLang] = tokens.length ? extractMany(tokens, [ALL_FEATURES, LANGUAGE_FEATURES]) : [];
+    const langs = languages(tokens, xLang, text, sessionLang);
+    const keys = [...new Set(stems.filter((t) => t.length > 0))];
     let a: Analysis;
-    if (!tokens.length) a = { tokens, langs, d: { probability: 0 } };
+    if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 } };
     else {
-      const x = extract(text, undefined, tokens);
       const pt = models.topics.predict(x);
-      a = { tokens, langs, pt, d: distressOf(text, x, langs[0]?.lang) };
+      a = { tokens, keys, langs, pt, d: distressOf(stems, x, langs[0]?.lang) };
     }
     last = { text, sessionLang, a };
     return a;
@@ -206,7 +215,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   }
 
   function match(text: string, sessionLang?: string): MatchResult {
-    const { tokens, langs, pt, d } = analyse(text, sessionLang);
+    const { tokens, keys, langs, pt, d } = analyse(text, sessionLang);
     const best = langs[0]!;
     const prior = sessionLang && matchers.has(sessionLang) ? sessionLang : undefined;
     const langConfident = best.p >= 0.75 || best.lang === prior;
@@ -230,7 +239,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const lex = new Map<string, number>();
     const matcher = matchers.get(best.lang);
     if (matcher) {
-      const m = matcher.match(text, 5, keys(text));
+      const m = matcher.match(text, 5, keys);
       for (const r of m.ranked) lex.set(r.topic, calibrate(r.score));
     }
     const combined: { topic: string; score: number }[] = [];

@@ -102,41 +102,59 @@ export class LinearModel {
     return this.d;
   }
 
-  /** Index of a feature hash, or -1. */
-  private find(h: number): number {
-    return indexOfHash(this.d.hashes, h);
-  }
-
   /** Class probabilities for raw feature counts (a fresh array the caller may keep). */
   predict(x: Map<number, number> | SparseVector): Float64Array {
-    const { idf, offsets, cls, w, unknownIdf } = this.d;
+    return this.predictWeighed(weigh(this.d, x));
+  }
+
+  /**
+   * Class probabilities for a message already weighed on this model's
+   * features (`weigh`): the distress model and its neighbour index share
+   * one weighing instead of each binary-searching the same hashes.
+   */
+  predictWeighed(q: Weighed): Float64Array {
+    const { offsets, cls, w } = this.d;
     const s = this.scores;
     for (let c = 0; c < s.length; c++) s[c] = this.d.bias[c]!;
-    const found: number[] = [];
-    const vals: number[] = [];
-    let norm = 0;
-    const entries: Iterable<[number, number]> = x instanceof Map ? x : pairs(x);
-    for (const [h, c] of entries) {
-      const i = this.find(h);
-      const v = (1 + Math.log(c)) * (i >= 0 ? idf[i]! : unknownIdf);
-      norm += v * v;
-      if (i >= 0) {
-        found.push(i);
-        vals.push(v);
-      }
-    }
-    norm = Math.sqrt(norm) || 1;
-    for (let k = 0; k < found.length; k++) {
-      const i = found[k]!;
-      const v = vals[k]! / norm;
+    const { f, w: qw } = q;
+    for (let k = 0; k < f.length; k++) {
+      const i = f[k]!;
+      const v = qw[k]!;
       for (let j = offsets[i]!; j < offsets[i + 1]!; j++) s[cls[j]!]! += v * w[j]!;
     }
     return softmax(s);
   }
 }
 
-function* pairs(x: SparseVector): Generator<[number, number]> {
-  for (let i = 0; i < x.ids.length; i++) yield [x.ids[i]!, x.values[i]!];
+/** A message on one model's features: feature indexes and their normalised tf-idf weights (unknown features count in the length only). */
+export interface Weighed {
+  f: number[];
+  w: number[];
+}
+
+/**
+ * A message as normalised tf-idf weights on a model's features (hash order
+ * as given: the sums that use them run in the same order every time).
+ */
+export function weigh(model: LinearModelData, x: Map<number, number> | SparseVector): Weighed {
+  const { hashes, idf, unknownIdf } = model;
+  const f: number[] = [];
+  const w: number[] = [];
+  let norm = 0;
+  const add = (h: number, c: number) => {
+    const i = indexOfHash(hashes, h);
+    const v = (1 + Math.log(c)) * (i >= 0 ? idf[i]! : unknownIdf);
+    norm += v * v;
+    if (i >= 0) {
+      f.push(i);
+      w.push(v);
+    }
+  };
+  if (x instanceof Map) for (const [h, c] of x) add(h, c);
+  else for (let k = 0; k < x.ids.length; k++) add(x.ids[k]!, x.values[k]!);
+  norm = Math.sqrt(norm) || 1;
+  for (let k = 0; k < w.length; k++) w[k]! /= norm;
+  return { f, w };
 }
 
 function softmax(s: Float64Array): Float64Array {
