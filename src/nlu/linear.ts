@@ -61,10 +61,37 @@ export interface LinearModelData {
   bias: Float32Array;
 }
 
-/** Position of hash `h` in an ascending list of feature hashes (binary search), or -1. */
+/**
+ * Where each run of hashes with the same top 16 bits starts (65,537 offsets,
+ * 256 kB a model): a lookup then binary-searches a handful of hashes
+ * instead of 250,000, which was an eighth of the matching time (three
+ * models, a few hundred features a message). Built once per hash list.
+ */
+const buckets = new WeakMap<Uint32Array, Uint32Array>();
+function bucketsOf(hashes: Uint32Array): Uint32Array {
+  let b = buckets.get(hashes);
+  if (!b) {
+    b = new Uint32Array(65537);
+    let k = 0;
+    for (let top = 0; top < 65536; top++) {
+      b[top] = k;
+      while (k < hashes.length && hashes[k]! >>> 16 === top) k++;
+    }
+    b[65536] = hashes.length;
+    buckets.set(hashes, b);
+  }
+  return b;
+}
+
+/** Position of hash `h` in an ascending list of feature hashes, or -1. */
 export function indexOfHash(hashes: Uint32Array, h: number): number {
-  let lo = 0;
-  let hi = hashes.length - 1;
+  return findHash(hashes, bucketsOf(hashes), h);
+}
+
+function findHash(hashes: Uint32Array, b: Uint32Array, h: number): number {
+  const top = h >>> 16;
+  let lo = b[top]!;
+  let hi = b[top + 1]! - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = hashes[mid]!;
@@ -138,20 +165,28 @@ export interface Weighed {
  */
 export function weigh(model: LinearModelData, x: Map<number, number> | SparseVector): Weighed {
   const { hashes, idf, unknownIdf } = model;
+  const b = bucketsOf(hashes);
   const f: number[] = [];
   const w: number[] = [];
   let norm = 0;
-  const add = (h: number, c: number) => {
-    const i = indexOfHash(hashes, h);
-    const v = (1 + Math.log(c)) * (i >= 0 ? idf[i]! : unknownIdf);
+  const n = x instanceof Map ? x.size : x.ids.length;
+  const it = x instanceof Map ? x.entries() : undefined;
+  for (let k = 0; k < n; k++) {
+    let h: number;
+    let c: number;
+    if (it) [h, c] = it.next().value as [number, number];
+    else {
+      h = (x as SparseVector).ids[k]!;
+      c = (x as SparseVector).values[k]!;
+    }
+    const i = findHash(hashes, b, h);
+    const v = (c === 1 ? 1 : 1 + Math.log(c)) * (i >= 0 ? idf[i]! : unknownIdf);
     norm += v * v;
     if (i >= 0) {
       f.push(i);
       w.push(v);
     }
-  };
-  if (x instanceof Map) for (const [h, c] of x) add(h, c);
-  else for (let k = 0; k < x.ids.length; k++) add(x.ids[k]!, x.values[k]!);
+  }
   norm = Math.sqrt(norm) || 1;
   for (let k = 0; k < w.length; k++) w[k]! /= norm;
   return { f, w };

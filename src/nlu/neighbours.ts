@@ -74,6 +74,8 @@ export function buildNeighbourData(samples: Sample[], model: LinearModelData): N
 export class Neighbours {
   private readonly sims: Float32Array;
   private readonly seen: Uint8Array;
+  /** The training messages a lookup touched (reused: a few thousand a message). */
+  private readonly touched: Uint32Array;
 
   constructor(
     private readonly d: NeighbourData,
@@ -81,6 +83,7 @@ export class Neighbours {
   ) {
     this.sims = new Float32Array(d.labels.length);
     this.seen = new Uint8Array(d.labels.length);
+    this.touched = new Uint32Array(d.labels.length);
   }
 
   /**
@@ -97,26 +100,31 @@ export class Neighbours {
   /** The same for a message already weighed on the distress model's features (linear.ts weigh), which the model's prediction needs too. */
   crisisShareWeighed(q: Weighed, skip?: (sample: number) => boolean): number {
     const { offsets, samples, weights, labels } = this.d;
-    const touched: number[] = [];
+    const { sims, seen } = this;
+    // A lookup never runs inside another, so one buffer serves them all.
+    const touched = this.touched;
+    let nTouched = 0;
     for (let k = 0; k < q.f.length; k++) {
       const i = q.f[k]!;
       const qw = q.w[k]! / 255;
-      for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+      const end = offsets[i + 1]!;
+      for (let j = offsets[i]!; j < end; j++) {
         const s = samples[j]!;
-        if (!this.seen[s]) {
-          this.seen[s] = 1;
-          touched.push(s);
+        if (!seen[s]) {
+          seen[s] = 1;
+          touched[nTouched++] = s;
         }
-        this.sims[s]! += qw * weights[j]!;
+        sims[s]! += qw * weights[j]!;
       }
     }
     // The NEIGHBOURS best, by insertion into a short sorted list.
     const best: number[] = [];
     const bestSim: number[] = [];
-    for (const s of touched) {
-      const v = this.sims[s]!;
-      this.sims[s] = 0;
-      this.seen[s] = 0;
+    for (let t = 0; t < nTouched; t++) {
+      const s = touched[t]!;
+      const v = sims[s]!;
+      sims[s] = 0;
+      seen[s] = 0;
       if (skip?.(s)) continue;
       if (best.length === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
       let at = best.length < NEIGHBOURS ? best.length : NEIGHBOURS - 1;
