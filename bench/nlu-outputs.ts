@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/nlu-outputs.ts dump  OUT.jsonl
  *   node --import tsx bench/nlu-outputs.ts check OUT.jsonl   (exit 1 on any difference)
+ *   LOTSE_PACK_FACTOR=20 ...   the same on the synthetic 20x pack (bench/matching.ts)
  *
  * Messages: the own held-out set 1 (tuned on), the dev set when it is there
  * (../shared/eval/dev.jsonl, or LOTSE_DEV), and the content's own example
@@ -15,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadContentFromDir } from '../src/content/manager.js';
-import { repoRoot } from './matching.js';
+import { compileContent } from '../src/content/served.js';
+import { repoRoot, syntheticPack } from './matching.js';
 import { loadJsonl, loadOwnSet } from './understanding.js';
 
 const [mode, file] = process.argv.slice(2);
@@ -24,7 +26,9 @@ if ((mode !== 'dump' && mode !== 'check') || !file) {
   process.exit(2);
 }
 
-const c = loadContentFromDir(repoRoot);
+const c0 = loadContentFromDir(repoRoot);
+const factor = Number(process.env.LOTSE_PACK_FACTOR ?? 1);
+const c = factor > 1 ? compileContent(syntheticPack(c0.pack, factor), c0.assetRoot) : c0;
 const inputs: { text: string; lang?: string }[] = loadOwnSet().map((d) => ({ text: d.text }));
 const dev = process.env.LOTSE_DEV || path.join(repoRoot, '..', 'shared', 'eval', 'dev.jsonl');
 if (fs.existsSync(dev)) for (const d of loadJsonl(dev)) inputs.push({ text: d.text });

@@ -200,23 +200,29 @@ export class LanguageMatcher {
           if (c.sim > sc[base + i]!) sc[base + i] = c.sim;
         }
     });
-    const withCov: { ti: number; coverage: number; simOf: Float64Array }[] = [];
+    const withCov: { ti: number; coverage: number }[] = [];
     for (const ti of touched) {
       this.mark[ti] = 0;
-      const simOf = sc.subarray(ti * W, ti * W + W);
+      const base = ti * W;
       let cov = 0;
-      for (let i = 0; i < W; i++) cov += simOf[i]! * resolved[i]!.weight;
-      withCov.push({ ti, coverage: total ? cov / total : 0, simOf });
+      for (let i = 0; i < W; i++) cov += sc[base + i]! * resolved[i]!.weight;
+      withCov.push({ ti, coverage: total ? cov / total : 0 });
     }
     withCov.sort((a, b) => b.coverage - a.coverage);
     // phrase: best weighted Dice with one example phrasing. Exact pruning: a
-    // topic scores at most 0.55 * coverage + 0.45, so once that bound falls
-    // below the best few found, the rest cannot enter the ranking.
+    // phrase's overlap is at most the topic's coverage x total (each word
+    // counts at most its best similarity in the topic), so its Dice is below
+    // 2 x coverage and the topic's score below 0.55 x coverage + 0.45 x
+    // min(1, 2 x coverage). Once that bound falls below the best few found,
+    // the rest cannot enter the ranking. (The 2 x coverage part is what
+    // stops the scan in a large pack, where a word like "the" touches
+    // every topic with a coverage of a few hundredths.)
     const scored: Scored[] = [];
     const keep = limit;
     const best: number[] = []; // the `keep` best scores so far, descending
-    for (const { ti, coverage, simOf } of withCov) {
-      if (best.length >= keep && 0.55 * coverage + 0.45 < best[keep - 1]!) break;
+    for (const { ti, coverage } of withCov) {
+      if (best.length >= keep && 0.55 * coverage + 0.45 * Math.min(1, 2 * coverage * (1 + 1e-9)) < best[keep - 1]!) break;
+      const simOf = sc.subarray(ti * W, ti * W + W);
       const t = this.topics[ti]!;
       // Each phrase's overlap adds, word by word in message order, the best
       // similarity of the word's candidates found in it, times the word's
