@@ -6,6 +6,7 @@
  */
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
+import { clauses, negated } from './clauses.js';
 import { capTokens, extractMany } from './features.js';
 import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { weigh } from './linear.js';
@@ -42,6 +43,13 @@ export const LEARNED_WEIGHT = 0.65;
  * switch, so a short or ambiguous message stays in it.
  */
 const SESSION_PRIOR = 0.8;
+
+/**
+ * A clause needs this many words to be read for distress on its own: a
+ * word or two ("tomorrow", "is it open") says too little to raise a
+ * level by itself.
+ */
+const CLAUSE_MIN_TOKENS = 3;
 
 /** Topics answered as what they are, never offered as "Did you mean ...?". */
 const SOCIAL = new Set(['meta.greeting', 'meta.thanks', 'meta.goodbye']);
@@ -163,11 +171,32 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return out.sort((a, b) => b.p - a.p);
   }
 
-  function distressOf(stems: string[], x: Map<number, number>, lang: string | undefined): DistressResult {
+  /** The detector's reading of features: the model's crisis probability and the score with the neighbours. */
+  function distressScoreOf(x: Map<number, number>): { p: number; score: number } {
     // One weighing of the message on the distress features serves the model and its neighbours.
     const q = weigh(models.distress.data, x);
     const p = models.distress.predictWeighed(q)[1]!;
-    const score = distressScore(p, models.neighbours.crisisShareWeighed(q));
+    return { p, score: distressScore(p, models.neighbours.crisisShareWeighed(q)) };
+  }
+
+  function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined): DistressResult {
+    let { p, score } = distressScoreOf(x);
+    // Each clause on its own as well (clauses.ts): an everyday question
+    // after a crisis statement must not dilute it below the thresholds.
+    if (score < models.distressClear) {
+      const parts = clauses(text);
+      if (parts.length > 1)
+        for (const part of parts) {
+          const tokens = capTokens(tokenize(part));
+          if (tokens.length < CLAUSE_MIN_TOKENS || negated(tokens)) continue;
+          const r = distressScoreOf(extractMany(tokens, [ALL_FEATURES])[0]!);
+          // A clause alone must read as a clear crisis to count: at the
+          // unsure level, clauses cut from everyday questions ("tomorrow is
+          // my last day here. what do I need to know?") raised false alarms
+          // on the own held-out set that the whole message did not.
+          if (r.score > score && r.score >= models.distressClear) ({ p, score } = r);
+        }
+    }
     const phraseLangs = phrases.detectStems(stems);
     const level: DistressResult['level'] = score >= models.distressClear ? 'clear' : score >= models.distressUnsure ? 'unsure' : undefined;
     // The crisis phrases of safety.yaml train both models; alone they raise
@@ -204,7 +233,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 } };
     else {
       const pt = models.topics.predict(x);
-      a = { tokens, keys, langs, pt, d: distressOf(stems, x, langs[0]?.lang) };
+      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang) };
     }
     last = { text, sessionLang, a };
     return a;
