@@ -40,7 +40,11 @@ export class DistressDetector {
 
   /** The languages whose phrases fired (empty: no distress found). */
   detect(text: string): string[] {
-    const words = tokenize(text).map(stem);
+    return this.detectStems(tokenize(text).map(stem));
+  }
+
+  /** The same for a message already tokenized and stemmed (the matcher has its stems at hand). */
+  detectStems(words: string[]): string[] {
     if (!words.length) return [];
     // Where each phrase word was seen in the message.
     const seenAt = new Map<string, number[]>();

@@ -47,39 +47,76 @@ function fnv1a(s: string, seed: number): number {
 // A different seed per family keeps "c:abc" and "k:abc" apart without building prefixed strings.
 const SEED = { c: 0x811c9dc5, w: 0x2f3a91c7, s: 0x6b43a9b5, k: 0x1b873593 } as const;
 
-function addGrams(counts: Map<number, number>, word: string, min: number, max: number, seed: number): void {
+/** fnv1a of s.slice(start, end), without building the slice (the grams of every word of every message). */
+function fnv1aRange(s: string, start: number, end: number, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = start; i < end; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function bump(counts: Map<number, number>, h: number): void {
+  counts.set(h, (counts.get(h) ?? 0) + 1);
+}
+
+/** Hashes of the character n-grams (min..max) of a word with its boundaries, in the order they are counted. */
+function grams(word: string, min: number, max: number, seed: number, out: number[]): number[] {
+  out.length = 0;
   const padded = `^${word}$`;
   for (let n = min; n <= max; n++) {
     if (padded.length < n) break;
-    for (let i = 0; i + n <= padded.length; i++) {
-      const h = fnv1a(padded.slice(i, i + n), seed);
-      counts.set(h, (counts.get(h) ?? 0) + 1);
-    }
+    for (let i = 0; i + n <= padded.length; i++) out.push(fnv1aRange(padded, i, i + n, seed));
   }
+  return out;
 }
 
 /** The tokens features are made of: normalised words, at most MAX_TOKENS. */
 export function featureTokens(text: string): string[] {
-  const t = tokenize(text);
-  return t.length > MAX_TOKENS ? t.slice(0, MAX_TOKENS) : t;
+  return capTokens(tokenize(text));
+}
+
+/** The first MAX_TOKENS of tokens already made (tokenize): what featureTokens gives for the same text. */
+export function capTokens(tokens: string[]): string[] {
+  return tokens.length > MAX_TOKENS ? tokens.slice(0, MAX_TOKENS) : tokens;
 }
 
 /** Hashed features of a text (raw counts, before weighting). */
 export function extract(text: string, opts: FeatureOptions = ALL_FEATURES, tokens: string[] = featureTokens(text)): Map<number, number> {
-  const counts = new Map<number, number>();
-  const add = (h: number) => counts.set(h, (counts.get(h) ?? 0) + 1);
+  return extractMany(tokens, [opts])[0]!;
+}
+
+/**
+ * The features of one message for several models at once (the topic and
+ * distress models use every family, the language model no skeletons):
+ * each n-gram and stem is hashed once, and each map gets its features in
+ * the order `extract` would have counted them, so the sums over them are
+ * the same to the last bit.
+ */
+export function extractMany(tokens: string[], opts: FeatureOptions[]): Map<number, number>[] {
+  const maps = opts.map(() => new Map<number, number>());
+  const chars = maps.filter((_, i) => opts[i]!.chars);
+  const words = maps.filter((_, i) => opts[i]!.words);
+  const skel = maps.filter((_, i) => opts[i]!.skeleton);
+  const buf: number[] = [];
   let prev: string | undefined;
   for (const tok of tokens) {
-    if (opts.chars) addGrams(counts, tok, 3, 5, SEED.c);
-    if (opts.words) {
+    if (chars.length) for (const h of grams(tok, 3, 5, SEED.c, buf)) for (const m of chars) bump(m, h);
+    if (words.length) {
       const s = stem(tok);
-      add(fnv1a(s, SEED.w));
-      if (prev !== undefined) add(fnv1a(`${prev} ${s}`, SEED.s));
+      const hw = fnv1a(s, SEED.w);
+      const hs = prev !== undefined ? fnv1a(`${prev} ${s}`, SEED.s) : undefined;
+      for (const m of words) {
+        bump(m, hw);
+        if (hs !== undefined) bump(m, hs);
+      }
       prev = s;
     }
-    if (opts.skeleton && hasSkeleton(tok)) for (const k of skeletonVariants(tok)) if (k.length >= 2) addGrams(counts, k, 2, 4, SEED.k);
+    if (skel.length && hasSkeleton(tok))
+      for (const k of skeletonVariants(tok)) if (k.length >= 2) for (const h of grams(k, 2, 4, SEED.k, buf)) for (const m of skel) bump(m, h);
   }
-  return counts;
+  return maps;
 }
 
 /**

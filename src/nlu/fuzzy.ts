@@ -14,12 +14,16 @@ export function editDistance(a: string, b: string, max: number): number {
   const la = a.length;
   const lb = b.length;
   if (Math.abs(la - lb) > max) return max + 1;
-  let prev2 = new Array<number>(lb + 1).fill(0);
-  let prev = Array.from({ length: lb + 1 }, (_, j) => j);
-  let cur = new Array<number>(lb + 1).fill(0);
+  // Three rows reused from call to call: the fuzzy lookup calls this for
+  // every candidate of every word of every message.
+  if (rows[0]!.length < lb + 1) rows = [new Int32Array(lb + 1), new Int32Array(lb + 1), new Int32Array(lb + 1)];
+  let [prev2, prev, cur] = rows as [Int32Array, Int32Array, Int32Array];
+  prev2.fill(0, 0, lb + 1);
+  cur.fill(0, 0, lb + 1);
+  for (let j = 0; j <= lb; j++) prev[j] = j;
   for (let i = 1; i <= la; i++) {
     cur[0] = i;
-    let rowMin = cur[0];
+    let rowMin = cur[0]!;
     for (let j = 1; j <= lb; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
@@ -32,6 +36,8 @@ export function editDistance(a: string, b: string, max: number): number {
   }
   return prev[lb]!;
 }
+
+let rows: Int32Array[] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
 
 function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -64,19 +70,25 @@ export function tokenSimilarity(q: string, v: string): number {
 
 /** A vocabulary with a trigram index for candidate generation. */
 export class FuzzyVocabulary {
-  private readonly grams = new Map<string, string[]>();
+  /** trigram -> ids (indexes into `list`) of the words of 4 letters or more that hold it */
+  private readonly grams = new Map<string, number[]>();
   private readonly words: Set<string>;
+  private readonly list: string[];
+  /** Per word id: trigrams shared with the word looked up (reset after each lookup). */
+  private readonly counts: Uint32Array;
 
   constructor(words: Iterable<string>) {
     this.words = new Set(words);
-    for (const w of this.words) {
-      if (w.length < 4) continue;
+    this.list = [...this.words];
+    this.list.forEach((w, id) => {
+      if (w.length < 4) return;
       for (const g of trigrams(w)) {
         let l = this.grams.get(g);
         if (!l) this.grams.set(g, (l = []));
-        l.push(w);
+        l.push(id);
       }
-    }
+    });
+    this.counts = new Uint32Array(this.list.length);
   }
 
   has(w: string): boolean {
@@ -88,12 +100,20 @@ export class FuzzyVocabulary {
     const out: { word: string; sim: number }[] = [];
     if (this.words.has(q)) out.push({ word: q, sim: 1 });
     if (q.length < 4) return out;
-    const counts = new Map<string, number>();
+    const counts = this.counts;
+    const touched: number[] = [];
     const qg = trigrams(q);
-    for (const g of qg) for (const w of this.grams.get(g) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+    for (const g of qg)
+      for (const id of this.grams.get(g) ?? []) {
+        if (!counts[id]) touched.push(id);
+        counts[id]!++;
+      }
     // A word within two edits shares at least a few trigrams; check only those.
     const need = Math.max(1, Math.floor(qg.length / 3));
-    for (const [w, n] of counts) {
+    for (const id of touched) {
+      const n = counts[id]!;
+      counts[id] = 0;
+      const w = this.list[id]!;
       if (n < need || w === q) continue;
       const sim = tokenSimilarity(q, w);
       if (sim > 0) out.push({ word: w, sim });

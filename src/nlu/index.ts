@@ -6,12 +6,14 @@
  */
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
-import { extract, featureTokens } from './features.js';
-import { LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { clauses, negated } from './clauses.js';
+import { capTokens, extract, extractMany } from './features.js';
+import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
-import { keys, LanguageMatcher } from './matcher.js';
+import { LanguageMatcher } from './matcher.js';
 import { loadModels } from './model-cache.js';
-import { normalize, scriptCounts, type Script } from './normalize.js';
+import { normalize, scriptCounts, stem, tokenize, type Script } from './normalize.js';
 import { editDistance } from './fuzzy.js';
 import type { CommandName, DistressResult, MatchResult, Nlu } from './types.js';
 
@@ -41,6 +43,13 @@ export const LEARNED_WEIGHT = 0.65;
  * switch, so a short or ambiguous message stays in it.
  */
 const SESSION_PRIOR = 0.8;
+
+/**
+ * A clause needs this many words to be read for distress on its own: a
+ * word or two ("tomorrow", "is it open") says too little to raise a
+ * level by itself.
+ */
+const CLAUSE_MIN_TOKENS = 3;
 
 /** Topics answered as what they are, never offered as "Did you mean ...?". */
 const SOCIAL = new Set(['meta.greeting', 'meta.thanks', 'meta.goodbye']);
@@ -145,10 +154,10 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * Arabic, Farsi, Pashto and Ukrainian are typed in Latin letters too), with
    * the session's language as prior.
    */
-  function languages(tokens: string[], text: string, sessionLang?: string): { lang: string; p: number }[] {
+  function languages(tokens: string[], xLang: Map<number, number> | undefined, text: string, sessionLang?: string): { lang: string; p: number }[] {
     const sc = scriptCounts(text);
     const script = (Object.entries(sc) as [Script, number][]).sort((a, b) => b[1] - a[1])[0]!;
-    const pl = tokens.length ? models.language.predict(extract(text, LANGUAGE_FEATURES, tokens)) : new Float64Array(langClasses.length).fill(1);
+    const pl = tokens.length && xLang ? models.language.predict(xLang) : new Float64Array(langClasses.length).fill(1);
     const out: { lang: string; p: number }[] = [];
     langClasses.forEach((code, i) => {
       if (script[1] > 0 && (script[0] === 'Arab' || script[0] === 'Cyrl') && scriptOf.get(code) !== script[0]) return;
@@ -182,10 +191,33 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return m.classes[best] ?? 'und';
   }
 
-  function distressOf(text: string, x: Map<number, number>, lang: string | undefined, tokens: string[]): DistressResult {
-    const p = models.distress.predict(x)[1]!;
-    const score = distressScore(p, models.neighbours.crisisShare(x));
-    const phraseLangs = phrases.detect(text);
+  /** The detector's reading of features: the model's crisis probability and the score with the neighbours. */
+  function distressScoreOf(x: Map<number, number>): { p: number; score: number } {
+    // One weighing of the message on the distress features serves the model and its neighbours.
+    const q = weigh(models.distress.data, x);
+    const p = models.distress.predictWeighed(q)[1]!;
+    return { p, score: distressScore(p, models.neighbours.crisisShareWeighed(q)) };
+  }
+
+  function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, tokens: string[]): DistressResult {
+    let { p, score } = distressScoreOf(x);
+    // Each clause on its own as well (clauses.ts): an everyday question
+    // after a crisis statement must not dilute it below the thresholds.
+    if (score < models.distressClear) {
+      const parts = clauses(text);
+      if (parts.length > 1)
+        for (const part of parts) {
+          const tokens = capTokens(tokenize(part));
+          if (tokens.length < CLAUSE_MIN_TOKENS || negated(tokens)) continue;
+          const r = distressScoreOf(extractMany(tokens, [ALL_FEATURES])[0]!);
+          // A clause alone must read as a clear crisis to count: at the
+          // unsure level, clauses cut from everyday questions ("tomorrow is
+          // my last day here. what do I need to know?") raised false alarms
+          // on the own held-out set that the whole message did not.
+          if (r.score > score && r.score >= models.distressClear) ({ p, score } = r);
+        }
+    }
+    const phraseLangs = phrases.detectStems(stems);
     const level: DistressResult['level'] = score >= models.distressClear ? 'clear' : score >= models.distressUnsure ? 'unsure' : undefined;
     // The crisis phrases of safety.yaml train both models; alone they raise
     // no level. On the own held-out set a phrase in a message the models
@@ -201,6 +233,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
 
   interface Analysis {
     tokens: string[];
+    /** The matcher's keys: every token's stem, once, in order (matcher.ts keys). */
+    keys: string[];
     langs: { lang: string; p: number }[];
     pt?: Float64Array;
     d: DistressResult;
@@ -211,14 +245,18 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   let last: { text: string; sessionLang?: string; a: Analysis } | undefined;
   function analyse(text: string, sessionLang?: string): Analysis {
     if (last && last.text === text && last.sessionLang === sessionLang) return last.a;
-    const tokens = featureTokens(text);
-    const langs = languages(tokens, text, sessionLang);
+    // Normalised and stemmed once for every part (features, matcher keys, phrases).
+    const all = tokenize(text);
+    const stems = all.map(stem);
+    const tokens = capTokens(all);
+    const [x, xLang] = tokens.length ? extractMany(tokens, [ALL_FEATURES, LANGUAGE_FEATURES]) : [];
+    const langs = languages(tokens, xLang, text, sessionLang);
+    const keys = [...new Set(stems.filter((t) => t.length > 0))];
     let a: Analysis;
-    if (!tokens.length) a = { tokens, langs, d: { probability: 0 } };
+    if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 } };
     else {
-      const x = extract(text, undefined, tokens);
       const pt = models.topics.predict(x);
-      a = { tokens, langs, pt, d: distressOf(text, x, langs[0]?.lang, tokens) };
+      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang, tokens) };
     }
     last = { text, sessionLang, a };
     return a;
@@ -229,7 +267,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   }
 
   function match(text: string, sessionLang?: string): MatchResult {
-    const { tokens, langs, pt, d } = analyse(text, sessionLang);
+    const { tokens, keys, langs, pt, d } = analyse(text, sessionLang);
     const best = langs[0]!;
     const prior = sessionLang && matchers.has(sessionLang) ? sessionLang : undefined;
     const langConfident = best.p >= 0.75 || best.lang === prior;
@@ -253,7 +291,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const lex = new Map<string, number>();
     const matcher = matchers.get(best.lang);
     if (matcher) {
-      const m = matcher.match(text, 5, keys(text));
+      const m = matcher.match(text, 5, keys);
       for (const r of m.ranked) lex.set(r.topic, calibrate(r.score));
     }
     const combined: { topic: string; score: number }[] = [];

@@ -28,13 +28,14 @@
  * server and the CLI start fast.
  */
 import type { ContentPack } from '../content/pack.js';
+import { clauses } from './clauses.js';
 import { ALL_FEATURES, extract, toSparse, type FeatureOptions } from './features.js';
 import { romanize } from './romanize.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 14;
+export const MODEL_VERSION = 15;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -155,7 +156,14 @@ export function distressSamples(pack: ContentPack): Sample[] {
     for (const [id, t] of Object.entries(pack.topicTexts[l.code] ?? {})) if (id !== 'meta.distress') for (const e of t.examples) add(e, 0);
     for (const e of pack.offTopic[l.code] ?? []) add(e, 0);
     // Look-alikes count double: they are the ones that sit near the line.
-    for (const e of pack.notDistress[l.code] ?? []) add(e, 0, 2);
+    for (const e of pack.notDistress[l.code] ?? []) {
+      add(e, 0, 2);
+      // The detector also reads each clause alone (index.ts), so it must
+      // learn that the clauses of a look-alike are not a crisis either: "I
+      // won't hurt myself, don't worry" without its question after it.
+      const parts = clauses(e);
+      if (parts.length > 1) for (const part of parts) add(part, 0, 2);
+    }
   }
   // Languages not served: their crises are crises all the same (the numbers are the same for everyone).
   for (const o of Object.values(pack.otherDistress ?? {})) {

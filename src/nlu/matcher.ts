@@ -30,7 +30,6 @@ export interface TopicDocs {
 
 interface Phrase {
   tokens: string[];
-  set: Set<string>;
   weight: number;
 }
 
@@ -38,6 +37,8 @@ interface TopicIndex {
   topic: string;
   phrases: Phrase[];
   vocab: Set<string>;
+  /** word -> the phrases (indexes into `phrases`) that hold it: a message's words find their phrases instead of every phrase being asked for every word. */
+  phrasesOf: Map<string, number[]>;
 }
 
 export interface Scored {
@@ -78,6 +79,9 @@ export class LanguageMatcher {
   private readonly byTopic = new Map<string, TopicIndex>();
   private scratch = new Float64Array(0);
   private mark = new Uint8Array(0);
+  /** Per phrase of one topic: the overlap so far, and the best similarity of the current word. */
+  private overlapOf = new Float64Array(0);
+  private wordSim = new Float64Array(0);
 
   constructor(
     readonly lang: string,
@@ -88,14 +92,22 @@ export class LanguageMatcher {
       const phrases: Phrase[] = [];
       const add = (text: string) => {
         const k = keys(text);
-        if (k.length) phrases.push({ tokens: k, set: new Set(k), weight: 0 });
+        if (k.length) phrases.push({ tokens: k, weight: 0 });
       };
       add(d.title);
       d.examples.forEach(add);
       d.keywords.forEach(add);
       const vocab = new Set(phrases.flatMap((p) => p.tokens));
       for (const w of vocab) df.set(w, (df.get(w) ?? 0) + 1);
-      this.topics.push({ topic: d.topic, phrases, vocab });
+      const phrasesOf = new Map<string, number[]>();
+      phrases.forEach((p, pi) => {
+        for (const w of p.tokens) {
+          let l = phrasesOf.get(w);
+          if (!l) phrasesOf.set(w, (l = []));
+          l.push(pi);
+        }
+      });
+      this.topics.push({ topic: d.topic, phrases, vocab, phrasesOf });
     }
     // BM25's inverse document frequency: words found in many topics ("what",
     // "شو", "د") weigh almost nothing, so they cannot outvote the one word
@@ -117,6 +129,9 @@ export class LanguageMatcher {
     });
     this.fuzzy = new FuzzyVocabulary(this.idf.keys());
     this.mark = new Uint8Array(this.topics.length);
+    const maxPhrases = Math.max(0, ...this.topics.map((t) => t.phrases.length));
+    this.overlapOf = new Float64Array(maxPhrases);
+    this.wordSim = new Float64Array(maxPhrases);
   }
 
   /**
@@ -185,35 +200,61 @@ export class LanguageMatcher {
           if (c.sim > sc[base + i]!) sc[base + i] = c.sim;
         }
     });
-    const withCov: { ti: number; coverage: number; simOf: Float64Array }[] = [];
+    const withCov: { ti: number; coverage: number }[] = [];
     for (const ti of touched) {
       this.mark[ti] = 0;
-      const simOf = sc.subarray(ti * W, ti * W + W);
+      const base = ti * W;
       let cov = 0;
-      for (let i = 0; i < W; i++) cov += simOf[i]! * resolved[i]!.weight;
-      withCov.push({ ti, coverage: total ? cov / total : 0, simOf });
+      for (let i = 0; i < W; i++) cov += sc[base + i]! * resolved[i]!.weight;
+      withCov.push({ ti, coverage: total ? cov / total : 0 });
     }
     withCov.sort((a, b) => b.coverage - a.coverage);
     // phrase: best weighted Dice with one example phrasing. Exact pruning: a
-    // topic scores at most 0.55 * coverage + 0.45, so once that bound falls
-    // below the best few found, the rest cannot enter the ranking.
+    // phrase's overlap is at most the topic's coverage x total (each word
+    // counts at most its best similarity in the topic), so its Dice is below
+    // 2 x coverage and the topic's score below 0.55 x coverage + 0.45 x
+    // min(1, 2 x coverage). Once that bound falls below the best few found,
+    // the rest cannot enter the ranking. (The 2 x coverage part is what
+    // stops the scan in a large pack, where a word like "the" touches
+    // every topic with a coverage of a few hundredths.)
     const scored: Scored[] = [];
     const keep = limit;
     const best: number[] = []; // the `keep` best scores so far, descending
-    for (const { ti, coverage, simOf } of withCov) {
-      if (best.length >= keep && 0.55 * coverage + 0.45 < best[keep - 1]!) break;
+    for (const { ti, coverage } of withCov) {
+      if (best.length >= keep && 0.55 * coverage + 0.45 * Math.min(1, 2 * coverage * (1 + 1e-9)) < best[keep - 1]!) break;
+      const simOf = sc.subarray(ti * W, ti * W + W);
       const t = this.topics[ti]!;
-      let phrase = 0;
-      for (const p of t.phrases) {
-        let overlap = 0;
-        for (let i = 0; i < resolved.length; i++) {
-          if (!simOf[i]) continue;
-          let s = 0;
-          for (const c of resolved[i]!.cands) if (c.sim > s && p.set.has(c.word)) s = c.sim;
-          overlap += s * resolved[i]!.weight;
+      // Each phrase's overlap adds, word by word in message order, the best
+      // similarity of the word's candidates found in it, times the word's
+      // weight (the same sums as asking every phrase about every word).
+      const overlapOf = this.overlapOf;
+      const wordSim = this.wordSim;
+      const hit: number[] = [];
+      const hitNow: number[] = [];
+      for (let i = 0; i < W; i++) {
+        if (!simOf[i]) continue;
+        for (const c of resolved[i]!.cands) {
+          const list = t.phrasesOf.get(c.word);
+          if (!list) continue;
+          for (const pi of list)
+            if (c.sim > wordSim[pi]!) {
+              if (!wordSim[pi]) hitNow.push(pi);
+              wordSim[pi] = c.sim;
+            }
         }
-        if (!overlap) continue;
-        const dice = (2 * overlap) / (total + p.weight);
+        const weight = resolved[i]!.weight;
+        for (const pi of hitNow) {
+          if (!overlapOf[pi]) hit.push(pi);
+          overlapOf[pi]! += wordSim[pi]! * weight;
+          wordSim[pi] = 0;
+        }
+        hitNow.length = 0;
+      }
+      let phrase = 0;
+      for (const pi of hit) {
+        const overlap = overlapOf[pi]!;
+        overlapOf[pi] = 0;
+        const dice = (2 * overlap) / (total + t.phrases[pi]!.weight);
         if (dice > phrase) phrase = dice;
       }
       const score = 0.55 * coverage + 0.45 * phrase;

@@ -22,7 +22,7 @@
  *   idx.crisisShare(extract('i have collected all my pills'))   // 1 when the 5 closest were crises
  */
 import type { SparseVector } from './features.js';
-import { indexOfHash, type LinearModelData, type Sample } from './linear.js';
+import { type LinearModelData, type Sample, type Weighed, weigh } from './linear.js';
 
 /** How many neighbours vote. */
 export const NEIGHBOURS = 5;
@@ -46,37 +46,10 @@ export interface NeighbourData {
   labels: Uint8Array;
 }
 
-/** Position of each hash in the model's ascending hash list, or -1. */
-function finder(hashes: Uint32Array): (h: number) => number {
-  return (h) => indexOfHash(hashes, h);
-}
-
-/** A message as normalised tf-idf weights on the model's features (unknown features count in the length only). */
-function weigh(x: SparseVector | Map<number, number>, model: LinearModelData, find: (h: number) => number): { f: number[]; w: number[] } {
-  const f: number[] = [];
-  const w: number[] = [];
-  let norm = 0;
-  const add = (h: number, c: number) => {
-    const i = find(h);
-    const v = (1 + Math.log(c)) * (i >= 0 ? model.idf[i]! : model.unknownIdf);
-    norm += v * v;
-    if (i >= 0) {
-      f.push(i);
-      w.push(v);
-    }
-  };
-  if (x instanceof Map) for (const [h, c] of x) add(h, c);
-  else for (let k = 0; k < x.ids.length; k++) add(x.ids[k]!, x.values[k]!);
-  norm = Math.sqrt(norm) || 1;
-  for (let k = 0; k < w.length; k++) w[k]! /= norm;
-  return { f, w };
-}
-
 /** Builds the index of the distress training messages (labels: sample.y === 1). */
 export function buildNeighbourData(samples: Sample[], model: LinearModelData): NeighbourData {
   const F = model.hashes.length;
-  const find = finder(model.hashes);
-  const vecs = samples.map((s) => weigh(s.x, model, find));
+  const vecs = samples.map((s) => weigh(model, s.x));
   const df = new Uint32Array(F);
   for (const v of vecs) for (const i of v.f) df[i]!++;
   const maxDf = Math.max(50, COMMON_SHARE * samples.length);
@@ -99,17 +72,18 @@ export function buildNeighbourData(samples: Sample[], model: LinearModelData): N
 }
 
 export class Neighbours {
-  private readonly find: (h: number) => number;
   private readonly sims: Float32Array;
   private readonly seen: Uint8Array;
+  /** The training messages a lookup touched (reused: a few thousand a message). */
+  private readonly touched: Uint32Array;
 
   constructor(
     private readonly d: NeighbourData,
     private readonly model: LinearModelData,
   ) {
-    this.find = finder(model.hashes);
     this.sims = new Float32Array(d.labels.length);
     this.seen = new Uint8Array(d.labels.length);
+    this.touched = new Uint32Array(d.labels.length);
   }
 
   /**
@@ -120,28 +94,37 @@ export class Neighbours {
    * cross-validation).
    */
   crisisShare(x: SparseVector | Map<number, number>, skip?: (sample: number) => boolean): number {
+    return this.crisisShareWeighed(weigh(this.model, x), skip);
+  }
+
+  /** The same for a message already weighed on the distress model's features (linear.ts weigh), which the model's prediction needs too. */
+  crisisShareWeighed(q: Weighed, skip?: (sample: number) => boolean): number {
     const { offsets, samples, weights, labels } = this.d;
-    const q = weigh(x, this.model, this.find);
-    const touched: number[] = [];
+    const { sims, seen } = this;
+    // A lookup never runs inside another, so one buffer serves them all.
+    const touched = this.touched;
+    let nTouched = 0;
     for (let k = 0; k < q.f.length; k++) {
       const i = q.f[k]!;
       const qw = q.w[k]! / 255;
-      for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+      const end = offsets[i + 1]!;
+      for (let j = offsets[i]!; j < end; j++) {
         const s = samples[j]!;
-        if (!this.seen[s]) {
-          this.seen[s] = 1;
-          touched.push(s);
+        if (!seen[s]) {
+          seen[s] = 1;
+          touched[nTouched++] = s;
         }
-        this.sims[s]! += qw * weights[j]!;
+        sims[s]! += qw * weights[j]!;
       }
     }
     // The NEIGHBOURS best, by insertion into a short sorted list.
     const best: number[] = [];
     const bestSim: number[] = [];
-    for (const s of touched) {
-      const v = this.sims[s]!;
-      this.sims[s] = 0;
-      this.seen[s] = 0;
+    for (let t = 0; t < nTouched; t++) {
+      const s = touched[t]!;
+      const v = sims[s]!;
+      sims[s] = 0;
+      seen[s] = 0;
       if (skip?.(s)) continue;
       if (best.length === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
       let at = best.length < NEIGHBOURS ? best.length : NEIGHBOURS - 1;
