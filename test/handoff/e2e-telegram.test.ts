@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { Caseworker } from '../helpers/console.js';
+import { Caseworker, WAIT } from '../helpers/console.js';
 import { startLotse, type Lotse } from '../telegram/lotse.js';
 import { parseTelegramHtml, TelegramStandIn } from '../telegram/standin.js';
 
@@ -129,7 +129,10 @@ describe('handoff end to end (Telegram + console)', () => {
     await cw.sees('ما عندي سؤال تاني');
     expect(await cw.page.locator('#messages img').count()).toBe(0);
     await cw.sees('<img src=x');
-    expect(api.messages(CHAT).length).toBe(before);
+    // The bot says nothing of its own; the one new message is the read notice, since the console
+    // shows the conversation (issue 14.3: the person is told their message was read).
+    await expect.poll(() => api.messages(CHAT).length, WAIT).toBe(before + 1);
+    expect(visible().at(-1)).toBe(t('handoff.read', { name: 'Amal' }));
 
     // Close with an outcome: the person is told and is back with the bot.
     await cw.close('answered');
