@@ -459,6 +459,8 @@ export const requiredUiKeys = [
   'walkthrough.page',
   'errors.tooLong',
   'errors.unsupported',
+  'errors.mediaCaption',
+  'stop.explain',
   'commands.menu',
   'commands.back',
   'commands.language',

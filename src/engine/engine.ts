@@ -59,9 +59,14 @@ export function runEngine(c: CompiledContent, session: Session, event: InEvent, 
     case 'start':
       onStart(turn, event.langHint, event.topic);
       break;
-    case 'text':
+    case 'text': {
+      const before = turn.out.length;
       onText(turn, event.text);
+      // Honest about the picture: only the words were read. Not before a language is known (the
+      // language choice speaks every language) and not when nothing was answered.
+      if (event.media && turn.s.lang && turn.out.length > before) turn.out.splice(before, 0, { kind: 'text', text: turn.t('errors.mediaCaption') });
       break;
+    }
     case 'button':
       onButton(turn, event.payload);
       break;
@@ -81,20 +86,27 @@ export function runEngine(c: CompiledContent, session: Session, event: InEvent, 
   };
 }
 
-/** First contact or /start: the language choice, or the menu for a returning person. */
+/**
+ * First contact or /start: the language choice, or the menu for a returning person. A deep
+ * link's topic (a poster's QR code) opens for everyone: after the language choice for a new
+ * person, at once for a returning one, who scanned the code to read exactly that.
+ */
 function onStart(turn: Turn, langHint?: string, topic?: string): void {
   const hinted = turn.c.resolveLanguage(langHint);
-  if (topic && turn.c.pack.topics[topic]) turn.s.welcomeTopic = topic;
+  const known = topic && turn.c.pack.topics[topic] ? topic : undefined;
   if (turn.s.lang) {
     // A returning person: no need to choose again.
     turn.s.pending = undefined;
-    turn.mainMenu(true);
+    turn.s.welcomeTopic = undefined;
+    if (known) turn.showTopic(known, true);
+    else turn.mainMenu(true);
     return;
   }
+  if (known) turn.s.welcomeTopic = known;
   turn.languageChoice(hinted);
 }
 
-/** A channel command (/menu, /back, /language, /human, /help). */
+/** A channel command (/menu, /back, /language, /human, /help, /stop). */
 function onCommand(turn: Turn, cmd: Command): void {
   if (!turn.s.lang && cmd !== 'human') return turn.languageChoice();
   turn.s.pending = undefined;
@@ -110,6 +122,9 @@ function onCommand(turn: Turn, cmd: Command): void {
     case 'help':
       turn.say(turn.t('welcome.intro'));
       return turn.mainMenu(true);
+    case 'stop':
+      // What stopping means here: Lotse writes only when written to; blocking and deleting are the person's.
+      return turn.say(turn.t('stop.explain'), turn.nav({ back: false }));
   }
 }
 

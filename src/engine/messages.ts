@@ -70,9 +70,13 @@ export type OutMessage = TextMessage | AudioMessage | LinksMessage;
 export type InEvent =
   /** First contact or an explicit restart (/start). `langHint`: the channel's guess (Telegram language_code, browser locale). */
   | { kind: 'start'; langHint?: string; topic?: string }
-  | { kind: 'text'; text: string }
+  /**
+   * Typed text. `media`: it came as the caption of a photo, file, video... (Telegram's `photo`,
+   * `document`): the words are read, the attachment is not, and the reply says so.
+   */
+  | { kind: 'text'; text: string; media?: string }
   | { kind: 'button'; payload: string }
-  /** Channel commands (/menu, /language, /help, /human, /back): ./payload.ts SLASH_COMMANDS. */
+  /** Channel commands (/menu, /language, /help, /human, /back, /stop): ./payload.ts SLASH_COMMANDS. */
   | { kind: 'command'; command: Command }
   /** A photo, sticker, file or voice note: the engine answers politely that it reads text. */
   | { kind: 'unsupported'; what: string };

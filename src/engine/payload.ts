@@ -248,7 +248,7 @@ export const payload = {
 // ------------------------------------------------------------ commands ---
 
 /** Commands a channel hands the engine (the `command` event). */
-export type Command = 'menu' | 'back' | 'language' | 'human' | 'help';
+export type Command = 'menu' | 'back' | 'language' | 'human' | 'help' | 'stop';
 
 /** What a slash command means: a (re)start, or a command. */
 export type SlashMeaning = { kind: 'start' } | { kind: 'command'; command: Command };
@@ -261,9 +261,11 @@ export const SLASH_COMMANDS = {
   language: { kind: 'command', command: 'language' },
   human: { kind: 'command', command: 'human' },
   help: { kind: 'command', command: 'help' },
+  // Not listed, but typed by people used to other bots: what stopping means here.
+  stop: { kind: 'command', command: 'stop' },
 } as const satisfies Record<string, SlashMeaning>;
 
-/** The name of a slash command without "/" (start, menu, back, language, human, help). */
+/** The name of a slash command without "/" (start, menu, back, language, human, help, stop). */
 export type SlashName = keyof typeof SLASH_COMMANDS;
 
 const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS, n);
@@ -271,7 +273,7 @@ const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS,
 /**
  * The commands a channel lists in its command menu, in order (Telegram's
  * setMyCommands; each described by locales/<lang>/translation.json
- * `telegram.commands.<name>`). /start and /back work without being listed.
+ * `telegram.commands.<name>`). /start, /back and /stop work without being listed.
  */
 export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human'] as const satisfies readonly SlashName[];
 

@@ -13,6 +13,9 @@
  * message_id ("message to edit not found" otherwise), the new inline keyboard (none or
  * an empty one takes it away), "message is not modified" when it would stay the same;
  * a pressed button's callback_query carries its message with the keyboard as it is.
+ *
+ * allowed_updates as Telegram has it: an update of a kind the bot did not ask for (getUpdates'
+ * last allowed_updates, or the webhook's) is never delivered; it is kept in `withheld`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,6 +101,9 @@ export class TelegramStandIn {
   interceptor?: Interceptor;
   /** Where the webhook's public address really leads (the reverse proxy in front of Lotse). */
   webhookOrigin?: string;
+  /** Updates Telegram did not deliver because their kind is not in the bot's allowed_updates. */
+  withheld: Record<string, unknown>[] = [];
+  private pollAllowed?: string[];
   private files = new Map<string, number>();
   private pending: Record<string, unknown>[] = [];
   private waiters: (() => void)[] = [];
@@ -215,7 +221,9 @@ export class TelegramStandIn {
       case 'getUpdates': {
         if (this.webhook) return this.fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
         const offset = Number(p.offset ?? 0);
-        this.pending = this.pending.filter((u) => (u.update_id as number) >= offset);
+        // Telegram keeps the last allowed_updates given until another is.
+        if (Array.isArray(p.allowed_updates)) this.pollAllowed = p.allowed_updates as string[];
+        this.pending = this.pending.filter((u) => (u.update_id as number) >= offset && this.delivers(u, this.pollAllowed));
         if (!this.pending.length && Number(p.timeout ?? 0) > 0) {
           await new Promise<void>((r) => {
             const t = setTimeout(r, Math.min(Number(p.timeout), 2) * 1000);
@@ -225,6 +233,7 @@ export class TelegramStandIn {
             });
           });
         }
+        this.pending = this.pending.filter((u) => this.delivers(u, this.pollAllowed));
         return this.ok(this.pending.slice(0, Number(p.limit ?? 100)));
       }
       case 'setWebhook':
@@ -340,7 +349,16 @@ export class TelegramStandIn {
       for (const w of this.waiters.splice(0)) w();
       return { update: u };
     }
+    if (!this.delivers(u, this.webhook.allowed_updates)) return { update: u };
     return { update: u, status: await this.post(u, opts.secret === undefined ? this.webhook.secret : opts.secret) };
+  }
+
+  /** Whether Telegram hands this update over under these allowed_updates (withheld otherwise). */
+  private delivers(u: Record<string, unknown>, allowed: string[] | undefined): boolean {
+    const kind = Object.keys(u).find((k) => k !== 'update_id');
+    if (!allowed?.length || (kind && allowed.includes(kind))) return true;
+    this.withheld.push(u);
+    return false;
   }
 
   /** Sends an update to the webhook again (Telegram retries when it got no 2xx in time). */
@@ -370,6 +388,39 @@ export class TelegramStandIn {
         from: this.from(chat, languageCode),
         text,
         ...(cmd ? { entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : {}),
+      },
+    });
+  }
+
+  /** A photo (or, with `document`, a file) with a caption, as Telegram sends it. */
+  media(chat: number, caption: string | undefined, kind: 'photo' | 'document' = 'photo'): Promise<{ update: Record<string, unknown>; status?: number }> {
+    const attachment =
+      kind === 'photo'
+        ? { photo: [{ file_id: `p${this.nextMessageId}`, file_unique_id: `p${this.nextMessageId}`, width: 90, height: 120, file_size: 2000 }] }
+        : { document: { file_id: `d${this.nextMessageId}`, file_unique_id: `d${this.nextMessageId}`, file_name: 'letter.pdf', mime_type: 'application/pdf' } };
+    return this.push({
+      message: {
+        message_id: this.nextMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chat, type: 'private', first_name: 'Person' },
+        from: this.from(chat),
+        ...attachment,
+        ...(caption !== undefined ? { caption } : {}),
+      },
+    });
+  }
+
+  /** The person edits a message they sent earlier (message_id): an edited_message update with the new text. */
+  edit(chat: number, messageId: number, text: string): Promise<{ update: Record<string, unknown>; status?: number }> {
+    const now = Math.floor(Date.now() / 1000);
+    return this.push({
+      edited_message: {
+        message_id: messageId,
+        date: now - 5,
+        edit_date: now,
+        chat: { id: chat, type: 'private', first_name: 'Person' },
+        from: this.from(chat),
+        text,
       },
     });
   }

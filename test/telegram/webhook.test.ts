@@ -46,7 +46,7 @@ describe('set-up', () => {
   it('registers the webhook at PUBLIC_URL with a secret token and the updates Lotse reads', () => {
     expect(api.webhook?.url).toBe(`${PUBLIC_URL}${WEBHOOK_PATH}`);
     expect(api.webhook?.secret).toMatch(/^[A-Za-z0-9_-]{32,256}$/);
-    expect(api.webhook?.allowed_updates).toEqual(['message', 'callback_query', 'my_chat_member']);
+    expect(api.webhook?.allowed_updates).toEqual(['message', 'edited_message', 'callback_query', 'my_chat_member']);
   });
 
   it('sets the command list and the descriptions in every language, and a default', () => {

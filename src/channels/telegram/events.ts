@@ -6,7 +6,10 @@
  *  - `/menu`, `/language`, `/help`, `/human` (and `/back`) -> command (the table every channel
  *    shares: src/engine/payload.ts `SLASH_COMMANDS`);
  *  - any other text -> text (an unknown /command is text too: the engine may understand it);
- *  - photos, stickers, voice notes, files... -> unsupported (the engine answers that it reads text);
+ *  - a photo, file, video... with a caption -> text, marked as media (the words are read, the engine
+ *    says the attachment itself is not);
+ *  - photos, stickers, voice notes, files... without a caption -> unsupported (the engine answers
+ *    that it reads text);
  *  - a pressed inline button -> button, with the payload decoded from the callback data.
  *
  * Deep-link payloads may only hold A-Z a-z 0-9 _ -, so a topic id's dots travel as "__":
@@ -61,8 +64,12 @@ export function messageEvent(msg: Message, languageCode?: string): InEvent | und
     }
     return text.trim() ? { kind: 'text', text } : undefined;
   }
-  for (const what of UNSUPPORTED) if ((msg as unknown as Record<string, unknown>)[what] !== undefined) return { kind: 'unsupported', what };
-  return undefined;
+  const what = UNSUPPORTED.find((w) => (msg as unknown as Record<string, unknown>)[w] !== undefined);
+  if (!what) return undefined;
+  // "what is this letter? when is my interview" under a photo: the question is the caption.
+  const caption = typeof msg.caption === 'string' ? wellFormed(msg.caption) : undefined;
+  if (caption?.trim()) return { kind: 'text', text: caption, media: what };
+  return { kind: 'unsupported', what };
 }
 
 const chat = z.looseObject({ id: z.number().int(), type: z.string() });
@@ -73,11 +80,13 @@ const message = z.looseObject({
   chat,
   from: user.optional(),
   text: z.string().optional(),
+  caption: z.string().optional(),
   entities: z.array(z.looseObject({ type: z.string(), offset: z.number().int().min(0), length: z.number().int().min(0) })).optional(),
 });
 const updateShape = z.looseObject({
   update_id: z.number().int(),
   message: message.optional(),
+  edited_message: message.optional(),
   callback_query: z
     .looseObject({ id: z.string(), from: user, data: z.string().optional(), message: z.looseObject({ message_id: z.number().int(), chat }).optional() })
     .optional(),
@@ -85,8 +94,8 @@ const updateShape = z.looseObject({
 });
 
 /**
- * Whether an update has the shape of the fields Lotse reads (message, callback_query,
- * my_chat_member); other update kinds pass and are ignored by the handlers. An update that fails
+ * Whether an update has the shape of the fields Lotse reads (message, edited_message,
+ * callback_query, my_chat_member); other update kinds pass and are ignored by the handlers. An update that fails
  * this would fail the same way on every retry.
  */
 export function isReadableUpdate(u: unknown): boolean {

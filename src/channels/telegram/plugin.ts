@@ -58,7 +58,9 @@ export const NS_BLOCKED = 'tg:blocked';
 const MAX_ATTEMPTS = 5;
 /** Polling: stop fetching while this many updates are under way. */
 const MAX_INFLIGHT = 500;
-const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
+// edited_message: a corrected question is answered as a new one (it has its own update_id, so it
+// passes through the inbox like any message).
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 const CLOSE_GRACE_MS = 10_000;
 
 export interface TelegramOptions {
@@ -171,9 +173,10 @@ export class TelegramChannel {
       await this.markPressed(c);
     });
 
-    bot.on('message', async (c) => {
+    // An edited message is answered as a new one: the person corrected their question.
+    bot.on(['message', 'edited_message'], async (c) => {
       if (c.chat.type !== 'private') return; // Lotse talks one to one; personal questions do not belong in groups.
-      const event = messageEvent(c.message, c.from?.language_code);
+      const event = messageEvent(c.msg, c.from?.language_code);
       if (event) await this.turn(c, event);
     });
 
@@ -328,7 +331,7 @@ export class TelegramChannel {
 
   /** The chat an update belongs to (its order and its pseudonym), if it names one. */
   private chatOf(u: Update): number | undefined {
-    return u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id ?? u.my_chat_member?.chat?.id;
+    return u.message?.chat?.id ?? u.edited_message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id ?? u.my_chat_member?.chat?.id;
   }
 
   /** Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived. */
