@@ -53,7 +53,14 @@
     '.lotse-embed-head select{font:inherit;font-weight:400;font-size:14px;border-radius:6px;border:0;padding:2px 4px;max-width:45%}',
     '.lotse-embed-head button{background:transparent;border:0;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}',
     '.lotse-embed-chat{flex:1;min-height:0}',
-    '@media (max-width:480px){.lotse-embed-panel{bottom:0;' + side + ':0;width:100vw;height:100vh;border-radius:0}}',
+    '.lotse-embed-panel:focus{outline:none}',
+    '.lotse-embed-close:focus-visible{outline:3px solid #ffbf47;outline-offset:-3px}',
+    // A phone: the panel takes the whole screen (dvh: the browser's own bars do not hide the send box)
+    // and the launcher goes away while it is open; it sat on the send box, where Arabic text starts,
+    // and a tap there closed the chat. The panel's own close button (44px, a thumb's size) closes it.
+    '@media (max-width:480px){.lotse-embed-panel{top:0;bottom:0;left:0;right:0;width:100%;height:100%;height:100dvh;border-radius:0;box-shadow:none}',
+    '.lotse-embed-button[aria-expanded="true"]{display:none}',
+    '.lotse-embed-close{min-width:44px;min-height:44px}}',
   ].join('');
   var style = document.createElement('style');
   style.textContent = css;
@@ -73,6 +80,8 @@
   panel.className = 'lotse-embed-panel';
   panel.id = 'lotse-embed-panel';
   panel.setAttribute('role', 'dialog');
+  // Focusable so focus can move into the panel at once, before Web Chat has drawn its send box.
+  panel.tabIndex = -1;
   panel.innerHTML =
     '<div class="lotse-embed-head"><span class="lotse-embed-title"></span><select aria-label="Language"></select><button type="button" class="lotse-embed-close" aria-label="Close">×</button></div><div class="lotse-embed-chat"></div>';
   var title = panel.querySelector('.lotse-embed-title');
@@ -143,11 +152,23 @@
       sessionStorage.setItem(OPEN_KEY, open ? '1' : '0');
     } catch (_e) {}
     if (open) {
-      start().then(function () {
-        var input = chatEl.querySelector('input[type="text"], textarea');
-        if (input) input.focus();
-      });
+      panel.focus();
+      start().then(focusSendBox, function () {});
     } else button.focus();
+  }
+
+  var SEND_BOX = 'input[type="text"], textarea';
+  /** Web Chat draws its send box some frames after the conversation is ready: wait for it (a few seconds at most), unless the person moved on. */
+  function focusSendBox() {
+    var tries = 0;
+    (function attempt() {
+      if (panel.getAttribute('data-open') !== 'true') return;
+      var a = document.activeElement;
+      if (a && a !== panel && panel.contains(a)) return; // the person already chose where to be
+      var input = chatEl.querySelector(SEND_BOX);
+      if (input) return void input.focus();
+      if (++tries < 100) setTimeout(attempt, 50);
+    })();
   }
 
   button.addEventListener('click', function () {
