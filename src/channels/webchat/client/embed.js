@@ -53,6 +53,8 @@
     '.lotse-embed-head select{font:inherit;font-weight:400;font-size:14px;border-radius:6px;border:0;padding:2px 4px;max-width:45%}',
     '.lotse-embed-head button{background:transparent;border:0;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}',
     '.lotse-embed-chat{flex:1;min-height:0}',
+    '.lotse-embed-unavailable{padding:16px;font:16px/1.5 system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;color:#222}',
+    '.lotse-embed-hint{font-size:13px;color:#555;text-align:left}',
     '.lotse-embed-panel:focus{outline:none}',
     '.lotse-embed-close:focus-visible{outline:3px solid #ffbf47;outline-offset:-3px}',
     // A phone: the panel takes the whole screen (dvh: the browser's own bars do not hide the send box)
@@ -91,9 +93,69 @@
 
   var chat;
   var config;
+  var current; // the language shown now (its ui strings)
+  var failed = false;
+  var published; // /webchat/config.json as fetched before the chat loads
+
+  function fillLanguages(c) {
+    select.innerHTML = '';
+    c.languages.forEach(function (l) {
+      var o = document.createElement('option');
+      o.value = l.code;
+      o.textContent = l.name;
+      o.lang = l.code;
+      o.dir = l.dir;
+      select.appendChild(o);
+    });
+    if (current) select.value = current.code;
+  }
+
+  /*
+   * Instead of a blank panel: the person reads that the chat cannot be used here, in their
+   * language; the site's owner reads what to change (and the console says it too).
+   */
+  function showUnavailable(originRefused) {
+    failed = true;
+    chat = undefined;
+    chatEl.innerHTML = '';
+    var box = document.createElement('div');
+    box.className = 'lotse-embed-unavailable';
+    box.setAttribute('role', 'alert');
+    var p = document.createElement('p');
+    p.textContent = current?.ui.unavailable || 'The chat cannot be opened on this website at the moment.';
+    box.appendChild(p);
+    if (originRefused) {
+      var hint = "For the site owner: this page's origin (" + location.origin + ') is not in WEBCHAT_ALLOWED_ORIGINS on the Lotse server ' + server + '.';
+      var small = document.createElement('p');
+      small.className = 'lotse-embed-hint';
+      small.lang = 'en';
+      small.dir = 'ltr';
+      small.textContent = hint;
+      box.appendChild(small);
+      if (window.console) console.error('Lotse embed: ' + hint + ' Add it there (comma-separated) and restart.');
+    }
+    chatEl.appendChild(box);
+  }
+
+  /** The session request failed: ask the server (a public, readable request) whether this origin is the reason. */
+  function explainFailure() {
+    return fetch(server + '/webchat/origin', { credentials: 'omit' })
+      .then(function (r) {
+        return r.json();
+      })
+      .then(
+        function (o) {
+          showUnavailable(o && o.allowed === false);
+        },
+        function () {
+          showUnavailable(false);
+        },
+      );
+  }
 
   function applyUi(l) {
     if (!l) return;
+    current = l;
     panel.setAttribute('dir', l.dir);
     panel.setAttribute('lang', l.code);
     title.textContent = l.ui.title;
@@ -120,6 +182,7 @@
 
   function start() {
     if (chat) return chat.ready;
+    if (failed) return Promise.reject(new Error('chat unavailable'));
     return loadClient().then(function () {
       chat = window.LotseChat.mount(chatEl, {
         server: server,
@@ -129,19 +192,18 @@
         webSocket: d.webSocket !== 'false',
         onLanguage: applyUi,
       });
-      return chat.ready.then(function () {
-        config = chat.config;
-        select.innerHTML = '';
-        config.languages.forEach(function (l) {
-          var o = document.createElement('option');
-          o.value = l.code;
-          o.textContent = l.name;
-          o.lang = l.code;
-          o.dir = l.dir;
-          select.appendChild(o);
-        });
-        select.value = chat.language;
-      });
+      return chat.ready.then(
+        function () {
+          config = chat.config;
+          fillLanguages(config);
+          select.value = chat.language;
+        },
+        function (err) {
+          return explainFailure().then(function () {
+            throw err;
+          });
+        },
+      );
     });
   }
 
@@ -182,6 +244,15 @@
   });
   select.addEventListener('change', function () {
     if (chat) chat.setLanguage(select.value);
+    else if (failed && published) {
+      // The message follows the language the person picks, even with no chat behind it.
+      applyUi(
+        published.languages.filter(function (x) {
+          return x.code === select.value;
+        })[0],
+      );
+      explainFailure();
+    }
   });
 
   function attach() {
@@ -193,6 +264,7 @@
         return r.json();
       })
       .then(function (c) {
+        published = c;
         if (chat) return;
         var want = (d.lang || navigator.language || '').toLowerCase();
         var l =
@@ -203,6 +275,8 @@
             return x.code === c.defaultLang;
           })[0];
         applyUi(l);
+        // The language list is there before the chat loads (and if it cannot load).
+        if (!select.options.length) fillLanguages(c);
       })
       .catch(function () {});
     var wasOpen = false;
