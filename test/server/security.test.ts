@@ -104,6 +104,7 @@ function routes(bundleVersion: string): { method: string; path: string; page?: '
     { method: 'GET', path: '/embed.js' },
     { method: 'GET', path: '/webchat/lotse-chat.js' },
     { method: 'GET', path: '/webchat/config.json' },
+    { method: 'GET', path: '/webchat/origin' },
     { method: 'GET', path: '/webchat/LICENSE.txt' },
     { method: 'GET', path: `/webchat/${bundleVersion}/webchat.js` },
     { method: 'GET', path: '/webchat/0.0.0/webchat.js' },

@@ -65,6 +65,7 @@ export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
           open: ui(l.code, 'open', 'Chat with us'),
           close: ui(l.code, 'close', 'Close chat'),
           language: ui(l.code, 'language', 'Language'),
+          unavailable: ui(l.code, 'unavailable', 'The chat cannot be opened on this website at the moment.'),
         },
       };
     }),
@@ -81,6 +82,10 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
       ctx.bot.registerChannel('webchat', dl.deliverer());
       const bundle = loadBundle();
       if (!bundle) ctx.log.warn('the Web Chat bundle is missing: run `npm run vendor:webchat` (the chat pages will not work until then)');
+      if (!ctx.config.WEBCHAT_ALLOWED_ORIGINS.length)
+        ctx.log.warn(
+          'WEBCHAT_ALLOWED_ORIGINS is not set: the embed (/embed.js) works only on pages of this server; on an NGO site it shows "chat unavailable". Set it to the site\'s origin, e.g. WEBCHAT_ALLOWED_ORIGINS=https://www.your-ngo.org',
+        );
       const clientJs = fs.readFileSync(path.join(clientDir, 'lotse-chat.js'));
       const embedJs = fs.readFileSync(path.join(clientDir, 'embed.js'));
       const publicCors = (res: express.Response) => {
@@ -114,6 +119,16 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
         publicCors(res);
         res.setHeader('Cache-Control', 'public, max-age=60');
         res.json(clientConfig(ctx.content.current(), bundle));
+      });
+      // Whether the asking page's origin may use the chat, so the embed can say so instead of a blank
+      // panel (the session request fails as a bare CORS error the page cannot read). Only a yes or no
+      // for the caller's own origin: the list itself is not shown.
+      app.get('/webchat/origin', (req, res) => {
+        publicCors(res);
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Vary', 'Origin');
+        const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+        res.json({ origin: origin ?? null, allowed: dl.originAllowed(origin, req) });
       });
       app.get('/webchat/LICENSE.txt', (_req, res) => {
         const f = path.join(vendorDir, 'LICENSE.txt');

@@ -53,7 +53,16 @@
     '.lotse-embed-head select{font:inherit;font-weight:400;font-size:14px;border-radius:6px;border:0;padding:2px 4px;max-width:45%}',
     '.lotse-embed-head button{background:transparent;border:0;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}',
     '.lotse-embed-chat{flex:1;min-height:0}',
-    '@media (max-width:480px){.lotse-embed-panel{bottom:0;' + side + ':0;width:100vw;height:100vh;border-radius:0}}',
+    '.lotse-embed-unavailable{padding:16px;font:16px/1.5 system-ui,"Noto Sans","Noto Naskh Arabic",sans-serif;color:#222}',
+    '.lotse-embed-hint{font-size:13px;color:#555;text-align:left}',
+    '.lotse-embed-panel:focus{outline:none}',
+    '.lotse-embed-close:focus-visible{outline:3px solid #ffbf47;outline-offset:-3px}',
+    // A phone: the panel takes the whole screen (dvh: the browser's own bars do not hide the send box)
+    // and the launcher goes away while it is open; it sat on the send box, where Arabic text starts,
+    // and a tap there closed the chat. The panel's own close button (44px, a thumb's size) closes it.
+    '@media (max-width:480px){.lotse-embed-panel{top:0;bottom:0;left:0;right:0;width:100%;height:100%;height:100dvh;border-radius:0;box-shadow:none}',
+    '.lotse-embed-button[aria-expanded="true"]{display:none}',
+    '.lotse-embed-close{min-width:44px;min-height:44px}}',
   ].join('');
   var style = document.createElement('style');
   style.textContent = css;
@@ -73,6 +82,8 @@
   panel.className = 'lotse-embed-panel';
   panel.id = 'lotse-embed-panel';
   panel.setAttribute('role', 'dialog');
+  // Focusable so focus can move into the panel at once, before Web Chat has drawn its send box.
+  panel.tabIndex = -1;
   panel.innerHTML =
     '<div class="lotse-embed-head"><span class="lotse-embed-title"></span><select aria-label="Language"></select><button type="button" class="lotse-embed-close" aria-label="Close">×</button></div><div class="lotse-embed-chat"></div>';
   var title = panel.querySelector('.lotse-embed-title');
@@ -82,9 +93,69 @@
 
   var chat;
   var config;
+  var current; // the language shown now (its ui strings)
+  var failed = false;
+  var published; // /webchat/config.json as fetched before the chat loads
+
+  function fillLanguages(c) {
+    select.innerHTML = '';
+    c.languages.forEach(function (l) {
+      var o = document.createElement('option');
+      o.value = l.code;
+      o.textContent = l.name;
+      o.lang = l.code;
+      o.dir = l.dir;
+      select.appendChild(o);
+    });
+    if (current) select.value = current.code;
+  }
+
+  /*
+   * Instead of a blank panel: the person reads that the chat cannot be used here, in their
+   * language; the site's owner reads what to change (and the console says it too).
+   */
+  function showUnavailable(originRefused) {
+    failed = true;
+    chat = undefined;
+    chatEl.innerHTML = '';
+    var box = document.createElement('div');
+    box.className = 'lotse-embed-unavailable';
+    box.setAttribute('role', 'alert');
+    var p = document.createElement('p');
+    p.textContent = current?.ui.unavailable || 'The chat cannot be opened on this website at the moment.';
+    box.appendChild(p);
+    if (originRefused) {
+      var hint = "For the site owner: this page's origin (" + location.origin + ') is not in WEBCHAT_ALLOWED_ORIGINS on the Lotse server ' + server + '.';
+      var small = document.createElement('p');
+      small.className = 'lotse-embed-hint';
+      small.lang = 'en';
+      small.dir = 'ltr';
+      small.textContent = hint;
+      box.appendChild(small);
+      if (window.console) console.error('Lotse embed: ' + hint + ' Add it there (comma-separated) and restart.');
+    }
+    chatEl.appendChild(box);
+  }
+
+  /** The session request failed: ask the server (a public, readable request) whether this origin is the reason. */
+  function explainFailure() {
+    return fetch(server + '/webchat/origin', { credentials: 'omit' })
+      .then(function (r) {
+        return r.json();
+      })
+      .then(
+        function (o) {
+          showUnavailable(o && o.allowed === false);
+        },
+        function () {
+          showUnavailable(false);
+        },
+      );
+  }
 
   function applyUi(l) {
     if (!l) return;
+    current = l;
     panel.setAttribute('dir', l.dir);
     panel.setAttribute('lang', l.code);
     title.textContent = l.ui.title;
@@ -111,6 +182,7 @@
 
   function start() {
     if (chat) return chat.ready;
+    if (failed) return Promise.reject(new Error('chat unavailable'));
     return loadClient().then(function () {
       chat = window.LotseChat.mount(chatEl, {
         server: server,
@@ -120,19 +192,18 @@
         webSocket: d.webSocket !== 'false',
         onLanguage: applyUi,
       });
-      return chat.ready.then(function () {
-        config = chat.config;
-        select.innerHTML = '';
-        config.languages.forEach(function (l) {
-          var o = document.createElement('option');
-          o.value = l.code;
-          o.textContent = l.name;
-          o.lang = l.code;
-          o.dir = l.dir;
-          select.appendChild(o);
-        });
-        select.value = chat.language;
-      });
+      return chat.ready.then(
+        function () {
+          config = chat.config;
+          fillLanguages(config);
+          select.value = chat.language;
+        },
+        function (err) {
+          return explainFailure().then(function () {
+            throw err;
+          });
+        },
+      );
     });
   }
 
@@ -143,11 +214,23 @@
       sessionStorage.setItem(OPEN_KEY, open ? '1' : '0');
     } catch (_e) {}
     if (open) {
-      start().then(function () {
-        var input = chatEl.querySelector('input[type="text"], textarea');
-        if (input) input.focus();
-      });
+      panel.focus();
+      start().then(focusSendBox, function () {});
     } else button.focus();
+  }
+
+  var SEND_BOX = 'input[type="text"], textarea';
+  /** Web Chat draws its send box some frames after the conversation is ready: wait for it (a few seconds at most), unless the person moved on. */
+  function focusSendBox() {
+    var tries = 0;
+    (function attempt() {
+      if (panel.getAttribute('data-open') !== 'true') return;
+      var a = document.activeElement;
+      if (a && a !== panel && panel.contains(a)) return; // the person already chose where to be
+      var input = chatEl.querySelector(SEND_BOX);
+      if (input) return void input.focus();
+      if (++tries < 100) setTimeout(attempt, 50);
+    })();
   }
 
   button.addEventListener('click', function () {
@@ -161,6 +244,15 @@
   });
   select.addEventListener('change', function () {
     if (chat) chat.setLanguage(select.value);
+    else if (failed && published) {
+      // The message follows the language the person picks, even with no chat behind it.
+      applyUi(
+        published.languages.filter(function (x) {
+          return x.code === select.value;
+        })[0],
+      );
+      explainFailure();
+    }
   });
 
   function attach() {
@@ -172,6 +264,7 @@
         return r.json();
       })
       .then(function (c) {
+        published = c;
         if (chat) return;
         var want = (d.lang || navigator.language || '').toLowerCase();
         var l =
@@ -182,6 +275,8 @@
             return x.code === c.defaultLang;
           })[0];
         applyUi(l);
+        // The language list is there before the chat loads (and if it cannot load).
+        if (!select.options.length) fillLanguages(c);
       })
       .catch(function () {});
     var wasOpen = false;
