@@ -27,6 +27,7 @@ import type { Store } from '../../store/store.js';
 import type { Logger } from '../../util/logger.js';
 import type { CallbackCodec } from './callback.js';
 import { buttonLabel, escapeHtml, fitCaption, isLinkable, keyboardRows, splitText, toHtml, toPlain } from './render.js';
+import { joinTexts } from './layout.js';
 import { uiText } from './strings.js';
 
 export const NS_FILE = 'tg:file';
@@ -98,6 +99,17 @@ function isMarkupRefused(err: unknown): boolean {
   );
 }
 
+/**
+ * Which buttons may share a row: the answers to the question just asked (yes/no, a rating, a
+ * page turn) stay together and apart from the topics, and "Back", "Menu", "Talk to a person"
+ * come last, in rows of their own.
+ */
+function buttonGroup(payload: string): { group: string; together: boolean } {
+  if (/^(fb|sc|del|dx|wt|rt):/.test(payload)) return { group: 'answer', together: true };
+  if (/^n:/.test(payload)) return { group: 'nav', together: false };
+  return { group: 'options', together: false };
+}
+
 export class TelegramSender {
   constructor(private readonly d: SenderDeps) {}
 
@@ -106,9 +118,10 @@ export class TelegramSender {
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
-  /** Sends every message of the reply in order, after the first `progress.skip` (see SendProgress). */
+  /** Sends every message of the reply in order (paragraphs joined: joinTexts), after the first `progress.skip` (see SendProgress). */
   async sendReply(chatId: number | string, reply: Reply, progress: SendProgress = {}): Promise<SendOutcome> {
     const p = new Progress(progress);
+    // Paragraphs of one answer as one message: joined before counting, the same way every time (Progress).
     for (const m of reply.messages) {
       try {
         await this.sendOne(chatId, m, reply.lang, p, reply.quiet === true);
@@ -127,8 +140,10 @@ export class TelegramSender {
 
   async keyboard(buttons: Button[] | undefined): Promise<InlineKeyboardMarkup | undefined> {
     if (!buttons?.length) return undefined;
-    const keys = await Promise.all(buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload) })));
-    return { inline_keyboard: keyboardRows(keys) };
+    const keys = await Promise.all(
+      buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload), ...buttonGroup(b.payload) })),
+    );
+    return { inline_keyboard: keyboardRows(keys).map((row) => row.map(({ text, callback_data }) => ({ text, callback_data }))) };
   }
 
   private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress, quiet = false): Promise<void> {
