@@ -1,12 +1,13 @@
 /**
  * Keyboard rows as Telegram receives them (issue 15), through the real server and starter content
  * against the Bot API stand-in: the main menu, the accommodation menu and "Was this helpful?" in
- * all six languages, two or three buttons to a row wherever the labels fit, yes/no side by side.
+ * all six languages, two or three buttons to a row wherever the labels fit, yes/no side by side;
+ * and an answer's paragraphs in one message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitsInRow, MAX_PER_ROW } from '../../src/channels/telegram/layout.js';
 import type { CompiledContent } from '../../src/content/served.js';
-import { buttonData, type SentMessage, TelegramStandIn } from './standin.js';
+import { buttonData, parseTelegramHtml, type SentMessage, TelegramStandIn } from './standin.js';
 import { startLotse, type Lotse } from './lotse.js';
 
 let api: TelegramStandIn;
@@ -51,6 +52,19 @@ async function walk(lang: string, chat: number) {
   await turn(() => api.press(chat, accommodation.buttons.flat()[0]!.callback_data)); // "House rules": feedback asked
   return { main, accommodation, answer: api.messages(chat).slice(before).map(snapshot) };
 }
+
+describe('an answer in few messages', () => {
+  it('en: a typical answer is 2 messages (3 before): its paragraphs in one, then "Was this helpful?" with its buttons', async () => {
+    const { answer } = await walk('en', 9230);
+    const paragraphs = c.pack.topicTexts.en!['accommodation.house-rules']!.answer;
+    expect(paragraphs.length).toBeGreaterThanOrEqual(2);
+    expect(answer).toHaveLength(2);
+    expect(answer[0]!.buttons).toEqual([]);
+    expect(parseTelegramHtml(answer[0]!.text)).toBe(paragraphs.map((p) => p.replace(/\*\*/g, '')).join('\n\n'));
+    expect(parseTelegramHtml(answer[1]!.text)).toBe(c.t('en', 'feedback.question'));
+    expect(answer[1]!.buttons.length).toBeGreaterThan(0);
+  });
+});
 
 describe('keyboard rows on Telegram', () => {
   it('en: main menu in 6 rows (8 before), accommodation in 10 (14), "Was this helpful?" in 5 (8) with Yes | No first', async () => {

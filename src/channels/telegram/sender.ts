@@ -1,6 +1,9 @@
 /**
  * Sends one Reply to one Telegram chat, message by message, in order.
  *
+ *  - paragraphs of one answer (texts without buttons of their own, one after the other) go as one
+ *    message with blank lines between, one notification instead of several (layout.ts joinTexts);
+ *    the keyboard rows are laid out by measured label width (layout.ts keyboardRows);
  *  - text and links: HTML parse mode (render.ts), split at Telegram's limit, the buttons as an inline
  *    keyboard on the last piece; should Telegram ever refuse the markup, the same text goes again as
  *    plain text rather than being lost;
@@ -122,7 +125,7 @@ export class TelegramSender {
   async sendReply(chatId: number | string, reply: Reply, progress: SendProgress = {}): Promise<SendOutcome> {
     const p = new Progress(progress);
     // Paragraphs of one answer as one message: joined before counting, the same way every time (Progress).
-    for (const m of reply.messages) {
+    for (const m of joinTexts(reply.messages)) {
       try {
         await this.sendOne(chatId, m, reply.lang, p, reply.quiet === true);
       } catch (err) {
