@@ -134,8 +134,8 @@ function conversation(lang: 'ar' | 'ps', id: number) {
     await p.command('/start');
     await p.press(`l:${lang}`);
     const texts = p.texts();
-    expect(texts[0]).toBe(t('welcome.privacy', { days: 30 }));
-    expect(texts[1]).toBe(t('welcome.intro'));
+    // One message with paragraphs (issue 15): the privacy note, then the introduction.
+    expect(texts[0]).toBe(`${t('welcome.privacy', { days: 30 })}\n\n${t('welcome.intro')}`);
     expect(texts.at(-1)).toBe(t('menu.text'));
     expect(p.last.at(-1)!.reply_markup!.inline_keyboard!.length).toBeGreaterThanOrEqual(4);
     // The buttons are in the chosen language, each carrying its payload through Telegram.
@@ -150,7 +150,9 @@ function conversation(lang: 'ar' | 'ps', id: number) {
     expect(p.labels()).toContain(t('buttons.back'));
     await p.press('t:hearing.legal-advice');
     const answer = c.pack.topicTexts[lang]!['hearing.legal-advice']!.answer;
-    expect(p.texts().slice(0, answer.length)).toEqual(answer.map((a) => a.replace(/\*\*/g, '')));
+    // The answer's paragraphs in one message (issue 15), in order.
+    const paragraphs = answer.map((a) => a.replace(/\*\*/g, '')).join('\n\n');
+    expect(p.texts()[0]!.slice(0, paragraphs.length)).toBe(paragraphs);
     expect(p.last[0]!.text).toMatch(/<b>[^<]+<\/b>/);
     expect(p.texts().at(-1)).toBe(t('feedback.question'));
     await p.press('fb:y');

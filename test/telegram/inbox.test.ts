@@ -82,7 +82,12 @@ describe('Telegram updates stored before they are acknowledged', () => {
 
   it('a reply half sent before the crash continues after what went out; the message in doubt goes again', async () => {
     const chat = 6102;
-    const reply = (texts: string[]) => ({ lang: 'en', dir: 'ltr', messages: texts.map((text) => ({ kind: 'text', text })) });
+    // Each text with a button of its own, so that each is a Telegram message of its own (texts without are joined: issue 15).
+    const reply = (texts: string[]) => ({
+      lang: 'en',
+      dir: 'ltr',
+      messages: texts.map((text) => ({ kind: 'text', text, buttons: [{ label: 'Menu', payload: 'n:menu' }] })),
+    });
     await restartAfter(async (l) => {
       const inbox = l.running.ctx.store.inbox();
       const ref = l.tg.ref(chat);
@@ -107,5 +112,37 @@ describe('Telegram updates stored before they are acknowledged', () => {
     await api.until(() => visible(chat).length >= 4);
     await finished();
     expect(visible(chat)).toEqual(['second of 610101', 'third of 610101', 'second of 610102', 'third of 610102']);
+  });
+
+  it('paragraphs joined into one message count as one: after the crash only what did not go out is sent (issue 15)', async () => {
+    const chat = 6103;
+    const id = 610301;
+    await restartAfter(async (l) => {
+      const inbox = l.running.ctx.store.inbox();
+      const key = `telegram:${api.botId}:${id}`;
+      await inbox.accept({
+        channel: 'telegram',
+        externalId: `${api.botId}:${id}`,
+        conversationId: l.tg.ref(chat).conversationId,
+        payload: update(id, chat, 'hello'),
+        now: Date.now(),
+      });
+      await inbox.commitTurn(key, undefined, {
+        lang: 'en',
+        dir: 'ltr',
+        messages: [
+          { kind: 'text', text: 'one' },
+          { kind: 'text', text: 'two' },
+          { kind: 'text', text: 'three' },
+          { kind: 'text', text: 'Was this helpful?', buttons: [{ label: 'Yes', payload: 'fb:y' }] },
+        ],
+      });
+      // Message 1 (the three paragraphs, one Telegram message) went out before the crash.
+      await inbox.markSending(key, 1);
+      await inbox.markSent(key, 1);
+    });
+    await api.until(() => visible(chat).length >= 1);
+    await finished();
+    expect(visible(chat)).toEqual(['Was this helpful?']);
   });
 });

@@ -91,10 +91,18 @@ describe('HTML for Telegram', () => {
     expect(pieces.join(' ').split(/\s+/)).toEqual(long.trim().split(/\s+/));
   });
 
-  it('lays out short buttons two to a row, long ones one to a row', () => {
+  it('lays out buttons by measured width: three short ones to a row, long ones alone, answers apart from navigation', () => {
     const b = (t: string) => ({ text: t });
-    expect(keyboardRows(['العربية', 'پښتو', 'English', 'Deutsch', 'Українська', 'فارسی / دری'].map(b)).map((r) => r.length)).toEqual([2, 2, 2]);
-    expect(keyboardRows(['نعم', 'لا', 'رجوع'].map(b)).map((r) => r.length)).toEqual([2, 1]);
+    // Issue 15: the six language names fit three to a row on a phone (they were two to a row).
+    expect(keyboardRows(['العربية', 'پښتو', 'English', 'Deutsch', 'Українська', 'فارسی / دری'].map(b)).map((r) => r.length)).toEqual([3, 3]);
+    expect(keyboardRows(['نعم', 'لا', 'رجوع'].map(b)).map((r) => r.length)).toEqual([3]);
+    // Yes/no are one group, "Back" another: never in the same row.
+    const grouped = [
+      { text: 'نعم', group: 'answer', together: true },
+      { text: 'لا', group: 'answer', together: true },
+      { text: 'رجوع', group: 'nav' },
+    ];
+    expect(keyboardRows(grouped).map((r) => r.map((x) => x.text))).toEqual([['نعم', 'لا'], ['رجوع']]);
     expect(keyboardRows(['د مرکې لپاره چمتووالی', 'مینو'].map(b)).map((r) => r.length)).toEqual([1, 1]);
   });
 });

@@ -120,17 +120,8 @@ export interface InlineButton {
   callback_data: string;
 }
 
-/**
- * Inline keyboard rows: short labels two to a row (the language list, yes/no),
- * anything longer one to a row so that Arabic-script labels are never cut.
- */
-export function keyboardRows<T extends { text: string }>(buttons: T[]): T[][] {
-  const short = buttons.length >= 2 && buttons.every((b) => [...b.text].length <= 14);
-  if (!short) return buttons.map((b) => [b]);
-  const rows: T[][] = [];
-  for (let i = 0; i < buttons.length; i += 2) rows.push(buttons.slice(i, i + 2));
-  return rows;
-}
+/** Inline keyboard rows by measured label width (layout.ts). */
+export { keyboardRows } from './layout.js';
 
 /** Telegram's button text limit is generous but labels should stay readable on a phone. */
 export function buttonLabel(b: Button): string {

@@ -1,6 +1,9 @@
 /**
  * Sends one Reply to one Telegram chat, message by message, in order.
  *
+ *  - paragraphs of one answer (texts without buttons of their own, one after the other) go as one
+ *    message with blank lines between, one notification instead of several (layout.ts joinTexts);
+ *    the keyboard rows are laid out by measured label width (layout.ts keyboardRows);
  *  - text and links: HTML parse mode (render.ts), split at Telegram's limit, the buttons as an inline
  *    keyboard on the last piece; should Telegram ever refuse the markup, the same text goes again as
  *    plain text rather than being lost;
@@ -27,6 +30,7 @@ import type { Store } from '../../store/store.js';
 import type { Logger } from '../../util/logger.js';
 import type { CallbackCodec } from './callback.js';
 import { buttonLabel, escapeHtml, fitCaption, isLinkable, keyboardRows, splitText, toHtml, toPlain } from './render.js';
+import { joinTexts } from './layout.js';
 import { uiText } from './strings.js';
 
 export const NS_FILE = 'tg:file';
@@ -98,6 +102,17 @@ function isMarkupRefused(err: unknown): boolean {
   );
 }
 
+/**
+ * Which buttons may share a row: the answers to the question just asked (yes/no, a rating, a
+ * page turn) stay together and apart from the topics, and "Back", "Menu", "Talk to a person"
+ * come last, in rows of their own.
+ */
+function buttonGroup(payload: string): { group: string; together: boolean } {
+  if (/^(fb|sc|del|dx|wt|rt):/.test(payload)) return { group: 'answer', together: true };
+  if (/^n:/.test(payload)) return { group: 'nav', together: false };
+  return { group: 'options', together: false };
+}
+
 export class TelegramSender {
   constructor(private readonly d: SenderDeps) {}
 
@@ -106,10 +121,11 @@ export class TelegramSender {
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
-  /** Sends every message of the reply in order, after the first `progress.skip` (see SendProgress). */
+  /** Sends every message of the reply in order (paragraphs joined: joinTexts), after the first `progress.skip` (see SendProgress). */
   async sendReply(chatId: number | string, reply: Reply, progress: SendProgress = {}): Promise<SendOutcome> {
     const p = new Progress(progress);
-    for (const m of reply.messages) {
+    // Paragraphs of one answer as one message: joined before counting, the same way every time (Progress).
+    for (const m of joinTexts(reply.messages)) {
       try {
         await this.sendOne(chatId, m, reply.lang, p, reply.quiet === true);
       } catch (err) {
@@ -127,8 +143,10 @@ export class TelegramSender {
 
   async keyboard(buttons: Button[] | undefined): Promise<InlineKeyboardMarkup | undefined> {
     if (!buttons?.length) return undefined;
-    const keys = await Promise.all(buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload) })));
-    return { inline_keyboard: keyboardRows(keys) };
+    const keys = await Promise.all(
+      buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload), ...buttonGroup(b.payload) })),
+    );
+    return { inline_keyboard: keyboardRows(keys).map((row) => row.map(({ text, callback_data }) => ({ text, callback_data }))) };
   }
 
   private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress, quiet = false): Promise<void> {
