@@ -32,7 +32,12 @@ export function createApp(ctx: AppContext, plugins: Plugin[]): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, boolean> = { store: await ctx.store.ping().catch(() => false) };
-    for (const p of plugins) if (p.ready) checks[p.name] = await p.ready().catch(() => false);
+    for (const p of plugins) {
+      if (!p.ready) continue;
+      // Only what is configured is reported; a plugin without its settings is not "ready", it is absent.
+      const r = await p.ready().catch(() => false);
+      if (r !== undefined) checks[p.name] = r;
+    }
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ ok, checks, content: ctx.content.current().pack.version });
   });

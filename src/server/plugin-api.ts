@@ -43,6 +43,9 @@ export interface Plugin {
   started?(server: http.Server, ctx: AppContext): void | Promise<void>;
   /** Graceful shutdown: stop taking work, finish what is under way. */
   close?(): Promise<void>;
-  /** Readiness contribution (e.g. Telegram reachable); false makes /readyz fail. */
-  ready?(): Promise<boolean>;
+  /**
+   * Readiness contribution (e.g. Telegram reachable now); false makes /readyz fail. `undefined`:
+   * the plugin is not configured (no token), so /readyz leaves it out rather than claim it works.
+   */
+  ready?(): Promise<boolean | undefined>;
 }

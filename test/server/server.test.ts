@@ -50,7 +50,10 @@ describe('server skeleton', () => {
     expect(await h.json()).toMatchObject({ ok: true, content: running.ctx.content.current().pack.version });
     const r = await fetch(`${running.url}/readyz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ ok: true, checks: { store: true } });
+    const body = (await r.json()) as { checks: Record<string, boolean> };
+    expect(body).toMatchObject({ ok: true, checks: { store: true } });
+    // No TELEGRAM_BOT_TOKEN here: Telegram is not reported as ready, it is not reported at all.
+    expect(Object.keys(body.checks)).not.toContain('telegram');
   });
   it('creates the SQLite file and a secret under DATA_DIR on first start', () => {
     expect(fs.existsSync(path.join(dataDir, 'lotse.sqlite'))).toBe(true);

@@ -168,4 +168,21 @@ describe('flood limits', () => {
       expected.length * chats.length,
     );
   });
+
+  it('a Bot API outage: /readyz says Telegram is not ready while it lasts, and polling resumes once it is back', async () => {
+    const ready = async () => (await fetch(`${lotse.running.url}/readyz`).then((r) => r.json())) as { ok: boolean; checks: Record<string, boolean> };
+    api.down = true;
+    try {
+      // The long poll under way returns (at most 2 s), the next one meets the outage.
+      await expect.poll(async () => (await ready()).checks.telegram, { timeout: 30_000, interval: 200 }).toBe(false);
+      const during = await fetch(`${lotse.running.url}/readyz`);
+      expect(during.status).toBe(503);
+    } finally {
+      api.down = false;
+    }
+    // Back: the next poll (the back-off is capped at 5 s) gets a message through, and /readyz is true again.
+    await turns(1, () => api.text(8090, '/start', 'en'));
+    expect(api.messages(8090).length).toBeGreaterThan(0);
+    expect((await ready()).checks.telegram).toBe(true);
+  });
 });

@@ -104,6 +104,8 @@ export class TelegramStandIn {
   /** Updates Telegram did not deliver because their kind is not in the bot's allowed_updates. */
   withheld: Record<string, unknown>[] = [];
   private pollAllowed?: string[];
+  /** An outage of the Bot API: every call answers 502 until it is set back to false. */
+  down = false;
   private files = new Map<string, number>();
   private pending: Record<string, unknown>[] = [];
   private waiters: (() => void)[] = [];
@@ -144,6 +146,7 @@ export class TelegramStandIn {
       res.end(JSON.stringify(body));
     };
     if (!m || m[1] !== this.token) return send(m ? 401 : 404, { ok: false, error_code: m ? 401 : 404, description: m ? 'Unauthorized' : 'Not Found' });
+    if (this.down) return send(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     const method = m[2]!;
     const payload = await this.body(req);
     const n = ++this.n;

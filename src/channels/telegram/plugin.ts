@@ -88,6 +88,8 @@ export class TelegramChannel {
   /** Resolves when the bot is set up (polling started or webhook registered); never rejects. */
   booted: Promise<void> = Promise.resolve();
   private polling = false;
+  /** The last getUpdates answered (false from the first failure until one succeeds again): /readyz says so. */
+  private pollHealthy = false;
   private pollTask?: Promise<void>;
   /** Aborts the long poll under way at stop (the other calls run on until the turns are done). */
   private readonly pollAbort = new AbortController();
@@ -125,7 +127,9 @@ export class TelegramChannel {
     const retry = autoRetry({ maxRetryAttempts: opts.maxRetryAttempts ?? 10, maxDelaySeconds: opts.maxRetryDelaySeconds ?? 600 });
     // A typing indicator is worth nothing late: never retried.
     const retryExceptTyping: Transformer = (prev, method, payload, signal) =>
-      method === 'sendChatAction' ? prev(method, payload, signal) : retry(prev, method, payload, signal);
+      // getUpdates is retried by the polling loop itself (a capped back-off, and /readyz told); inside
+      // auto-retry it would back off for up to an hour, unseen, during an outage.
+      method === 'sendChatAction' || method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal);
     this.bot.api.config.use(retryExceptTyping);
     // Outermost: one queue per chat (order) and a global rate (throttle.ts).
     this.bot.api.config.use(chatThrottler({ perSecond: config.TELEGRAM_MAX_MESSAGES_PER_SECOND }));
@@ -416,9 +420,12 @@ export class TelegramChannel {
             signal,
           );
           backoff = 0;
+          this.pollHealthy = true;
         } catch (err) {
           if (this.closing) break;
-          backoff = Math.min(backoff ? backoff * 2 : 1000, 30_000);
+          this.pollHealthy = false;
+          // Capped at 5 s: a long outage must not leave the bot deaf long after Telegram is back.
+          backoff = Math.min(backoff ? backoff * 2 : 500, 5_000);
           log.warn('telegram: getUpdates failed; trying again', { err: err instanceof GrammyError ? err.description : String(err), inMs: backoff });
           // Cut short by stop(): a shutdown never waits out the back-off.
           await new Promise<void>((r) => {
@@ -489,7 +496,7 @@ export class TelegramChannel {
   }
 
   async ready(): Promise<boolean> {
-    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.polling;
+    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.polling && this.pollHealthy;
     return this.webhookSet;
   }
 
@@ -524,7 +531,8 @@ export function telegramPlugin(opts: TelegramOptions = {}): Plugin & { channel?:
       await plugin.channel?.stop();
     },
     async ready() {
-      return plugin.channel ? plugin.channel.ready() : true;
+      // No token: Telegram is not part of this deployment, so /readyz does not report it at all.
+      return plugin.channel ? plugin.channel.ready() : undefined;
     },
   };
   return plugin;
