@@ -7,7 +7,7 @@
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
 import { clauses, negated } from './clauses.js';
-import { capTokens, extract, extractMany } from './features.js';
+import { capTokens, extractMany } from './features.js';
 import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
@@ -176,7 +176,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * served one. Letters of a script no served language uses (Ge'ez,
    * Bengali, Devanagari, Georgian ...) are unserved whatever the model says.
    */
-  function unservedLanguage(text: string, tokens: string[]): string | undefined {
+  function unservedLanguage(text: string, xLang: Map<number, number>): string | undefined {
     const sc = scriptCounts(text);
     const foreignScript = sc.other > sc.Arab + sc.Cyrl + sc.Latn;
     // Normalisation folds Ukrainian і/ї/є/ґ into Russian letters; raw, they say Ukrainian (served).
@@ -184,7 +184,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (sc.Cyrl > sc.Latn + sc.Arab && /[іїєґ]/i.test(text) && scriptOf.has('uk')) return undefined;
     const m = models.other;
     if (!m) return foreignScript ? 'und' : undefined;
-    const p = m.predict(extract(text, LANGUAGE_FEATURES, tokens));
+    // The language features the analysis made already (analyse: extractMany), not a second extraction.
+    const p = m.predict(xLang);
     if (!foreignScript && p[0]! >= 0.5) return undefined;
     let best = 1;
     for (let i = 2; i < p.length; i++) if (p[i]! > p[best]!) best = i;
@@ -199,7 +200,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return { p, score: distressScore(p, models.neighbours.crisisShareWeighed(q)) };
   }
 
-  function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, tokens: string[]): DistressResult {
+  function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, xLang: Map<number, number>): DistressResult {
     let { p, score } = distressScoreOf(x);
     // Each clause on its own as well (clauses.ts): an everyday question
     // after a crisis statement must not dilute it below the thresholds.
@@ -226,7 +227,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // neither there nor on the dev set was a crisis noticed by a phrase
     // alone. They still tell which language a crisis was written in.
     // Only a crisis needs to know (the answer's language); everyday messages cost nothing more.
-    const unserved = level ? unservedLanguage(text, tokens) : undefined;
+    const unserved = level ? unservedLanguage(text, xLang) : undefined;
     if (unserved) return { level, probability: p, score, unserved };
     return { level, probability: p, score, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
   }
@@ -256,7 +257,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 } };
     else {
       const pt = models.topics.predict(x);
-      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang, tokens) };
+      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang, xLang!) };
     }
     last = { text, sessionLang, a };
     return a;
