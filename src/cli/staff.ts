@@ -5,38 +5,35 @@
  * its own at its next sign-in. A running server's open console streams of that account close at
  * their next check (they recheck their session before every event and every 25 s).
  */
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/config.js';
-import { StaffAuth } from '../handoff/auth.js';
+import { StaffAuth, temporaryPassword } from '../handoff/auth.js';
 import { loadSecret } from '../server/main.js';
 import { createStore } from '../store/index.js';
+import type { StaffAccounts } from '../store/staff.js';
 import { randomIds, systemClock } from '../util/clock.js';
 import { HttpError } from '../util/http-error.js';
 
-export async function addStaff(flags: Record<string, string | true>): Promise<number> {
+/**
+ * Opens the configured store, runs `fn` with the staff accounts and a StaffAuth over them, and
+ * closes the store again; a refusal (HttpError: a weak password, the last admin ...) is printed
+ * and exits 1. `audited`: the StaffAuth writes its audit entries (a reset is audited, an add is not).
+ */
+async function withStaff(audited: boolean, fn: (accounts: StaffAccounts, auth: StaffAuth) => Promise<number>): Promise<number> {
   const config = loadConfig();
-  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
-  const email = str('email');
-  if (!email) {
-    process.stderr.write('--email is required\n');
-    return 2;
-  }
   const store = await createStore(config, systemClock);
   await store.migrate();
   const accounts = await store.staffAccounts();
-  const auth = new StaffAuth(accounts, store, randomIds, Date.now, loadSecret(config));
-  const generated = !process.env.LOTSE_STAFF_PASSWORD;
-  const password = process.env.LOTSE_STAFF_PASSWORD || randomBytes(12).toString('base64url');
-  const list = (k: string) =>
-    (str(k) ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  const hs = audited ? await store.handoffs() : undefined;
+  const auth = new StaffAuth(
+    accounts,
+    store,
+    randomIds,
+    Date.now,
+    loadSecret(config),
+    hs ? { audit: (staffId, action) => hs.audit(staffId, undefined, action, Date.now()) } : undefined,
+  );
   try {
-    const role = str('role') === 'admin' || (await accounts.countStaff()) === 0 ? 'admin' : 'caseworker';
-    const s = await auth.createStaff({ email, name: str('name') ?? email, role, password, languages: list('languages'), topics: list('topics') });
-    process.stdout.write(`created ${s.role} ${s.email} (${s.id})${generated ? `\npassword (shown once): ${password}` : ''}\n`);
-    return 0;
+    return await fn(accounts, auth);
   } catch (err) {
     if (err instanceof HttpError) {
       process.stderr.write(`${err.message}\n`);
@@ -48,21 +45,35 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
   }
 }
 
+export async function addStaff(flags: Record<string, string | true>): Promise<number> {
+  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+  const email = str('email');
+  if (!email) {
+    process.stderr.write('--email is required\n');
+    return 2;
+  }
+  const generated = !process.env.LOTSE_STAFF_PASSWORD;
+  const password = process.env.LOTSE_STAFF_PASSWORD || temporaryPassword();
+  const list = (k: string) =>
+    (str(k) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return withStaff(false, async (accounts, auth) => {
+    const role = str('role') === 'admin' || (await accounts.countStaff()) === 0 ? 'admin' : 'caseworker';
+    const s = await auth.createStaff({ email, name: str('name') ?? email, role, password, languages: list('languages'), topics: list('topics') });
+    process.stdout.write(`created ${s.role} ${s.email} (${s.id})${generated ? `\npassword (shown once): ${password}` : ''}\n`);
+    return 0;
+  });
+}
+
 export async function resetStaffPassword(flags: Record<string, string | true>, positional: string[]): Promise<number> {
-  const config = loadConfig();
   const email = typeof flags.email === 'string' ? flags.email : positional[0];
   if (!email) {
     process.stderr.write('usage: lotse staff reset-password --email E   (the password from LOTSE_STAFF_PASSWORD, or generated and shown once)\n');
     return 2;
   }
-  const store = await createStore(config, systemClock);
-  await store.migrate();
-  const accounts = await store.staffAccounts();
-  const hs = await store.handoffs();
-  const auth = new StaffAuth(accounts, store, randomIds, Date.now, loadSecret(config), {
-    audit: (staffId, action) => hs.audit(staffId, undefined, action, Date.now()),
-  });
-  try {
+  return withStaff(true, async (accounts, auth) => {
     const s = await accounts.staffByEmail(email.trim());
     if (!s) {
       process.stderr.write(`no account for ${email}\n`);
@@ -74,13 +85,5 @@ export async function resetStaffPassword(flags: Record<string, string | true>, p
       `reset the password of ${s.role} ${s.email} (${s.id}); their sessions ended, they choose a new password at the next sign-in${given ? '' : `\ntemporary password (shown once): ${password}`}\n`,
     );
     return 0;
-  } catch (err) {
-    if (err instanceof HttpError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }
