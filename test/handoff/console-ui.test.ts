@@ -13,40 +13,22 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
 import type { HandoffRuntime } from '../../src/handoff/plugin.js';
-import { startServer, type Running } from '../../src/server/main.js';
-import { defaultPlugins } from '../../src/server/plugins.js';
+import type { Running } from '../../src/server/main.js';
 import { launchChromium } from '../helpers/browser.js';
 import { Caseworker, WAIT } from '../helpers/console.js';
 import { repoRoot } from '../helpers/content.js';
+import { startStarterServer } from '../helpers/server.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-console-ui-'));
 // The committed screenshots are rewritten on request only (UPDATE_SCREENSHOTS=1), so that a test run leaves the tree clean.
 const shots = process.env.UPDATE_SCREENSHOTS ? path.join(repoRoot, 'docs', 'screenshots') : path.join(dataDir, 'screenshots');
 let running: Running;
 let rt: HandoffRuntime;
-let handoff: { runtime?: HandoffRuntime } | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
-  running = await startServer({
-    config: loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      CONTENT_ROOT: repoRoot,
-      CONTENT_WATCH: 'false',
-      LOG_LEVEL: 'silent',
-      OFFICE_HOURS: 'mo-su 00:00-24:00',
-    }),
-    plugins: (ctx) => {
-      const list = defaultPlugins(ctx);
-      handoff = list.find((p) => p.name === 'handoff') as { runtime?: HandoffRuntime };
-      return list;
-    },
-  });
-  rt = handoff!.runtime!;
+  ({ running, rt } = await startStarterServer(dataDir));
   const pw = 'a long caseworker password';
   await rt.auth.createStaff({ email: 'amal@ngo.example', name: 'Amal Haddad', role: 'caseworker', password: pw, languages: ['ar', 'en'] });
   await rt.auth.createStaff({ email: 'omid@ngo.example', name: 'Omid Rahimi', role: 'caseworker', password: pw, languages: ['fa', 'en'] });

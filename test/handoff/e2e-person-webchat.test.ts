@@ -10,15 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
 import { parsePayload } from '../../src/engine/payload.js';
 import type { HandoffRuntime } from '../../src/handoff/plugin.js';
 import type { ConversationRef } from '../../src/runtime/types.js';
-import { startServer, type Running } from '../../src/server/main.js';
-import { defaultPlugins } from '../../src/server/plugins.js';
+import type { Running } from '../../src/server/main.js';
 import { launchChromium } from '../helpers/browser.js';
 import { WAIT } from '../helpers/console.js';
 import { repoRoot } from '../helpers/content.js';
+import { startStarterServer } from '../helpers/server.js';
 import { type Activity, DirectLineClient } from '../webchat/dl-client.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-e2e-person-'));
@@ -79,24 +78,7 @@ class ApiCaseworker {
 }
 
 beforeAll(async () => {
-  let handoff: { runtime?: HandoffRuntime } | undefined;
-  running = await startServer({
-    config: loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      CONTENT_ROOT: repoRoot,
-      CONTENT_WATCH: 'false',
-      LOG_LEVEL: 'silent',
-      OFFICE_HOURS: 'mo-su 00:00-24:00',
-    }),
-    plugins: (ctx) => {
-      const list = defaultPlugins(ctx);
-      handoff = list.find((p) => p.name === 'handoff') as { runtime?: HandoffRuntime };
-      return list;
-    },
-  });
-  rt = handoff!.runtime!;
+  ({ running, rt } = await startStarterServer(dataDir));
   for (const [email, name, languages] of [
     ['amal@ngo.example', 'Amal Haddad', ['ar', 'de']],
     ['gul@ngo.example', 'Gul Ahmadi', ['ps', 'fa']],
