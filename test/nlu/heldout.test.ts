@@ -1,5 +1,5 @@
 /**
- * The own held-out sets (test/fixtures/heldout, heldout2, heldout3): written by helpers
+ * The own held-out sets (test/fixtures/heldout, heldout2, heldout3, heldout4): written by helpers
  * who never saw the content's examples. Their labels must be catalog ids, so
  * that `npm run bench` measures what it says. The first set has also been
  * tuned on, so it guards against regressions with floors a little under
@@ -33,7 +33,7 @@ function load(name: string): EvalItem[] {
 }
 
 describe('own held-out sets', () => {
-  for (const name of ['heldout', 'heldout2', 'heldout3'])
+  for (const name of ['heldout', 'heldout2', 'heldout3', 'heldout4'])
     it(`${name}: every line is a labelled message with a catalog topic (or none) and a known kind`, () => {
       const items = load(name);
       expect(items.length).toBeGreaterThan(900);
