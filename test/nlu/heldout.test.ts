@@ -3,7 +3,7 @@
  * who never saw the content's examples. Their labels must be catalog ids, so
  * that `npm run bench` measures what it says. The first set has also been
  * tuned on, so it guards against regressions with floors a little under
- * today's figures (bench/README.md); the second set is never used here
+ * today's figures (bench/README.md); the other sets are never used here
  * beyond its format, so that it stays a measure.
  */
 import fs from 'node:fs';
