@@ -4,7 +4,7 @@
  * that `npm run bench` measures what it says. The first set has also been
  * tuned on, so it guards against regressions with floors a little under
  * today's figures (bench/README.md); the other sets are never used here
- * beyond its format, so that it stays a measure.
+ * beyond their format, so that they stay measures.
  */
 import fs from 'node:fs';
 import path from 'node:path';
