@@ -354,6 +354,12 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     models.topics.classes.forEach((topic, i) => {
       if (i === noneIndex) return;
       const score = LEARNED_WEIGHT * pt[i]! + (1 - LEARNED_WEIGHT) * (lex.get(topic) ?? 0);
+      // The crisis topic is the distress detector's to call: where the
+      // detector reads no distress at all (below its unsure level), the topic
+      // model's crisis class, trained on words like "tomorrow" and "office"
+      // that crises use too, must not be the answer or the first "Did you
+      // mean" ("hat das Büro morgen offen" -> "I need help now").
+      if (topic === 'meta.distress' && !d.level && (d.score ?? d.probability) < models.distressUnsure) return;
       if (score > 0.01) combined.push({ topic, score });
     });
     combined.sort((a, b) => b.score - a.score);
