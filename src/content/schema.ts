@@ -379,6 +379,12 @@ export const otherSafetyFileSchema = z
           everyday: z.array(text).min(1),
           /** Look-alikes: crisis-looking words that are not a crisis ("my phone is dead", negations). */
           notDistress: z.array(text).default([]),
+          /**
+           * Served languages many of its speakers read, answered in (before
+           * English) while the person has chosen none: Russian speakers from
+           * Ukraine read Ukrainian better than English or German.
+           */
+          answerIn: z.array(z.string()).default([]),
         })
         .strict(),
     ),

@@ -68,21 +68,35 @@ export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.
 export const UNKNOWN_LANGUAGE_ANSWER = ['en', 'de'];
 
 /**
+ * The languages to answer a person who wrote in unserved language `wrote` and chose none: the
+ * served languages its speakers read (content/_other/safety.yaml answerIn: Russian -> Ukrainian)
+ * and English, else English and German. Two at most: the crisis answer in three languages is a
+ * wall of text on a phone.
+ *
+ * Example: unservedAnswerLanguages(c, 'ru') -> ['uk', 'en']; unservedAnswerLanguages(c, 'tr') -> ['en', 'de']
+ */
+export function unservedAnswerLanguages(c: CompiledContent, wrote: string | undefined): string[] {
+  const first = (wrote ? c.pack.otherDistress[wrote]?.answerIn : undefined) ?? [];
+  return [...first, ...UNKNOWN_LANGUAGE_ANSWER]
+    .filter((l) => c.language(l))
+    .concat(c.defaultLang)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .slice(0, 2);
+}
+
+/**
  * A crisis written in a language the pack does not serve (Turkish, Somali, Russian ...): the
  * numbers at once, in the session's language or (none chosen yet) in English and German, the
  * language choice, then the offer of a person. Never "Which language?" before the numbers, and
  * never the served language whose letters the message happens to resemble.
  *
  * Example: first message "kendimi öldürmek istiyorum" -> "... 144 ...", "... 144 ..." (de),
+ *          ("не хочу больше жить", Russian: in Ukrainian and English, safety.yaml answerIn)
  *          "Please choose your language" [العربية] [English] ..., "Do you want ... a person?" [Yes / Ja] [No / Nein]
  */
 export function unservedDistress(turn: Turn, text: string, wrote: string): void {
   const chosen = turn.s.lang;
-  const langs = chosen
-    ? [chosen]
-    : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l))
-        .concat(turn.c.defaultLang)
-        .filter((v, i, a) => a.indexOf(v) === i);
+  const langs = chosen ? [chosen] : unservedAnswerLanguages(turn.c, wrote);
   // The person's reply is read in the first of them until they choose (the offer's buttons need a language).
   turn.s.lang = langs[0]!;
   turn.effects.push({ type: 'distress', lang: turn.lang, text, unserved: wrote });
@@ -107,9 +121,9 @@ export function unservedDistress(turn: Turn, text: string, wrote: string): void 
  * Example: first message "yarın pazara gidiyorum" (unsure, tr) -> "Please choose your language" [العربية] ... [Deutsch],
  *          "If you are in danger right now, call 144 ..." + the same in German [Talk to a person / Mit einer Person sprechen]
  */
-export function unservedUnsure(turn: Turn): void {
+export function unservedUnsure(turn: Turn, wrote?: string): void {
   languageActions.languageChoice(turn, turn.s.lang);
-  const langs = turn.s.lang ? [turn.s.lang] : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l));
+  const langs = turn.s.lang ? [turn.s.lang] : unservedAnswerLanguages(turn.c, wrote);
   const each = (key: string, sep: string) =>
     langs
       .map((l) => turn.c.t(l, key))
@@ -182,7 +196,7 @@ export function screen(turn: Turn, text: string): boolean {
     return true;
   }
   if (d.unserved) {
-    unservedUnsure(turn);
+    unservedUnsure(turn, d.unserved);
     return true;
   }
   // In a crisis people fall back to their first language.
