@@ -8,7 +8,7 @@ import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
 import { clauses, negated, reassurancePieces } from './clauses.js';
 import { capTokens, extractMany } from './features.js';
-import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { ALL_FEATURES, type CrisisKind, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
 import { LanguageMatcher } from './matcher.js';
@@ -43,6 +43,14 @@ export const LEARNED_WEIGHT = 0.65;
  * a crisis (reassured() in buildNlu). Above a half: in doubt, a crisis.
  */
 const DENIAL_P = 0.5;
+
+/**
+ * The crisis-kind model's probability at or above which the crisis answer
+ * is the one for that kind (types.ts DistressResult.kind). In doubt the
+ * answer for every kind is given, as before: a person being hurt must not
+ * miss the police number because the model guessed "self".
+ */
+const KIND_P = 0.6;
 
 /**
  * Prior that a person goes on in the language of their session: they rarely
@@ -246,6 +254,16 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return denial && question;
   }
 
+  /** What a crisis is about, when the crisis-kind model is sure enough (KIND_P); else nothing. */
+  function kindOf(x: Map<number, number>): { kind?: CrisisKind } {
+    const m = models.crisisKind;
+    if (!m) return {};
+    const p = m.predict(x);
+    let best = 0;
+    for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+    return p[best]! >= KIND_P ? { kind: m.classes[best] as CrisisKind } : {};
+  }
+
   function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, xLang: Map<number, number>): DistressResult {
     let { p, score } = distressScoreOf(x);
     // Each clause on its own as well (clauses.ts): an everyday question
@@ -282,9 +300,15 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
       // gentle "are you safe?" with the numbers, not silence: their own
       // unsure threshold missed 9 of 36 held-out crises (test/nlu/unserved.test.ts),
       // the served one 2.
-      return { level: score >= models.distressClearOther ? 'clear' : 'unsure', probability: p, score, unserved };
+      return { level: score >= models.distressClearOther ? 'clear' : 'unsure', probability: p, score, unserved, ...kindOf(x) };
     }
-    return { level, probability: p, score, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
+    return {
+      level,
+      probability: p,
+      score,
+      lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang,
+      ...(level ? kindOf(x) : {}),
+    };
   }
 
   interface Analysis {

@@ -36,7 +36,7 @@ import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, t
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 17;
+export const MODEL_VERSION = 18;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -59,6 +59,8 @@ export interface LearnedData {
   distress: LinearModelData;
   /** Served (class 0) or one of the unserved languages (content/_other/safety.yaml); absent without that file. */
   other?: LinearModelData;
+  /** What a crisis is about (CRISIS_KINDS), from the crisis examples' concepts; absent in packs without them. */
+  crisisKind?: LinearModelData;
   /** Denial or crisis, for a negated piece of a message (denialSamples); absent in packs without denials. */
   denial?: LinearModelData;
   /** The distress training messages, for their nearest neighbours (neighbours.ts). */
@@ -88,6 +90,7 @@ export interface LearnedModels {
   distress: LinearModel;
   other?: LinearModel;
   denial?: LinearModel;
+  crisisKind?: LinearModel;
   neighbours: Neighbours;
   distressClear: number;
   distressUnsure: number;
@@ -103,6 +106,7 @@ export function fromData(d: LearnedData): LearnedModels {
     distress: new LinearModel(d.distress),
     other: d.other ? new LinearModel(d.other) : undefined,
     denial: d.denial ? new LinearModel(d.denial) : undefined,
+    crisisKind: d.crisisKind ? new LinearModel(d.crisisKind) : undefined,
     neighbours: new Neighbours(d.neighbours, d.distress),
     distressClear: d.distressClear,
     distressUnsure: d.distressUnsure,
@@ -195,6 +199,36 @@ export function distressSamples(pack: ContentPack): Sample[] {
     for (const e of o.everyday) add(e, 0, 2);
     for (const e of o.notDistress) add(e, 0, 2);
     for (let i = from; i < out.length; i++) out[i]!.unserved = true;
+  }
+  return out;
+}
+
+/**
+ * What a crisis is about, as the crisis answer needs it: the person's own
+ * life (means, wish, burden, hopelessness, self-harm), someone hurting them
+ * (violence), or someone else in danger ("my friend wants to die").
+ */
+export const CRISIS_KINDS = ['self', 'violence', 'someone-else'] as const;
+export type CrisisKind = (typeof CRISIS_KINDS)[number];
+
+function kindOfConcept(concept: string): number {
+  return concept === 'violence' ? 1 : concept === 'someone-else' ? 2 : 0;
+}
+
+/**
+ * The crisis-kind model's samples: every crisis example written by concept
+ * (content/<lang>/safety.yaml and content/_other/safety.yaml), its concept
+ * folded into CRISIS_KINDS.
+ */
+export function crisisKindSamples(pack: ContentPack): Sample[] {
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    const add = adder(out, l);
+    for (const [concept, list] of Object.entries(pack.distressExamples[l.code] ?? {})) for (const e of list ?? []) add(e, kindOfConcept(concept));
+  }
+  for (const o of Object.values(pack.otherDistress ?? {})) {
+    const add = adder(out, o);
+    for (const [concept, list] of Object.entries(o.distressExamples)) for (const e of list ?? []) add(e, kindOfConcept(concept));
   }
   return out;
 }
@@ -353,6 +387,8 @@ export function train(pack: ContentPack): LearnedModels {
   const other = otherCodes.length
     ? trainSoftmax(capSamples(otherSamples(pack, otherCodes)), ['served', ...otherCodes], { ...DEFAULT_TRAIN, epochs: 4 })
     : undefined;
+  const ck = crisisKindSamples(pack);
+  const crisisKind = new Set(ck.map((x) => x.y)).size > 1 ? trainSoftmax(ck, [...CRISIS_KINDS], { ...DEFAULT_TRAIN, epochs: 6 }) : undefined;
   const dn = denialSamples(pack);
   const denial = dn.some((x) => x.y === 1) ? trainSoftmax(dn, ['crisis', 'denial'], { ...DEFAULT_TRAIN, epochs: 6 }) : undefined;
   const ds = capSamples(distressSamples(pack));
@@ -367,6 +403,7 @@ export function train(pack: ContentPack): LearnedModels {
     distress: distress.data,
     other: other?.data,
     denial: denial?.data,
+    crisisKind: crisisKind?.data,
     neighbours,
     distressClear: th.clear,
     distressUnsure: th.unsure,

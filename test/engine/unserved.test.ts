@@ -93,7 +93,9 @@ describe('a crisis in a language Lotse does not serve', () => {
     conv.say(TURKISH);
     expect(conv.texts()[0]).toContain('**144**');
     expect(conv.text()).toContain('**133** police');
-    expect(conv.texts().at(-1)).toContain('You can also leave a message for our team here.');
+    // The yes/no that follows answers its own question (issue 10: the buttons came after a statement).
+    expect(conv.texts().at(-1)).toContain('Do you want to leave a message for them here?');
+    expect(conv.labels().slice(-2)).toEqual(['Yes / Ja', 'No / Nein']);
   });
 });
 
