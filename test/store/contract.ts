@@ -464,6 +464,20 @@ export function storeContract(backend: StoreBackend): void {
         expect((await hs.messages('h1')).map((m) => m.text)).toEqual(['before', 'opened']);
       });
 
+      it('a text with a NUL character is stored with the rest of it, not refused', async () => {
+        const s = await fresh();
+        const hs = await s.handoffs();
+        await hs.insertHandoff(handoff('nul'));
+        const m = await hs.addMessage({ handoffId: 'nul', author: 'caseworker', kind: 'note', text: 'before\u0000after', at: 1 });
+        await s.addUnanswered({ lang: 'en', text: 'q\u0000', contentVersion: 'v', at: 1 });
+        await s.kvPut('ns', 'k\u0000', 'v\u0000');
+        // SQLite keeps the NUL; PostgreSQL cannot and keeps U+FFFD in its place.
+        const visible = (t: string | undefined) => t?.replace(/[\u0000\uFFFD]/g, '');
+        expect(visible((await hs.messages('nul')).find((x) => x.seq === m.seq)?.text)).toBe('beforeafter');
+        expect(visible((await s.listUnanswered())[0]?.text)).toBe('q');
+        expect((await s.kvList('ns')).map((r) => [visible(r.key), visible(r.value)])).toEqual([['k', 'v']]);
+      });
+
       it('updates fields, null clears one; rating counts once and only when closed', async () => {
         const hs = await (await fresh()).handoffs();
         await hs.insertHandoff(handoff('h'));

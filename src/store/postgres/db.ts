@@ -24,6 +24,21 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * A client that stores a NUL character in a text parameter as U+FFFD: PostgreSQL's text cannot
+ * hold U+0000 and would refuse the whole statement (a caseworker's note, a person's relayed
+ * message), where SQLite keeps it. Like a lone surrogate (src/util/text.ts), it is replaced.
+ */
+class NulSafeClient extends pg.Client {}
+const clean = (v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
+const baseQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+NulSafeClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (Array.isArray(args[1])) args[1] = args[1].map(clean);
+  else if (args[0] && typeof args[0] === 'object' && Array.isArray((args[0] as { values?: unknown[] }).values))
+    args[0] = { ...(args[0] as object), values: (args[0] as { values: unknown[] }).values.map(clean) };
+  return baseQuery.apply(this, args);
+} as typeof pg.Client.prototype.query;
+
 /** Connection options of a store: the URL (postgres://user@host:port/db), and optionally a schema to work in (tests use their own). */
 export interface PgOptions {
   connectionString: string;
@@ -41,6 +56,7 @@ export function createPool(o: PgOptions): pg.Pool {
   if (o.schema !== undefined && !SCHEMA_NAME.test(o.schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(o.schema)}`);
   const pool = new pg.Pool({
     connectionString: o.connectionString,
+    Client: NulSafeClient,
     max: o.max ?? 10,
     types,
     // A statement stuck on a lock for a minute is a bug or an outage: fail it rather than hold a request forever.
