@@ -19,7 +19,7 @@ export interface TestSchema {
   /** DATABASE_URL whose connections use the schema (search_path), for startServer. */
   url: string;
   /** A new store (its own pool: a separate "instance") on the schema. */
-  store(now?: () => number): PostgresStore;
+  store(now?: () => number, applicationName?: string): PostgresStore;
   /** Drops the schema with its tables. */
   drop(): Promise<void>;
 }
@@ -50,8 +50,8 @@ export async function createTestSchema(): Promise<TestSchema> {
   return {
     schema,
     url: u.toString(),
-    store(now = Date.now) {
-      const s = new PostgresStore({ connectionString: TEST_DATABASE_URL, schema }, now);
+    store(now = Date.now, applicationName = schema) {
+      const s = new PostgresStore({ connectionString: TEST_DATABASE_URL, schema, applicationName }, now);
       stores.push(s);
       return s;
     },

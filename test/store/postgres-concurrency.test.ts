@@ -147,4 +147,22 @@ describe('two instances on one PostgreSQL database', () => {
     expect(x.seq).toBe(y.seq);
     expect((await (await a.handoffs()).messages('live')).filter((m) => m.text === 'once')).toHaveLength(1);
   });
+
+  it('a connection the database server drops (restart, failover) is replaced: the instance carries on, nothing crashes', async () => {
+    const c = t.store(Date.now, `${t.schema}_dropped`);
+    await c.migrate();
+    await c.kvPut('ns', 'before', '1');
+    expect(c.pool.totalCount).toBeGreaterThan(0);
+    // The server ends every connection of this instance, as a restart of PostgreSQL would.
+    const killed = await a.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${t.schema}_dropped`]);
+    expect(killed.rowCount).toBeGreaterThan(0);
+    const end = Date.now() + 10_000;
+    while (c.pool.totalCount > 0) {
+      if (Date.now() > end) throw new Error('the pool kept its dead connections');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await c.ping()).toBe(true);
+    expect(await c.kvGet('ns', 'before')).toBe('1');
+    expect(await c.kvPutIfAbsent('ns', 'after', '1')).toBe(true);
+  });
 });

@@ -46,6 +46,8 @@ export interface PgOptions {
   schema?: string;
   /** Connections this instance keeps open at most (default 10). */
   max?: number;
+  /** How the connections appear in pg_stat_activity (default "lotse"). */
+  applicationName?: string;
 }
 
 /** A schema name safe to put in a search_path (letters, digits, underscore). */
@@ -58,6 +60,7 @@ export function createPool(o: PgOptions): pg.Pool {
     connectionString: o.connectionString,
     Client: NulSafeClient,
     max: o.max ?? 10,
+    application_name: o.applicationName ?? 'lotse',
     types,
     // A statement stuck on a lock for a minute is a bug or an outage: fail it rather than hold a request forever.
     statement_timeout: 60_000,
