@@ -148,6 +148,23 @@ describe('two instances on one PostgreSQL database', () => {
     expect((await (await a.handoffs()).messages('live')).filter((m) => m.text === 'once')).toHaveLength(1);
   });
 
+  it('"delete my data" on one instance while the other stores messages of the same handoff: both finish, nothing of the person is left from before', async () => {
+    const hs = await a.handoffs();
+    const ref = { channel: 'webchat', conversationId: 'forget-me' };
+    await hs.insertHandoff(handoff('forget', { ref }), [{ author: 'bot', kind: 'transcript', text: 'before', at: 1 }]);
+    const hsB = await b.handoffs();
+    const writes = range(30).map((i) => hsB.addMessage({ handoffId: 'forget', author: 'caseworker', kind: 'message', text: `cw${i}`, at: 2 }));
+    const [forgot] = await Promise.all([a.forgetPerson(ref), ...writes]);
+    expect(forgot.handoffs).toBe(1);
+    const left = (await hs.messages('forget')).map((m) => m.text);
+    // What was stored before the erasure is gone; what came after it (in seq order) is all that remains besides the event.
+    const event = left.indexOf('deleted by the person');
+    expect(event).toBeGreaterThanOrEqual(0);
+    expect(left.slice(0, event)).toEqual([]);
+    expect(left).not.toContain('before');
+    expect(await hs.getHandoff('forget')).toMatchObject({ status: 'cancelled', transcriptPurged: true, ref: { conversationId: 'deleted:forget' } });
+  });
+
   it('a connection the database server drops (restart, failover) is replaced: the instance carries on, nothing crashes', async () => {
     const c = t.store(Date.now, `${t.schema}_dropped`);
     await c.migrate();

@@ -112,6 +112,8 @@ export async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>,
 export async function migrate(pool: pg.Pool, migrations: PgMigration[], now: number): Promise<void> {
   const c = await pool.connect();
   try {
+    // Waiting for another instance's migrations, or running a long one, is not a stuck statement.
+    await c.query('SET statement_timeout = 0');
     await c.query("SELECT pg_advisory_lock(hashtext('lotse:migrations:' || coalesce(current_schema(), '')))");
     try {
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
@@ -131,7 +133,11 @@ export async function migrate(pool: pg.Pool, migrations: PgMigration[], now: num
     } finally {
       await c.query("SELECT pg_advisory_unlock(hashtext('lotse:migrations:' || coalesce(current_schema(), '')))");
     }
-  } finally {
-    c.release();
+    await c.query('RESET statement_timeout');
+  } catch (err) {
+    // The connection goes, with its settings and any lock it still holds.
+    c.release(true);
+    throw err;
   }
+  c.release();
 }

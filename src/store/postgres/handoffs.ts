@@ -15,8 +15,8 @@ import { type Queryable, tx } from './db.js';
 type Row = Record<string, unknown>;
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
-/** Serialises message inserts across instances (see the file comment); the key is arbitrary but fixed. */
-export const MESSAGE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('lotse:handoff_messages'))";
+/** Serialises message inserts across instances (see the file comment); one lock per schema, released at commit. */
+export const MESSAGE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('lotse:handoff_messages:' || coalesce(current_schema(), '')))";
 
 export function toHandoff(r: Row): Handoff {
   return {

@@ -145,10 +145,11 @@ export class PostgresStore implements Store {
         r.webchatConversations = await run('DELETE FROM webchat_conversations WHERE id = $1', [id]);
       }
       if ((await c.query("SELECT to_regclass('handoffs') IS NOT NULL AS t")).rows[0]?.t) {
+        // The message lock before the handoff rows, in the order addMessage takes them, so the two never wait for each other.
+        await c.query(MESSAGE_LOCK);
         const ids = (
           await c.query<{ id: string }>('SELECT id FROM handoffs WHERE channel = $1 AND conversation_id = $2 ORDER BY id FOR UPDATE', [channel, id])
         ).rows.map((x) => x.id);
-        if (ids.length) await c.query(MESSAGE_LOCK);
         for (const h of ids) {
           r.handoffMessages += await run('DELETE FROM handoff_messages WHERE handoff_id = $1', [h]);
           // What stays is a count for the statistics: language, reason, topic id, outcome, times. Nothing the person or a caseworker wrote.
