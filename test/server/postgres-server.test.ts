@@ -3,9 +3,11 @@
  * (startServer, the starter pack and its default plugins) on a PostgreSQL
  * schema of its own answers a web chat message through Direct Line, keeps
  * nothing in a SQLite file, and a second instance on the same database (same
- * LOTSE_SECRET, its own data folder) carries on the same conversation. Also
- * how the config chooses the store from DATABASE_URL.
+ * LOTSE_SECRET, its own data folder) carries on the same conversation. The
+ * staff CLI works on the same database, and the config chooses the store
+ * from DATABASE_URL.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import type { Running } from '../../src/server/main.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
+import { repoRoot } from '../helpers/content.js';
 import { startStarterServer } from '../helpers/server.js';
 import { DirectLineClient } from '../webchat/dl-client.js';
 
@@ -106,6 +109,25 @@ describe('the server on PostgreSQL', () => {
     await two.running.stop();
     expect(await two.running.ctx.store.ping()).toBe(false);
     await two.running.stop();
+  });
+});
+
+describe('the CLI on PostgreSQL', () => {
+  it('`lotse staff add` with DATABASE_URL creates the account in the database the server uses, and exits', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-pg-cli-'));
+    dirs.push(dataDir);
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), 'staff', 'add', '--email', 'Boss@ngo.example', '--name', 'Boss'], {
+      encoding: 'utf8',
+      cwd: dataDir,
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: t.url, LOG_LEVEL: 'silent', LOTSE_STAFF_PASSWORD: 'the first admin pw' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // The server above already made an admin in this database: the CLI sees it, so the new account is a caseworker.
+    expect(r.stdout).toMatch(/created caseworker boss@ngo\.example/);
+    expect(fs.existsSync(path.join(dataDir, 'lotse.sqlite'))).toBe(false);
+    const s = t.store();
+    expect(await (await s.staffAccounts()).staffByEmail('boss@ngo.example')).toMatchObject({ name: 'Boss', role: 'caseworker', active: true });
   });
 });
 
