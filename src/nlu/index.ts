@@ -229,6 +229,15 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * language, rather than a list of denial phrases. And another piece, not
    * negated and not distress, carries what the person asks.
    */
+  /** True when the topic model reads a piece as a question of a topic (not off-topic, not the crisis) at the clarify level. */
+  function askedTopic(x: Map<number, number>): boolean {
+    const pt = models.topics.predict(x);
+    let best = 0;
+    for (let i = 1; i < pt.length; i++) if (pt[i]! > pt[best]!) best = i;
+    const topic = models.topics.classes[best];
+    return topic !== 'none' && topic !== 'meta.distress' && pt[best]! >= THRESHOLDS.clarify;
+  }
+
   function reassured(text: string): boolean {
     const denialModel = models.denial;
     if (!denialModel) return false;
@@ -243,7 +252,11 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
       const s = distressScoreOf(x).score;
       if (!negated(tokens)) {
         if (s >= models.distressUnsure) return false;
-        question = true;
+        // What the person asks is a question Lotse knows ("when is my appointment"), not a
+        // statement beside the denial: in "I bought rat poison, and I won't put it out for
+        // the rats" the negation denies the harmless use, and the denial model alone said
+        // "denial".
+        if (askedTopic(x)) question = true;
         continue;
       }
       const pd = denialModel.predict(x)[1]!;
