@@ -55,10 +55,13 @@ export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.
       .filter((v, i, a) => a.indexOf(v) === i)
       .join(sep);
   const offer = turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer';
-  turn.sayLines(langs.map((l) => ({ text: turn.c.t(l, offer), lang: l })), [
-    { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
-    { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
-  ]);
+  turn.sayLines(
+    langs.map((l) => ({ text: turn.c.t(l, offer), lang: l })),
+    [
+      { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
+      { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
+    ],
+  );
 }
 
 /**
