@@ -500,7 +500,7 @@ export class DirectLineServer {
     send(res, 200, { id });
     this.notify(conv.id);
     if (duplicate) return;
-    const n = (x: number) => new Intl.NumberFormat(lang, { numberingSystem: 'latn' }).format(x);
+    const n = (x: number) => new Intl.NumberFormat(lang, { numberingSystem: 'latn', useGrouping: false }).format(x);
     const vars = { length: n(text.length), max: n(this.limits.maxTextChars) };
     // A content pack without the string (an older one) still gets a polite answer, in English.
     const say =

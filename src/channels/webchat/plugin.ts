@@ -71,11 +71,7 @@ export function clientConfig(c: CompiledContent, bundle: Bundle | undefined, max
           unavailable: ui(l.code, 'unavailable', 'The chat cannot be opened on this website at the moment.'),
           // {{length}} and {{max}} are filled in by the page, with the language's digits grouping.
           limitNear: ui(l.code, 'limitNear', '{{length}} of {{max}} characters'),
-          limitOver: ui(
-            l.code,
-            'limitOver',
-            'Your message has {{length}} characters. At most {{max}} fit in one message: please shorten it or send it in several parts.',
-          ),
+          limitOver: ui(l.code, 'limitOver', 'Your message has {{length}} characters; at most {{max}} fit in one. Please shorten it or send it in parts.'),
         },
       };
     }),

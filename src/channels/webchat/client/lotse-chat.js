@@ -241,10 +241,10 @@
       }
     }
 
-    /** "4,001" in the chat's language, with Latin digits (as every number Lotse writes). */
+    /** "4001" with Latin digits and no grouping, as the server writes it (browsers group Pashto numbers differently from Node). */
     function number(n) {
       try {
-        return new Intl.NumberFormat(state.lang, { numberingSystem: 'latn' }).format(n);
+        return new Intl.NumberFormat(state.lang, { numberingSystem: 'latn', useGrouping: false }).format(n);
       } catch (_e) {
         return String(n);
       }
