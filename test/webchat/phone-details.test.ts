@@ -69,6 +69,28 @@ function activityTexts(page: Page): Promise<string[]> {
 
 const ARABIC = /[\u0600-\u06FF]/;
 
+describe('the header on a laptop (issue 15.9/6)', () => {
+  it('at 1366x768 the whole title shows, on one line, in German and Pashto', async () => {
+    for (const lang of ['de', 'ps']) {
+      const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+      await page.goto(`${running.url}/?lang=${lang}`);
+      await page.locator(SUGGESTED).first().waitFor(WAIT);
+      const head = await page.evaluate(() => {
+        const h = document.getElementById('title')!;
+        return {
+          short: h.classList.contains('short'),
+          lines: h.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(h).fontSize),
+          text: h.textContent,
+        };
+      });
+      expect(head.text).toBe(t(lang, 'webchat.title'));
+      expect(head.short).toBe(false);
+      expect(head.lines).toBeLessThan(2);
+      await page.context().close();
+    }
+  });
+});
+
 describe('web chat details on a phone (issue 15.9/6)', () => {
   for (const lang of ['ar', 'ps', 'en'] as const) {
     it(`${lang}: lines and buttons in their own language, one main, one-line header, own strings, no Arabic italics, no Menu-only card, the length limit`, async () => {
