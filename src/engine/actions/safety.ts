@@ -61,10 +61,14 @@ export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.
       .map((l) => turn.c.t(l, key))
       .filter((v, i, a) => a.indexOf(v) === i)
       .join(sep);
-  turn.say(say(turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer', '\n'), [
-    { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
-    { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
-  ]);
+  const offer = turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer';
+  turn.sayLines(
+    langs.map((l) => ({ text: turn.c.t(l, offer), lang: l })),
+    [
+      { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
+      { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
+    ],
+  );
 }
 
 /**
