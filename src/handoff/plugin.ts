@@ -15,6 +15,8 @@ import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
 import { limiter } from '../server/rate-limit.js';
+import { mountCocreationRoutes } from '../cocreation/routes.js';
+import type { DraftEdits } from '../content/editor/drafts.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
@@ -75,7 +77,12 @@ function strings(b: Record<string, unknown>, key: string): string[] | undefined 
   throw refused(400, `"${key}" must be a list of strings`);
 }
 
-export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plugin & { runtime?: HandoffRuntime } {
+/**
+ * The handoff plugin (see the file comment). `drafts` is the content editor's
+ * draft store, for the co-creation dashboard's one-click actions; without it
+ * the dashboard shows and exports, and says that drafts cannot be made yet.
+ */
+export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number; drafts?: DraftEdits } = {}): Plugin & { runtime?: HandoffRuntime } {
   let timer: NodeJS.Timeout | undefined;
   let unsubscribers: (() => void)[] = [];
   /** Every open event stream with whose session it runs, so a revocation can close exactly those. */
@@ -473,6 +480,8 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       );
 
       mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
+      // Content editors' work; until the editor role exists (issue 16), admins do it.
+      mountCocreationRoutes(router, { ctx, hs, requireStaff, requireEditor: requireAdmin, wrap, drafts: opts.drafts });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends

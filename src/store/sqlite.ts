@@ -11,6 +11,8 @@ import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import type { Inbox } from './inbox.js';
 import { SqliteInbox } from './sqlite-inbox.js';
+import type { QuestionRecords } from './questions.js';
+import { questionMigrations, SqliteQuestions } from './sqlite-questions.js';
 import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
 import { SqliteSnippets, snippetMigrations } from './sqlite-snippets.js';
 import type { Snippets } from './snippets.js';
@@ -139,6 +141,8 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     this.migrateWith(sqliteMigrations);
+    // The runtime writes the co-creation columns with every question, so they come with the core tables.
+    this.migrateWith(questionMigrations);
   }
 
   async getSession(ref: ConversationRef): Promise<SessionRecord | undefined> {
@@ -192,8 +196,8 @@ export class SqliteStore implements Store {
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
     this.db
-      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at);
+      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at, r.kind ?? 'unanswered', r.topic ?? null);
   }
 
   async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
@@ -324,6 +328,7 @@ export class SqliteStore implements Store {
     handoffs?: Handoffs;
     staffAccounts?: StaffAccounts;
     snippets?: Snippets;
+    questions?: QuestionRecords;
   } = {};
 
   inbox(): Inbox {
@@ -351,6 +356,10 @@ export class SqliteStore implements Store {
   async snippets(): Promise<Snippets> {
     this.migrateWith(snippetMigrations);
     return (this.records.snippets ??= new SqliteSnippets(this.db));
+  }
+
+  async questions(): Promise<QuestionRecords> {
+    return (this.records.questions ??= new SqliteQuestions(this.db));
   }
 
   async ping(): Promise<boolean> {
