@@ -87,6 +87,10 @@ export const configSchema = z.object({
   STAFF_LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),
   /** Days feedback ("was this helpful?") and unanswered questions are kept before the housekeeping deletes them (PRIVACY.md). */
   RECORD_RETENTION_DAYS: positiveInt.default(30),
+  /** Podcast audio uploads (issue 16.5): the ffmpeg that transcodes them; unset: `ffmpeg` on PATH, looked up at each upload. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  /** Podcast audio uploads: the largest file accepted, in megabytes (a larger one is refused with 413). */
+  PODCAST_UPLOAD_MAX_MB: positiveInt.default(60),
 });
 
 export type TrustProxy = false | number | string[];

@@ -17,6 +17,7 @@ import { wellFormedReviver } from '../util/text.js';
 import { limiter } from '../server/rate-limit.js';
 import { mountCocreationRoutes } from '../cocreation/routes.js';
 import type { DraftEdits } from '../content/editor/drafts.js';
+import { mountPodcastUploadRoutes } from '../podcasts/upload-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
@@ -482,6 +483,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number; drafts?: Dr
       mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
       // Content editors' work; until the editor role exists (issue 16), admins do it.
       mountCocreationRoutes(router, { ctx, hs, requireStaff, requireEditor: requireAdmin, wrap, drafts: opts.drafts });
+      mountPodcastUploadRoutes(router, { ctx, requireStaff, requireEditor: requireAdmin, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
