@@ -113,7 +113,7 @@ function hbars(
   const rowH = 26;
   const top = keys.length ? 82 : 64;
   const labelW = 210;
-  const noteW = 150;
+  const noteW = 215;
   const H = top + rows.length * rowH + 40;
   const max = maxValue ?? Math.max(1, ...rows.map((x) => x.segments.reduce((a, s) => a + num(s.v), 0)));
   const width = W - labelW - noteW - 24;
@@ -150,7 +150,7 @@ export function renderChart(name: ChartName, r: CocreationReport, langName: (cod
             { v: l.unanswered, colour: BLUE },
             { v: l.notHelpful, colour: ORANGE },
           ],
-          note: `${l.unanswered} unanswered, ${l.notHelpful} not helpful`,
+          note: `${l.unanswered} unanswered · ${l.notHelpful} not helpful`,
         })),
         [
           { label: 'Unanswered', colour: BLUE },

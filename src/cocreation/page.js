@@ -133,9 +133,9 @@
               'tr',
               {},
               td(langName(g.lang)),
-              el('td', {}, el('ul', { class: 'phrasings' }, ...g.phrasings.map((p) => el('li', { lang: g.lang, text: `${p.text} (${p.n})` })))),
+              el('td', {}, el('ul', { class: 'phrasings' }, ...g.phrasings.map((p) => el('li', {}, el('bdi', { lang: g.lang, text: p.text }), ` (${p.n})`)))),
               td(g.questions, 'num'),
-              td(r.weeks.map((w, i) => `${w}: ${g.perWeek[i]}`).join(', ')),
+              td(r.weeks.map((w, i) => `${w.slice(5)} ${g.perWeek[i]}`).join(' · ')),
               td(
                 [g.suggestion ? `${g.suggestion.topic} (${Math.round(g.suggestion.score * 100)}%)` : 'none', g.answeredAs ? `answered as ${g.answeredAs}` : '']
                   .filter(Boolean)
@@ -185,6 +185,13 @@
     f.from.value = state.data.report.from;
     f.to.value = state.data.report.to;
     render();
+  }
+
+  // A table wider than a phone scrolls inside its box; the box takes focus so the keyboard can scroll it too.
+  for (const w of document.querySelectorAll('.table-wrap')) {
+    w.tabIndex = 0;
+    w.setAttribute('role', 'region');
+    w.setAttribute('aria-label', w.querySelector('caption')?.textContent || 'Table');
   }
 
   async function boot() {
