@@ -204,7 +204,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           } catch (err) {
             if (err instanceof HttpError) {
               for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-              res.status(err.status).json({ error: { code: err.code, message: err.message } });
+              res.status(err.status).json({ error: { ...err.extra, code: err.code, message: err.message } });
             } else {
               ctx.log.error('console request failed', { err, path: req.path });
               res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
