@@ -143,12 +143,14 @@ export class EditorService implements DraftEdits {
     return PUBLISHERS.includes(a.role) || (a.role === 'translator' && a.languages.includes(lang));
   }
 
-  private requireReview(a: Actor, lang: string): void {
+  /** Refuses (403) unless `a` may translate and review `lang`. */
+  requireReview(a: Actor, lang: string): void {
     this.requireEditorAccess(a);
     if (!this.canReview(a, lang)) throw refused(403, `you review ${a.languages.join(', ') || 'no language'}, not ${lang}`);
   }
 
-  private requirePublisher(a: Actor): void {
+  /** Refuses (403) unless `a` may publish, restore and import packs: editors and admins. */
+  requirePublisher(a: Actor): void {
     this.requireEditorAccess(a);
     if (!PUBLISHERS.includes(a.role)) throw refused(403, 'editors and admins publish; your drafts wait for them');
   }
