@@ -7,6 +7,7 @@
  * Methods are async so that network-backed stores fit the same interface.
  */
 import type { ConversationRef } from '../shared/conversation.js';
+import type { ContentVersions } from './content-versions.js';
 import type { Handoffs } from './handoffs.js';
 import type { Inbox } from './inbox.js';
 import type { QuestionKind, QuestionRecords } from './questions.js';
@@ -130,6 +131,8 @@ export interface Store {
   snippets(): Promise<Snippets>;
   /** The co-creation dashboard's reads of questions and feedback over a time range (questions.ts). */
   questions(): Promise<QuestionRecords>;
+  /** The content editor's versions, drafts and review marks (issue 16); the tables are created when first asked for. */
+  contentVersions(): Promise<ContentVersions>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;

@@ -128,6 +128,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'silent',
       OFFICE_HOURS: 'mo-su 00:00-24:00',
       TIMEZONE: 'Europe/Vienna',
+      // The editor's drafts live in the store: the one-click actions need it.
+      CONTENT_SOURCE: 'store',
     }),
     clock: new ManualClock(NOW),
     plugins: () => [plugin],
@@ -259,12 +261,56 @@ describe('the co-creation loop', () => {
     expect((await fetch(`${running.url}/console/api/cocreation.csv`, { headers: { cookie } })).status).toBe(403);
   });
 
-  it('one click needs the draft store, and never takes a text the dashboard did not show', async () => {
+  it('one click adds a shown phrasing as a draft example or starts a new topic, and never takes a text the dashboard did not show', async () => {
     const r = await report();
     const bus = r.groups.find((g) => g.lang === 'en' && g.questions === 9)!;
-    const res = await post('/api/cocreation/example', { group: bus.id, lang: 'en', text: bus.phrasings[0]!.text, topic: 'services.transport' });
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/content editor is not set up/);
+    const text = bus.phrasings.find((p) => p.text === 'where can i buy a ticket for the bus')!.text;
+    const res = await post('/api/cocreation/example', { group: bus.id, lang: 'en', text, topic: 'services.transport' });
+    expect(res.status).toBe(200);
+    const { draftId } = (await res.json()) as { draftId: string };
+    const versions = await running.ctx.store.contentVersions();
+    const draft = await versions.draft(draftId);
+    expect(draft).toMatchObject({ authorName: 'Edith Editor', why: 'co-creation dashboard: group of 9 questions, 2026-11-05 to 2026-12-02' });
+    expect(draft!.text).toContain(`- ${text}`);
+    // The same again is the same draft, with the example once.
+    await post('/api/cocreation/example', { group: bus.id, lang: 'en', text, topic: 'services.transport' });
+    expect((await versions.draft(draftId))!.text!.split(text).length - 1).toBe(1);
+
+    // A text that is not one of the group's phrasings, a group too small to be shown, an unknown topic: refused.
+    expect(
+      (await post('/api/cocreation/example', { group: bus.id, lang: 'en', text: 'my name is Ali and I live in room 12', topic: 'services.transport' })).status,
+    ).toBe(400);
+    expect((await post('/api/cocreation/example', { group: 'en-00000000', lang: 'en', text: 'can I bring my dog', topic: 'services.transport' })).status).toBe(
+      404,
+    );
+    expect((await post('/api/cocreation/example', { group: bus.id, lang: 'en', text, topic: 'no.such-topic' })).status).toBe(400);
+
+    const wifi = r.groups.find((g) => g.lang === 'en' && g.questions === 6)!;
+    const t = await post('/api/cocreation/topic', { group: wifi.id, lang: 'en', text: wifi.phrasings[0]!.text, id: 'accommodation.wifi' });
+    expect(t.status).toBe(200);
+    const topicDraft = await versions.draft(((await t.json()) as { draftId: string }).draftId);
+    expect(topicDraft!.text).toContain('accommodation.wifi');
+    expect((await versions.draft('content/topics.yaml'))!.text).toContain('id: accommodation.wifi');
+    expect((await post('/api/cocreation/topic', { group: wifi.id, lang: 'en', text: wifi.phrasings[0]!.text, id: 'services.transport' })).status).toBe(409);
+  });
+
+  it('editors see the dashboard; translators and caseworkers do not', async () => {
+    for (const [role, status] of [
+      ['editor', 200],
+      ['translator', 403],
+      ['caseworker', 403],
+    ] as const) {
+      const email = `${role}-role@ngo.example`;
+      await rt.auth.createStaff({ email, name: role, role, password: PASSWORD, languages: ['en'] });
+      const li = await fetch(`${running.url}/console/api/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      const cookie = (li.headers.get('set-cookie') ?? '').split(';')[0]!;
+      expect((await fetch(`${running.url}/console/api/cocreation`, { headers: { cookie } })).status, role).toBe(status);
+      expect((await fetch(`${running.url}/console/api/podcasts/drafts`, { headers: { cookie } })).status, role).toBe(status);
+    }
   });
 });
 
@@ -317,7 +363,10 @@ describe('the dashboard in Chromium', () => {
     expect(alt).toContain('2026-W49');
     const busRow = p.locator('#groups tbody tr', { hasText: 'Where can I buy a bus ticket?' });
     expect(await busRow.locator('select[aria-label="Topic to add it to"]').inputValue()).toBe('services.transport');
-    expect(await busRow.getByRole('button', { name: 'Add as example' }).isDisabled()).toBe(true);
+    await busRow.locator('select[aria-label="Phrasing to add"]').selectOption('bus ticket where can i buy');
+    await busRow.getByRole('button', { name: 'Add as example' }).click();
+    await p.locator('#status', { hasText: 'Saved as a draft (content/en/examples/' }).waitFor(WAIT);
+    expect(await p.locator('#error').textContent()).toBe('');
     await p.evaluate(() => window.scrollTo(0, 0));
     fs.mkdirSync(shotDir, { recursive: true });
     await p.screenshot({ path: path.join(shotDir, 'cocreation-dashboard.png'), fullPage: true });

@@ -216,15 +216,15 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/audit': { expect: adminOnly(200) },
   'GET /api/admin/closed': { expect: adminOnly(200) },
   'GET /api/admin/closed/:id': { path: async () => '/api/admin/closed/no-such-handoff', expect: adminOnly(404) },
-  // The co-creation dashboard (issue 16.4): a static shell, its data and charts for admins (editors once the role exists);
-  // without a draft store the one-click actions say so (503) to whoever may use them.
+  // The co-creation dashboard (issue 16.4): a static shell, its data and charts for admins and editors;
+  // an empty one-click request reaches the handler (400).
   'GET /cocreation': { expect: everyone(200) },
   'GET /cocreation.js': { expect: everyone(200) },
   'GET /api/cocreation': { expect: adminOnly(200) },
   'GET /api/cocreation.csv': { expect: adminOnly(200) },
   'GET /api/cocreation/chart/:name': { path: async () => '/api/cocreation/chart/weekly.svg', expect: adminOnly(200) },
-  'POST /api/cocreation/example': { body: () => ({}), expect: adminChange(503) },
-  'POST /api/cocreation/topic': { body: () => ({}), expect: adminChange(503) },
+  'POST /api/cocreation/example': { body: () => ({}), expect: adminChange(400) },
+  'POST /api/cocreation/topic': { body: () => ({}), expect: adminChange(400) },
   // Podcast drafts (issue 16.5): a JSON body is no recording (415); no draft yet (404).
   'POST /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', body: () => ({}), expect: adminChange(415) },
   'POST /api/podcasts/:episode/:lang/transcript': { path: async () => '/api/podcasts/hearing/en/transcript', body: () => ({}), expect: adminChange(415) },
