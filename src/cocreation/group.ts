@@ -56,16 +56,6 @@ function vector(text: string): Vec {
   return v;
 }
 
-function cosine(a: Vec, b: Vec): number {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let dot = 0;
-  for (const [k, w] of small) {
-    const o = large.get(k);
-    if (o !== undefined) dot += w * o;
-  }
-  return dot;
-}
-
 /** FNV-1a of a string, as 8 hex digits (stable group ids). */
 function hash(s: string): string {
   let h = 0x811c9dc5;
@@ -109,19 +99,37 @@ function groupLanguage(lang: string, rows: QuestionRow[], threshold: number): Qu
   }
   const ordered = [...phrasings.values()].sort((a, b) => b.rows.length - a.rows.length || b.people.size - a.people.size || (a.key < b.key ? -1 : 1));
   const groups: { leader: Phrasing; members: Phrasing[] }[] = [];
+  // Leaders' features as posting lists: a phrasing's cosine with every leader it shares a feature
+  // with, summed over the shared features only (exact, and fast when most share none).
+  const postings = new Map<number, { g: number; w: number }[]>();
+  const dots = new Float64Array(ordered.length);
   for (const p of ordered) {
     p.vec = vector(p.key);
-    let best: (typeof groups)[number] | undefined;
-    let bestSim = threshold;
-    for (const g of groups) {
-      const sim = cosine(p.vec, g.leader.vec);
-      if (sim >= bestSim && (best === undefined || sim > bestSim)) {
-        best = g;
-        bestSim = sim;
+    const touched: number[] = [];
+    for (const [k, w] of p.vec)
+      for (const e of postings.get(k) ?? []) {
+        if (dots[e.g] === 0) touched.push(e.g);
+        dots[e.g] = dots[e.g]! + w * e.w;
       }
+    let best = -1;
+    let bestSim = threshold;
+    // Ties go to the older (larger) group: leaders are visited in the order they were made.
+    for (const g of touched.sort((a, b) => a - b)) {
+      if (dots[g]! >= bestSim && (best === -1 || dots[g]! > bestSim)) {
+        best = g;
+        bestSim = dots[g]!;
+      }
+      dots[g] = 0;
     }
-    if (best) best.members.push(p);
-    else groups.push({ leader: p, members: [p] });
+    if (best >= 0) groups[best]!.members.push(p);
+    else {
+      for (const [k, w] of p.vec) {
+        const list = postings.get(k);
+        if (list) list.push({ g: groups.length, w });
+        else postings.set(k, [{ g: groups.length, w }]);
+      }
+      groups.push({ leader: p, members: [p] });
+    }
   }
   return groups
     .map((g): QuestionGroup => {

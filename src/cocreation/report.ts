@@ -18,7 +18,7 @@
 import type { Handoff } from '../store/handoffs.js';
 import type { FeedbackRow, QuestionRow } from '../store/questions.js';
 import { dayIn } from '../handoff/stats.js';
-import { groupQuestions } from './group.js';
+import { groupQuestions, type QuestionGroup } from './group.js';
 
 /** The smallest count shown as a number (and the fewest people a group's texts stand for). */
 export const K_ANONYMITY = 5;
@@ -112,6 +112,8 @@ export interface ReportInput {
   /** The matcher's closest topic for a text in a language (CompiledContent.nlu). */
   suggest: (text: string, lang: string) => Suggestion | null;
   k?: number;
+  /** Groups the questions (default `groupQuestions`); the routes pass a cached one, grouping being the costly part. */
+  group?: (rows: QuestionRow[]) => QuestionGroup[];
 }
 
 /** The order outcomes are shown in (then any other, by name). */
@@ -129,7 +131,14 @@ export function computeReport(input: ReportInput): CocreationReport {
   const { from, to, timeZone } = input;
   const s = (n: number) => shown(n, k);
   const weeks = weeksOf(from, to);
-  const dayOf = (ms: number) => dayIn(ms, timeZone);
+  // Intl formatting is slow and asked for every row several times: once per minute of time is enough (zones change on whole minutes).
+  const days = new Map<number, string>();
+  const dayOf = (ms: number) => {
+    const minute = Math.floor(ms / 60_000);
+    let d = days.get(minute);
+    if (d === undefined) days.set(minute, (d = dayIn(minute * 60_000, timeZone)));
+    return d;
+  };
   const inRange = (ms: number) => {
     const d = dayOf(ms);
     return d >= from && d <= to;
@@ -137,7 +146,7 @@ export function computeReport(input: ReportInput): CocreationReport {
   const weekOf = (ms: number) => isoWeek(dayOf(ms));
 
   const questions = input.questions.filter((r) => inRange(r.at));
-  const groups = groupQuestions(questions);
+  const groups = (input.group ?? groupQuestions)(questions);
   const countKind = (rows: QuestionRow[], kind: QuestionRow['kind']) => rows.filter((r) => r.kind === kind).length;
 
   const perWeek = weeks.map((week) => {

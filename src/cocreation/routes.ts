@@ -11,6 +11,7 @@
  * report showed (a phrasing of a group of at least k people), so the
  * dashboard cannot be used to copy one person's message into the content.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +22,11 @@ import { dateParam, param } from '../handoff/admin-routes.js';
 import { dayIn, nextDay, startOfDayIn } from '../handoff/stats.js';
 import type { AppContext } from '../server/plugin-api.js';
 import type { Handoffs } from '../store/handoffs.js';
+import type { QuestionRow } from '../store/questions.js';
 import type { Staff } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
 import { CHARTS, type ChartName, renderChart } from './charts.js';
+import { groupQuestions, type QuestionGroup } from './group.js';
 import { reportCsv } from './csv.js';
 import { type CocreationReport, computeReport, type Suggestion } from './report.js';
 
@@ -80,6 +83,25 @@ export function mountCocreationRoutes(router: express.Router, d: CocreationDeps)
     return alt ? { topic: alt.topic, score: Math.round(alt.score * 100) / 100 } : null;
   };
 
+  /**
+   * Grouping is the costly part (seconds for thousands of distinct questions) and a page asks for
+   * the report five times (the data and four charts): the groups of the same rows are reused. The key
+   * is a hash of every row that goes in, so a new question or a deletion ("delete my data") makes a
+   * new one; nothing stale is shown. A few recent ones are kept, in this process only.
+   */
+  const cache = new Map<string, QuestionGroup[]>();
+  const cachedGroups = (rows: QuestionRow[]): QuestionGroup[] => {
+    const h = createHash('sha256');
+    for (const r of rows) h.update(`${r.who}\u0000${r.at}\u0000${r.kind}\u0000${r.topic ?? ''}\u0000${r.lang}\u0000${r.text}\u0001`);
+    const key = h.digest('hex');
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const groups = groupQuestions(rows);
+    cache.set(key, groups);
+    if (cache.size > 8) cache.delete(cache.keys().next().value!);
+    return groups;
+  };
+
   async function report(req: express.Request): Promise<CocreationReport> {
     const to = dateParam(req, 'to') ?? dayIn(ctx.clock.now(), tz);
     const from = dateParam(req, 'from') ?? new Date(Date.parse(`${to}T00:00:00Z`) - 27 * DAY).toISOString().slice(0, 10);
@@ -100,6 +122,7 @@ export function mountCocreationRoutes(router: express.Router, d: CocreationDeps)
       feedback: only(await q.feedbackBetween(start, end)),
       handoffs: only(await hs.createdBetween(start, end)),
       suggest,
+      group: cachedGroups,
     });
   }
   const langName = (code: string) => ctx.content.current().language(code)?.englishName ?? code;
