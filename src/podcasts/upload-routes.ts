@@ -16,6 +16,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { idPattern } from '../content/schema.js';
 import type { AppContext } from '../server/plugin-api.js';
@@ -26,7 +27,11 @@ import { FfmpegMissing, findFfmpeg, SNIFF_BYTES, sniffAudio, transcodeToMp3, typ
 type Authed = express.Request & { staff?: Staff };
 type Wrap = (fn: (req: Authed, res: express.Response) => Promise<unknown> | unknown) => express.RequestHandler;
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const NS = 'podcast-draft';
+/** The page's CSP: its own script, one inline <style>, and the draft recordings it plays from the API. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
 /** A transcript is text: generous for an hour's episode. */
 const MAX_TRANSCRIPT_BYTES = 512 * 1024;
 
@@ -118,6 +123,15 @@ export function mountPodcastUploadRoutes(router: express.Router, d: UploadDeps):
   };
   const save = (dr: EpisodeDraft) => ctx.store.kvPut(NS, key(dr.episode, dr.lang), JSON.stringify(dr));
 
+  const page = fs.readFileSync(path.join(here, 'console', 'podcasts.html'), 'utf8');
+  const script = fs.readFileSync(path.join(here, 'console', 'podcasts.js'), 'utf8');
+  // A static shell like the console's: its data comes from the API, which checks the role.
+  router.get('/podcasts', (_req, res) => {
+    res.setHeader('Content-Security-Policy', CSP);
+    res.type('html').send(page);
+  });
+  router.get('/podcasts.js', (_req, res) => res.type('application/javascript').send(script));
+
   router.post(
     '/api/podcasts/:episode/:lang/audio',
     ...editor,
@@ -205,6 +219,14 @@ export function mountPodcastUploadRoutes(router: express.Router, d: UploadDeps):
     ...editor,
     wrap(async () => ({
       drafts: (await ctx.store.kvList(NS)).map((r) => JSON.parse(r.value) as EpisodeDraft),
+      episodes: Object.values(ctx.content.current().pack.episodes).map((e) => ({
+        id: e.id,
+        title: ctx.content.current().pack.episodeTexts[ctx.content.current().defaultLang]?.[e.id]?.title ?? e.id,
+        recorded: Object.keys(e.audio),
+        synthetic: e.synthetic,
+      })),
+      languages: ctx.content.current().pack.languages.map((l) => ({ code: l.code, name: l.name, englishName: l.englishName, dir: l.dir })),
+      maxMegabytes: ctx.config.PODCAST_UPLOAD_MAX_MB,
       ffmpeg: (() => {
         try {
           return { available: true, path: findFfmpeg(ctx.config.FFMPEG_PATH) };

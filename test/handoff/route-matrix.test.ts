@@ -228,6 +228,8 @@ const MATRIX: Record<string, Row> = {
   // Podcast drafts (issue 16.5): a JSON body is no recording (415); no draft yet (404).
   'POST /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', body: () => ({}), expect: adminChange(415) },
   'POST /api/podcasts/:episode/:lang/transcript': { path: async () => '/api/podcasts/hearing/en/transcript', body: () => ({}), expect: adminChange(415) },
+  'GET /podcasts': { expect: everyone(200) },
+  'GET /podcasts.js': { expect: everyone(200) },
   'GET /api/podcasts/drafts': { expect: adminOnly(200) },
   'GET /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', expect: adminOnly(404) },
 };

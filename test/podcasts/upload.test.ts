@@ -5,18 +5,24 @@
  * back as MP3 of the same length, and kept as a draft with its language and
  * transcript; a PDF named .mp3 is refused with 415, a file over the limit
  * with 413, and a server whose ffmpeg is missing says so (503) before it
- * reads the upload.
+ * reads the upload. The page /console/podcasts does the same in Chromium
+ * (axe-core finds no serious or critical violation at 1366x768 and 390x844);
+ * screenshot docs/screenshots/podcast-drafts.png.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js';
 import { FfmpegMissing, findFfmpeg, sniffAudio } from '../../src/podcasts/audio.js';
 import { type Running, startServer } from '../../src/server/main.js';
-import { miniRoot } from '../helpers/content.js';
+import { launchChromium } from '../helpers/browser.js';
+import { WAIT } from '../helpers/console.js';
+import { miniRoot, repoRoot } from '../helpers/content.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-upload-'));
@@ -178,5 +184,72 @@ describe('podcast audio upload', () => {
     expect(() => findFfmpeg(undefined, path.join(tmp, 'empty'))).toThrow(
       "ffmpeg is not installed: audio cannot be transcoded. Install Debian's ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH",
     );
+  });
+});
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function axeProblems(p: Page): Promise<string[]> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(axeSource);
+  const found = await p.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return (r.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.targets.join(', ')}`);
+}
+
+describe('the podcast drafts page in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(viewport: { width: number; height: number }): Promise<Page> {
+    const p = await (await browser.newContext({ viewport })).newPage();
+    await p.goto(`${main.running.url}/console`);
+    await p.locator('#login input[name=email]').fill('ed@ngo.example');
+    await p.locator('#login input[name=password]').fill('upload test password');
+    await p.locator('#login button[type=submit]').click();
+    await p.locator('#app').waitFor(WAIT);
+    await p.goto(`${main.running.url}/console/podcasts`);
+    await p.locator('#upload').waitFor(WAIT);
+    return p;
+  }
+
+  it('uploads a recording with its transcript at 1366x768, lists it to listen to, and passes axe', async () => {
+    const p = await open({ width: 1366, height: 768 });
+    const f = p.locator('#upload');
+    await f.locator('select[name=lang]').selectOption('ar');
+    await f.locator('input[name=file]').setInputFiles({ name: 'recording.ogg', mimeType: 'audio/ogg', buffer: recording });
+    await f.locator('textarea[name=transcript]').fill('مرحبا، هذه حلقتنا.');
+    await f.getByRole('button', { name: 'Upload' }).click();
+    await p.locator('#status', { hasText: 'Saved: hearing in Arabic, 0:02 (MP3' }).waitFor(WAIT);
+    const row = p.locator('#drafts tbody tr', { hasText: 'Arabic' });
+    expect(await row.locator('td').nth(5).textContent()).toBe('مرحبا، هذه حلقتنا.');
+    const src = await row.locator('audio').getAttribute('src');
+    expect(await p.evaluate(async (u) => (await fetch(u!)).headers.get('content-type'), src)).toMatch(/^audio\/mpeg/);
+    expect(await axeProblems(p)).toEqual([]);
+    fs.mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
+    await p.screenshot({ path: path.join(repoRoot, 'docs', 'screenshots', 'podcast-drafts.png'), fullPage: true });
+    // A file that is not audio: the server's refusal is shown.
+    await f.locator('input[name=file]').setInputFiles({ name: 'notes.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from('%PDF-1.4 not audio') });
+    await f.getByRole('button', { name: 'Upload' }).click();
+    await p.locator('#error', { hasText: 'not an audio file' }).waitFor(WAIT);
+    await p.context().close();
+  });
+
+  it('at 390x844 nothing scrolls sideways but the table, and axe finds nothing serious', async () => {
+    const p = await open({ width: 390, height: 844 });
+    expect(await axeProblems(p)).toEqual([]);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)).toBe(false);
+    await p.context().close();
   });
 });
