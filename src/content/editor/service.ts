@@ -577,7 +577,7 @@ export class EditorService implements DraftEdits {
     const items = (seq as { items: unknown[] }).items;
     if (!items.some((i) => isScalar(i) && String(i.value).trim() === text)) {
       (seq as { add(v: unknown): void }).add(doc.createNode(text));
-      await this.saveAs(input.by, path, String(doc), input.why ?? `example for ${input.topic}`);
+      await this.saveAs(input.by, path, doc.toString({ lineWidth: 0 }), input.why ?? `example for ${input.topic}`);
     }
     return { draftId: path };
   }
@@ -593,12 +593,12 @@ export class EditorService implements DraftEdits {
     const registry = parseDocument(await this.currentText('content/topics.yaml'));
     const list = registry.getIn(['topics'], true);
     if (isSeq(list)) list.add(registry.createNode({ id: input.id, flow }));
-    await this.saveAs(input.by, 'content/topics.yaml', String(registry), why);
+    await this.saveAs(input.by, 'content/topics.yaml', registry.toString({ lineWidth: 0 }), why);
     const path = this.topicFile('topics', lang, input.id);
     const doc: Document = parseDocument(await this.currentText(path));
     if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as never;
     doc.setIn([input.id], doc.createNode({ title: input.question.trim().slice(0, 60), review: 'draft', answer: [''], examples: [input.question.trim()] }));
-    await this.saveAs(input.by, path, String(doc), why);
+    await this.saveAs(input.by, path, doc.toString({ lineWidth: 0 }), why);
     return { draftId: path };
   }
 }
