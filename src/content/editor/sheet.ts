@@ -11,7 +11,7 @@
  * translate (ids, review states, sources, dates).
  */
 import ExcelJS from 'exceljs';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { refused } from '../../util/http-error.js';
 import { counterpartPath, languageOfPath } from './service.js';
 
@@ -261,26 +261,51 @@ export function applySheet(
     const src = counterpartPath(file, sourceLang);
     const known = new Map([...(src && files.has(src) ? flatten(src, files.get(src)!) : []), ...flatten(file, text)]);
     const json = file.endsWith('.json');
-    const doc = json ? undefined : parseDocument(text);
-    let data = json ? (dataOf(file, text || '{}') as Record<string, unknown> | undefined) : undefined;
-    if (json && (data === undefined || typeof data !== 'object')) data = {};
-    let any = false;
+    const current = flatten(file, text);
+    const edits: { segments: Segments; value: string }[] = [];
     for (const { key, value } of list) {
       const k = known.get(key);
       if (!k) {
         unknown.push({ file, key });
         continue;
       }
-      const before = flatten(file, text).get(key)?.value ?? null;
+      const before = current.get(key)?.value ?? null;
       if (value.trim() === '' || value === before) continue;
-      if (doc) setIn(doc, k.segments, value);
-      else setJson(data!, k.segments, value);
+      edits.push({ segments: k.segments, value });
       changes.push({ file, key, before, after: value });
-      any = true;
     }
-    if (any) changed.set(file, doc ? String(doc) : `${JSON.stringify(data, null, 2)}\n`);
+    if (!edits.length) continue;
+    if (json) {
+      let data = dataOf(file, text || '{}') as Record<string, unknown> | undefined;
+      if (data === undefined || typeof data !== 'object') data = {};
+      for (const e of edits) setJson(data, e.segments, e.value);
+      changed.set(file, `${JSON.stringify(data, null, 2)}\n`);
+    } else changed.set(file, editYaml(text, edits));
   }
   return { changed, changes, unknown };
+}
+
+/**
+ * Writes new texts into a YAML file. A text that is there already is replaced where it stands,
+ * as a double-quoted scalar (JSON's string syntax is YAML's), and every other byte of the file
+ * stays as it was; a text the file lacks is added through the document model (the file is then
+ * written out again, comments kept).
+ */
+export function editYaml(text: string, edits: { segments: Segments; value: string }[]): string {
+  const doc = parseDocument(text);
+  const inPlace: { from: number; to: number; text: string }[] = [];
+  const added: { segments: Segments; value: string }[] = [];
+  for (const e of edits) {
+    const node = doc.getIn(e.segments, true);
+    if (isScalar(node) && node.range) inPlace.push({ from: node.range[0], to: node.range[1], text: JSON.stringify(e.value) });
+    else added.push(e);
+  }
+  let out = text;
+  for (const r of inPlace.sort((x, y) => y.from - x.from)) out = out.slice(0, r.from) + r.text + out.slice(r.to);
+  if (!added.length) return out;
+  const again = parseDocument(out);
+  for (const e of added) setIn(again, e.segments, e.value);
+  return again.toString({ lineWidth: 0 });
 }
 
 function setJson(data: Record<string, unknown>, segments: Segments, value: string): void {
