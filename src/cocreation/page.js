@@ -115,7 +115,7 @@
         phrasing,
         el('div', { class: 'row' }, topic, add),
         el('div', { class: 'row' }, newId, start),
-        ...(canEdit ? [] : [el('span', { class: 'meta', text: 'Drafts cannot be made on this server yet (no content editor).' })]),
+        ...(canEdit ? [] : [el('span', { class: 'meta', text: 'Drafts need the content editor: this server serves content files (CONTENT_SOURCE=files).' })]),
       ),
     );
   }

@@ -139,7 +139,8 @@ export function mountCocreationRoutes(router: express.Router, d: CocreationDeps)
           .filter((id) => !c.pack.topics[id]!.action)
           .sort()
           .map((id) => ({ id, title: c.pack.topicTexts[c.defaultLang]?.[id]?.title ?? id })),
-        canEdit: d.drafts !== undefined,
+        // Drafts live in the content store: a server that serves files has no editor to take them.
+        canEdit: d.drafts !== undefined && ctx.config.CONTENT_SOURCE === 'store',
       };
     }),
   );

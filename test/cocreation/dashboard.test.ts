@@ -232,6 +232,8 @@ describe('the co-creation loop', () => {
       byOutcome: { answered: '<5', referred: 7 },
     });
 
+    // The server keeps its content in the store, so the one-click actions are on.
+    expect(((await (await get('/api/cocreation')).json()) as { canEdit: boolean }).canEdit).toBe(true);
     const en = await report('?lang=en');
     expect(new Set(en.groups.map((g) => g.lang))).toEqual(new Set(['en']));
     expect((await get('/api/cocreation?lang=xx')).status).toBe(400);
