@@ -11,7 +11,7 @@
  * "<episode>:<lang>") with its language, size, duration, SHA-256, the
  * transcript and who made them. Publishing it into the pack (podcasts.yaml's
  * `audio` and `duration`, the transcript in content/<lang>/podcasts.yaml) is
- * the content editor's publish step.
+ * the content editor's publish step. A draft can be deleted (file and record).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -235,6 +235,19 @@ export function mountPodcastUploadRoutes(router: express.Router, d: UploadDeps):
         }
       })(),
     })),
+  );
+
+  router.delete(
+    '/api/podcasts/:episode/:lang',
+    ...editor,
+    wrap(async (req) => {
+      const t = target(req);
+      const dr = await load(t.episode, t.lang);
+      if (!dr) throw refused(404, 'no draft of this episode in this language');
+      if (dr.audio) fs.rmSync(path.join(dir, dr.audio.file), { force: true });
+      await ctx.store.kvDelete(NS, key(t.episode, t.lang));
+      return { deleted: { episode: t.episode, lang: t.lang } };
+    }),
   );
 
   router.get(

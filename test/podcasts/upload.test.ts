@@ -178,6 +178,24 @@ describe('podcast audio upload', () => {
     expect(fs.existsSync(path.join(other.dataDir, 'drafts'))).toBe(false);
   });
 
+  it('deletes a draft, its file and its record', async () => {
+    const list = async () =>
+      (
+        (await (await fetch(`${main.running.url}/console/api/podcasts/drafts`, { headers: { cookie: cred.cookie } })).json()) as {
+          drafts: { audio?: { file: string } }[];
+        }
+      ).drafts;
+    const [draft] = await list();
+    const file = path.join(main.dataDir, 'drafts', 'audio', draft!.audio!.file);
+    expect(fs.existsSync(file)).toBe(true);
+    const del = () =>
+      fetch(`${main.running.url}/console/api/podcasts/hearing/en`, { method: 'DELETE', headers: { cookie: cred.cookie, 'X-CSRF-Token': cred.csrf } });
+    expect((await del()).status).toBe(200);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(await list()).toEqual([]);
+    expect((await del()).status).toBe(404);
+  });
+
   it('finds ffmpeg on PATH when FFMPEG_PATH is unset, and names the package when it is not there', () => {
     expect(findFfmpeg(undefined, `${path.join(tmp, 'empty')}${path.delimiter}/usr/bin`)).toBe('/usr/bin/ffmpeg');
     expect(() => findFfmpeg(undefined, path.join(tmp, 'empty'))).toThrow(FfmpegMissing);
@@ -241,6 +259,11 @@ describe('the podcast drafts page in Chromium', () => {
       fs.mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
       await p.screenshot({ path: path.join(repoRoot, 'docs', 'screenshots', 'podcast-drafts.png'), fullPage: true });
     }
+    // Deleting asks first, then the row goes.
+    p.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete hearing, Arabic' }).click();
+    await p.locator('#status', { hasText: 'Deleted the draft of hearing in Arabic.' }).waitFor(WAIT);
+    expect(await p.locator('#drafts tbody tr').allTextContents()).toEqual(['No drafts yet.']);
     // A file that is not audio: the server's refusal is shown.
     await f.locator('input[name=file]').setInputFiles({ name: 'notes.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from('%PDF-1.4 not audio') });
     await f.getByRole('button', { name: 'Upload' }).click();
@@ -251,6 +274,12 @@ describe('the podcast drafts page in Chromium', () => {
   it('at 390x844 nothing scrolls sideways but the table, and axe finds nothing serious', async () => {
     const p = await open({ width: 390, height: 844 });
     expect(await axeProblems(p)).toEqual([]);
+    const wide = await p.evaluate(() =>
+      Array.from(document.querySelectorAll('body *'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+        .map((e) => `${e.tagName}#${e.id}.${e.className}`),
+    );
+    expect(wide).toEqual([]);
     expect(await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)).toBe(false);
     await p.context().close();
   });

@@ -26,6 +26,11 @@
     for (const c of children) n.append(c);
     return n;
   };
+  const button = (label, text, onClick) => {
+    const b = el('button', { type: 'button', 'aria-label': label, text });
+    b.addEventListener('click', () => onClick().catch((err) => ($('error').textContent = String(err.message || err))));
+    return b;
+  };
   const td = (text, cls) => el('td', { text: text === undefined || text === null ? '–' : String(text), ...(cls ? { class: cls } : {}) });
   const langName = (code) => state.data.languages.find((l) => l.code === code)?.englishName || code;
   const seconds = (s) => (s ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '–');
@@ -61,9 +66,19 @@
                 text: d.transcript ? `${d.transcript.text.slice(0, 120)}${d.transcript.text.length > 120 ? '…' : ''}` : 'none yet',
               }),
               td([...new Set([d.audio?.by, d.transcript?.by].filter(Boolean))].join(', ')),
+              el(
+                'td',
+                {},
+                button(`Delete ${d.episode}, ${langName(d.lang)}`, 'Delete', async () => {
+                  if (!confirm(`Delete the draft of ${d.episode} in ${langName(d.lang)}?`)) return;
+                  await call(`/podcasts/${encodeURIComponent(d.episode)}/${encodeURIComponent(d.lang)}`, { method: 'DELETE' });
+                  $('status').textContent = `Deleted the draft of ${d.episode} in ${langName(d.lang)}.`;
+                  await load();
+                }),
+              ),
             ),
           )
-        : [el('tr', {}, el('td', { colspan: '7', text: 'No drafts yet.' }))]),
+        : [el('tr', {}, el('td', { colspan: '8', text: 'No drafts yet.' }))]),
     );
   }
 
