@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore, sqliteMigrations } from '../../src/store/sqlite.js';
+import { questionMigrations } from '../../src/store/sqlite-questions.js';
 import { maskPersonalData } from '../../src/store/store.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-store-'));
@@ -16,7 +17,7 @@ describe('SqliteStore (a real file)', () => {
     await s.migrate();
     await s.migrate();
     const rows = s.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
-    expect(rows.map((r) => r.version)).toEqual(sqliteMigrations.map((m) => m.version));
+    expect(rows.map((r) => r.version)).toEqual([...sqliteMigrations, ...questionMigrations].map((m) => m.version));
     expect(fs.existsSync(file)).toBe(true);
     await s.close();
   });
