@@ -7,6 +7,7 @@
  * Methods are async so that network-backed stores fit the same interface.
  */
 import type { ConversationRef } from '../shared/conversation.js';
+import type { ContentVersions } from './content-versions.js';
 import type { Handoffs } from './handoffs.js';
 import type { Inbox } from './inbox.js';
 import type { RateCounters } from './rate-counters.js';
@@ -123,6 +124,8 @@ export interface Store {
   staffAccounts(): Promise<StaffAccounts>;
   /** The console's saved replies (own and team); the table is created when first asked for. */
   snippets(): Promise<Snippets>;
+  /** The content editor's versions, drafts and review marks (issue 16); the tables are created when first asked for. */
+  contentVersions(): Promise<ContentVersions>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;
