@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type express from 'express';
 import { compilePack } from '../content/compile.js';
+import { unifiedDiff } from '../content/editor/diff.js';
 import {
   type FieldProblem,
   type FileEdit,
@@ -43,7 +44,6 @@ import type { InEvent } from '../engine/messages.js';
 import { readSession } from '../engine/session.js';
 import type { AppContext } from '../server/plugin-api.js';
 import { MAX_TEXT_LENGTH } from '../shared/limits.js';
-import type { ContentVersions } from '../store/content-versions.js';
 import type { Staff } from '../store/staff.js';
 import { HttpError, refused } from '../util/http-error.js';
 
@@ -70,10 +70,6 @@ export interface EditorRouteDeps {
   ctx: AppContext;
   requireStaff: express.RequestHandler;
   wrap: Wrap;
-  /** The store's versions and drafts. */
-  versions: () => Promise<ContentVersions>;
-  /** A unified diff of one file (`--- a/path`, `+++ b/path`, hunks). */
-  unified: (path: string, before: string | null, after: string | null) => { unified: string; added: number; removed: number };
 }
 
 const EDITORS = new Set<string>(['admin', 'editor']);
@@ -88,7 +84,7 @@ export function langOfPath(p: string): string | undefined {
 /** Whether `staff` may change file `p`: editors and admins every file, translators those of their languages only. */
 export function mayEdit(staff: Staff, p: string): boolean {
   if (EDITORS.has(staff.role)) return true;
-  if ((staff.role as string) !== 'translator') return false;
+  if (staff.role !== 'translator') return false;
   const lang = langOfPath(p);
   return lang !== undefined && staff.languages.includes(lang);
 }
@@ -136,7 +132,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
 
   /** The published head's files with every draft laid over them, and the audio that exists. */
   async function working(): Promise<{ input: PackInput; files: Files; head: number; drafted: Set<string> }> {
-    const v = await d.versions();
+    const v = await ctx.store.contentVersions();
     const head = await v.head();
     if (!head) throw new HttpError(409, 'EditorOff', 'the content comes from files (CONTENT_SOURCE=files): the editor is off');
     const list = await v.files(head.id);
@@ -167,7 +163,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
       if (!mayEdit(staff, e.path))
         throw refused(
           403,
-          (staff.role as string) === 'translator'
+          staff.role === 'translator'
             ? `you translate ${staff.languages.join(', ') || 'no language'}; ${e.path} is ${langOfPath(e.path) ?? 'not a translation file'}`
             : `your role (${staff.role}) cannot change ${e.path}`,
         );
@@ -188,7 +184,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
     if (problems.some((p) => p.severity === 'error') || !r.ok) {
       throw new Invalid('the validator refuses this edit: nothing was saved', [...problems, ...r.elsewhere]);
     }
-    const v = await d.versions();
+    const v = await ctx.store.contentVersions();
     const now = ctx.clock.now();
     for (const e of edits)
       await v.putDraft({
@@ -225,7 +221,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
     const v = topicView(w.files, id);
     if (!v) throw refused(404, `no topic "${id}" in content/topics.yaml`);
     const langs = languagesOf(w.files);
-    const vs = await d.versions();
+    const vs = await ctx.store.contentVersions();
     const changed: string[] = [];
     for (const l of langs) {
       const p = v.paths.texts[l.code]!;
@@ -379,7 +375,8 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
       const w = await working();
       const before = w.files.get(e.path) ?? null;
       const r = validateEdits(w.input, [e], { today: today() });
-      const diff = before === e.text ? [] : [{ path: e.path, status: before === null ? 'added' : 'changed', ...d.unified(e.path, before, e.text) }];
+      const diff =
+        before === e.text ? [] : [{ path: e.path, status: before === null ? 'added' : 'changed', ...unifiedDiff(e.path, before ?? undefined, e.text) }];
       return { diff: { files: diff }, problems: [...r.problems, ...r.elsewhere], ok: r.ok, canEdit: mayEdit(staffOf(req), e.path) };
     }),
   );

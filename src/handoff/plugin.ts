@@ -16,6 +16,7 @@ import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
 import { limiter } from '../server/rate-limit.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { mountEditorRoutes } from './editor-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
@@ -473,6 +474,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       );
 
       mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
+      mountEditorRoutes(router, { ctx, requireStaff, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
