@@ -28,7 +28,7 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
   render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
-  staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing,services]
+  staff add --email E --name N [--role admin|editor|translator|caseworker] [--languages ar,fa] [--topics hearing,services]
                              create a staff account in DATA_DIR's store (the first one: --role admin);
                              the password is read from LOTSE_STAFF_PASSWORD or generated and printed once
   staff reset-password --email E
@@ -177,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (positional[1] !== 'add') {
         process.stderr.write(
-          'usage: lotse staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing]\n       lotse staff reset-password --email E\n',
+          'usage: lotse staff add --email E --name N [--role admin|editor|translator|caseworker] [--languages ar,fa] [--topics hearing]\n       lotse staff reset-password --email E\n',
         );
         return 2;
       }

@@ -34,6 +34,13 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Watch the content files and reload on change (keeps the last valid version on errors). */
   CONTENT_WATCH: bool.default(true),
+  /**
+   * Where the served content comes from (issue 16): files (CONTENT_ROOT, hot reload with CONTENT_WATCH) or
+   * store (published versions of the web editor; the files are imported as version 1 into an empty store).
+   */
+  CONTENT_SOURCE: z.enum(['files', 'store']).default('files'),
+  /** With CONTENT_SOURCE=store: how often each instance asks the store for a newer published version. */
+  CONTENT_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Secret for signing tokens and hashing user ids. Generated and kept in DATA_DIR when unset. */
   LOTSE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Days a conversation is kept after the last message. */

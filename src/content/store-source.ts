@@ -46,11 +46,21 @@ export class StoreSource implements ContentSource {
     return (await this.readHead()).input;
   }
 
+  /** The newest version (a cheap query: what the poll asks every few seconds). */
+  head(): Promise<ContentVersion | undefined> {
+    return this.versions.head();
+  }
+
+  /** One version's pack input. */
+  async readVersion(id: number): Promise<PackInput> {
+    return { files: await versionFiles(this.versions, id), assets: this.assets() };
+  }
+
   /** The head version with its pack input; throws when the store holds no version yet (see `importFilesIfEmpty`). */
   async readHead(): Promise<{ version: ContentVersion; input: PackInput }> {
     const version = await this.versions.head();
     if (!version) throw new Error('the store holds no content version yet');
-    return { version, input: { files: await versionFiles(this.versions, version.id), assets: this.assets() } };
+    return { version, input: await this.readVersion(version.id) };
   }
 
   /**

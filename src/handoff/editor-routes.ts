@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type express from 'express';
 import { compilePack } from '../content/compile.js';
 import { unifiedDiff } from '../content/editor/diff.js';
+import type { EditorService } from '../content/editor/service.js';
 import {
   type FieldProblem,
   type FileEdit,
@@ -66,27 +67,18 @@ class Invalid extends HttpError {
 }
 
 /** What the editor's routes need from the handoff plugin. */
-export interface EditorRouteDeps {
+export interface EditorPageDeps {
   ctx: AppContext;
+  /** The editor service of docs/editor-api.md: roles, drafts. */
+  editor: EditorService;
   requireStaff: express.RequestHandler;
   wrap: Wrap;
 }
-
-const EDITORS = new Set<string>(['admin', 'editor']);
-const READERS = new Set<string>(['admin', 'editor', 'translator']);
 
 /** The language a file belongs to (content/<lang>/..., locales/<lang>/...), if any. */
 export function langOfPath(p: string): string | undefined {
   const m = /^(?:content|locales)\/([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\//.exec(p);
   return m?.[1];
-}
-
-/** Whether `staff` may change file `p`: editors and admins every file, translators those of their languages only. */
-export function mayEdit(staff: Staff, p: string): boolean {
-  if (EDITORS.has(staff.role)) return true;
-  if (staff.role !== 'translator') return false;
-  const lang = langOfPath(p);
-  return lang !== undefined && staff.languages.includes(lang);
 }
 
 /** A path of the pack the editor may touch: under content/, flows/ or locales/, a YAML or JSON file, no "..". */
@@ -101,7 +93,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Mounts the editor's page and field-level routes on the console's router (paths relative to /console). */
-export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): void {
+export function mountEditorPage(router: express.Router, d: EditorPageDeps): void {
   const { ctx, requireStaff } = d;
   // The console's wrapper, and a 422 that carries the validator's problems (the console's shows code and message only).
   const wrap: Wrap = (fn) =>
@@ -123,9 +115,12 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
   router.get('/editor.js', (_req, res) => res.type('application/javascript').send(script));
 
   const reader: express.RequestHandler = (req, res, next) => {
-    const s = (req as Authed).staff;
-    if (!s || !READERS.has(s.role))
-      return void res.status(403).json({ error: { code: 'Forbidden', message: 'the content editor is for editors, translators and admins' } });
+    try {
+      d.editor.requireEditorAccess((req as Authed).staff!);
+    } catch (err) {
+      const e = err as HttpError;
+      return void res.status(e.status ?? 403).json({ error: { code: e.code, message: e.message } });
+    }
     next();
   };
   const staffOf = (req: Authed) => req.staff!;
@@ -157,16 +152,16 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
     return edits.filter((e) => !same(readData(files.get(e.path)), readData(e.text)));
   }
 
-  /** Refuses (403) an edit of a file the account may not change, naming the file and the account's languages. */
+  /** Refuses (403) an edit of a file the account may not change, before anything is checked or stored, in the service's words. */
   function mayAll(staff: Staff, edits: FileEdit[]): void {
     for (const e of edits)
-      if (!mayEdit(staff, e.path))
+      if (!d.editor.canEdit(staff, e.path)) {
+        const lang = langOfPath(e.path);
         throw refused(
           403,
-          staff.role === 'translator'
-            ? `you translate ${staff.languages.join(', ') || 'no language'}; ${e.path} is ${langOfPath(e.path) ?? 'not a translation file'}`
-            : `your role (${staff.role}) cannot change ${e.path}`,
+          `you translate ${staff.languages.join(', ') || 'no language'}; ${e.path} ${lang ? `is ${lang}` : 'belongs to no language: editors change it'}`,
         );
+      }
   }
 
   /** Saves `edits` as drafts after the validator's check; refused (422, problems at their fields) when an edited file has an error. */
@@ -235,8 +230,8 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
     return {
       ...v,
       changed,
-      canEdit: Object.fromEntries(langs.map((l) => [l.code, mayEdit(staff, v.paths.texts[l.code]!)])),
-      canEditTopic: mayEdit(staff, REGISTRY),
+      canEdit: Object.fromEntries(langs.map((l) => [l.code, d.editor.canEdit(staff, v.paths.texts[l.code]!)])),
+      canEditTopic: d.editor.canEdit(staff, REGISTRY),
     };
   }
   const topicId = (req: express.Request) => {
@@ -325,7 +320,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
       const p = packPath(req.query.path);
       const w = await working();
       if (!w.files.has(p)) throw refused(404, `no file ${p}`);
-      return { path: p, lang: langOfPath(p), data: readData(w.files.get(p)) ?? null, canEdit: mayEdit(staffOf(req), p) };
+      return { path: p, lang: langOfPath(p), data: readData(w.files.get(p)) ?? null, canEdit: d.editor.canEdit(staffOf(req), p) };
     }),
   );
   const dataEdit = (w: Awaited<ReturnType<typeof working>>, b: Record<string, unknown>): FileEdit[] => {
@@ -377,7 +372,7 @@ export function mountEditorRoutes(router: express.Router, d: EditorRouteDeps): v
       const r = validateEdits(w.input, [e], { today: today() });
       const diff =
         before === e.text ? [] : [{ path: e.path, status: before === null ? 'added' : 'changed', ...unifiedDiff(e.path, before ?? undefined, e.text) }];
-      return { diff: { files: diff }, problems: [...r.problems, ...r.elsewhere], ok: r.ok, canEdit: mayEdit(staffOf(req), e.path) };
+      return { diff: { files: diff }, problems: [...r.problems, ...r.elsewhere], ok: r.ok, canEdit: d.editor.canEdit(staffOf(req), e.path) };
     }),
   );
   router.post(

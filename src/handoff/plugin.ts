@@ -15,8 +15,11 @@ import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
 import { limiter } from '../server/rate-limit.js';
+import { editorJson, mountEditorRoutes } from '../content/editor/routes.js';
+import { EditorService } from '../content/editor/service.js';
+import { doesCasework, ROLES, type Role } from '../store/staff.js';
 import { mountAdminRoutes } from './admin-routes.js';
-import { mountEditorRoutes } from './editor-routes.js';
+import { mountEditorPage } from './editor-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
@@ -33,6 +36,8 @@ export interface HandoffRuntime {
   auth: StaffAuth;
   hs: Handoffs;
   staff: StaffAccounts;
+  /** The content editor behind /console/api/editor (also the DraftEdits of the co-creation dashboard). */
+  editor?: EditorService;
   /** The console's router (mounted at /console): the route x role matrix test lists its routes from it. */
   router: express.Router;
   /** Open event streams in this process (for tests: revocation must leave none of the account's). */
@@ -135,7 +140,9 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       });
 
       const secure = ctx.config.publicUrl.startsWith('https://');
-      router.use(express.json({ limit: '32kb', reviver: wellFormedReviver }));
+      const consoleJson = express.json({ limit: '32kb', reviver: wellFormedReviver });
+      // The editor sends whole files; everything else stays within the console's 32 kB.
+      router.use((req, res, next) => (req.path.startsWith('/api/editor/') ? editorJson : consoleJson)(req, res, next));
       // Staff pages are never cached and never framed.
       router.use((_req, res, next) => {
         res.setHeader('Cache-Control', 'no-store');
@@ -180,6 +187,12 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             .json({ error: { code: 'PasswordChangeRequired', message: 'your password was reset: choose a new one first (POST /console/api/password)' } });
         next();
       };
+      /** People's conversations are for caseworkers and admins: editors and translators never see them (issue 16). */
+      const requireCasework: express.RequestHandler = (req, res, next) => {
+        if (!doesCasework((req as Authed).staff!.role))
+          return void res.status(403).json({ error: { code: 'Forbidden', message: 'conversations are for caseworkers and admins' } });
+        next();
+      };
       const requireAdmin: express.RequestHandler = (req, res, next) => {
         if ((req as Authed).staff?.role !== 'admin') return void res.status(403).json({ error: { code: 'Forbidden', message: 'admins only' } });
         next();
@@ -205,7 +218,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           } catch (err) {
             if (err instanceof HttpError) {
               for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-              res.status(err.status).json({ error: { code: err.code, message: err.message } });
+              res.status(err.status).json({ error: { ...err.extra, code: err.code, message: err.message } });
             } else {
               ctx.log.error('console request failed', { err, path: req.path });
               res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
@@ -282,6 +295,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/queue',
         requireStaff,
+        requireCasework,
         wrap(async (req) => ({
           queue: await views.decorate(await service.queue(req.staff!), uiLang(req, req.staff!)),
           typicalWaitMinutes: await service.typicalWaitMinutes(),
@@ -290,6 +304,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/handoffs/:id',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           const o = await service.open(req.staff!, String(req.params.id));
           const ui = uiLang(req, req.staff!);
@@ -300,11 +315,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/take',
         requireStaff,
+        requireCasework,
         wrap((req) => service.take(req.staff!, String(req.params.id))),
       );
       router.post(
         '/api/handoffs/:id/messages',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           return service.send(req.staff!, String(req.params.id), { text: text(b, 'text'), topic: text(b, 'topic') });
@@ -313,11 +330,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/page',
         requireStaff,
+        requireCasework,
         wrap((req) => service.page(req.staff!, String(req.params.id))),
       );
       router.post(
         '/api/handoffs/:id/read',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await service.markRead(req.staff!, String(req.params.id));
           return { ok: true };
@@ -326,6 +345,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/typing',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await service.caseworkerTyping(req.staff!, String(req.params.id));
           return { ok: true };
@@ -334,16 +354,19 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/notes',
         requireStaff,
+        requireCasework,
         wrap((req) => service.note(req.staff!, String(req.params.id), text(bodyOf(req), 'text') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/transfer',
         requireStaff,
+        requireCasework,
         wrap((req) => service.transfer(req.staff!, String(req.params.id), text(bodyOf(req), 'to') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/close',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           const outcome = b.outcome;
@@ -355,6 +378,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/answers',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const c = ctx.content.current();
           const lang = String(req.query.lang ?? 'en');
@@ -380,11 +404,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/snippets',
         requireStaff,
+        requireCasework,
         wrap(async (req) => ({ snippets: await snippets.list(req.staff!) })),
       );
       router.post(
         '/api/snippets',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           if (b.shared !== undefined && typeof b.shared !== 'boolean') throw refused(400, '"shared" must be true or false');
@@ -394,6 +420,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.delete(
         '/api/snippets/:id',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await snippets.remove(req.staff!, String(req.params.id));
         }),
@@ -401,7 +428,10 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/colleagues',
         requireStaff,
-        wrap(async () => ({ staff: (await accounts.allStaff()).filter((s) => s.active).map((s) => ({ id: s.id, name: s.name, languages: s.languages })) })),
+        requireCasework,
+        wrap(async () => ({
+          staff: (await accounts.allStaff()).filter((s) => s.active && doesCasework(s.role)).map((s) => ({ id: s.id, name: s.name, languages: s.languages })),
+        })),
       );
       router.get(
         '/api/staff',
@@ -419,7 +449,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             email: text(b, 'email') ?? '',
             name: text(b, 'name') ?? '',
             password: text(b, 'password') ?? '',
-            role: b.role === 'admin' ? 'admin' : 'caseworker',
+            role: ROLES.includes(b.role as Role) ? (b.role as Role) : 'caseworker',
             languages: strings(b, 'languages') ?? [],
             topics: strings(b, 'topics') ?? [],
           });
@@ -449,13 +479,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           const id = String(req.params.id);
           const languages = Array.isArray(b.languages) ? strings(b, 'languages') : undefined;
           const topics = Array.isArray(b.topics) ? strings(b, 'topics') : undefined;
-          if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && b.role !== 'admin' && b.role !== 'caseworker')
-            throw refused(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
+          const role = ROLES.includes(b.role as Role) ? (b.role as Role) : undefined;
+          if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && role === undefined)
+            throw refused(400, `send at least one of languages (a list), topics (a list), active (true or false), role (${ROLES.join(', ')})`);
           const after = await auth.updateStaff(req.staff!, id, {
             ...(languages ? { languages } : {}),
             ...(topics ? { topics } : {}),
             ...(typeof b.active === 'boolean' ? { active: b.active } : {}),
-            ...(b.role === 'admin' || b.role === 'caseworker' ? { role: b.role } : {}),
+            ...(role ? { role } : {}),
           });
           return staffView(after);
         }),
@@ -474,7 +505,17 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       );
 
       mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
-      mountEditorRoutes(router, { ctx, requireStaff, wrap });
+      // The content editor (issue 16): its own roles, checked by the service.
+      const editor = new EditorService({
+        versions: await ctx.store.contentVersions(),
+        content: ctx.content,
+        root: ctx.config.contentRoot,
+        now: () => ctx.clock.now(),
+        log: ctx.log.child({ module: 'editor' }),
+      });
+      plugin.runtime.editor = editor;
+      mountEditorRoutes(router, { editor, requireStaff, wrap });
+      mountEditorPage(router, { ctx, editor, requireStaff, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
@@ -482,7 +523,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
        * person may see is replayed before live events, so a restart or a
        * dropped connection loses nothing.
        */
-      router.get('/api/events', requireStaff, (req, res) => {
+      router.get('/api/events', requireStaff, requireCasework, (req, res) => {
         const staff = (req as Authed).staff!;
         const token = sessionToken(req);
         const session = { staffId: staff.id, tokenHash: (req as Authed).tokenHash! };
