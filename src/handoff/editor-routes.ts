@@ -46,6 +46,7 @@ import { readSession } from '../engine/session.js';
 import type { AppContext } from '../server/plugin-api.js';
 import { MAX_TEXT_LENGTH } from '../shared/limits.js';
 import type { Staff } from '../store/staff.js';
+import { sha256Hex } from '../util/hash.js';
 import { HttpError, refused } from '../util/http-error.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -384,6 +385,54 @@ export function mountEditorPage(router: express.Router, d: EditorPageDeps): void
       const e = importOf(b);
       const w = await working();
       return save(staffOf(req), w, w.files.get(e.path) === e.text ? [] : [e], whyOf(b) ?? `imported ${e.path}`, dataKey);
+    }),
+  );
+
+  // ------------------------------------------------- review of a draft ---
+  // A reviewer approves the text they read: with an edit waiting, that is the draft, not the published
+  // text. The mark carries the draft's hash, so once it is published the file counts as reviewed
+  // (the review list compares the head's hash with the mark's) and a later edit needs a review again.
+  const draftOf = async (lang: string, p: string) => {
+    if (langOfPath(p) !== lang) throw refused(400, `${p} is not a ${lang} file`);
+    const dr = await (await ctx.store.contentVersions()).draft(p);
+    if (!dr || dr.text === null) throw refused(404, `no draft of ${p} to approve`);
+    return dr as typeof dr & { text: string };
+  };
+  router.get(
+    '/api/editor/review/drafts',
+    requireStaff,
+    reader,
+    wrap(async (req) => {
+      const lang = typeof req.query.lang === 'string' ? req.query.lang : '';
+      const v = await ctx.store.contentVersions();
+      const marks = new Map((await v.reviews(lang)).map((m) => [m.path, m]));
+      return {
+        lang,
+        canReview: d.editor.canReview(staffOf(req), lang),
+        drafts: (await v.drafts())
+          .filter((dr) => langOfPath(dr.path) === lang && dr.text !== null)
+          .map((dr) => {
+            const m = marks.get(dr.path);
+            return { path: dr.path, authorName: dr.authorName, updatedAt: dr.updatedAt, approved: m && m.hash === sha256Hex(dr.text!) ? m : null };
+          }),
+      };
+    }),
+  );
+  router.post(
+    '/api/editor/review/draft',
+    requireStaff,
+    reader,
+    wrap(async (req) => {
+      const b = bodyOf(req);
+      const lang = typeof b.lang === 'string' ? b.lang : '';
+      d.editor.requireReview(staffOf(req), lang);
+      const dr = await draftOf(lang, packPath(b.path));
+      const v = await ctx.store.contentVersions();
+      const head = (await v.head())!;
+      const s = staffOf(req);
+      const review = { lang, path: dr.path, versionId: head.id, hash: sha256Hex(dr.text), staffId: s.id, staffName: s.name, at: ctx.clock.now() };
+      await v.addReview(review);
+      return { review };
     }),
   );
 

@@ -24,6 +24,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { HandoffRuntime } from '../../src/handoff/plugin.js';
 import { startServer, type Running } from '../../src/server/main.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { launchChromium } from '../helpers/browser.js';
 import { WAIT } from '../helpers/console.js';
 import { miniRoot } from '../helpers/content.js';
@@ -249,10 +250,12 @@ describe('content editor', () => {
     expect(await item.locator('.diff .del').allTextContents()).toEqual([expect.stringContaining(OLD_ANSWER)]);
     expect(await axeProblems(rana)).toEqual([]);
     expect(await overflowsSideways(rana)).toBe(false);
-    await item.getByRole('button', { name: `Approve ${AR_FILE}` }).click();
-    await rana.locator('#status', { hasText: `Approved ${AR_FILE}` }).waitFor(WAIT);
-    const marks = await (await running.ctx.store.contentVersions()).reviews('ar');
-    expect(marks.map((m) => [m.path, m.staffName])).toEqual([[AR_FILE, 'Rana Reviewer']]);
+    await item.getByRole('button', { name: `Approve the edit of ${AR_FILE}` }).click();
+    await item.locator('.status', { hasText: 'Approved by Rana Reviewer' }).waitFor(WAIT);
+    // The mark is of the text she read: the draft's.
+    const v = await running.ctx.store.contentVersions();
+    const marks = await v.reviews('ar');
+    expect(marks.map((m) => [m.path, m.staffName, m.hash])).toEqual([[AR_FILE, 'Rana Reviewer', sha256Hex((await v.draft(AR_FILE))!.text!)]]);
     await rana.context().close();
   });
 
@@ -273,6 +276,9 @@ describe('content editor', () => {
     await expect.poll(() => running.ctx.content.current().pack.topicTexts.ar?.['hearing.documents']?.answer[0], { timeout: 120_000 }).toBe(NEW_ANSWER);
     await ask(chat, 'وثائق');
     expect(await lastAnswers(chat)).toContain(NEW_ANSWER);
+    // Published as approved: the Arabic file is reviewed at the head now.
+    const list = await rt.editor!.reviewList({ id: 'x', name: 'x', role: 'editor', languages: [] }, 'ar');
+    expect(list.files.find((f) => f.path === AR_FILE)).toMatchObject({ changedSinceReview: false, review: { staffName: 'Rana Reviewer' } });
   });
 
   it('history: the diff of version 2, then restoring version 1 brings the old answer back to the same conversation', async () => {

@@ -259,6 +259,8 @@ const MATRIX: Record<string, Row> = {
   'PUT /api/editor/data': { body: () => ({ path: 'flows/main.yaml', data: { id: 'main' } }), expect: staffChange(403, 422, 403, 422, 403) },
   'POST /api/editor/import-file/preview': { body: () => ({}), expect: staffChange(403, 400, 403, 400) },
   'POST /api/editor/import-file/apply': { body: () => ({ path: EN_FILE, text: 'a: [' }), expect: staffChange(403, 422, 403, 422, 403) },
+  'GET /api/editor/review/drafts': { path: async () => '/api/editor/review/drafts?lang=ar', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/review/draft': { body: () => ({ lang: 'ar', path: AR_FILE }), expect: staffChange(403, 404, 403, 404, 404) },
   'POST /api/editor/preview': { body: () => ({}), expect: staffChange(403, 400, 403, 400) },
   'GET /api/editor/files': { expect: staffOnly(403, 200, 403, 200) },
   'GET /api/editor/file': { path: async () => `/api/editor/file?path=${encodeURIComponent(AR_FILE)}`, expect: staffOnly(403, 200, 403, 200) },

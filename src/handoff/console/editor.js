@@ -706,66 +706,77 @@
   $('review-lang').addEventListener('change', () => loadReview().catch(showError));
   async function loadReview() {
     const code = $('review-lang').value;
-    const [r, drafts] = await Promise.all([api(`/editor/review?lang=${encodeURIComponent(code)}`), api('/editor/drafts/diff')]);
-    const byPath = new Map(drafts.files.map((f) => [f.path, f]));
+    const [r, drafts, pending] = await Promise.all([
+      api(`/editor/review?lang=${encodeURIComponent(code)}`),
+      api('/editor/drafts/diff'),
+      api(`/editor/review/drafts?lang=${encodeURIComponent(code)}`),
+    ]);
+    const diffs = new Map(drafts.files.map((f) => [f.path, f]));
+    const waiting = new Map(pending.drafts.map((x) => [x.path, x]));
     const canReview = canEditLang(code);
     $('review-note').textContent =
-      `What changed in ${langName(code)} and in the source language (${langName(r.sourceLang)}) since the last review of each file.${
+      `What changed in ${langName(code)}, and in the source language (${langName(r.sourceLang)}), since each file's last review: unpublished edits first.${
         canReview ? '' : ' You can read this queue; approving is for reviewers of this language.'
       }`;
-    const items = r.files.filter((f) => f.changedSinceReview || f.sourceChanged || byPath.has(f.path));
-    $('review-count').textContent = items.length ? String(items.length) : '';
+    const rank = (f) => (waiting.has(f.path) ? 0 : f.sourceChanged ? 1 : f.review ? 2 : 3);
+    const items = r.files
+      .filter((f) => f.changedSinceReview || f.sourceChanged || waiting.has(f.path))
+      .sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
+    const open = items.filter((f) => !waiting.get(f.path)?.approved);
+    $('review-count').textContent = open.length ? String(open.length) : '';
     const list = $('review-list');
     if (!items.length) {
       list.replaceChildren(el('p', { class: 'meta', text: `Nothing to review in ${langName(code)}.` }));
       return;
     }
+    const approve = (f, route, what) =>
+      el('button', {
+        type: 'button',
+        class: 'primary',
+        text: 'Approve',
+        'aria-label': `Approve ${what} ${f.path}`,
+        onclick: async () => {
+          try {
+            await api(route, { method: 'POST', body: { lang: code, path: f.path } });
+            showStatus(`Approved ${what} ${f.path}.`);
+            announce(`Approved ${f.path}.`);
+            await loadReview();
+          } catch (e) {
+            showError(e);
+          }
+        },
+      });
     list.replaceChildren(
       ...items.map((f) => {
-        const draft = byPath.get(f.path);
+        const draft = waiting.get(f.path);
+        const diff = diffs.get(f.path);
+        const hid = `q-${f.path.replace(/[^a-z0-9]/gi, '-')}`;
         const last = f.review ? `Last reviewed by ${f.review.staffName}, ${when(f.review.at)} (version ${f.review.versionId}).` : 'Never reviewed.';
         const why = [];
-        if (draft) why.push('an unpublished edit');
-        if (f.changedSinceReview) why.push('the published text changed');
+        if (draft) why.push(`an unpublished edit by ${draft.authorName}`);
+        else if (f.changedSinceReview && f.review) why.push('the published text changed');
         if (f.sourceChanged) why.push(`the ${langName(r.sourceLang)} text changed`);
         const item = el(
           'article',
-          { class: 'queue-item', 'data-path': f.path, 'aria-labelledby': `q-${f.path.replace(/[^a-z0-9]/gi, '-')}` },
-          el('h3', { id: `q-${f.path.replace(/[^a-z0-9]/gi, '-')}`, text: f.path }),
-          el('p', { class: 'meta', text: `${last} To review: ${why.join(', ')}.` }),
+          { class: 'queue-item', 'data-path': f.path, 'aria-labelledby': hid },
+          el('h3', { id: hid, text: f.path }),
+          el('p', { class: 'meta', text: `${last}${why.length ? ` To review: ${why.join('; ')}.` : ''}` }),
         );
-        if (draft)
+        if (draft && diff)
           item.append(
             el('h4', { text: `The ${langName(code)} edit (not published yet)` }),
-            el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Edit of ${f.path}` }, diffView(draft.unified)),
+            el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Edit of ${f.path}` }, diffView(diff.unified)),
           );
         if (f.sourceChanged && f.sourceDiff)
           item.append(
             el('h4', { text: `What changed in ${f.source} since the last review` }),
             el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Changes of ${f.source}` }, diffView(f.sourceDiff)),
           );
-        if (canReview)
+        if (draft?.approved)
+          item.append(el('p', { class: 'status', text: `Approved by ${draft.approved.staffName}, ${when(draft.approved.at)}: waiting to be published.` }));
+        else if (canReview)
           item.append(
-            el(
-              'div',
-              { class: 'actions' },
-              el('button', {
-                type: 'button',
-                class: 'primary',
-                text: 'Approve',
-                'aria-label': `Approve ${f.path}`,
-                onclick: async () => {
-                  try {
-                    await api('/editor/review', { method: 'POST', body: { lang: code, path: f.path } });
-                    showStatus(`Approved ${f.path}.`);
-                    announce(`Approved ${f.path}.`);
-                    await loadReview();
-                  } catch (e) {
-                    showError(e);
-                  }
-                },
-              }),
-            ),
+            el('div', { class: 'actions' }, draft ? approve(f, '/editor/review/draft', 'the edit of') : approve(f, '/editor/review', 'the published')),
           );
         return item;
       }),
