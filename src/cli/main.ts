@@ -28,6 +28,10 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
   render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
+  content export DIR [--version N]
+                             write the store's content (DATA_DIR, CONTENT_SOURCE=store) to DIR's content/, flows/, locales/
+  content import DIR [--apply --why TEXT]
+                             show what DIR would change (a diff and the validator's problems); --apply publishes it
   staff add --email E --name N [--role admin|editor|translator|caseworker] [--languages ar,fa] [--topics hearing,services]
                              create a staff account in DATA_DIR's store (the first one: --role admin);
                              the password is read from LOTSE_STAFF_PASSWORD or generated and printed once
@@ -169,6 +173,10 @@ async function main(argv: string[]): Promise<number> {
       const { renderAudio } = await import('../podcasts/render.js');
       renderAudio(root(flags), { only: typeof flags.lang === 'string' ? flags.lang : undefined, log: (l) => process.stdout.write(l + '\n') });
       return 0;
+    }
+    case 'content': {
+      const { contentCommand } = await import('./content.js');
+      return contentCommand(positional[1], positional[2], flags);
     }
     case 'staff': {
       if (positional[1] === 'reset-password') {

@@ -97,7 +97,8 @@ const ordered = (ps: Problem[]) => [...ps.filter((p) => p.severity === 'error'),
 /** What the editor needs: the store's records, the served content (to swap at once after a publish), where audio files are, the time. */
 export interface EditorDeps {
   versions: ContentVersions;
-  content: ContentManager;
+  /** The served content (a ContentManager): its languages, and a poll right after a publish so this instance serves it at once. */
+  content: Pick<ContentManager, 'current' | 'servedVersion' | 'pollStore'>;
   /** CONTENT_ROOT: where the audio files are (they are not editor content). */
   root: string;
   now: () => number;
