@@ -59,9 +59,24 @@ export const REGISTRY = 'content/topics.yaml';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A file's data, or undefined when it does not parse (the validator says why). */
+/** Parsed files by their text: a topic view reads every topic file of every language, a list of topics reads them once per topic. */
+const parsedCache = new Map<string, unknown>();
+const CACHE_FILES = 400;
+
+/**
+ * A file's data, or undefined when it does not parse (the validator says why). The same text
+ * gives the same (shared, not to be changed) object: callers copy before they change.
+ */
 export function readData(text: string | undefined): unknown {
   if (text === undefined) return undefined;
+  if (parsedCache.has(text)) return parsedCache.get(text);
+  const data = parse(text);
+  if (parsedCache.size >= CACHE_FILES) parsedCache.delete(parsedCache.keys().next().value!);
+  parsedCache.set(text, data);
+  return data;
+}
+
+function parse(text: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) return undefined;
   try {

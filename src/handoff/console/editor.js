@@ -76,7 +76,7 @@
     const box = document.createDocumentFragment();
     for (const line of String(unified || '').split('\n')) {
       const cls = line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : '';
-      box.append(el('span', { class: cls || undefined, text: `${line}\n` }));
+      box.append(el('span', { class: cls || undefined, text: line }));
     }
     return box;
   }
@@ -234,7 +234,7 @@
         ...sources.map((s, i) =>
           el(
             'fieldset',
-            { class: 'card', 'data-source': String(i) },
+            { class: 'source', 'data-source': String(i) },
             el('legend', { text: `Source ${i + 1}` }),
             el(
               'div',
@@ -722,7 +722,10 @@
     const items = r.files
       .filter((f) => f.changedSinceReview || f.sourceChanged || waiting.has(f.path))
       .sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
-    const open = items.filter((f) => !waiting.get(f.path)?.approved);
+    // What changed comes first and is counted; files nobody has reviewed yet wait below, folded.
+    const changed = items.filter((f) => waiting.has(f.path) || f.sourceChanged || f.review);
+    const never = items.filter((f) => !changed.includes(f));
+    const open = changed.filter((f) => !waiting.get(f.path)?.approved);
     $('review-count').textContent = open.length ? String(open.length) : '';
     const list = $('review-list');
     if (!items.length) {
@@ -746,41 +749,48 @@
           }
         },
       });
-    list.replaceChildren(
-      ...items.map((f) => {
-        const draft = waiting.get(f.path);
-        const diff = diffs.get(f.path);
-        const hid = `q-${f.path.replace(/[^a-z0-9]/gi, '-')}`;
-        const last = f.review ? `Last reviewed by ${f.review.staffName}, ${when(f.review.at)} (version ${f.review.versionId}).` : 'Never reviewed.';
-        const why = [];
-        if (draft) why.push(`an unpublished edit by ${draft.authorName}`);
-        else if (f.changedSinceReview && f.review) why.push('the published text changed');
-        if (f.sourceChanged) why.push(`the ${langName(r.sourceLang)} text changed`);
-        const item = el(
-          'article',
-          { class: 'queue-item', 'data-path': f.path, 'aria-labelledby': hid },
-          el('h3', { id: hid, text: f.path }),
-          el('p', { class: 'meta', text: `${last}${why.length ? ` To review: ${why.join('; ')}.` : ''}` }),
+    const render = (f) => {
+      const draft = waiting.get(f.path);
+      const diff = diffs.get(f.path);
+      const hid = `q-${f.path.replace(/[^a-z0-9]/gi, '-')}`;
+      const last = f.review ? `Last reviewed by ${f.review.staffName}, ${when(f.review.at)} (version ${f.review.versionId}).` : 'Never reviewed.';
+      const why = [];
+      if (draft) why.push(`an unpublished edit by ${draft.authorName}`);
+      else if (f.changedSinceReview && f.review) why.push('the published text changed');
+      if (f.sourceChanged) why.push(`the ${langName(r.sourceLang)} text changed`);
+      const item = el(
+        'article',
+        { class: 'queue-item', 'data-path': f.path, 'aria-labelledby': hid },
+        el('h3', { id: hid, text: f.path }),
+        el('p', { class: 'meta', text: `${last}${why.length ? ` To review: ${why.join('; ')}.` : ''}` }),
+      );
+      if (draft && diff)
+        item.append(
+          el('h4', { text: `The ${langName(code)} edit (not published yet)` }),
+          el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Edit of ${f.path}` }, diffView(diff.unified)),
         );
-        if (draft && diff)
-          item.append(
-            el('h4', { text: `The ${langName(code)} edit (not published yet)` }),
-            el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Edit of ${f.path}` }, diffView(diff.unified)),
-          );
-        if (f.sourceChanged && f.sourceDiff)
-          item.append(
-            el('h4', { text: `What changed in ${f.source} since the last review` }),
-            el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Changes of ${f.source}` }, diffView(f.sourceDiff)),
-          );
-        if (draft?.approved)
-          item.append(el('p', { class: 'status', text: `Approved by ${draft.approved.staffName}, ${when(draft.approved.at)}: waiting to be published.` }));
-        else if (canReview)
-          item.append(
-            el('div', { class: 'actions' }, draft ? approve(f, '/editor/review/draft', 'the edit of') : approve(f, '/editor/review', 'the published')),
-          );
-        return item;
-      }),
-    );
+      if (f.sourceChanged && f.sourceDiff)
+        item.append(
+          el('h4', { text: `What changed in ${f.source} since the last review` }),
+          el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Changes of ${f.source}` }, diffView(f.sourceDiff)),
+        );
+      if (draft?.approved)
+        item.append(el('p', { class: 'status', text: `Approved by ${draft.approved.staffName}, ${when(draft.approved.at)}: waiting to be published.` }));
+      else if (canReview)
+        item.append(el('div', { class: 'actions' }, draft ? approve(f, '/editor/review/draft', 'the edit of') : approve(f, '/editor/review', 'the published')));
+      return item;
+    };
+    list.replaceChildren(...changed.map(render));
+    if (!changed.length) list.append(el('p', { class: 'meta', text: `No ${langName(code)} file changed since its last review.` }));
+    if (never.length)
+      list.append(
+        el(
+          'details',
+          { class: 'quiet' },
+          el('summary', { text: `${never.length} ${langName(code)} file${never.length === 1 ? '' : 's'} never reviewed` }),
+          ...never.map(render),
+        ),
+      );
   }
 
   // ---------------------------------------------------- publish & history ---
