@@ -294,6 +294,51 @@ describe('content editor', () => {
     expect(await lastAnswers(chat)).toContain(OLD_ANSWER);
   });
 
+  it('UI strings: an emptied Arabic button label is refused at its field with the validator message', async () => {
+    await section(editor, 'ui');
+    await editor.locator('#ui-file').selectOption('locales/ar/translation.json');
+    const field = editor.locator('[data-key="buttons.menu"]');
+    await field.waitFor(WAIT);
+    expect(await editor.locator('#ui-doc .tree').getAttribute('dir')).toBe('rtl');
+    await field.fill('');
+    await expect.poll(() => editor.locator('[data-problem="buttons.menu"]').textContent(), WAIT).toContain('missing translation: UI string "buttons.menu"');
+    await editor.locator('#doc-form button[type=submit]').click();
+    await editor.locator('#error', { hasText: 'Not saved' }).waitFor(WAIT);
+    expect(await (await running.ctx.store.contentVersions()).drafts()).toEqual([]);
+  });
+
+  it('import: one translated file, its differences shown before it becomes a draft', async () => {
+    await section(editor, 'import');
+    const text = fs.readFileSync(path.join(miniRoot, AR_FILE), 'utf8').replace('أحضر الأصول والنسخ.', 'أحضر الأصول والنسخ معًا.');
+    await editor.locator('#import-path').fill(AR_FILE);
+    await editor.locator('#import-file').setInputFiles({ name: 'hearing.yaml', mimeType: 'text/yaml', buffer: Buffer.from(text) });
+    await editor.locator('#import-form button[type=submit]').click();
+    await editor.locator('#import-diff .add', { hasText: 'أحضر الأصول والنسخ معًا.' }).waitFor(WAIT);
+    expect(await editor.locator('#import-diff .del').allTextContents()).toEqual([expect.stringContaining('أحضر الأصول والنسخ.')]);
+    expect(await (await running.ctx.store.contentVersions()).drafts()).toEqual([]);
+    expect(await axeProblems(editor)).toEqual([]);
+    await editor.locator('#import-apply').click();
+    await editor.locator('#status', { hasText: `Saved ${AR_FILE} as a draft` }).waitFor(WAIT);
+    expect((await (await running.ctx.store.contentVersions()).draft(AR_FILE))?.text).toBe(text);
+    await (await running.ctx.store.contentVersions()).deleteDraft(AR_FILE);
+  });
+
+  it('keyboard: Tab reaches the section links and Enter opens one', async () => {
+    // No #fragment: it would move the keyboard's starting point to that section.
+    editor = await (await browser.newContext({ storageState: await editor.context().storageState() })).newPage();
+    await editor.goto(`${running.url}/console/admin/editor`);
+    await editor.locator('#topic-list button').first().waitFor(WAIT);
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await editor.keyboard.press('Tab');
+      reached = await editor.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.section === 'review');
+    }
+    expect(reached).toBe(true);
+    await editor.keyboard.press('Enter');
+    await expect.poll(() => editor.evaluate(() => document.activeElement?.id)).toBe('review-title');
+    expect(await editor.locator('#review').isVisible()).toBe(true);
+  });
+
   it('flows: a step moves and a new step is added, checked as you type, at 390x844 without sideways scrolling', async () => {
     const phone = await signIn('eda@ngo.example', PW.eda, { width: 390, height: 844 });
     await phone.waitForURL(`${running.url}/console/admin/editor`);
