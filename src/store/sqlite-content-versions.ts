@@ -117,27 +117,30 @@ export class SqliteContentVersions implements ContentVersions {
   }
 
   async addVersion(v: NewVersion): Promise<ContentVersion | undefined> {
-    return this.db.transaction((): ContentVersion | undefined => {
-      const head = (this.db.prepare('SELECT MAX(id) AS id FROM content_versions').get() as { id: number | null }).id ?? undefined;
-      if (head !== v.expectHead) return undefined;
-      const id = (head ?? 0) + 1;
-      this.db
-        .prepare(
-          'INSERT INTO content_versions (id, parent, kind, restored_from, pack_version, author_id, author_name, why, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(id, head ?? null, v.kind, v.restoredFrom ?? null, v.packVersion, v.authorId ?? null, v.authorName, v.why, v.createdAt);
-      const blob = this.db.prepare('INSERT INTO content_blobs (hash, text) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
-      const file = this.db.prepare('INSERT INTO content_version_files (version_id, path, hash) VALUES (?, ?, ?)');
-      for (const f of v.files) {
-        const hash = sha256Hex(f.text);
-        blob.run(hash, f.text);
-        file.run(id, f.path, hash);
-      }
-      // A draft edited again after the publisher read it is newer than what was published: it stays.
-      const drop = this.db.prepare('DELETE FROM content_drafts WHERE path = ? AND updated_at = ?');
-      for (const d of v.publishedDrafts ?? []) drop.run(d.path, d.updatedAt);
-      return toVersion(this.db.prepare('SELECT * FROM content_versions WHERE id = ?').get(id) as VersionRow);
-    })();
+    return this.db
+      .transaction((): ContentVersion | undefined => {
+        const head = (this.db.prepare('SELECT MAX(id) AS id FROM content_versions').get() as { id: number | null }).id ?? undefined;
+        if (head !== v.expectHead) return undefined;
+        const id = (head ?? 0) + 1;
+        this.db
+          .prepare(
+            'INSERT INTO content_versions (id, parent, kind, restored_from, pack_version, author_id, author_name, why, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(id, head ?? null, v.kind, v.restoredFrom ?? null, v.packVersion, v.authorId ?? null, v.authorName, v.why, v.createdAt);
+        const blob = this.db.prepare('INSERT INTO content_blobs (hash, text) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
+        const file = this.db.prepare('INSERT INTO content_version_files (version_id, path, hash) VALUES (?, ?, ?)');
+        for (const f of v.files) {
+          const hash = sha256Hex(f.text);
+          blob.run(hash, f.text);
+          file.run(id, f.path, hash);
+        }
+        // A draft edited again after the publisher read it is newer than what was published: it stays.
+        const drop = this.db.prepare('DELETE FROM content_drafts WHERE path = ? AND updated_at = ?');
+        for (const d of v.publishedDrafts ?? []) drop.run(d.path, d.updatedAt);
+        return toVersion(this.db.prepare('SELECT * FROM content_versions WHERE id = ?').get(id) as VersionRow);
+        // IMMEDIATE: the write lock first, so the head read above is the newest (two instances publishing at once queue here).
+      })
+      .immediate();
   }
 
   async drafts(): Promise<Draft[]> {

@@ -217,10 +217,12 @@ export class EditorService implements DraftEdits {
     this.requireEditorAccess(a);
     const head = await this.head();
     const c = this.d.content.current();
+    const drafts = await this.d.versions.drafts();
+    const stale = new Set(await this.staleDrafts(head, drafts));
     return {
       head,
       served: this.d.content.servedVersion() ?? null,
-      drafts: (await this.d.versions.drafts()).map(draftInfo),
+      drafts: drafts.map((d) => ({ ...draftInfo(d), stale: stale.has(d.path) })),
       sourceLang: this.sourceLang(),
       languages: c.pack.languages.map((l) => ({ code: l.code, name: l.name, englishName: l.englishName, dir: l.dir })),
       me: { id: a.id, name: a.name, role: a.role, languages: a.languages, canPublish: PUBLISHERS.includes(a.role) },
@@ -334,7 +336,33 @@ export class EditorService implements DraftEdits {
     const { head, files, drafts } = await this.working((d) => !only || only.has(d.path));
     this.requireBase(input.base, head);
     if (!drafts.length) throw refused(400, only ? 'none of these files has a draft' : 'nothing to publish: there are no drafts');
+    const stale = await this.staleDrafts(head, drafts);
+    if (stale.length)
+      throw new HttpError(
+        409,
+        'StaleDraft',
+        `changed by a newer version since its draft was started: ${stale.join(', ')}; look at the changes, then save the draft again`,
+        {},
+        { paths: stale },
+      );
     return this.commit(a, head, files, { kind: 'publish', why, publishedDrafts: drafts.map((d) => ({ path: d.path, updatedAt: d.updatedAt })) });
+  }
+
+  /**
+   * Drafts whose file a later version changed (an import, a restore, another draft published):
+   * publishing them as they are would undo that change without anyone seeing it.
+   */
+  private async staleDrafts(head: ContentVersion, drafts: Draft[]): Promise<string[]> {
+    const headHashes = new Map((await this.d.versions.files(head.id)).map((f) => [f.path, f.hash]));
+    const at = new Map<number, Map<string, string>>();
+    const out: string[] = [];
+    for (const dr of drafts) {
+      if (dr.baseVersion === head.id) continue;
+      let base = at.get(dr.baseVersion);
+      if (!base) at.set(dr.baseVersion, (base = new Map((await this.d.versions.files(dr.baseVersion)).map((f) => [f.path, f.hash]))));
+      if (base.get(dr.path) !== headHashes.get(dr.path)) out.push(dr.path);
+    }
+    return out;
   }
 
   private requireBase(base: unknown, head: ContentVersion): void {

@@ -103,6 +103,36 @@ describe('ContentManager.fromStore', () => {
     await store2.close();
   });
 
+  it('refuses to publish a draft whose file a later version changed, until it is saved again', async () => {
+    const store = new SqliteStore(path.join(dir, 'stale.sqlite'));
+    await store.migrate();
+    const versions = await store.contentVersions();
+    const content = await ContentManager.fromStore(miniRoot, log, versions, { timer: handTimer().timer });
+    const editor = editorOf(content, versions);
+    const en = 'content/en/topics/hearing.yaml';
+    const v1 = (await editor.file(edith, en)).published!.text;
+    // Edith starts a draft on version 1; meanwhile an import (as admin) changes the same file.
+    await editor.putDraft(edith, { path: en, text: v1.replace('title: Interpreter', 'title: Interpreter (free)') });
+    const files = [...(await editor.textsOf(1))].map(([p, text]) => ({
+      path: p,
+      text: p === en ? text.replace('title: After the interview', 'title: After it') : text,
+    }));
+    const imported = await editor.importApply({ ...edith, role: 'admin' }, files, { base: 1, why: 'from git' });
+    expect(imported.version.id).toBe(2);
+    expect((await editor.state(edith)).drafts).toMatchObject([{ path: en, stale: true, baseVersion: 1 }]);
+    await expect(editor.publish(edith, { why: 'free' })).rejects.toMatchObject({ status: 409, code: 'StaleDraft', extra: { paths: [en] } });
+    expect((await versions.head())!.id).toBe(2);
+    // She looks, writes her change on the new text, and publishes: the import's change stays.
+    const now = (await editor.file(edith, en)).published!.text;
+    await editor.putDraft(edith, { path: en, text: now.replace('title: Interpreter', 'title: Interpreter (free)') });
+    const pub = await editor.publish(edith, { why: 'free' });
+    const final = (await editor.textsOf(pub.version.id)).get(en)!;
+    expect(final).toContain('title: Interpreter (free)');
+    expect(final).toContain('title: After it');
+    content.close();
+    await store.close();
+  });
+
   it('DraftEdits: an example once however often it is added, a new topic that cannot be published until its answer is written', async () => {
     const store = new SqliteStore(path.join(dir, 'drafts.sqlite'));
     await store.migrate();
