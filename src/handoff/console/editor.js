@@ -806,7 +806,11 @@
           return el(
             'details',
             { 'data-path': f.path },
-            el('summary', { text: `${f.path}: +${f.added} −${f.removed}${info ? ` · ${info.authorName}, ${when(info.updatedAt)}` : ''}` }),
+            el('summary', {
+              text: `${f.path}: +${f.added} −${f.removed}${info ? ` · ${info.authorName}, ${when(info.updatedAt)}` : ''}${
+                info?.stale ? ' · a newer version changed this file since: open it, look, and save it again before publishing' : ''
+              }`,
+            }),
             el('div', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': `Changes of ${f.path}` }, diffView(f.unified)),
           );
         }),
