@@ -307,6 +307,18 @@ describe('content editor', () => {
     expect(await (await running.ctx.store.contentVersions()).drafts()).toEqual([]);
   });
 
+  it('services: a service with an unknown category is refused at its field', async () => {
+    await section(editor, 'services');
+    await editor.locator('#services-file').selectOption('content/services.yaml');
+    const field = editor.locator('[data-key="services.0.category"]');
+    await field.waitFor(WAIT);
+    expect(await field.inputValue()).toBe('emergency');
+    await field.fill('shopping');
+    await expect.poll(() => editor.locator('[data-problem="services.0.category"]').textContent(), WAIT).toContain('unknown category "shopping"');
+    await field.fill('emergency');
+    await expect.poll(() => editor.locator('#doc-check').textContent(), WAIT).toBe('No problems.');
+  });
+
   it('import: one translated file, its differences shown before it becomes a draft', async () => {
     await section(editor, 'import');
     const text = fs.readFileSync(path.join(miniRoot, AR_FILE), 'utf8').replace('أحضر الأصول والنسخ.', 'أحضر الأصول والنسخ معًا.');

@@ -296,9 +296,18 @@ export function fieldOf(p: Problem, file: ParsedFile | undefined): KeyPath | und
     const rest = (base.length ? at.slice(base.join('.').length + 1) : at).split('.');
     return [...base, ...rest.map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
   }
+  // Several keys on the line (a flow mapping `{ id: x, category: y }`): the one whose value the message
+  // quotes first ('unknown category "shopping" in service "x"'), else the outermost, the entry itself.
+  const onLine = paths.filter((kp) => kp.length && file!.lineOf(kp) === p.line);
+  const valueAt = (kp: KeyPath) => kp.reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], file!.data);
   let best: KeyPath | undefined;
-  for (const kp of paths) if (kp.length && file!.lineOf(kp) === p.line && (!best || kp.length > best.length)) best = kp;
-  return best;
+  let first = Number.POSITIVE_INFINITY;
+  for (const kp of onLine) {
+    const v = valueAt(kp);
+    const i = typeof v === 'string' || typeof v === 'number' ? p.message.indexOf(`"${v}"`) : -1;
+    if (i >= 0 && i < first) [best, first] = [kp, i];
+  }
+  return best ?? onLine.reduce<KeyPath | undefined>((b, kp) => (!b || kp.length < b.length ? kp : b), undefined);
 }
 
 /**

@@ -486,6 +486,8 @@
     const files = (await api('/editor/files')).files;
     const paths = pathsFor(kind, files);
     const pane = $(DOCS[kind].pane);
+    // One file form at a time: the sections share its ids.
+    for (const k of Object.keys(DOCS)) if (k !== kind) $(DOCS[k].pane).replaceChildren();
     const select = el('select', { id: `${kind}-file` }, ...paths.map((p) => new Option(pathLabel(p), p)));
     const wanted = state.doc?.kind === kind ? state.doc.path : (paths.find((p) => p.includes(`/${state.me.languages[0]}/`)) ?? paths[0]);
     if (wanted) select.value = wanted;
