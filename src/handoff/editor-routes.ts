@@ -129,8 +129,9 @@ export function mountEditorPage(router: express.Router, d: EditorPageDeps): void
   /** The published head's files with every draft laid over them, and the audio that exists. */
   async function working(): Promise<{ input: PackInput; files: Files; head: number; drafted: Set<string> }> {
     const v = await ctx.store.contentVersions();
-    const head = await v.head();
-    if (!head) throw new HttpError(409, 'EditorOff', 'the content comes from files (CONTENT_SOURCE=files): the editor is off');
+    // As the editor service: a server that serves the files would save drafts nobody publishes or serves.
+    const head = ctx.content.servedVersion() === undefined ? undefined : await v.head();
+    if (!head) throw new HttpError(409, 'EditorOff', 'this server serves the content files, not the store: the editor needs CONTENT_SOURCE=store');
     const list = await v.files(head.id);
     const blobs = await v.blobs(list.map((f) => f.hash));
     const files = new Map<string, string>();
