@@ -15,6 +15,8 @@ export const BUILT_IN: Record<string, string> = {
   'telegram.shortDescription': 'Information for newcomers, in your language.',
   'telegram.error': 'Sorry, something went wrong. Please try again.',
   'telegram.listen': 'Listen',
+  'telegram.pageNext': 'More ({{n}}/{{total}}) ›',
+  'telegram.pagePrev': '‹ Previous ({{n}}/{{total}})',
   'podcasts.transcript': 'Read the text',
 };
 
