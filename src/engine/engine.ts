@@ -23,7 +23,7 @@ import { MAX_TEXT_LENGTH } from '../shared/limits.js';
 import { languageButton } from './actions/language.js';
 import { askSafe, distress, distressOfferAnswer, offerPerson, safetyAnswer, screen } from './actions/safety.js';
 import { deleteAnswer, deleteConfirm, feedback } from './actions/topics/index.js';
-import { disambiguationTyped, noneOfThese } from './actions/understand.js';
+import { disambiguationTyped, noneOfThese, offerPersonAfterMisses, personOfferAnswer } from './actions/understand.js';
 import type { Effect } from './effects.js';
 import type { EngineEnv } from './env.js';
 import type { InEvent, Reply } from './messages.js';
@@ -151,6 +151,7 @@ function onButton(turn: Turn, raw: string): void {
 const OFFERED_BY: Partial<Record<Payload['kind'], NonNullable<Session['pending']>['kind']>> = {
   deleteData: 'delete-confirm',
   distressOffer: 'distress-offer',
+  personOffer: 'person-offer',
   safe: 'safety-check',
 };
 
@@ -169,6 +170,7 @@ function expired(turn: Turn, p: Payload, pending: Session['pending']): void {
   turn.say(turn.t('errors.expired'));
   if (pending?.kind === 'delete-confirm') return deleteConfirm(turn);
   if (pending?.kind === 'distress-offer') return offerPerson(turn);
+  if (pending?.kind === 'person-offer') return offerPersonAfterMisses(turn);
   if (pending?.kind === 'safety-check') return askSafe(turn, pending.text);
   turn.mainMenu(true);
 }
@@ -206,6 +208,9 @@ function engineButton(turn: Turn, p: Payload, pending: Session['pending']): bool
       return true;
     case 'distressOffer':
       distressOfferAnswer(turn, p.accept);
+      return true;
+    case 'personOffer':
+      personOfferAnswer(turn, p.accept);
       return true;
     case 'nav':
       return navButton(turn, p.what);
@@ -246,6 +251,16 @@ function navButton(turn: Turn, what: NavWhat): boolean {
   }
 }
 
+/** The questions a bare yes or no answers (each is read in step 4 of `onText`). */
+const YES_NO_QUESTIONS: ReadonlySet<string> = new Set(['feedback', 'delete-confirm', 'distress-offer', 'person-offer', 'safety-check', 'disambiguation']);
+
+/** Whether the whole message is a yes or a no (a command word) while the bot waits for one. */
+function yesNoAnswer(turn: Turn, text: string): boolean {
+  if (!turn.s.lang || !turn.s.pending || !YES_NO_QUESTIONS.has(turn.s.pending.kind)) return false;
+  const cmd = turn.c.nlu.command(text);
+  return cmd === 'yes' || cmd === 'no';
+}
+
 /** A typed message, in the order of precedence above. */
 function onText(turn: Turn, raw: string): void {
   // Control characters and bidi overrides can hide text; the rest is kept as typed.
@@ -255,8 +270,11 @@ function onText(turn: Turn, raw: string): void {
     if (!turn.s.lang) return turn.languageChoice();
     return turn.say(turn.t('errors.tooLong'), turn.nav({ back: false }));
   }
-  // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot).
-  if (screen(turn, text)) return;
+  // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot). Except
+  // a bare yes or no to the bot's own yes/no question: that is the answer. Alone, "no", "nein" and
+  // "لا" read as distress to the models (they learned from sentences; "no" even as a clear crisis
+  // in Spanish), so "Was this helpful?" answered "no" got the crisis answer.
+  if (!yesNoAnswer(turn, text) && screen(turn, text)) return;
   // 2. First contact.
   if (!turn.s.lang) {
     const named = turn.c.nlu.languageByName(text);
@@ -288,6 +306,7 @@ function onText(turn: Turn, raw: string): void {
     if (pending.kind === 'feedback' && yesNo) return feedback(turn, pending.topic, cmd === 'yes');
     if (pending.kind === 'delete-confirm' && yesNo) return deleteAnswer(turn, cmd === 'yes');
     if (pending.kind === 'distress-offer' && yesNo) return distressOfferAnswer(turn, cmd === 'yes');
+    if (pending.kind === 'person-offer' && yesNo) return personOfferAnswer(turn, cmd === 'yes');
     if (pending.kind === 'disambiguation' && disambiguationTyped(turn, pending, text, cmd === 'no')) return;
     if (pending.kind === 'language') {
       const named = turn.c.nlu.languageByName(text);

@@ -109,7 +109,7 @@ function isMarkupRefused(err: unknown): boolean {
  * come last, in rows of their own.
  */
 function buttonGroup(payload: string): { group: string; together: boolean } {
-  if (/^(fb|sc|del|dx|wt|rt):/.test(payload)) return { group: 'answer', together: true };
+  if (/^(fb|sc|del|dx|po|wt|rt):/.test(payload)) return { group: 'answer', together: true };
   if (/^n:/.test(payload)) return { group: 'nav', together: false };
   return { group: 'options', together: false };
 }
