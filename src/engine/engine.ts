@@ -20,7 +20,7 @@
  */
 import type { CompiledContent } from '../content/served.js';
 import { MAX_TEXT_LENGTH } from '../shared/limits.js';
-import { languageButton } from './actions/language.js';
+import { languageButton, unservedHint, unservedLanguage } from './actions/language.js';
 import { askSafe, distress, distressOfferAnswer, offerPerson, safetyAnswer, screen } from './actions/safety.js';
 import { deleteAnswer, deleteConfirm, feedback } from './actions/topics/index.js';
 import { disambiguationTyped, noneOfThese, offerPersonAfterMisses, personOfferAnswer } from './actions/understand.js';
@@ -61,7 +61,7 @@ export function runEngine(c: CompiledContent, session: Session, event: InEvent, 
       break;
     case 'text': {
       const before = turn.out.length;
-      onText(turn, event.text);
+      onText(turn, event.text, event.langHint);
       // Honest about the picture: only the words were read. Not before a language is known (the
       // language choice speaks every language) and not when nothing was answered.
       if (event.media && turn.s.lang && turn.out.length > before) turn.out.splice(before, 0, { kind: 'text', text: turn.t('errors.mediaCaption') });
@@ -103,6 +103,10 @@ function onStart(turn: Turn, langHint?: string, topic?: string): void {
     return;
   }
   if (known) turn.s.welcomeTopic = known;
+  // A phone set to a language the pack does not serve: not silently English, but the languages
+  // the bot speaks and a person.
+  const unserved = hinted ? undefined : unservedHint(turn, langHint);
+  if (unserved) return unservedLanguage(turn, unserved);
   turn.languageChoice(hinted);
 }
 
@@ -132,6 +136,8 @@ function onCommand(turn: Turn, cmd: Command): void {
 function onButton(turn: Turn, raw: string): void {
   const p = parsePayload(raw);
   if (p?.kind === 'lang') return languageButton(turn, p.code, p.nonce);
+  // A person before any language (offered beside the languages to someone who reads none of them).
+  if (!turn.s.lang && p?.kind === 'nav' && p.what === 'human') return turn.handoff('asked', 'normal');
   if (!turn.s.lang) return turn.languageChoice();
   const pending = turn.s.pending;
   turn.s.pending = undefined;
@@ -261,8 +267,8 @@ function yesNoAnswer(turn: Turn, text: string): boolean {
   return cmd === 'yes' || cmd === 'no';
 }
 
-/** A typed message, in the order of precedence above. */
-function onText(turn: Turn, raw: string): void {
+/** A typed message, in the order of precedence above. `langHint`: the channel's guess of the person's language (Telegram's language_code). */
+function onText(turn: Turn, raw: string, langHint?: string): void {
   // Control characters and bidi overrides can hide text; the rest is kept as typed.
   const text = raw.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E]/g, '').trim();
   if (!text) return;
@@ -279,7 +285,14 @@ function onText(turn: Turn, raw: string): void {
   if (!turn.s.lang) {
     const named = turn.c.nlu.languageByName(text);
     if (named) return turn.chooseLanguage(named);
+    // Written in a language the pack does not serve: the languages the bot speaks and a person.
+    const unserved = turn.c.nlu.unserved(text);
+    if (unserved) return unservedLanguage(turn, unserved);
     const m = turn.c.nlu.match(text);
+    // From a phone set to such a language (Telegram "so"): not silently English either. A message
+    // clearly in another served language is answered in it (Russian from a Ukrainian: Ukrainian).
+    const hinted = unservedHint(turn, langHint);
+    if (hinted && (!m.langConfident || m.lang === turn.c.defaultLang)) return unservedLanguage(turn, hinted);
     if (m.langConfident) {
       turn.chooseLanguageQuietly(m.lang);
       return turn.understand(text, m.lang);

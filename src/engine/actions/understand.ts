@@ -25,6 +25,10 @@ export function understand(turn: Turn, text: string, sessionLang: string | undef
   if (found.distressLevel === 'unsure' && !safe) return turn.safetyCheck(text);
   // Safe by their own word: answer the question the message also asked.
   const m = safe && found.distress ? { ...found, ...found.question, distress: false } : found;
+  // Not understood, and written in a language the pack does not serve: say so, with the languages
+  // and a person, rather than "I don't know" (or "Which language?") in languages they may not read.
+  const unserved = m.decision === 'unknown' ? turn.c.nlu.unserved(text) : undefined;
+  if (unserved) return turn.unservedLanguage(unserved);
   if (m.lang !== turn.s.lang) {
     if (m.langConfident && m.decision !== 'unknown') {
       turn.s.lang = m.lang;
