@@ -145,7 +145,7 @@ export class TelegramChannel {
       codec: this.codec,
       botId: this.botId,
       content: () => ctx.content.current(),
-      publicUrl: config.publicUrl,
+      publicUrl: config.PUBLIC_URL ? config.publicUrl : undefined,
       signal: this.abort.signal,
     });
     this.install();
@@ -500,6 +500,10 @@ export class TelegramChannel {
     const signal = apiSignal(this.abort.signal);
     await this.bot.init(signal);
     if (config.TELEGRAM_MODE === 'polling') {
+      if (!config.PUBLIC_URL)
+        log.warn(
+          'telegram: PUBLIC_URL is not set, so Telegram messages leave out links to this server (audio transcripts, an episode Telegram refused as a file): a phone cannot open http://localhost. Set PUBLIC_URL to the address people reach this server at, e.g. PUBLIC_URL=https://lotse.your-ngo.org',
+        );
       // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
       await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       if (this.closing) return;

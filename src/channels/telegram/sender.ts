@@ -83,8 +83,12 @@ export interface SenderDeps {
   codec: CallbackCodec;
   botId: string;
   content: () => CompiledContent;
-  /** Absolute base URL of this server (links to audio and transcripts). */
-  publicUrl: string;
+  /**
+   * The address people reach this server at (PUBLIC_URL), for links to audio and transcripts;
+   * undefined when not configured: a phone cannot open http://localhost:3000, so such links are
+   * left out (Telegram takes only absolute http(s) links).
+   */
+  publicUrl: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -117,8 +121,9 @@ function buttonGroup(payload: string): { group: string; together: boolean } {
 export class TelegramSender {
   constructor(private readonly d: SenderDeps) {}
 
+  /** A link made absolute with PUBLIC_URL; a path on this server stays relative (and so unlinked, render.ts isLinkable) without it. */
   abs(url: string): string {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url) || !this.d.publicUrl) return url;
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
@@ -323,7 +328,7 @@ export class TelegramSender {
     const html = [`🎧 <b>${escapeHtml(m.title)}</b> · ${escapeHtml(m.performer)}`, toHtml(fitCaption(m.description), (u) => this.abs(u)), links.join(' · ')]
       .filter(Boolean)
       .join('\n\n');
-    const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), `${audio}\n${transcript}`].join('\n\n');
+    const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), [audio, transcript].filter(isLinkable).join('\n')].filter(Boolean).join('\n\n');
     await this.sendHtml(chatId, html, plain, markup);
   }
 }
