@@ -273,7 +273,7 @@ export const SLASH_COMMANDS = {
   language: { kind: 'command', command: 'language' },
   human: { kind: 'command', command: 'human' },
   help: { kind: 'command', command: 'help' },
-  // Not listed, but typed by people used to other bots: what stopping means here.
+  // What stopping means here (typed by people used to other bots, and listed: issue 15).
   stop: { kind: 'command', command: 'stop' },
 } as const satisfies Record<string, SlashMeaning>;
 
@@ -285,9 +285,10 @@ const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS,
 /**
  * The commands a channel lists in its command menu, in order (Telegram's
  * setMyCommands; each described by locales/<lang>/translation.json
- * `telegram.commands.<name>`). /start, /back and /stop work without being listed.
+ * `telegram.commands.<name>`). /start and /back work without being listed; /stop is listed so that
+ * a person who wants to stop finds what it means here (Lotse writes only when written to).
  */
-export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human'] as const satisfies readonly SlashName[];
+export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human', 'stop'] as const satisfies readonly SlashName[];
 
 /**
  * The meaning of a slash command's name (without "/", any case).
