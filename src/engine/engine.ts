@@ -257,12 +257,13 @@ function navButton(turn: Turn, what: NavWhat): boolean {
   }
 }
 
-/** The questions a bare yes or no answers (each is read in step 4 of `onText`). */
-const YES_NO_QUESTIONS: ReadonlySet<string> = new Set(['feedback', 'delete-confirm', 'distress-offer', 'person-offer', 'safety-check', 'disambiguation']);
-
-/** Whether the whole message is a yes or a no (a command word) while the bot waits for one. */
-function yesNoAnswer(turn: Turn, text: string): boolean {
-  if (!turn.s.lang || !turn.s.pending || !YES_NO_QUESTIONS.has(turn.s.pending.kind)) return false;
+/**
+ * Whether the whole message is a yes or a no (a command word of a served language: "ok", "nein",
+ * "لا"), once a language is chosen. It answers a yes/no question of the bot (step 4 of `onText`);
+ * with none open it shows the menu (never a miss, a language switch or the crisis answer).
+ */
+function bareYesNo(turn: Turn, text: string): boolean {
+  if (!turn.s.lang) return false;
   const cmd = turn.c.nlu.command(text);
   return cmd === 'yes' || cmd === 'no';
 }
@@ -277,10 +278,12 @@ function onText(turn: Turn, raw: string, langHint?: string): void {
     return turn.say(turn.t('errors.tooLong'), turn.nav({ back: false }));
   }
   // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot). Except
-  // a bare yes or no to the bot's own yes/no question: that is the answer. Alone, "no", "nein" and
-  // "لا" read as distress to the models (they learned from sentences; "no" even as a clear crisis
-  // in Spanish), so "Was this helpful?" answered "no" got the crisis answer.
-  if (!yesNoAnswer(turn, text) && screen(turn, text)) return;
+  // a bare yes, ok or no: it answers the bot's yes/no question, or (none open) says nothing to
+  // read. Alone, "no", "nope", "nein", "لا" and "так" read as distress to the models (they learned
+  // from sentences; "no" even as a clear crisis in Spanish): "Was this helpful?" answered "no" got
+  // the crisis answer, and a Dari "نه" switched the conversation to Pashto.
+  const bare = bareYesNo(turn, text);
+  if (!bare && screen(turn, text)) return;
   // 2. First contact.
   if (!turn.s.lang) {
     const named = turn.c.nlu.languageByName(text);
@@ -332,6 +335,8 @@ function onText(turn: Turn, raw: string, langHint?: string): void {
   }
   // 5. What the current step understands.
   if (turn.byStep((ctx, step, pos) => stepType(step).onText?.(ctx, step, pos, text))) return;
+  // A yes, ok or no with no question open: nothing to answer, so the way on.
+  if (bare) return turn.mainMenu(true);
   // 6. Understanding.
   turn.understand(text, turn.s.lang);
 }

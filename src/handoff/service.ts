@@ -348,7 +348,11 @@ export class HandoffService {
     // The distress detector still listens, and tells the caseworker. Unsure:
     // the caseworker, a person, is the one to ask "are you safe?"; clear: the
     // crisis numbers go out at once too.
-    const distress = this.d.content.current().nlu.distress(text, lang);
+    // A bare yes or no (the answer to the caseworker's question) is not read for distress: alone,
+    // "no" scores as a clear crisis and "nein" as an unsure one (src/engine/engine.ts onText).
+    const nlu = this.d.content.current().nlu;
+    const word = nlu.command(text);
+    const distress = word === 'yes' || word === 'no' ? { level: undefined } : nlu.distress(text, lang);
     if (distress.level === 'unsure') {
       const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe', turn && `${turn.key}#alert`);
       this.d.events.alert(h, alert);

@@ -122,3 +122,34 @@ describe('a bare yes or no to a yes/no question is the answer, not a crisis', ()
     expect(conv.text()).toBe(c.t('en', 'fallback.declined'));
   });
 });
+
+describe('a bare yes, ok or no with no question open', () => {
+  // Before: "no" and "nope" got the crisis answer (read as Spanish), "nein", "لا", "так" "Are you
+  // safe?", a Dari "نه" switched to Pashto, "yes" and "ok" counted as misses.
+  for (const [lang, word] of [
+    ['en', 'no'],
+    ['en', 'nope'],
+    ['en', 'ok'],
+    ['de', 'nein'],
+    ['ar', 'لا'],
+    ['fa', 'نه'],
+    ['ps', 'نه'],
+    ['uk', 'так'],
+  ] as const) {
+    it(`${lang}: "${word}" shows the menu: no crisis answer, no miss, the language kept`, () => {
+      const c = starter();
+      const conv = chosen(lang);
+      conv.say(word);
+      expect(conv.effects).toEqual([]);
+      expect(conv.session.lang).toBe(lang);
+      expect(conv.session.unknownStreak).toBe(0);
+      expect(conv.text()).toContain(c.pack.flowTexts[lang]!.main!.menu!.text as string);
+    });
+  }
+
+  it('en: a crisis in words is still answered as one', () => {
+    const conv = chosen('en');
+    conv.say('no i cant go on anymore i want to die');
+    expect(conv.effects.map((e) => e.type)).toContain('distress');
+  });
+});

@@ -2,7 +2,8 @@
  * A photo or file sent while a person waits for (or talks with) a caseworker (issue 15), on
  * Telegram against the Bot API stand-in: the caption is relayed to the caseworker as text, with an
  * honest note on both sides that the attachment itself is not passed on; an attachment without a
- * caption is noted for the caseworker too. /stop is in the command list Telegram shows.
+ * caption is noted for the caseworker too; a bare "no" is relayed without a distress alarm. /stop is
+ * in the command list Telegram shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledContent } from '../../src/content/served.js';
@@ -58,6 +59,21 @@ describe('an attachment during an open handoff', () => {
     expect(none).toEqual([c.t('en', 'errors.unsupported')]);
     const after = await lotse.handoff.hs.messages(h!.id);
     expect(after.filter((m) => m.author === 'system').map((m) => m.text)).toContain('the person sent a document, which is not passed on');
+  });
+});
+
+describe('a bare "no" during an open handoff', () => {
+  it('is relayed as the answer it is: no crisis numbers, no distress alert for the caseworker', async () => {
+    const chat = 9402;
+    await turn(chat, () => api.text(chat, '/start', 'en'));
+    await turn(chat, () => api.press(chat, '=l:en'));
+    await turn(chat, () => api.text(chat, '/human', 'en'));
+    const h = await lotse.handoff.hs.openFor(lotse.tg.ref(chat));
+    const reply = await turn(chat, () => api.text(chat, 'no', 'en'));
+    expect(reply.join('\n')).not.toContain('144');
+    const msgs = await lotse.handoff.hs.messages(h!.id);
+    expect(msgs.filter((m) => m.author === 'person').map((m) => m.text)).toContain('no');
+    expect(msgs.filter((m) => m.kind === 'alert')).toEqual([]);
   });
 });
 
