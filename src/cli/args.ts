@@ -17,4 +17,4 @@ export function parseArgs(argv: string[]): Args {
   }
   return { positional, flags };
 }
-const BOOLEAN = new Set(['strict', 'json', 'help', 'quiet', 'warnings']);
+const BOOLEAN = new Set(['strict', 'json', 'help', 'quiet', 'warnings', 'apply']);

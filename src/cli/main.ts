@@ -28,7 +28,11 @@ Usage: lotse <command> [options]     (every command takes --root DIR, default .)
   validate [--strict]        check every content file and cross-reference (exit 1 on errors)
   examples                   every example phrasing as JSON lines {"topic","lang","text"}
   render-audio [--lang xx]   render the sample episodes with espeak-ng + lame (Debian packages)
-  staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing,services]
+  content export DIR [--version N]
+                             write the store's content (DATA_DIR, CONTENT_SOURCE=store) to DIR's content/, flows/, locales/
+  content import DIR [--apply --why TEXT]
+                             show what DIR would change (a diff and the validator's problems); --apply publishes it
+  staff add --email E --name N [--role admin|editor|translator|caseworker] [--languages ar,fa] [--topics hearing,services]
                              create a staff account in DATA_DIR's store (the first one: --role admin);
                              the password is read from LOTSE_STAFF_PASSWORD or generated and printed once
   staff reset-password --email E
@@ -170,6 +174,10 @@ async function main(argv: string[]): Promise<number> {
       renderAudio(root(flags), { only: typeof flags.lang === 'string' ? flags.lang : undefined, log: (l) => process.stdout.write(l + '\n') });
       return 0;
     }
+    case 'content': {
+      const { contentCommand } = await import('./content.js');
+      return contentCommand(positional[1], positional[2], flags);
+    }
     case 'staff': {
       if (positional[1] === 'reset-password') {
         const { resetStaffPassword } = await import('./staff.js');
@@ -177,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (positional[1] !== 'add') {
         process.stderr.write(
-          'usage: lotse staff add --email E --name N [--role admin|caseworker] [--languages ar,fa] [--topics hearing]\n       lotse staff reset-password --email E\n',
+          'usage: lotse staff add --email E --name N [--role admin|editor|translator|caseworker] [--languages ar,fa] [--topics hearing]\n       lotse staff reset-password --email E\n',
         );
         return 2;
       }

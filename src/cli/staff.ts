@@ -9,7 +9,7 @@ import { loadConfig } from '../config/config.js';
 import { StaffAuth, temporaryPassword } from '../handoff/auth.js';
 import { loadSecret } from '../server/main.js';
 import { createStore } from '../store/index.js';
-import type { StaffAccounts } from '../store/staff.js';
+import { ROLES, type Role, type StaffAccounts } from '../store/staff.js';
 import { randomIds, systemClock } from '../util/clock.js';
 import { HttpError } from '../util/http-error.js';
 
@@ -60,7 +60,9 @@ export async function addStaff(flags: Record<string, string | true>): Promise<nu
       .map((s) => s.trim())
       .filter(Boolean);
   return withStaff(false, async (accounts, auth) => {
-    const role = str('role') === 'admin' || (await accounts.countStaff()) === 0 ? 'admin' : 'caseworker';
+    const asked = str('role');
+    if (asked !== undefined && !ROLES.includes(asked as Role)) throw new Error(`--role is one of ${ROLES.join(', ')}`);
+    const role: Role = (await accounts.countStaff()) === 0 ? 'admin' : ((asked as Role | undefined) ?? 'caseworker');
     const s = await auth.createStaff({ email, name: str('name') ?? email, role, password, languages: list('languages'), topics: list('topics') });
     process.stdout.write(`created ${s.role} ${s.email} (${s.id})${generated ? `\npassword (shown once): ${password}` : ''}\n`);
     return 0;

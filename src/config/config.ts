@@ -34,13 +34,27 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Watch the content files and reload on change (keeps the last valid version on errors). */
   CONTENT_WATCH: bool.default(true),
+  /**
+   * Where the served content comes from (issue 16): files (CONTENT_ROOT, hot reload with CONTENT_WATCH) or
+   * store (published versions of the web editor; the files are imported as version 1 into an empty store).
+   */
+  CONTENT_SOURCE: z.enum(['files', 'store']).default('files'),
+  /** With CONTENT_SOURCE=store: how often each instance asks the store for a newer published version. */
+  CONTENT_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Secret for signing tokens and hashing user ids. Generated and kept in DATA_DIR when unset. */
   LOTSE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Days a conversation is kept after the last message. */
   SESSION_TTL_DAYS: positiveInt.default(30),
-  /** Storage: sqlite (a file in DATA_DIR). The Store interface is where PostgreSQL plugs in later. */
-  STORE: z.enum(['sqlite']).default('sqlite'),
-  DATABASE_URL: z.string().optional(),
+  /**
+   * Storage: sqlite (a file in DATA_DIR) or postgres. Unset: postgres when DATABASE_URL is a
+   * postgres:// (or postgresql://) URL, sqlite otherwise.
+   */
+  STORE: z.enum(['sqlite', 'postgres']).optional(),
+  /** PostgreSQL connection URL, e.g. postgres://lotse:secret@db:5432/lotse (several instances share it). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'looks like postgres://user:password@host:5432/database')
+    .optional(),
   /** Web chat */
   WEBCHAT_ALLOWED_ORIGINS: list.default([]),
   WEBCHAT_TOKEN_TTL_SECONDS: positiveInt.default(3600),
@@ -87,6 +101,10 @@ export const configSchema = z.object({
   STAFF_LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),
   /** Days feedback ("was this helpful?") and unanswered questions are kept before the housekeeping deletes them (PRIVACY.md). */
   RECORD_RETENTION_DAYS: positiveInt.default(30),
+  /** Podcast audio uploads (issue 16.5): the ffmpeg that transcodes them; unset: `ffmpeg` on PATH, looked up at each upload. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  /** Podcast audio uploads: the largest file accepted, in megabytes (a larger one is refused with 413). */
+  PODCAST_UPLOAD_MAX_MB: positiveInt.default(60),
 });
 
 export type TrustProxy = false | number | string[];
@@ -130,7 +148,13 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy | { error: 
   return items;
 }
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string; contentRoot: string; publicUrl: string; trustProxy: TrustProxy };
+export type Config = Omit<z.infer<typeof configSchema>, 'STORE'> & {
+  STORE: 'sqlite' | 'postgres';
+  dataDir: string;
+  contentRoot: string;
+  publicUrl: string;
+  trustProxy: TrustProxy;
+};
 
 export class ConfigError extends Error {}
 
@@ -139,7 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`);
+    // A connection URL carries its password: the message names the variable, not its value.
+    const shown = (name: string) => (name === 'DATABASE_URL' ? '(value not shown)' : `(got ${JSON.stringify(cleaned[name] ?? null)})`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
   }
   const c = parsed.data;
@@ -159,8 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `Invalid configuration:\n  PUBLIC_URL: Telegram only sends webhooks to https:// addresses (got ${JSON.stringify(c.PUBLIC_URL)}); use TELEGRAM_MODE=polling without a public HTTPS address`,
     );
+  if (c.STORE === 'postgres' && !c.DATABASE_URL)
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: required when STORE=postgres (postgres://user:password@host:5432/database)');
   return {
     ...c,
+    STORE: c.STORE ?? (c.DATABASE_URL ? 'postgres' : 'sqlite'),
     dataDir: path.resolve(c.DATA_DIR),
     contentRoot: path.resolve(c.CONTENT_ROOT),
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),

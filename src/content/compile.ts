@@ -520,8 +520,12 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
         `${code} has ${crises} crisis messages`,
         `write at least ${MIN_OTHER_CRISES}, over several concepts (means, wish, burden, hopeless, self-harm, violence)`,
       );
+    for (const a of l.answerIn)
+      if (!langCodes.includes(a))
+        err(OTHER_SAFETY, lineIn(OTHER_SAFETY, ['languages', code, 'answerIn']), `answerIn: "${a}" is not a served language`, `use one of ${langCodes.join(', ')}`);
     otherDistress[code] = {
       englishName: l.englishName,
+      answerIn: l.answerIn.filter((a) => langCodes.includes(a)),
       script: l.script,
       distressExamples: l.distressExamples,
       everyday: l.everyday,

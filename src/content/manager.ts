@@ -1,13 +1,15 @@
 /**
  * Holds the content snapshot the bot serves and swaps it atomically when the
- * files change. A broken edit never takes the bot down: the last valid
+ * files change, or (issue 16) when the store has a newer published version. A broken edit never takes the bot down: the last valid
  * version keeps serving and the problems are logged.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { compilePack } from './compile.js';
 import { formatProblem, type Problem } from './problems.js';
-import { FileSource } from './source.js';
+import { FileSource, type PackInput } from './source.js';
+import { StoreSource } from './store-source.js';
+import type { ContentVersions } from '../store/content-versions.js';
 import { compileContent, type CompiledContent } from './served.js';
 import { loadModelsInBackground } from '../nlu/model-cache.js';
 import { releaseGarbage } from '../util/memory.js';
@@ -40,18 +42,110 @@ export async function loadContentFromDirInBackground(root: string): Promise<{ co
   return { content: compileContent(pack, source.assetRoot(), models), models: models.data.trainedOffThread ? 'worker' : 'cache' };
 }
 
+/** Compiles a pack input with the models from the cache or trained in a worker; throws ContentError when it is broken. */
+async function compileInBackground(input: PackInput, assetRoot: string): Promise<{ content: CompiledContent; models: 'cache' | 'worker' }> {
+  const { pack, problems } = compilePack(input);
+  if (!pack) throw new ContentError(problems);
+  const models = await loadModelsInBackground(pack);
+  return { content: compileContent(pack, assetRoot, models), models: models.data.trainedOffThread ? 'worker' : 'cache' };
+}
+
+/** Runs `fn` every `ms` until the returned function is called; tests inject their own to step it by hand. */
+export type PollTimer = (ms: number, fn: () => void) => () => void;
+
+/** The default `PollTimer`: setInterval, not keeping the process alive on its own. */
+export const intervalTimer: PollTimer = (ms, fn) => {
+  const t = setInterval(fn, ms);
+  t.unref();
+  return () => clearInterval(t);
+};
+
+/** How `ContentManager.fromStore` polls: every `pollMs` (default 2000), with `timer` (default setInterval). */
+export interface StorePollOptions {
+  pollMs?: number;
+  timer?: PollTimer;
+  /** For the first version's record, when the store is empty (ms epoch). */
+  now?: () => number;
+}
+
 export class ContentManager {
   private snapshot: CompiledContent;
   private watchers: fs.FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private listeners: ((c: CompiledContent) => void)[] = [];
   lastProblems: Problem[] = [];
+  /** Serving from the store: where from, and which version is served (undefined: from the files). */
+  private store: { source: StoreSource; served: number; failed?: number; stopPoll?: () => void } | undefined;
 
   constructor(
     readonly root: string,
     private readonly log: Logger,
+    initial?: CompiledContent,
   ) {
-    this.snapshot = loadContentFromDir(root);
+    this.snapshot = initial ?? loadContentFromDir(root);
+  }
+
+  /**
+   * Serves the store's newest version (issue 16), and polls the store every `pollMs` so that a
+   * version published on any instance is served here within seconds. On the first start with an
+   * empty store, the files under `root` become version 1. The files are not watched: once the
+   * editor is used, they are import and export only.
+   */
+  static async fromStore(root: string, log: Logger, versions: ContentVersions, opts: StorePollOptions = {}): Promise<ContentManager> {
+    const source = new StoreSource(versions, root);
+    const first = await source.importFilesIfEmpty((input) => {
+      const { pack, problems } = compilePack(input);
+      if (!pack) throw new ContentError(problems);
+      return pack.version;
+    }, (opts.now ?? Date.now)());
+    if (first) log.info('content store was empty: imported the files as version 1', { version: first.packVersion });
+    const head = await source.readHead();
+    const { content } = await compileInBackground(head.input, source.assetRoot());
+    const m = new ContentManager(root, log, content);
+    m.store = { source, served: head.version.id };
+    m.store.stopPoll = (opts.timer ?? intervalTimer)(opts.pollMs ?? 2000, () => void m.pollStore());
+    return m;
+  }
+
+  /** The store's version served now (undefined when serving files). */
+  servedVersion(): number | undefined {
+    return this.store?.served;
+  }
+
+  /**
+   * Asks the store for its head and, when it is newer than what is served, compiles and swaps
+   * to it (models from the cache or a worker thread). Returns true when it swapped. A version
+   * that does not compile (published by older code, say) is logged once and skipped; the last
+   * good one keeps serving.
+   */
+  async pollStore(): Promise<boolean> {
+    const st = this.store;
+    if (!st) return false;
+    if (this.pending) return this.pending;
+    const run = async (): Promise<boolean> => {
+      try {
+        const head = await st.source.head();
+        if (!head || head.id === st.served || head.id === st.failed) return false;
+        try {
+          const next = await compileInBackground(await st.source.readVersion(head.id), st.source.assetRoot());
+          st.served = head.id;
+          // The same files as before (a restore of what is served) swap nothing, and are served all the same.
+          this.swap(next.content, next.models === 'worker' ? 'trained in a worker thread' : 'from the cache', head.id);
+          return true;
+        } catch (err) {
+          st.failed = head.id;
+          this.rejected(err);
+          return false;
+        }
+      } catch (err) {
+        this.log.warn('content store poll failed', { err });
+        return false;
+      }
+    };
+    this.pending = run().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
   }
 
   current(): CompiledContent {
@@ -68,6 +162,7 @@ export class ContentManager {
    * cached (the CLI, tests); the server's watcher uses reloadInBackground().
    */
   reload(): boolean {
+    if (this.store) return false;
     try {
       return this.swap(loadContentFromDir(this.root));
     } catch (err) {
@@ -82,6 +177,7 @@ export class ContentManager {
    * while one runs are coalesced into one more afterwards.
    */
   reloadInBackground(): Promise<boolean> {
+    if (this.store) return this.pollStore();
     if (this.pending) {
       this.again = true;
       return this.pending;
@@ -108,11 +204,11 @@ export class ContentManager {
   private pending: Promise<boolean> | undefined;
   private again = false;
 
-  private swap(next: CompiledContent, models?: string): boolean {
+  private swap(next: CompiledContent, models?: string, storeVersion?: number): boolean {
     this.lastProblems = [];
     if (next.pack.version === this.snapshot.pack.version) return false;
     this.snapshot = next;
-    this.log.info('content reloaded', { version: next.pack.version, ...(models ? { models } : {}) });
+    this.log.info('content reloaded', { version: next.pack.version, ...(storeVersion !== undefined ? { storeVersion } : {}), ...(models ? { models } : {}) });
     for (const l of this.listeners) l(next);
     releaseGarbage();
     return true;
@@ -131,7 +227,9 @@ export class ContentManager {
     } else this.log.error('content reload failed', { err });
   }
 
+  /** Hot reload of the files (serving files only: the store is polled instead). */
   watch(): void {
+    if (this.store) return;
     for (const dir of ['content', 'flows', 'locales']) {
       const full = path.join(this.root, dir);
       if (!fs.existsSync(full)) continue;
@@ -145,6 +243,7 @@ export class ContentManager {
   }
 
   close(): void {
+    this.store?.stopPoll?.();
     clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
     this.watchers = [];

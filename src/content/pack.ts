@@ -65,6 +65,8 @@ export interface ContentPack {
 export interface OtherLanguageDistress {
   englishName: string;
   script: string;
+  /** Served languages many of its speakers read, answered in first (content/_other/safety.yaml). */
+  answerIn: string[];
   distressExamples: Partial<Record<DistressConcept, string[]>>;
   everyday: string[];
   notDistress: string[];

@@ -381,6 +381,12 @@ export const otherSafetyFileSchema = z
           /** Look-alikes: crisis-looking words that are not a crisis ("my phone is dead", negations). */
           notDistress: z.array(text).default([]),
           /**
+           * Served languages many of its speakers read, answered in (before
+           * English) while the person has chosen none: Russian speakers from
+           * Ukraine read Ukrainian better than English or German.
+           */
+          answerIn: z.array(z.string()).default([]),
+          /**
            * Optional, in the language itself: what the bot says to someone who writes it (that it
            * cannot write in it, the languages below, a person who may help) and the label of the
            * "talk to a person" button. Without them the bot says it in every served language.

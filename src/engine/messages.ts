@@ -12,6 +12,17 @@ import type { Command } from './payload.js';
 export interface Button {
   label: string;
   payload: string;
+  /**
+   * The language the label is written in, when it is not the reply's (a language button says
+   * "العربية" in an English reply): channels that can mark text with a language and direction do.
+   */
+  lang?: TextLanguage;
+}
+
+/** A language and its writing direction, for a piece of text in another language than the reply's. */
+export interface TextLanguage {
+  lang: string;
+  dir: 'ltr' | 'rtl';
 }
 
 /** Light markup in `text`: **bold**, *italic*, [label](https://url), "- " list lines. Nothing else. */
@@ -26,6 +37,12 @@ export interface TextMessage {
    * ("Samira (caseworker)"), `said` what a screen reader says first ("Samira (caseworker) said:").
    */
   from?: { name: string; label: string; said: string };
+  /**
+   * One entry per line of `text` (split at "\n") when the lines are in different languages (the
+   * first question, in every language). Channels give each line its own language and direction,
+   * so a right-to-left line keeps its full stop on its left in a left-to-right chat.
+   */
+  lines?: TextLanguage[];
 }
 
 /**

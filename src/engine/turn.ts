@@ -69,6 +69,23 @@ export class Turn {
     this.out.push({ kind: 'text', text, ...(buttons.length ? { buttons } : {}) });
   }
 
+  /**
+   * Add a message whose lines are in different languages, each line with its language (channels
+   * set language and direction per line). Lines that read the same in several languages come once;
+   * a single line is in the reply's language and is not marked.
+   */
+  sayLines(lines: { text: string; lang: string }[], buttons: Button[] = []): void {
+    const seen = new Set<string>();
+    const kept = lines.filter((l) => !seen.has(l.text) && seen.add(l.text));
+    this.out.push({
+      kind: 'text',
+      text: kept.map((l) => l.text).join('\n'),
+      // One line is in the reply's language: nothing to mark.
+      ...(kept.length > 1 ? { lines: kept.map((l) => ({ lang: l.lang, dir: this.c.language(l.lang)?.dir ?? 'ltr' })) } : {}),
+      ...(buttons.length ? { buttons } : {}),
+    });
+  }
+
   /** Put buttons on the last message (channels show buttons of the last message). */
   attach(buttons: Button[]): void {
     const last = this.out[this.out.length - 1];

@@ -40,7 +40,7 @@ export interface AdminDeps {
 }
 
 /** A query parameter as one short string, or undefined (arrays and objects from `?a=1&a=2` are refused). */
-function param(req: express.Request, key: string, max = 200): string | undefined {
+export function param(req: express.Request, key: string, max = 200): string | undefined {
   const v = req.query[key];
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string') throw refused(400, `"${key}" must be given once`);
@@ -49,7 +49,7 @@ function param(req: express.Request, key: string, max = 200): string | undefined
 }
 
 /** A YYYY-MM-DD date that exists, or undefined. */
-function dateParam(req: express.Request, key: string): string | undefined {
+export function dateParam(req: express.Request, key: string): string | undefined {
   const v = param(req, key, 10);
   if (v === undefined) return undefined;
   // Month 13 does not parse at all; 30 February parses as 2 March, so the round trip must give the same day.

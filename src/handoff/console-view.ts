@@ -7,7 +7,7 @@
  */
 import type { ContentManager } from '../content/manager.js';
 import type { Handoff, HandoffMessage, Handoffs } from '../store/handoffs.js';
-import type { StaffAccounts } from '../store/staff.js';
+import { doesCasework, type StaffAccounts } from '../store/staff.js';
 import { pseudonym } from './pseudonym.js';
 import { reasonInWords } from './transcript.js';
 
@@ -36,7 +36,7 @@ export class ConsoleViews {
 
   /** Languages someone active on the team speaks. */
   private async spoken(): Promise<Set<string>> {
-    return new Set((await this.d.staff.allStaff()).filter((s) => s.active).flatMap((s) => s.languages));
+    return new Set((await this.d.staff.allStaff()).filter((s) => s.active && doesCasework(s.role)).flatMap((s) => s.languages));
   }
 
   /** Adds the view fields; `urgent` and `languageMatch` from the queue work are kept when present. */

@@ -15,6 +15,11 @@ import type { AppContext, Plugin } from '../server/plugin-api.js';
 import { HttpError, refused } from '../util/http-error.js';
 import { wellFormedReviver } from '../util/text.js';
 import { limiter } from '../server/rate-limit.js';
+import { mountCocreationRoutes } from '../cocreation/routes.js';
+import { editorJson, mountEditorRoutes } from '../content/editor/routes.js';
+import { EditorService } from '../content/editor/service.js';
+import { mountPodcastUploadRoutes } from '../podcasts/upload-routes.js';
+import { doesCasework, ROLES, type Role } from '../store/staff.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
@@ -32,6 +37,8 @@ export interface HandoffRuntime {
   auth: StaffAuth;
   hs: Handoffs;
   staff: StaffAccounts;
+  /** The content editor behind /console/api/editor (also the DraftEdits of the co-creation dashboard). */
+  editor?: EditorService;
   /** The console's router (mounted at /console): the route x role matrix test lists its routes from it. */
   router: express.Router;
   /** Open event streams in this process (for tests: revocation must leave none of the account's). */
@@ -134,7 +141,9 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       });
 
       const secure = ctx.config.publicUrl.startsWith('https://');
-      router.use(express.json({ limit: '32kb', reviver: wellFormedReviver }));
+      const consoleJson = express.json({ limit: '32kb', reviver: wellFormedReviver });
+      // The editor sends whole files; everything else stays within the console's 32 kB.
+      router.use((req, res, next) => (req.path.startsWith('/api/editor/') ? editorJson : consoleJson)(req, res, next));
       // Staff pages are never cached and never framed.
       router.use((_req, res, next) => {
         res.setHeader('Cache-Control', 'no-store');
@@ -179,6 +188,12 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             .json({ error: { code: 'PasswordChangeRequired', message: 'your password was reset: choose a new one first (POST /console/api/password)' } });
         next();
       };
+      /** People's conversations are for caseworkers and admins: editors and translators never see them (issue 16). */
+      const requireCasework: express.RequestHandler = (req, res, next) => {
+        if (!doesCasework((req as Authed).staff!.role))
+          return void res.status(403).json({ error: { code: 'Forbidden', message: 'conversations are for caseworkers and admins' } });
+        next();
+      };
       const requireAdmin: express.RequestHandler = (req, res, next) => {
         if ((req as Authed).staff?.role !== 'admin') return void res.status(403).json({ error: { code: 'Forbidden', message: 'admins only' } });
         next();
@@ -204,7 +219,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           } catch (err) {
             if (err instanceof HttpError) {
               for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-              res.status(err.status).json({ error: { code: err.code, message: err.message } });
+              res.status(err.status).json({ error: { ...err.extra, code: err.code, message: err.message } });
             } else {
               ctx.log.error('console request failed', { err, path: req.path });
               res.status(500).json({ error: { code: 'ServerError', message: 'internal error' } });
@@ -281,6 +296,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/queue',
         requireStaff,
+        requireCasework,
         wrap(async (req) => ({
           queue: await views.decorate(await service.queue(req.staff!), uiLang(req, req.staff!)),
           typicalWaitMinutes: await service.typicalWaitMinutes(),
@@ -289,6 +305,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/handoffs/:id',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           const o = await service.open(req.staff!, String(req.params.id));
           const ui = uiLang(req, req.staff!);
@@ -299,11 +316,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/take',
         requireStaff,
+        requireCasework,
         wrap((req) => service.take(req.staff!, String(req.params.id))),
       );
       router.post(
         '/api/handoffs/:id/messages',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           return service.send(req.staff!, String(req.params.id), { text: text(b, 'text'), topic: text(b, 'topic') });
@@ -312,11 +331,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/page',
         requireStaff,
+        requireCasework,
         wrap((req) => service.page(req.staff!, String(req.params.id))),
       );
       router.post(
         '/api/handoffs/:id/read',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await service.markRead(req.staff!, String(req.params.id));
           return { ok: true };
@@ -325,6 +346,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/typing',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await service.caseworkerTyping(req.staff!, String(req.params.id));
           return { ok: true };
@@ -333,16 +355,19 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.post(
         '/api/handoffs/:id/notes',
         requireStaff,
+        requireCasework,
         wrap((req) => service.note(req.staff!, String(req.params.id), text(bodyOf(req), 'text') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/transfer',
         requireStaff,
+        requireCasework,
         wrap((req) => service.transfer(req.staff!, String(req.params.id), text(bodyOf(req), 'to') ?? '')),
       );
       router.post(
         '/api/handoffs/:id/close',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           const outcome = b.outcome;
@@ -354,6 +379,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/answers',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const c = ctx.content.current();
           const lang = String(req.query.lang ?? 'en');
@@ -379,11 +405,13 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/snippets',
         requireStaff,
+        requireCasework,
         wrap(async (req) => ({ snippets: await snippets.list(req.staff!) })),
       );
       router.post(
         '/api/snippets',
         requireStaff,
+        requireCasework,
         wrap((req) => {
           const b = bodyOf(req);
           if (b.shared !== undefined && typeof b.shared !== 'boolean') throw refused(400, '"shared" must be true or false');
@@ -393,6 +421,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.delete(
         '/api/snippets/:id',
         requireStaff,
+        requireCasework,
         wrap(async (req) => {
           await snippets.remove(req.staff!, String(req.params.id));
         }),
@@ -400,7 +429,10 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       router.get(
         '/api/colleagues',
         requireStaff,
-        wrap(async () => ({ staff: (await accounts.allStaff()).filter((s) => s.active).map((s) => ({ id: s.id, name: s.name, languages: s.languages })) })),
+        requireCasework,
+        wrap(async () => ({
+          staff: (await accounts.allStaff()).filter((s) => s.active && doesCasework(s.role)).map((s) => ({ id: s.id, name: s.name, languages: s.languages })),
+        })),
       );
       router.get(
         '/api/staff',
@@ -418,7 +450,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
             email: text(b, 'email') ?? '',
             name: text(b, 'name') ?? '',
             password: text(b, 'password') ?? '',
-            role: b.role === 'admin' ? 'admin' : 'caseworker',
+            role: ROLES.includes(b.role as Role) ? (b.role as Role) : 'caseworker',
             languages: strings(b, 'languages') ?? [],
             topics: strings(b, 'topics') ?? [],
           });
@@ -448,13 +480,14 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
           const id = String(req.params.id);
           const languages = Array.isArray(b.languages) ? strings(b, 'languages') : undefined;
           const topics = Array.isArray(b.topics) ? strings(b, 'topics') : undefined;
-          if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && b.role !== 'admin' && b.role !== 'caseworker')
-            throw refused(400, 'send at least one of languages (a list), topics (a list), active (true or false), role (admin or caseworker)');
+          const role = ROLES.includes(b.role as Role) ? (b.role as Role) : undefined;
+          if (languages === undefined && topics === undefined && typeof b.active !== 'boolean' && role === undefined)
+            throw refused(400, `send at least one of languages (a list), topics (a list), active (true or false), role (${ROLES.join(', ')})`);
           const after = await auth.updateStaff(req.staff!, id, {
             ...(languages ? { languages } : {}),
             ...(topics ? { topics } : {}),
             ...(typeof b.active === 'boolean' ? { active: b.active } : {}),
-            ...(b.role === 'admin' || b.role === 'caseworker' ? { role: b.role } : {}),
+            ...(role ? { role } : {}),
           });
           return staffView(after);
         }),
@@ -473,6 +506,24 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       );
 
       mountAdminRoutes(router, { rt: plugin.runtime, ctx, requireStaff, requireAdmin, wrap });
+      // The content editor (issue 16): its own roles, checked by the service.
+      const editor = new EditorService({
+        versions: await ctx.store.contentVersions(),
+        content: ctx.content,
+        root: ctx.config.contentRoot,
+        now: () => ctx.clock.now(),
+        log: ctx.log.child({ module: 'editor' }),
+      });
+      plugin.runtime.editor = editor;
+      mountEditorRoutes(router, { editor, requireStaff, wrap });
+      // The co-creation dashboard and podcast drafts are content work: editors and admins.
+      const requireEditor: express.RequestHandler = (req, res, next) => {
+        const role = (req as Authed).staff?.role;
+        if (role !== 'admin' && role !== 'editor') return void res.status(403).json({ error: { code: 'Forbidden', message: 'for editors and admins' } });
+        next();
+      };
+      mountCocreationRoutes(router, { ctx, hs, requireStaff, requireEditor, wrap, drafts: editor });
+      mountPodcastUploadRoutes(router, { ctx, requireStaff, requireEditor, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends
@@ -480,7 +531,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
        * person may see is replayed before live events, so a restart or a
        * dropped connection loses nothing.
        */
-      router.get('/api/events', requireStaff, (req, res) => {
+      router.get('/api/events', requireStaff, requireCasework, (req, res) => {
         const staff = (req as Authed).staff!;
         const token = sessionToken(req);
         const session = { staffId: staff.id, tokenHash: (req as Authed).tokenHash! };

@@ -24,7 +24,7 @@ import type { HandoffEvents } from './events.js';
 import { describeOfficeHours, isOpen, type OfficeHours } from './office-hours.js';
 import { MAX_MESSAGE_LENGTH } from '../shared/limits.js';
 import type { Handoff, HandoffMessage, Handoffs, Outcome } from '../store/handoffs.js';
-import type { Staff, StaffAccounts } from '../store/staff.js';
+import { doesCasework, type Staff, type StaffAccounts } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { valueAt } from '../util/ui-strings.js';
@@ -506,7 +506,7 @@ export class HandoffService {
     if (!h) throw refused(404, 'no such handoff');
     if (!this.canOpen(staff, h)) throw refused(403, 'this conversation belongs to a colleague');
     if (h.status !== 'queued' && h.status !== 'active') throw refused(409, 'this conversation is not open');
-    const speakers = (await this.d.staff.allStaff()).filter((s) => s.active && s.id !== staff.id && s.languages.includes(h.lang));
+    const speakers = (await this.d.staff.allStaff()).filter((s) => s.active && doesCasework(s.role) && s.id !== staff.id && s.languages.includes(h.lang));
     await this.d.hs.audit(staff.id, id, `page:${h.lang}`, this.now());
     this.d.events.message(h, await this.system(id, 'event', `${staff.name} paged colleagues who speak ${h.lang} (${speakers.length})`));
     this.d.events.paged(h, staff);
@@ -625,7 +625,7 @@ export class HandoffService {
   async transfer(staff: Staff, id: string, toStaffId: string): Promise<Handoff> {
     const h = await this.mustOwn(staff, id);
     const to = await this.d.staff.staffById(toStaffId);
-    if (!to?.active) throw refused(400, 'no such colleague');
+    if (!to?.active || !doesCasework(to.role)) throw refused(400, 'no such colleague');
     await this.d.hs.update(id, { caseworkerId: to.id });
     await this.d.hs.audit(staff.id, id, `transfer:${to.id}`, this.now());
     this.d.events.message(h, await this.system(id, 'event', `transferred from ${staff.name} to ${to.name}`));

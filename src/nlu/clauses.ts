@@ -89,7 +89,13 @@ const NEGATIONS = new Set([
   'keine',
   'keinen',
   'nichts',
-  // ar
+  // Austrian and Bavarian German ("i tu ma nix an", "ned", "net")
+  'nix',
+  'ned',
+  // ar ("لست/ليس": I am not / is not)
+  'لست',
+  'ليس',
+  'ليست',
   'ما',
   'مش',
   'مو',
@@ -97,8 +103,10 @@ const NEGATIONS = new Set([
   'لن',
   'لم',
   'مانی',
-  // fa
+  // fa ("نیستم": I am not)
   'نه',
+  'نیستم',
+  'نیست',
   'هرگز',
   // ps (نه above)
   'مه',
@@ -112,4 +120,21 @@ const NEGATIONS = new Set([
 /** True when a clause's tokens (normalize.ts tokenize) hold a negation. */
 export function negated(tokens: string[]): boolean {
   return tokens.some((t) => NEGATIONS.has(t) || t.startsWith('نمی'));
+}
+
+/**
+ * The pieces a reassurance is read in: clauses, and Latin and Arabic commas
+ * too. "I'm not going to hurt myself, I just want to know when the pocket
+ * money comes" is one clause for the crisis reading (clauses() does not cut
+ * at Latin commas, see above), but its two halves say two things: a denial
+ * and a question.
+ */
+export function reassurancePieces(text: string): string[] {
+  const out: string[] = [];
+  for (const c of clauses(text))
+    for (const part of c.split(/[,\u060C]+/u)) {
+      const t = part.trim();
+      if (t) out.push(t);
+    }
+  return out;
 }

@@ -6,9 +6,9 @@
  */
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
-import { clauses, negated } from './clauses.js';
+import { clauses, negated, reassurancePieces } from './clauses.js';
 import { capTokens, extractMany } from './features.js';
-import { ALL_FEATURES, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
+import { ALL_FEATURES, type CrisisKind, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
 import { LanguageMatcher } from './matcher.js';
@@ -39,6 +39,20 @@ export const THRESHOLDS = {
 export const LEARNED_WEIGHT = 0.65;
 
 /**
+ * The denial model's probability at or above which a negated piece denies
+ * a crisis (reassured() in buildNlu). Above a half: in doubt, a crisis.
+ */
+const DENIAL_P = 0.5;
+
+/**
+ * The crisis-kind model's probability at or above which the crisis answer
+ * is the one for that kind (types.ts DistressResult.kind). In doubt the
+ * answer for every kind is given, as before: a person being hurt must not
+ * miss the police number because the model guessed "self".
+ */
+const KIND_P = 0.6;
+
+/**
  * Prior that a person goes on in the language of their session: they rarely
  * switch, so a short or ambiguous message stays in it.
  */
@@ -56,9 +70,10 @@ const CLAUSE_MIN_TOKENS = 3;
  * a language the pack does not serve (the language list and a person instead of an answer): at
  * least `minWords` words (one word says too little: "ok", "danke", a name) and at most
  * `maxServed` probability of a served language. Chosen on the own held-out sets 1-4
- * (test/nlu/unserved-everyday.test.ts): 1 of their 4,737 served messages is taken for an unserved
- * one (a crisis in Latin-letter Russian, which the distress screen answers first), 142 of their 222
- * unserved ones are found (Cyrillic ones are left to Ukrainian). 0.5 and 2 words: 4 served taken.
+ * (test/nlu/unserved-everyday.test.ts): none of their 4,737 served messages is taken for an
+ * unserved one, 161 of their 222 unserved ones are found, 151 of them with the right language
+ * (Cyrillic ones are left to Ukrainian). Before the seven further unserved languages of
+ * content/_other/safety.yaml: 1 served taken (0.5 and 2 words: 4), 142 found.
  */
 export const UNSERVED_EVIDENCE = { minWords: 3, maxServed: 0.2 };
 
@@ -211,6 +226,69 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return { p, score: distressScore(p, models.neighbours.crisisShareWeighed(q)) };
   }
 
+  /**
+   * True when a message that reads as a crisis is a denial of one beside a
+   * question: "I'm not going to hurt myself, I just want to know when the
+   * pocket money comes" (issue 10.3: negation handled). Read piece by piece
+   * (reassurancePieces): every piece that reads as distress on its own is
+   * negated and denies the act ("not going to hurt myself", "not in
+   * danger"), while a crisis worded with a negation ("I don't want to live
+   * anymore, where is the doctor?") negates life going on: not a denial.
+   * (Taking the negation out and re-reading was tried first: the crisis
+   * model reads "ich will mehr" like "ich will nicht mehr", so it told
+   * nothing apart and would have silenced 12 of 691 crises.) The denial model (learned.ts denialSamples) tells the two
+   * apart, trained on the pack's own look-alikes and crises in each
+   * language, rather than a list of denial phrases. And another piece, not
+   * negated and not distress, carries what the person asks.
+   */
+  /** True when the topic model reads a piece as a question of a topic (not off-topic, not the crisis) at the clarify level. */
+  function askedTopic(x: Map<number, number>): boolean {
+    const pt = models.topics.predict(x);
+    let best = 0;
+    for (let i = 1; i < pt.length; i++) if (pt[i]! > pt[best]!) best = i;
+    const topic = models.topics.classes[best];
+    return topic !== 'none' && topic !== 'meta.distress' && pt[best]! >= THRESHOLDS.clarify;
+  }
+
+  function reassured(text: string): boolean {
+    const denialModel = models.denial;
+    if (!denialModel) return false;
+    const pieces = reassurancePieces(text);
+    if (pieces.length < 2) return false;
+    let denial = false;
+    let question = false;
+    for (const piece of pieces) {
+      const tokens = capTokens(tokenize(piece));
+      if (!tokens.length) continue;
+      const x = extractMany(tokens, [ALL_FEATURES])[0]!;
+      const s = distressScoreOf(x).score;
+      if (!negated(tokens)) {
+        if (s >= models.distressUnsure) return false;
+        // What the person asks is a question Lotse knows ("when is my appointment"), not a
+        // statement beside the denial: in "I bought rat poison, and I won't put it out for
+        // the rats" the negation denies the harmless use, and the denial model alone said
+        // "denial".
+        if (askedTopic(x)) question = true;
+        continue;
+      }
+      const pd = denialModel.predict(x)[1]!;
+      if (s < models.distressUnsure) continue;
+      if (pd < DENIAL_P) return false;
+      denial = true;
+    }
+    return denial && question;
+  }
+
+  /** What a crisis is about, when the crisis-kind model is sure enough (KIND_P); else nothing. */
+  function kindOf(x: Map<number, number>): { kind?: CrisisKind } {
+    const m = models.crisisKind;
+    if (!m) return {};
+    const p = m.predict(x);
+    let best = 0;
+    for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+    return p[best]! >= KIND_P ? { kind: m.classes[best] as CrisisKind } : {};
+  }
+
   function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, xLang: Map<number, number>): DistressResult {
     let { p, score } = distressScoreOf(x);
     // Each clause on its own as well (clauses.ts): an everyday question
@@ -230,7 +308,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
         }
     }
     const phraseLangs = phrases.detectStems(stems);
-    const level: DistressResult['level'] = score >= models.distressClear ? 'clear' : score >= models.distressUnsure ? 'unsure' : undefined;
+    let level: DistressResult['level'] = score >= models.distressClear ? 'clear' : score >= models.distressUnsure ? 'unsure' : undefined;
+    if (level && reassured(text)) level = undefined;
     // The crisis phrases of safety.yaml train both models; alone they raise
     // no level. On the own held-out set a phrase in a message the models
     // read as everyday ("the waiting kills me", "I won't hurt myself, I
@@ -239,8 +318,22 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // alone. They still tell which language a crisis was written in.
     // Only a crisis needs to know (the answer's language); everyday messages cost nothing more.
     const unserved = level ? unservedLanguage(text, xLang) : undefined;
-    if (unserved) return { level, probability: p, score, unserved };
-    return { level, probability: p, score, lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang };
+    if (unserved) {
+      // A clear crisis against the unserved languages' own threshold
+      // (learned.ts distressClearOther): everything written in a language
+      // known from a few dozen messages reads as half a crisis. Below it the
+      // gentle "are you safe?" with the numbers, not silence: their own
+      // unsure threshold missed 9 of 36 held-out crises (test/nlu/unserved.test.ts),
+      // the served one 2.
+      return { level: score >= models.distressClearOther ? 'clear' : 'unsure', probability: p, score, unserved, ...kindOf(x) };
+    }
+    return {
+      level,
+      probability: p,
+      score,
+      lang: phraseLangs.length && lang && !phraseLangs.includes(lang) ? phraseLangs[0] : lang,
+      ...(level ? kindOf(x) : {}),
+    };
   }
 
   interface Analysis {
@@ -310,6 +403,12 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     models.topics.classes.forEach((topic, i) => {
       if (i === noneIndex) return;
       const score = LEARNED_WEIGHT * pt[i]! + (1 - LEARNED_WEIGHT) * (lex.get(topic) ?? 0);
+      // The crisis topic is the distress detector's to call: where the
+      // detector reads no distress at all (below its unsure level), the topic
+      // model's crisis class, trained on words like "tomorrow" and "office"
+      // that crises use too, must not be the answer or the first "Did you
+      // mean" ("hat das Büro morgen offen" -> "I need help now").
+      if (topic === 'meta.distress' && !d.level && (d.score ?? d.probability) < models.distressUnsure) return;
       if (score > 0.01) combined.push({ topic, score });
     });
     combined.sort((a, b) => b.score - a.score);

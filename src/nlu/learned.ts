@@ -28,14 +28,15 @@
  * server and the CLI start fast.
  */
 import type { ContentPack } from '../content/pack.js';
-import { clauses } from './clauses.js';
+import { clauses, negated, reassurancePieces } from './clauses.js';
+import { tokenize } from './normalize.js';
 import { ALL_FEATURES, extract, toSparse, type FeatureOptions } from './features.js';
 import { romanize } from './romanize.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 15;
+export const MODEL_VERSION = 18;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -58,11 +59,26 @@ export interface LearnedData {
   distress: LinearModelData;
   /** Served (class 0) or one of the unserved languages (content/_other/safety.yaml); absent without that file. */
   other?: LinearModelData;
+  /** What a crisis is about (CRISIS_KINDS), from the crisis examples' concepts; absent in packs without them. */
+  crisisKind?: LinearModelData;
+  /** Denial or crisis, for a negated piece of a message (denialSamples); absent in packs without denials. */
+  denial?: LinearModelData;
   /** The distress training messages, for their nearest neighbours (neighbours.ts). */
   neighbours: NeighbourData;
   /** Distress score (neighbours.ts distressScore) at or above which a message is a clear crisis / unsure. */
   distressClear: number;
   distressUnsure: number;
+  /**
+   * The same two levels for a message read as written in a language Lotse
+   * does not serve (content/_other/safety.yaml): cross-validated on those
+   * languages' own messages, at the same false-alarm rates. A few dozen
+   * messages a language make everything written in it sit near the
+   * middle (a Somali "I want to talk to someone" read as 0.7 crisis). Only
+   * the clear level is used (index.ts distressOf): at the unsure one the
+   * languages' crises and everyday messages overlap too much to be quiet.
+   */
+  distressClearOther: number;
+  distressUnsureOther: number;
   trainMs: number;
   /** Set when these weights were trained in a worker thread (model-cache.ts), not loaded from the cache. */
   trainedOffThread?: boolean;
@@ -73,9 +89,13 @@ export interface LearnedModels {
   language: LinearModel;
   distress: LinearModel;
   other?: LinearModel;
+  denial?: LinearModel;
+  crisisKind?: LinearModel;
   neighbours: Neighbours;
   distressClear: number;
   distressUnsure: number;
+  distressClearOther: number;
+  distressUnsureOther: number;
   data: LearnedData;
 }
 
@@ -85,9 +105,13 @@ export function fromData(d: LearnedData): LearnedModels {
     language: new LinearModel(d.language),
     distress: new LinearModel(d.distress),
     other: d.other ? new LinearModel(d.other) : undefined,
+    denial: d.denial ? new LinearModel(d.denial) : undefined,
+    crisisKind: d.crisisKind ? new LinearModel(d.crisisKind) : undefined,
     neighbours: new Neighbours(d.neighbours, d.distress),
     distressClear: d.distressClear,
     distressUnsure: d.distressUnsure,
+    distressClearOther: d.distressClearOther,
+    distressUnsureOther: d.distressUnsureOther,
     data: d,
   };
 }
@@ -167,12 +191,72 @@ export function distressSamples(pack: ContentPack): Sample[] {
   }
   // Languages not served: their crises are crises all the same (the numbers are the same for everyone).
   for (const o of Object.values(pack.otherDistress ?? {})) {
+    const from = out.length;
     const add = adder(out, o);
     for (const e of Object.values(o.distressExamples).flat()) add(e, 1);
     // A few dozen messages a language: everyday ones count double too, or the language itself
     // would read as a crisis ("tomorrow I go to the market" in Somali).
     for (const e of o.everyday) add(e, 0, 2);
     for (const e of o.notDistress) add(e, 0, 2);
+    for (let i = from; i < out.length; i++) out[i]!.unserved = true;
+  }
+  return out;
+}
+
+/**
+ * What a crisis is about, as the crisis answer needs it: the person's own
+ * life (means, wish, burden, hopelessness, self-harm), someone hurting them
+ * (violence), or someone else in danger ("my friend wants to die").
+ */
+export const CRISIS_KINDS = ['self', 'violence', 'someone-else'] as const;
+export type CrisisKind = (typeof CRISIS_KINDS)[number];
+
+function kindOfConcept(concept: string): number {
+  return concept === 'violence' ? 1 : concept === 'someone-else' ? 2 : 0;
+}
+
+/**
+ * The crisis-kind model's samples: every crisis example written by concept
+ * (content/<lang>/safety.yaml and content/_other/safety.yaml), its concept
+ * folded into CRISIS_KINDS.
+ */
+export function crisisKindSamples(pack: ContentPack): Sample[] {
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    const add = adder(out, l);
+    for (const [concept, list] of Object.entries(pack.distressExamples[l.code] ?? {})) for (const e of list ?? []) add(e, kindOfConcept(concept));
+  }
+  for (const o of Object.values(pack.otherDistress ?? {})) {
+    const add = adder(out, o);
+    for (const [concept, list] of Object.entries(o.distressExamples)) for (const e of list ?? []) add(e, kindOfConcept(concept));
+  }
+  return out;
+}
+
+/**
+ * The denial model's samples (class 1 a denial, 0 a crisis), read piece by
+ * piece as the detector reads a message (clauses.ts reassurancePieces): the
+ * negated pieces of the look-alikes that deny a crisis beside a question
+ * ("i'm not going to kill myself", "ich tu mir nichts an") against the
+ * negated pieces of crises ("i don't want to live anymore", "ما بدي عيش")
+ * and every other crisis piece. What it learns is which thing a negation
+ * denies: the act (kill, hurt, danger) or life going on (live, wake up,
+ * any more), in each language's own words.
+ */
+export function denialSamples(pack: ContentPack): Sample[] {
+  const out: Sample[] = [];
+  for (const l of pack.languages) {
+    const add = adder(out, l);
+    for (const e of pack.notDistress[l.code] ?? []) {
+      const pieces = reassurancePieces(e);
+      if (pieces.length < 2) continue;
+      for (const piece of pieces) if (negated(tokenize(piece))) add(piece, 1);
+    }
+    for (const e of crisisTexts(pack, l.code)) {
+      add(e, 0);
+      const pieces = reassurancePieces(e);
+      if (pieces.length > 1) for (const piece of pieces) add(piece, 0);
+    }
   }
   return out;
 }
@@ -218,7 +302,7 @@ const MAX_SCORED = 30_000;
  * other than itself and its Latin copy), then the lowest threshold whose
  * false alarms stay within `rate` of the non-crisis messages.
  */
-function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { clear: number; unsure: number } {
+function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { clear: number; unsure: number; clearOther: number; unsureOther: number } {
   const K = 4;
   const rand = prng(7);
   // Folds by group: a message and its Latin copy are held out together.
@@ -245,7 +329,8 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
     });
   }
   const negatives = samples.flatMap((s, i) => (s.y === 0 && scored(i) ? [oof[i]!] : [])).sort((a, b) => b - a);
-  const at = (rate: number) => {
+  const otherNegatives = samples.flatMap((s, i) => (s.y === 0 && s.unserved && scored(i) ? [oof[i]!] : [])).sort((a, b) => b - a);
+  const at = (rate: number, negatives: number[]) => {
     const k = Math.floor(rate * negatives.length);
     // Just above the k-th highest non-crisis probability; never below 0.05 (a near-empty model).
     return Math.max(0.05, Math.min(0.95, (negatives[k] ?? 0) + 1e-6));
@@ -256,9 +341,13 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
   const share = (all - negatives.length) / Math.max(1, all);
   // (The model scores such a message about `share`; it has no neighbour.)
   const floor = Math.min(0.9, 2 * distressScore(share, 0));
-  const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS));
-  const unsure = Math.max(floor, Math.min(clear, at(UNSURE_FALSE_ALARMS)));
-  return { clear, unsure };
+  const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS, negatives));
+  const unsure = Math.max(floor, Math.min(clear, at(UNSURE_FALSE_ALARMS, negatives)));
+  // Too few unserved messages to read a rate off: the served thresholds.
+  if (otherNegatives.length < 50) return { clear, unsure, clearOther: clear, unsureOther: unsure };
+  const clearOther = Math.max(clear, at(CLEAR_FALSE_ALARMS, otherNegatives));
+  const unsureOther = Math.max(unsure, Math.min(clearOther, at(UNSURE_FALSE_ALARMS, otherNegatives)));
+  return { clear, unsure, clearOther, unsureOther };
 }
 
 /**
@@ -298,6 +387,10 @@ export function train(pack: ContentPack): LearnedModels {
   const other = otherCodes.length
     ? trainSoftmax(capSamples(otherSamples(pack, otherCodes)), ['served', ...otherCodes], { ...DEFAULT_TRAIN, epochs: 4 })
     : undefined;
+  const ck = crisisKindSamples(pack);
+  const crisisKind = new Set(ck.map((x) => x.y)).size > 1 ? trainSoftmax(ck, [...CRISIS_KINDS], { ...DEFAULT_TRAIN, epochs: 6 }) : undefined;
+  const dn = denialSamples(pack);
+  const denial = dn.some((x) => x.y === 1) ? trainSoftmax(dn, ['crisis', 'denial'], { ...DEFAULT_TRAIN, epochs: 6 }) : undefined;
   const ds = capSamples(distressSamples(pack));
   const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
   const neighbours = buildNeighbourData(ds, distress.data);
@@ -309,9 +402,13 @@ export function train(pack: ContentPack): LearnedModels {
     language: language.data,
     distress: distress.data,
     other: other?.data,
+    denial: denial?.data,
+    crisisKind: crisisKind?.data,
     neighbours,
     distressClear: th.clear,
     distressUnsure: th.unsure,
+    distressClearOther: th.clearOther,
+    distressUnsureOther: th.unsureOther,
     trainMs: Math.round(performance.now() - t0),
   };
   return fromData(data);

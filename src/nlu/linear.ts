@@ -31,6 +31,8 @@ export interface Sample {
   weight?: number;
   /** Samples of one group (an example and its Latin-letter copy) are never each other's neighbours in cross-validation. */
   group?: number;
+  /** A message of a language Lotse does not serve (its thresholds are its own: learned.ts). */
+  unserved?: boolean;
 }
 
 export interface TrainOptions {

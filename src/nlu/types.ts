@@ -1,3 +1,6 @@
+import type { CrisisKind } from './learned.js';
+
+export type { CrisisKind };
 /** What the matcher tells the engine about a message. */
 export interface MatchResult {
   /** Best topic, or null when the bot should say it does not know. */
@@ -42,6 +45,13 @@ export interface DistressResult {
    * answer in the session's language, or in the default ones.
    */
   unserved?: string;
+  /**
+   * What the crisis is about, when the detector reads a level and the
+   * crisis-kind model is sure enough (learned.ts CRISIS_KINDS): the answer
+   * differs for a person who wants to die, one being hurt, and one worried
+   * about a friend. Unset: the answer for all of them.
+   */
+  kind?: CrisisKind;
 }
 
 export type CommandName = 'menu' | 'back' | 'language' | 'human' | 'next' | 'yes' | 'no';

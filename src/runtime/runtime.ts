@@ -227,8 +227,21 @@ export class Runtime implements BotRuntime {
     const now = this.deps.clock.now();
     const extra: OutMessage[] = [];
     try {
-      if (e.type === 'feedback') await this.deps.store.addFeedback({ ref, topic: e.topic, lang: e.lang, helpful: e.helpful, contentVersion: version, at: now });
-      else if (e.type === 'unanswered')
+      if (e.type === 'feedback') {
+        await this.deps.store.addFeedback({ ref, topic: e.topic, lang: e.lang, helpful: e.helpful, contentVersion: version, at: now });
+        // The co-creation loop (issue 16.4) learns from the question whose answer did not help, masked like an unanswered one.
+        const question = e.helpful ? undefined : questionBeforeFeedback(session);
+        if (question)
+          await this.deps.store.addUnanswered({
+            ref: { channel: ref.channel, conversationId: ref.conversationId },
+            lang: e.lang,
+            text: maskPersonalData(question),
+            contentVersion: version,
+            at: now,
+            kind: 'not-helpful',
+            topic: e.topic,
+          });
+      } else if (e.type === 'unanswered')
         await this.deps.store.addUnanswered({
           ref: { channel: ref.channel, conversationId: ref.conversationId },
           lang: e.lang,
@@ -245,6 +258,23 @@ export class Runtime implements BotRuntime {
     }
     return extra;
   }
+}
+
+/**
+ * The question a "not helpful" was about: the text the person typed just
+ * before the answer that asked "Was this helpful?". `recent` holds this turn
+ * already (the "no", pressed or typed, and the thanks), so it is the person's
+ * entry before that; when it was a button press too (a menu, "Did you mean"), the
+ * answer was not found by a question and there is none. Undefined then.
+ */
+export function questionBeforeFeedback(session: Session): string | undefined {
+  const recent = session.recent ?? [];
+  const people = recent.filter((r) => r.who === 'person');
+  const press = people[people.length - 1];
+  const before = people[people.length - 2];
+  if (!press || !before) return undefined;
+  // Typed text is kept as typed; a button press is stored as "[payload]".
+  return /^\[[^\s\]]*\]$/.test(before.text) ? undefined : before.text;
 }
 
 const queueKey = (ref: ConversationRef) => `${ref.channel}:${ref.conversationId}`;

@@ -89,7 +89,11 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await createStore(config, clock);
   await store.migrate();
-  const content = new ContentManager(config.contentRoot, log);
+  // The store's published versions (the web editor's), polled so every instance serves a new one within seconds; or the files, watched.
+  const content =
+    config.CONTENT_SOURCE === 'store'
+      ? await ContentManager.fromStore(config.contentRoot, log, await store.contentVersions(), { pollMs: config.CONTENT_POLL_MS, now: () => clock.now() })
+      : new ContentManager(config.contentRoot, log);
   if (config.CONTENT_WATCH) content.watch();
   const secret = loadSecret(config);
   const bot = new Runtime({ content, store, clock, log, config });

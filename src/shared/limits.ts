@@ -9,8 +9,10 @@
  *    a caseworker is in the conversation the person's long message reaches
  *    them whole. So web chat (WEBCHAT_MAX_TEXT_CHARS, default this) takes a
  *    text of 2,001 to 4,000 characters, stores it as typed and answers it
- *    like the engine does; only a longer one is refused (413), never cut
- *    silently. Telegram itself allows 4,096.
+ *    like the engine does; a longer one is neither read nor relayed nor cut:
+ *    the page says so before it is sent, and the server answers one that
+ *    comes anyway with the limit (a 413 left Web Chat at "Send failed" for
+ *    ever). Telegram itself allows 4,096.
  */
 export const MAX_TEXT_LENGTH = 2000;
 

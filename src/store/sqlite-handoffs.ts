@@ -7,10 +7,11 @@
 import type Database from 'better-sqlite3';
 import type { ConversationRef } from '../shared/conversation.js';
 import type { AuditEntry, AuditQuery, ClosedQuery, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from './handoffs.js';
+import type { SqliteMigration } from './sqlite.js';
 import type { Role, Staff, StaffAccounts, StaffSession } from './staff.js';
 
 /** Migrations of the handoff tables (versions 100+), applied by `SqliteStore` when handoffs or staff accounts are first asked for. */
-export const handoffMigrations = [
+export const handoffMigrations: SqliteMigration[] = [
   {
     version: 100,
     name: 'handoff: staff, sessions, handoffs, messages, audit',
@@ -77,6 +78,24 @@ export const handoffMigrations = [
     name: 'handoff: a message relayed from a stored incoming message is stored once, also when its turn runs again after a crash',
     sql: `ALTER TABLE handoff_messages ADD COLUMN source TEXT;
       CREATE UNIQUE INDEX handoff_messages_source ON handoff_messages(source) WHERE source IS NOT NULL;`,
+  },
+  {
+    // The content editor's range (400-449): its roles live on the staff table. SQLite cannot change a
+    // CHECK in place, so the table is copied into one with the new CHECK (foreign keys off meanwhile:
+    // sessions and handoffs keep pointing at the same ids).
+    version: 400,
+    name: 'content editor (issue 16): roles editor and translator beside admin and caseworker',
+    rebuildsTable: true,
+    sql: `
+      CREATE TABLE staff_new (
+        id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'translator', 'caseworker')), password_hash TEXT NOT NULL,
+        languages TEXT NOT NULL DEFAULT '[]', topics TEXT NOT NULL DEFAULT '[]',
+        active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO staff_new (id, email, name, role, password_hash, languages, topics, active, created_at, must_change_password)
+        SELECT id, email, name, role, password_hash, languages, topics, active, created_at, must_change_password FROM staff;
+      DROP TABLE staff;
+      ALTER TABLE staff_new RENAME TO staff;`,
   },
 ];
 

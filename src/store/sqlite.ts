@@ -6,11 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRef } from '../shared/conversation.js';
+import type { ContentVersions } from './content-versions.js';
+import { contentVersionMigrations, SqliteContentVersions } from './sqlite-content-versions.js';
 import type { Handoffs } from './handoffs.js';
 import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import type { Inbox } from './inbox.js';
 import { SqliteInbox } from './sqlite-inbox.js';
+import type { QuestionRecords } from './questions.js';
+import { questionMigrations, SqliteQuestions } from './sqlite-questions.js';
 import { SqliteRateCounters, SqliteWebchatLog } from './sqlite-webchat-log.js';
 import { SqliteSnippets, snippetMigrations } from './sqlite-snippets.js';
 import type { Snippets } from './snippets.js';
@@ -18,8 +22,16 @@ import type { StaffAccounts } from './staff.js';
 import type { FeedbackRecord, ForgetResult, SessionRecord, Store, UnansweredRecord } from './store.js';
 import type { WebchatLog } from './webchat-log.js';
 
+/** One schema change; `rebuildsTable`: it copies a table into a new one (see `SqliteStore.migrateWith`). */
+export interface SqliteMigration {
+  version: number;
+  name: string;
+  sql: string;
+  rebuildsTable?: boolean;
+}
+
 /** Append-only: never edit a migration that has shipped; add the next one. */
-export const sqliteMigrations: { version: number; name: string; sql: string }[] = [
+export const sqliteMigrations: SqliteMigration[] = [
   {
     version: 1,
     name: 'sessions, feedback, unanswered, kv',
@@ -124,21 +136,35 @@ export class SqliteStore implements Store {
     this.db.pragma('secure_delete = ON');
   }
 
-  /** Applies the migrations this file has not seen yet, each in a transaction. */
-  migrateWith(migrations: { version: number; name: string; sql: string }[]): void {
+  /**
+   * Applies the migrations this file has not seen yet, each in a transaction. A migration that
+   * rebuilds a table others refer to (SQLite cannot change a CHECK in place) sets `rebuildsTable`:
+   * it runs with foreign keys off, as SQLite's documented table rebuild needs (dropping the old
+   * table would otherwise cascade into the rows that refer to it), and is checked before it commits.
+   */
+  migrateWith(migrations: SqliteMigration[]): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.now());
-      })();
+      if (m.rebuildsTable) this.db.pragma('foreign_keys = OFF');
+      try {
+        this.db.transaction(() => {
+          this.db.exec(m.sql);
+          if (m.rebuildsTable && (this.db.pragma('foreign_key_check') as unknown[]).length)
+            throw new Error(`migration ${m.version} would break references between tables`);
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.now());
+        })();
+      } finally {
+        if (m.rebuildsTable) this.db.pragma('foreign_keys = ON');
+      }
     }
   }
 
   async migrate(): Promise<void> {
     this.migrateWith(sqliteMigrations);
+    // The runtime writes the co-creation columns with every question, so they come with the core tables.
+    this.migrateWith(questionMigrations);
   }
 
   async getSession(ref: ConversationRef): Promise<SessionRecord | undefined> {
@@ -192,8 +218,8 @@ export class SqliteStore implements Store {
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
     this.db
-      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at);
+      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at, r.kind ?? 'unanswered', r.topic ?? null);
   }
 
   async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
@@ -324,6 +350,8 @@ export class SqliteStore implements Store {
     handoffs?: Handoffs;
     staffAccounts?: StaffAccounts;
     snippets?: Snippets;
+    questions?: QuestionRecords;
+    contentVersions?: ContentVersions;
   } = {};
 
   inbox(): Inbox {
@@ -351,6 +379,15 @@ export class SqliteStore implements Store {
   async snippets(): Promise<Snippets> {
     this.migrateWith(snippetMigrations);
     return (this.records.snippets ??= new SqliteSnippets(this.db));
+  }
+
+  async questions(): Promise<QuestionRecords> {
+    return (this.records.questions ??= new SqliteQuestions(this.db));
+  }
+
+  async contentVersions(): Promise<ContentVersions> {
+    this.migrateWith(contentVersionMigrations);
+    return (this.records.contentVersions ??= new SqliteContentVersions(this.db));
   }
 
   async ping(): Promise<boolean> {

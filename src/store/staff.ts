@@ -5,8 +5,20 @@
  * store (PostgreSQL) fits too.
  */
 
-/** An admin manages staff accounts; a caseworker answers handoffs. */
-export type Role = 'admin' | 'caseworker';
+/**
+ * An admin manages staff accounts, answers handoffs and edits content; a caseworker answers
+ * handoffs; an editor edits and publishes content (issue 16); a translator edits and reviews the
+ * content of its `languages` only. Editors and translators never see a person's conversation.
+ */
+export type Role = 'admin' | 'editor' | 'translator' | 'caseworker';
+
+/** Every role, for input checks. */
+export const ROLES: readonly Role[] = ['admin', 'editor', 'translator', 'caseworker'];
+
+/** Whether a role works with people's conversations (queue, handoffs, paging, transfers). */
+export function doesCasework(role: Role): boolean {
+  return role === 'admin' || role === 'caseworker';
+}
 
 /** A staff account of the caseworker console. `languages` and `topics` decide which handoffs reach them first. */
 export interface Staff {
@@ -16,7 +28,7 @@ export interface Staff {
   role: Role;
   /** scrypt hash with its salt; never the password. */
   passwordHash: string;
-  /** Language codes the person speaks: handoffs in these languages reach them first. */
+  /** Language codes the person speaks: handoffs in these languages reach them first; for a translator, the languages it may edit and review. */
   languages: string[];
   /** Flows or topic ids they specialise in; empty: all. */
   topics: string[];

@@ -7,8 +7,10 @@
  * Methods are async so that network-backed stores fit the same interface.
  */
 import type { ConversationRef } from '../shared/conversation.js';
+import type { ContentVersions } from './content-versions.js';
 import type { Handoffs } from './handoffs.js';
 import type { Inbox } from './inbox.js';
+import type { QuestionKind, QuestionRecords } from './questions.js';
 import type { RateCounters } from './rate-counters.js';
 import type { Snippets } from './snippets.js';
 import type { StaffAccounts } from './staff.js';
@@ -43,6 +45,10 @@ export interface UnansweredRecord {
   text: string;
   contentVersion: string;
   at: number;
+  /** Why it is kept: the bot had no answer (the default), or the person said the answer was not helpful. */
+  kind?: QuestionKind;
+  /** For `not-helpful`: the topic whose answer did not help. */
+  topic?: string;
 }
 
 /** What `forgetPerson` erased: counts only. */
@@ -123,6 +129,10 @@ export interface Store {
   staffAccounts(): Promise<StaffAccounts>;
   /** The console's saved replies (own and team); the table is created when first asked for. */
   snippets(): Promise<Snippets>;
+  /** The co-creation dashboard's reads of questions and feedback over a time range (questions.ts). */
+  questions(): Promise<QuestionRecords>;
+  /** The content editor's versions, drafts and review marks (issue 16); the tables are created when first asked for. */
+  contentVersions(): Promise<ContentVersions>;
 
   /** Readiness: can we read and write right now? */
   ping(): Promise<boolean>;

@@ -11,7 +11,9 @@
  *  - wrongCsrf: the caseworker's cookie with a wrong X-CSRF-Token (GETs
  *    need no token, so they answer as for the caseworker);
  *  - mustChange: an account whose password an admin reset, before it chose
- *    a new one.
+ *    a new one;
+ *  - editor, translator (for ar): the content editor's roles (issue 16),
+ *    which never reach people's conversations.
  * Authorised requests carry bodies that get past authorisation to a known
  * answer (a 400 for an empty body means the request reached the handler).
  */
@@ -25,7 +27,10 @@ import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js'
 import { type Running, startServer } from '../../src/server/main.js';
 import { miniRoot } from '../helpers/content.js';
 
-const ROLES = ['anonymous', 'caseworker', 'admin', 'deactivated', 'wrongCsrf', 'mustChange'] as const;
+const AR_FILE = 'content/ar/topics/hearing.yaml';
+const EN_FILE = 'content/en/topics/hearing.yaml';
+
+const ROLES = ['anonymous', 'caseworker', 'admin', 'deactivated', 'wrongCsrf', 'mustChange', 'editor', 'translator'] as const;
 type RoleName = (typeof ROLES)[number];
 type Statuses = Record<RoleName, number>;
 
@@ -39,6 +44,8 @@ const PASSWORDS: Record<string, string> = {
   admin: 'matrix admin password',
   deactivated: 'matrix deactivated pw',
   mustChange: 'matrix must change pw',
+  editor: 'matrix editor password',
+  translator: 'matrix translator pw',
 };
 
 beforeAll(async () => {
@@ -50,6 +57,8 @@ beforeAll(async () => {
       DATA_DIR: dataDir,
       CONTENT_ROOT: miniRoot,
       CONTENT_WATCH: 'false',
+      // The editor's routes answer from the store's versions (the fixture is imported as version 1).
+      CONTENT_SOURCE: 'store',
       LOG_LEVEL: 'silent',
       OFFICE_HOURS: 'mo-su 00:00-24:00',
       // Every request comes from 127.0.0.1: the rows' expected statuses must not depend on how many failed before.
@@ -58,14 +67,14 @@ beforeAll(async () => {
     plugins: () => [plugin],
   });
   rt = plugin.runtime!;
-  for (const r of ['caseworker', 'admin', 'deactivated', 'mustChange'])
+  for (const r of ['caseworker', 'admin', 'deactivated', 'mustChange', 'editor', 'translator'])
     ids[r] = (
       await rt.auth.createStaff({
         email: `${r.toLowerCase()}@ngo.example`,
         name: r,
-        role: r === 'admin' ? 'admin' : 'caseworker',
+        role: r === 'admin' || r === 'editor' || r === 'translator' ? r : 'caseworker',
         password: PASSWORDS[r]!,
-        languages: ['en'],
+        languages: r === 'translator' ? ['ar'] : ['en'],
       })
     ).id;
   ids.target = (await rt.auth.createStaff({ email: 'target@ngo.example', name: 'T', role: 'caseworker', password: 'matrix target pw', languages: [] })).id;
@@ -137,17 +146,25 @@ interface Row {
   expect: Statuses;
 }
 
-/** Expected statuses of a route for signed-in staff only, by role. */
-const staffOnly = (caseworker: number, admin: number, mustChange = 403): Statuses => ({
+/**
+ * Expected statuses of a route for signed-in staff only, by role. Editors and translators get
+ * 403 unless said otherwise (the console's routes are about people's conversations).
+ */
+const staffOnly = (caseworker: number, admin: number, mustChange = 403, editor = 403, translator = editor): Statuses => ({
   anonymous: 401,
   caseworker,
   admin,
   deactivated: 401,
   wrongCsrf: caseworker,
   mustChange,
+  editor,
+  translator,
 });
 /** The same for a change (POST/PATCH): a wrong CSRF token is refused before anything else. */
-const staffChange = (caseworker: number, admin: number, mustChange = 403): Statuses => ({ ...staffOnly(caseworker, admin, mustChange), wrongCsrf: 403 });
+const staffChange = (caseworker: number, admin: number, mustChange = 403, editor = 403, translator = editor): Statuses => ({
+  ...staffOnly(caseworker, admin, mustChange, editor, translator),
+  wrongCsrf: 403,
+});
 const everyone = (status: number): Statuses => ({
   anonymous: status,
   caseworker: status,
@@ -155,18 +172,23 @@ const everyone = (status: number): Statuses => ({
   deactivated: status,
   wrongCsrf: status,
   mustChange: status,
+  editor: status,
+  translator: status,
 });
 const adminOnly = (admin: number): Statuses => staffOnly(403, admin);
 const adminChange = (admin: number): Statuses => staffChange(403, admin);
+/** Content work outside the editor's own routes (co-creation dashboard, podcast drafts): admins and editors alike. */
+const editorOnly = (status: number): Statuses => staffOnly(403, status, 403, status, 403);
+const editorChange = (status: number): Statuses => staffChange(403, status, 403, status, 403);
 
 const MATRIX: Record<string, Row> = {
   'GET /': { expect: everyone(200) },
   'GET /console.js': { expect: everyone(200) },
   // Sign-in is open to all; an empty body is a 400 whoever asks.
   'POST /api/login': { body: () => ({}), expect: everyone(400) },
-  'POST /api/password': { body: () => ({}), expect: staffChange(400, 400, 400) },
-  'POST /api/logout': { fresh: true, expect: staffChange(200, 200, 200) },
-  'GET /api/me': { expect: staffOnly(200, 200, 200) },
+  'POST /api/password': { body: () => ({}), expect: staffChange(400, 400, 400, 400) },
+  'POST /api/logout': { fresh: true, expect: staffChange(200, 200, 200, 200) },
+  'GET /api/me': { expect: staffOnly(200, 200, 200, 200) },
   'GET /api/queue': { expect: staffOnly(200, 200) },
   'GET /api/handoffs/:id': { path: async () => `/api/handoffs/${await takenHandoff()}`, expect: staffOnly(200, 200) },
   'POST /api/handoffs/:id/take': { path: async () => `/api/handoffs/${await queuedHandoff()}/take`, expect: staffChange(200, 200) },
@@ -216,6 +238,49 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/audit': { expect: adminOnly(200) },
   'GET /api/admin/closed': { expect: adminOnly(200) },
   'GET /api/admin/closed/:id': { path: async () => '/api/admin/closed/no-such-handoff', expect: adminOnly(404) },
+  // The content editor (issue 16): admins and editors everything; the translator (for ar) reads all and
+  // changes ar only; caseworkers nothing. Bodies that reach the handler get a known answer (400 when empty).
+  'GET /api/editor/state': { expect: staffOnly(403, 200, 403, 200) },
+  'GET /api/editor/files': { expect: staffOnly(403, 200, 403, 200) },
+  'GET /api/editor/file': { path: async () => `/api/editor/file?path=${encodeURIComponent(AR_FILE)}`, expect: staffOnly(403, 200, 403, 200) },
+  'PUT /api/editor/draft': { body: () => ({ path: EN_FILE }), expect: staffChange(403, 400, 403, 400, 403) },
+  'DELETE /api/editor/draft': { path: async () => `/api/editor/draft?path=${encodeURIComponent(AR_FILE)}`, expect: staffChange(403, 404, 403, 404) },
+  'GET /api/editor/drafts/diff': { expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/check': { expect: staffChange(403, 200, 403, 200) },
+  'POST /api/editor/publish': { body: () => ({}), expect: staffChange(403, 400, 403, 400, 403) },
+  'GET /api/editor/versions': { expect: staffOnly(403, 200, 403, 200) },
+  'GET /api/editor/versions/:id': { path: async () => '/api/editor/versions/1', expect: staffOnly(403, 200, 403, 200) },
+  'GET /api/editor/versions/:id/diff': { path: async () => '/api/editor/versions/1/diff', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/versions/:id/restore': {
+    path: async () => '/api/editor/versions/1/restore',
+    body: () => ({}),
+    expect: staffChange(403, 400, 403, 400, 403),
+  },
+  'GET /api/editor/review': { path: async () => '/api/editor/review?lang=ar', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/review': { body: () => ({ lang: 'en', path: EN_FILE }), expect: staffChange(403, 200, 403, 200, 403) },
+  'GET /api/editor/export.zip': { expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/import/preview': { body: () => ({}), expect: staffChange(403, 400, 403, 400, 403) },
+  'POST /api/editor/import/apply': { body: () => ({}), expect: staffChange(403, 400, 403, 400, 403) },
+  'GET /api/editor/sheet': { path: async () => '/api/editor/sheet?lang=ar', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/sheet/preview': { path: async () => '/api/editor/sheet/preview?lang=ar', body: () => ({}), expect: staffChange(403, 400, 403, 400) },
+  'POST /api/editor/sheet/apply': { path: async () => '/api/editor/sheet/apply?lang=en', body: () => ({}), expect: staffChange(403, 400, 403, 400, 403) },
+  // The co-creation dashboard (issue 16.4): a static shell, its data and charts for admins and editors (translators and caseworkers: 403);
+  // an empty one-click request reaches the handler (400).
+  'GET /cocreation': { expect: everyone(200) },
+  'GET /cocreation.js': { expect: everyone(200) },
+  'GET /api/cocreation': { expect: editorOnly(200) },
+  'GET /api/cocreation.csv': { expect: editorOnly(200) },
+  'GET /api/cocreation/chart/:name': { path: async () => '/api/cocreation/chart/weekly.svg', expect: editorOnly(200) },
+  'POST /api/cocreation/example': { body: () => ({}), expect: editorChange(400) },
+  'POST /api/cocreation/topic': { body: () => ({}), expect: editorChange(400) },
+  // Podcast drafts (issue 16.5): a JSON body is no recording (415); no draft yet (404).
+  'POST /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', body: () => ({}), expect: editorChange(415) },
+  'POST /api/podcasts/:episode/:lang/transcript': { path: async () => '/api/podcasts/hearing/en/transcript', body: () => ({}), expect: editorChange(415) },
+  'DELETE /api/podcasts/:episode/:lang': { path: async () => '/api/podcasts/hearing/ar', expect: editorChange(404) },
+  'GET /podcasts': { expect: everyone(200) },
+  'GET /podcasts.js': { expect: everyone(200) },
+  'GET /api/podcasts/drafts': { expect: editorOnly(200) },
+  'GET /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', expect: editorOnly(404) },
 };
 
 /** Every route on the console's router, as "METHOD /path". */

@@ -25,13 +25,13 @@ describe('unserved, everyday', () => {
   const served = sets.flatMap((s) => s.served);
   const unserved = sets.flatMap((s) => s.unserved);
 
-  it('takes at most 1 in 2,000 served messages for an unserved language (measured: 1 of 4,737, a crisis the screen answers first)', () => {
+  it('takes at most 1 in 2,000 served messages for an unserved language (measured: none of 4,737)', () => {
     expect(served.length).toBeGreaterThan(4000);
     const wrong = served.filter((l) => c.nlu.unserved(l.text));
     expect(wrong.length).toBeLessThanOrEqual(Math.floor(served.length / 2000));
   });
 
-  it('finds most messages in unserved languages (measured: 142 of 222; Cyrillic ones are left to Ukrainian), mostly naming the language', () => {
+  it('finds most messages in unserved languages (measured: 161 of 222, 151 named right; Cyrillic ones are left to Ukrainian), mostly naming the language', () => {
     const found = unserved.filter((l) => c.nlu.unserved(l.text));
     const named = unserved.filter((l) => c.nlu.unserved(l.text) === l.lang);
     const notCyrillic = unserved.filter((l) => !/[\u0400-\u04FF]/.test(l.text));

@@ -24,44 +24,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const silent = createLogger('silent');
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 
-describe('retention in the store', () => {
-  it('deletes feedback and unanswered questions after RECORD_RETENTION_DAYS (default 30), newer ones stay', async () => {
-    const clock = new ManualClock();
-    const s = new SqliteStore(':memory:', () => clock.now());
-    await s.migrate();
-    const ref = { channel: 'webchat', conversationId: 'c1' };
-    const now = clock.now();
-    for (const at of [now - 31 * DAY, now - 29 * DAY]) {
-      await s.addFeedback({ ref, topic: 't', lang: 'en', helpful: true, contentVersion: 'v', at });
-      await s.addUnanswered({ ref, lang: 'en', text: `question at ${at}`, contentVersion: 'v', at });
-    }
-    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    expect(config.RECORD_RETENTION_DAYS).toBe(30);
-    await housekeep(s, config, clock, silent);
-    expect((await s.listFeedback()).map((f) => f.at)).toEqual([now - 29 * DAY]);
-    expect((await s.listUnanswered()).map((u) => u.text)).toEqual([`question at ${now - 29 * DAY}`]);
-    await housekeep(s, loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RECORD_RETENTION_DAYS: '7' }), clock, silent);
-    expect(await s.listFeedback()).toEqual([]);
-    expect(await s.listUnanswered()).toEqual([]);
-    await s.close();
-  });
-
-  it('drops the remembered raw text of sessions idle longer than the web chat log is kept (7 days); the session stays', async () => {
-    const clock = new ManualClock();
-    const s = new SqliteStore(':memory:', () => clock.now());
-    await s.migrate();
-    const now = clock.now();
-    const old = { channel: 'telegram', conversationId: 'old' };
-    const fresh = { channel: 'telegram', conversationId: 'fresh' };
-    const state = (at: number) => ({ lang: 'en', recent: [{ who: 'person', text: 'my phone is 0660 1234567', at }] });
-    await s.putSession({ ref: old, state: state(now - 8 * DAY), updatedAt: now - 8 * DAY });
-    await s.putSession({ ref: fresh, state: state(now - 6 * DAY), updatedAt: now - 6 * DAY });
-    await housekeep(s, loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }), clock, silent);
-    expect((await s.getSession(old))?.state).toEqual({ lang: 'en' });
-    expect((await s.getSession(fresh))?.state).toEqual(state(now - 6 * DAY));
-    await s.close();
-  });
-
+// Retention of each record kind in the store itself is part of the store contract (contract.ts), run on SQLite and PostgreSQL.
+describe('retention in the SQLite file', () => {
   it('creates the database file with mode 0600 and tightens an existing one (and its write-ahead log) at start', async () => {
     const file = path.join(dir, 'mode', 'lotse.sqlite');
     let s = new SqliteStore(file);

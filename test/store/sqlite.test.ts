@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore, sqliteMigrations } from '../../src/store/sqlite.js';
+import { questionMigrations } from '../../src/store/sqlite-questions.js';
 import { maskPersonalData } from '../../src/store/store.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+// What every store must do is in contract.ts (run on SQLite by contract-sqlite.test.ts); these are the file's own mechanics.
 describe('SqliteStore (a real file)', () => {
   it('creates the file and runs each migration once', async () => {
     const file = path.join(dir, 'a', 'lotse.sqlite');
@@ -15,48 +17,8 @@ describe('SqliteStore (a real file)', () => {
     await s.migrate();
     await s.migrate();
     const rows = s.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
-    expect(rows.map((r) => r.version)).toEqual(sqliteMigrations.map((m) => m.version));
+    expect(rows.map((r) => r.version)).toEqual([...sqliteMigrations, ...questionMigrations].map((m) => m.version));
     expect(fs.existsSync(file)).toBe(true);
-    await s.close();
-  });
-
-  it('keeps sessions across a reopen, expires old ones, deletes on request', async () => {
-    const t = 1_000;
-    const file = path.join(dir, 'b.sqlite');
-    const ref = { channel: 'webchat' as const, conversationId: 'c1' };
-    let s = new SqliteStore(file, () => t);
-    await s.migrate();
-    await s.putSession({ ref, state: { lang: 'ar' }, updatedAt: t });
-    await s.addFeedback({ ref, topic: 'hearing.documents', lang: 'ar', helpful: true, contentVersion: 'v1', at: t });
-    await s.close();
-    s = new SqliteStore(file, () => t);
-    expect((await s.getSession(ref))?.state).toEqual({ lang: 'ar' });
-    expect(await s.listFeedback()).toHaveLength(1);
-    await s.deleteConversationData(ref);
-    expect(await s.getSession(ref)).toBeUndefined();
-    expect(await s.listFeedback()).toHaveLength(0);
-    await s.putSession({ ref, state: {}, updatedAt: 10 });
-    expect(await s.expireSessions(500)).toBe(1);
-    await s.close();
-  });
-
-  it('kv: TTL, prefix listing and an atomic put-if-absent', async () => {
-    let t = 0;
-    const s = new SqliteStore(':memory:', () => t);
-    await s.migrate();
-    expect(await s.kvPutIfAbsent('tg-update', '42', '1', 1000)).toBe(true);
-    expect(await s.kvPutIfAbsent('tg-update', '42', '1', 1000)).toBe(false);
-    t = 2000;
-    expect(await s.kvGet('tg-update', '42')).toBeUndefined();
-    expect(await s.kvPutIfAbsent('tg-update', '42', '1', 1000)).toBe(true);
-    await s.kvPut('x', 'a:1', 'one');
-    await s.kvPut('x', 'a:2', 'two');
-    await s.kvPut('x', 'b:1', 'three');
-    expect(await s.kvList('x', 'a:')).toEqual([
-      { key: 'a:1', value: 'one' },
-      { key: 'a:2', value: 'two' },
-    ]);
-    expect(await s.ping()).toBe(true);
     await s.close();
   });
 

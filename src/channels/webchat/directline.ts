@@ -39,6 +39,7 @@ import { HttpError } from '../../util/http-error.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { addressKey } from '../../util/keyed-hash.js';
+import { ownUiString } from '../../util/ui-strings.js';
 import { BOT, PAYLOAD_KEY, renderReply, typingActivity } from './render.js';
 import { bearer, TokenSigner, type TokenClaims } from './tokens.js';
 
@@ -378,8 +379,9 @@ export class DirectLineServer {
     if (type === 'message') {
       const text = act.text;
       if (text !== undefined && typeof text !== 'string') throw new HttpError(400, 'BadArgument', 'activity.text must be a string');
-      if (typeof text === 'string' && text.length > this.limits.maxTextChars)
-        throw new HttpError(413, 'MessageSizeTooBig', `the message text is longer than ${this.limits.maxTextChars} characters`);
+      // Too long to read or relay: taken (a 413 left Web Chat at "Send failed. Retry" for ever, and
+      // a retry failed the same way) and answered, in the person's language, with the limit.
+      if (typeof text === 'string' && text.length > this.limits.maxTextChars) return this.answerTooLong(res, conv, claims.u, act, text, clientId);
       const value = act.value && typeof act.value === 'object' ? (act.value as Record<string, unknown>) : undefined;
       const p = value?.[PAYLOAD_KEY];
       const mb = cd.messageBack && typeof cd.messageBack === 'object' ? (cd.messageBack as Record<string, unknown>).displayText : undefined;
@@ -461,6 +463,52 @@ export class DirectLineServer {
       await this.recovering.catch(() => undefined);
       this.runTurn(conv, event, stored.activity.id as string, item.key);
     }
+  }
+
+  /**
+   * A text over the channel's limit: logged as the person sent it (so Web Chat sees it arrive), not
+   * read or relayed to anybody, and answered at once with the limit and what to do, in the
+   * conversation's language. A retry with the same clientActivityID is a duplicate and is not
+   * answered twice. No turn of the bot: nothing of it reaches the engine or a caseworker.
+   */
+  private async answerTooLong(
+    res: express.Response,
+    conv: ConversationRow,
+    userId: string,
+    act: Record<string, unknown>,
+    text: string,
+    clientId: unknown,
+  ): Promise<void> {
+    const now = this.now();
+    const c = this.ctx.content.current();
+    const lang = (conv.lang && c.language(conv.lang) ? conv.lang : undefined) ?? c.defaultLang;
+    const activity = {
+      type: 'message',
+      text,
+      textFormat: 'plain',
+      ...(typeof act.locale === 'string' && act.locale.length <= 20 ? { locale: act.locale } : {}),
+      channelId: 'directline',
+      conversation: { id: conv.id },
+      from: { id: userId, role: 'user' },
+      recipient: { id: BOT.id, name: BOT.name, role: 'bot' },
+      timestamp: new Date(now).toISOString(),
+      channelData: typeof clientId === 'string' ? { clientActivityID: clientId } : {},
+    };
+    const cid = typeof clientId === 'string' ? clientId : `lotse:long:${randomBytes(12).toString('base64url')}`;
+    const { stored, duplicate } = await this.store.append(conv.id, [{ activity, clientId: cid }], now, now + this.conversationTtlMs);
+    const id = stored[0]!.activity.id as string;
+    send(res, 200, { id });
+    this.notify(conv.id);
+    if (duplicate) return;
+    const n = (x: number) => new Intl.NumberFormat(lang, { numberingSystem: 'latn', useGrouping: false }).format(x);
+    const vars = { length: n(text.length), max: n(this.limits.maxTextChars) };
+    // A content pack without the string (an older one) still gets a polite answer, in English.
+    const say =
+      ownUiString(c.pack.ui, lang, 'webchat.tooLong') || ownUiString(c.pack.ui, c.defaultLang, 'webchat.tooLong')
+        ? c.t(lang, 'webchat.tooLong', vars)
+        : `Your message has ${vars.length} characters; at most ${vars.max} fit in one message, so it was not sent. Please shorten it or send it in several parts.`;
+    const reply: Reply = { lang, dir: c.language(lang)?.dir ?? 'ltr', messages: [{ kind: 'text', text: say }] };
+    await this.appendReply(conv.id, reply, id, `long:${conv.id}:${cid}`);
   }
 
   /**

@@ -15,6 +15,7 @@ import { newNonce, pageCsp, setPageCsp } from '../../server/security.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { addressKey } from '../../util/keyed-hash.js';
 import { ownUiString } from '../../util/ui-strings.js';
+import { MAX_MESSAGE_LENGTH } from '../../shared/limits.js';
 import { DirectLineServer, DL_PREFIX, webchatLocale } from './directline.js';
 import { demoPage } from './pages.js';
 
@@ -42,12 +43,14 @@ function loadBundle(): Bundle | undefined {
 }
 
 /** UI strings of one language for the page and Web Chat: only what the language itself has (no English fallback over Web Chat's own translations). */
-export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
+export function clientConfig(c: CompiledContent, bundle: Bundle | undefined, maxTextChars = MAX_MESSAGE_LENGTH) {
   const ui = (lang: string, key: string, fallback: string) =>
     ownUiString(c.pack.ui, lang, `webchat.${key}`) ?? ownUiString(c.pack.ui, c.defaultLang, `webchat.${key}`) ?? fallback;
   return {
     version: c.pack.version,
     defaultLang: c.defaultLang,
+    // The send box says so before a longer message goes out (the server answers one anyway).
+    maxTextChars,
     bundle: bundle ? { url: `/webchat/${bundle.version}/webchat.js`, integrity: bundle.sha384 } : { url: '/webchat/missing/webchat.js', integrity: '' },
     languages: c.pack.languages.map((l) => {
       const own = (c.pack.ui[l.code]?.webchat as Record<string, unknown> | undefined)?.ui;
@@ -66,6 +69,9 @@ export function clientConfig(c: CompiledContent, bundle: Bundle | undefined) {
           close: ui(l.code, 'close', 'Close chat'),
           language: ui(l.code, 'language', 'Language'),
           unavailable: ui(l.code, 'unavailable', 'The chat cannot be opened on this website at the moment.'),
+          // {{length}} and {{max}} are filled in by the page, with the language's digits grouping.
+          limitNear: ui(l.code, 'limitNear', '{{length}} of {{max}} characters'),
+          limitOver: ui(l.code, 'limitOver', 'Your message has {{length}} characters; at most {{max}} fit in one. Please shorten it or send it in parts.'),
         },
       };
     }),
@@ -101,7 +107,11 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
         const nonce = newNonce();
         res.setHeader('Cache-Control', 'no-cache');
         setPageCsp(res, pageCsp(nonce, { config: ctx.config, embeddable: true, chat: true }), true);
-        res.type('text/html; charset=utf-8').send(demoPage(c, clientConfig(c, bundle), typeof req.query.lang === 'string' ? req.query.lang : undefined, nonce));
+        res
+          .type('text/html; charset=utf-8')
+          .send(
+            demoPage(c, clientConfig(c, bundle, ctx.config.WEBCHAT_MAX_TEXT_CHARS), typeof req.query.lang === 'string' ? req.query.lang : undefined, nonce),
+          );
       });
 
       app.get('/favicon.ico', (_req, res) => void res.status(204).setHeader('Cache-Control', 'public, max-age=86400').end());
@@ -118,7 +128,7 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
       app.get('/webchat/config.json', (_req, res) => {
         publicCors(res);
         res.setHeader('Cache-Control', 'public, max-age=60');
-        res.json(clientConfig(ctx.content.current(), bundle));
+        res.json(clientConfig(ctx.content.current(), bundle, ctx.config.WEBCHAT_MAX_TEXT_CHARS));
       });
       // Whether the asking page's origin may use the chat, so the embed can say so instead of a blank
       // panel (the session request fails as a bare CORS error the page cannot read). Only a yes or no

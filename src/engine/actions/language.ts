@@ -16,11 +16,11 @@ export function languageChoice(turn: Turn, first?: string): void {
   const langs = [...turn.c.pack.languages].sort((a, b) => (a.code === first ? -1 : b.code === first ? 1 : 0));
   // Before a choice, render in the hinted language (direction included).
   if (!turn.s.lang && first) turn.replyLang = first;
-  const prompt = langs.map((l) => turn.c.t(l.code, 'welcome.chooseLanguage')).filter((v, i, a) => a.indexOf(v) === i);
   const n = turn.nonce();
-  turn.say(
-    prompt.join('\n'),
-    langs.map((l) => ({ label: l.name, payload: payload.lang(l.code, n) })),
+  // Each line and each button in its own language (and direction), whatever the reply's.
+  turn.sayLines(
+    langs.map((l) => ({ text: turn.c.t(l.code, 'welcome.chooseLanguage'), lang: l.code })),
+    langs.map((l) => ({ label: l.name, payload: payload.lang(l.code, n), lang: { lang: l.code, dir: l.dir } })),
   );
   turn.s.pending = undefined;
 }

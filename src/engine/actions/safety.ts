@@ -5,6 +5,7 @@
  * sends the same crisis messages while a person waits for a caseworker.
  */
 import type { CompiledContent } from '../../content/served.js';
+import type { CrisisKind } from '../../nlu/types.js';
 import type { TextMessage } from '../messages.js';
 import { payload } from '../payload.js';
 import type { Turn } from '../turn.js';
@@ -12,16 +13,22 @@ import * as languageActions from './language.js';
 
 /**
  * The crisis numbers and the caring words (the `meta.distress` topic's answer, else the UI's
- * `distress.care`), in one language. Pure: shared by the engine and src/handoff/service.ts.
+ * `distress.care`), in one language, for what the crisis is about when the detector could
+ * tell (`kind`, nlu/types.ts DistressResult): the topic's first paragraph speaks to everyone,
+ * the ones after it to a person being hurt (the police), so a person who wants to die is not
+ * told "if someone is hurting you"; someone worried about a friend gets `distress.someoneElse`
+ * (stay with them, 144) before the caring words. No kind: all of it. Pure: shared by the engine
+ * and src/handoff/service.ts.
  *
- * Example: crisisMessages(c, 'en') -> [{ kind: 'text', text: 'Emergency 144 ...' }, { kind: 'text', text: 'You are not alone ...' }]
+ * Example: crisisMessages(c, 'en') -> [{ kind: 'text', text: 'If you are in danger right now, call 144 ...' }, { text: 'Thank you for telling me ...' }, { text: 'If someone is hurting you ...' }]
+ * Example: crisisMessages(c, 'en', 'self') -> the numbers, 'Thank you for telling me ...'
  */
-export function crisisMessages(c: CompiledContent, lang: string): TextMessage[] {
-  const care = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [];
-  return [
-    { kind: 'text', text: c.t(lang, 'distress.numbers') },
-    ...(care.length ? care : [c.t(lang, 'distress.care')]).map((text) => ({ kind: 'text' as const, text })),
-  ];
+export function crisisMessages(c: CompiledContent, lang: string, kind?: CrisisKind): TextMessage[] {
+  const answer = c.pack.topicTexts[lang]?.['meta.distress']?.answer ?? [];
+  const care = answer.length ? answer : [c.t(lang, 'distress.care')];
+  const friend = c.t(lang, 'distress.someoneElse');
+  const lines = kind === 'self' ? care.slice(0, 1) : kind === 'someone-else' && friend !== 'distress.someoneElse' ? [friend, ...care.slice(0, 1)] : care;
+  return [{ kind: 'text', text: c.t(lang, 'distress.numbers') }, ...lines.map((text) => ({ kind: 'text' as const, text }))];
 }
 
 /**
@@ -30,9 +37,9 @@ export function crisisMessages(c: CompiledContent, lang: string): TextMessage[] 
  *
  * Example: "i want to die" -> "... 144 ...", "...", "Shall I connect you with a person?" [Yes dx:yes:<nonce>] [No dx:no:<nonce>]
  */
-export function distress(turn: Turn, text: string): void {
+export function distress(turn: Turn, text: string, kind?: CrisisKind): void {
   turn.effects.push({ type: 'distress', lang: turn.lang, text });
-  turn.out.push(...crisisMessages(turn.c, turn.lang));
+  turn.out.push(...crisisMessages(turn.c, turn.lang, kind));
   turn.s.lastTopic = 'meta.distress';
   // At night "a person now" would be a promise nobody keeps: say what helps now, then offer to leave a message.
   if (turn.env.officeOpen === false) turn.say(turn.t('distress.night'));
@@ -54,10 +61,14 @@ export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.
       .map((l) => turn.c.t(l, key))
       .filter((v, i, a) => a.indexOf(v) === i)
       .join(sep);
-  turn.say(say(turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer', '\n'), [
-    { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
-    { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
-  ]);
+  const offer = turn.env.officeOpen === false ? 'distress.nightLeave' : 'distress.offer';
+  turn.sayLines(
+    langs.map((l) => ({ text: turn.c.t(l, offer), lang: l })),
+    [
+      { label: say('buttons.yes', ' / '), payload: payload.distressOffer(true, n) },
+      { label: say('buttons.no', ' / '), payload: payload.distressOffer(false, n) },
+    ],
+  );
 }
 
 /**
@@ -68,25 +79,39 @@ export function offerPerson(turn: Turn, langs: string[] = [turn.lang], n = turn.
 export const UNKNOWN_LANGUAGE_ANSWER = ['en', 'de'];
 
 /**
+ * The languages to answer a person who wrote in unserved language `wrote` and chose none: the
+ * served languages its speakers read (content/_other/safety.yaml answerIn: Russian -> Ukrainian)
+ * and English, else English and German. Two at most: the crisis answer in three languages is a
+ * wall of text on a phone.
+ *
+ * Example: unservedAnswerLanguages(c, 'ru') -> ['uk', 'en']; unservedAnswerLanguages(c, 'tr') -> ['en', 'de']
+ */
+export function unservedAnswerLanguages(c: CompiledContent, wrote: string | undefined): string[] {
+  const first = (wrote ? c.pack.otherDistress[wrote]?.answerIn : undefined) ?? [];
+  return [...first, ...UNKNOWN_LANGUAGE_ANSWER]
+    .filter((l) => c.language(l))
+    .concat(c.defaultLang)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .slice(0, 2);
+}
+
+/**
  * A crisis written in a language the pack does not serve (Turkish, Somali, Russian ...): the
  * numbers at once, in the session's language or (none chosen yet) in English and German, the
  * language choice, then the offer of a person. Never "Which language?" before the numbers, and
  * never the served language whose letters the message happens to resemble.
  *
  * Example: first message "kendimi öldürmek istiyorum" -> "... 144 ...", "... 144 ..." (de),
+ *          ("не хочу больше жить", Russian: in Ukrainian and English, safety.yaml answerIn)
  *          "Please choose your language" [العربية] [English] ..., "Do you want ... a person?" [Yes / Ja] [No / Nein]
  */
-export function unservedDistress(turn: Turn, text: string, wrote: string): void {
+export function unservedDistress(turn: Turn, text: string, wrote: string, kind?: CrisisKind): void {
   const chosen = turn.s.lang;
-  const langs = chosen
-    ? [chosen]
-    : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l))
-        .concat(turn.c.defaultLang)
-        .filter((v, i, a) => a.indexOf(v) === i);
+  const langs = chosen ? [chosen] : unservedAnswerLanguages(turn.c, wrote);
   // The person's reply is read in the first of them until they choose (the offer's buttons need a language).
   turn.s.lang = langs[0]!;
   turn.effects.push({ type: 'distress', lang: turn.lang, text, unserved: wrote });
-  for (const l of langs) turn.out.push(...crisisMessages(turn.c, l));
+  for (const l of langs) turn.out.push(...crisisMessages(turn.c, l, kind));
   turn.s.lastTopic = 'meta.distress';
   if (turn.env.officeOpen === false) for (const l of langs) turn.say(turn.c.t(l, 'distress.night'));
   // They may read one of the served languages better than the ones above; the offer comes last
@@ -107,9 +132,9 @@ export function unservedDistress(turn: Turn, text: string, wrote: string): void 
  * Example: first message "yarın pazara gidiyorum" (unsure, tr) -> "Please choose your language" [العربية] ... [Deutsch],
  *          "If you are in danger right now, call 144 ..." + the same in German [Talk to a person / Mit einer Person sprechen]
  */
-export function unservedUnsure(turn: Turn): void {
+export function unservedUnsure(turn: Turn, wrote?: string): void {
   languageActions.languageChoice(turn, turn.s.lang);
-  const langs = turn.s.lang ? [turn.s.lang] : UNKNOWN_LANGUAGE_ANSWER.filter((l) => turn.c.language(l));
+  const langs = turn.s.lang ? [turn.s.lang] : unservedAnswerLanguages(turn.c, wrote);
   const each = (key: string, sep: string) =>
     langs
       .map((l) => turn.c.t(l, key))
@@ -178,18 +203,18 @@ export function screen(turn: Turn, text: string): boolean {
   if (!d.level) return false;
   // A language the bot cannot talk in: "are you safe?" may not be read, the numbers are understood.
   if (d.unserved && d.level === 'clear') {
-    unservedDistress(turn, text, d.unserved);
+    unservedDistress(turn, text, d.unserved, d.kind);
     return true;
   }
   if (d.unserved) {
-    unservedUnsure(turn);
+    unservedUnsure(turn, d.unserved);
     return true;
   }
   // In a crisis people fall back to their first language.
   if (d.lang && turn.c.language(d.lang) && (!turn.s.lang || d.level === 'clear')) turn.s.lang = d.lang;
   turn.s.lang ??= turn.c.defaultLang;
   // Answering "are you safe?" with more of the same is not a "yes".
-  if (d.level === 'clear' || pendingBefore?.kind === 'safety-check') distress(turn, text);
+  if (d.level === 'clear' || pendingBefore?.kind === 'safety-check') distress(turn, text, d.kind);
   else safetyCheck(turn, text);
   return true;
 }

@@ -18,6 +18,25 @@
   /** Read by screen readers, not shown. */
   var SR_ONLY = { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' };
   var loading = {};
+  /** The send box's note about the length limit (one Web Chat notification, replaced as the text changes). */
+  var LENGTH_NOTE = 'lotse-length';
+
+  /*
+   * Lotse's few rules over Web Chat's look, once per document (the embed puts the chat on an
+   * organisation's page, so every rule is scoped to .lotse-chat). Lines of a multilingual message
+   * each come as their own text block; without these they would stand a paragraph apart.
+   */
+  function addStyle() {
+    if (document.getElementById('lotse-chat-style')) return;
+    var st = document.createElement('style');
+    st.id = 'lotse-chat-style';
+    st.textContent = [
+      '.lotse-chat .lotse-line:not(:first-child) .webchat__text-content{padding-top:0}',
+      '.lotse-chat .lotse-line:not(:last-child) .webchat__text-content{padding-bottom:0}',
+      '.lotse-chat .lotse-line p{margin:0}',
+    ].join('');
+    document.head.appendChild(st);
+  }
 
   function loadScript(src, integrity) {
     if (window.WebChat) return Promise.resolve();
@@ -103,7 +122,10 @@
     options = options || {};
     var server = (options.server || '').replace(/\/$/, '') || location.origin;
     var saved = readStore(server);
-    var state = { lang: undefined, config: undefined, store: undefined, directLine: undefined };
+    var state = { lang: undefined, config: undefined, store: undefined, directLine: undefined, buttonLangs: {}, noted: false };
+    addStyle();
+    element.classList.add('lotse-chat');
+    if (window.MutationObserver) new MutationObserver(markLanguages).observe(element, { childList: true, subtree: true, characterData: true });
 
     function styleOptions() {
       var accent = options.accent || '#0b5cad';
@@ -176,6 +198,80 @@
       };
     }
 
+    /*
+     * A message whose lines are in different languages (channelData.lotse.lines: the first
+     * question, in every language) is rendered line by line, each with its own lang and dir: an
+     * Arabic line keeps its full stop on its left in an English chat, and a screen reader reads
+     * each line in its own voice. Web Chat renders each line's text as it renders any text.
+     */
+    function linesMiddleware() {
+      return function (next) {
+        return function (...args) {
+          var card = args[0] || {};
+          var a = card.activity;
+          var att = card.attachment;
+          var lines = a?.channelData?.lotse?.lines;
+          if (!Array.isArray(lines) || !att || att.content !== a.text || !/^text\//.test(att.contentType || '')) return next(...args);
+          return el(
+            'div',
+            { className: 'lotse-lines' },
+            lines.map(function (l, i) {
+              var inner = next(Object.assign({}, card, { attachment: { contentType: att.contentType, content: String(l.text) } }), ...args.slice(1));
+              return el('div', { key: 'l' + i, className: 'lotse-line', lang: String(l.lang), dir: l.dir === 'rtl' ? 'rtl' : 'ltr' }, inner);
+            }),
+          );
+        };
+      };
+    }
+
+    /*
+     * Buttons (and the person's echo of one) whose label is in another language get that
+     * language's lang and dir: "العربية" in an English chat is Arabic, right to left. Web Chat
+     * renders suggested actions itself, so they are marked after each render.
+     */
+    function markLanguages() {
+      var known = state.buttonLangs;
+      var nodes = element.querySelectorAll('button, .webchat__bubble--from-user .webchat__bubble__content');
+      for (var i = 0; i < nodes.length; i++) {
+        var n = nodes[i];
+        var l = known[(n.textContent || '').trim()];
+        if (!l) continue;
+        if (n.getAttribute('lang') !== l.lang) n.setAttribute('lang', l.lang);
+        if (n.getAttribute('dir') !== l.dir) n.setAttribute('dir', l.dir);
+      }
+    }
+
+    /** "4001" with Latin digits and no grouping, as the server writes it (browsers group Pashto numbers differently from Node). */
+    function number(n) {
+      try {
+        return new Intl.NumberFormat(state.lang, { numberingSystem: 'latn', useGrouping: false }).format(n);
+      } catch (_e) {
+        return String(n);
+      }
+    }
+
+    /*
+     * The length limit, before sending: from nine tenths of it the count shows as a note; past it
+     * the note says so and what to do, and Enter or Send does not send (the text stays, to shorten).
+     * The server would answer a longer one politely anyway.
+     */
+    function lengthNote(api, text) {
+      var max = state.config?.maxTextChars;
+      if (!max || !state.store) return false;
+      var len = String(text || '').trim().length;
+      var l = languageOf(state.config, state.lang) || state.config.languages[0];
+      var over = len > max;
+      if (len < Math.floor(max * 0.9)) {
+        if (state.noted) api.dispatch({ type: 'WEB_CHAT/DISMISS_NOTIFICATION', payload: { id: LENGTH_NOTE } });
+        state.noted = false;
+        return false;
+      }
+      var message = (over ? l.ui.limitOver : l.ui.limitNear).replace('{{length}}', number(len)).replace('{{max}}', number(max));
+      api.dispatch({ type: 'WEB_CHAT/SET_NOTIFICATION', payload: { id: LENGTH_NOTE, level: over ? 'warn' : 'info', message: message } });
+      state.noted = true;
+      return over;
+    }
+
     function render() {
       var l = languageOf(state.config, state.lang) || state.config.languages[0];
       element.setAttribute('dir', l.dir);
@@ -188,6 +284,7 @@
         dir: l.dir,
         styleOptions: styleOptions(),
         activityMiddleware: personMiddleware,
+        attachmentMiddleware: linesMiddleware,
         // The caseworker sees "typing…" while the person writes.
         sendTypingIndicator: true,
       };
@@ -209,6 +306,10 @@
     var ready = getJSON(server + '/webchat/config.json')
       .then(function (config) {
         state.config = config;
+        // Every language's own name is in that language (the language buttons), before any message says so.
+        config.languages.forEach(function (l) {
+          state.buttonLangs[l.name] = { lang: l.code, dir: l.dir };
+        });
         state.lang = resolveLang(config, options.lang) || saved.lang || resolveLang(config, navigator.language) || config.defaultLang;
         return Promise.all([
           loadScript(server + config.bundle.url, config.bundle.integrity),
@@ -233,8 +334,23 @@
                 resumed = true;
                 api.dispatch({ type: 'WEB_CHAT/SEND_EVENT', payload: { name: 'webchat/join', value: { lang: state.lang, topic: options.topic } } });
               }
+              if (action.type === 'WEB_CHAT/SET_SEND_BOX') {
+                var result = next(action);
+                lengthNote(api, action.payload?.text);
+                return result;
+              }
+              // Past the limit nothing goes out; the note says why (Web Chat would send it and then show
+              // "Send failed" for ever).
+              if (action.type === 'WEB_CHAT/SUBMIT_SEND_BOX' && lengthNote(api, api.getState().sendBoxValue)) return undefined;
+              if (action.type === 'WEB_CHAT/SEND_MESSAGE' && lengthNote(api, action.payload?.text)) return undefined;
               if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
                 var a = action.payload.activity;
+                var marks = a?.channelData?.lotse?.buttons;
+                if (Array.isArray(marks))
+                  marks.forEach(function (m) {
+                    if (m && typeof m.label === 'string' && typeof m.lang === 'string')
+                      state.buttonLangs[m.label] = { lang: m.lang, dir: m.dir === 'rtl' ? 'rtl' : 'ltr' };
+                  });
                 var meta = a?.from && a.from.role === 'bot' && a.channelData?.lotse;
                 if (meta?.lang && meta.lang !== state.lang)
                   setTimeout(function () {
