@@ -82,6 +82,13 @@ describe("a phone set to a language Lotse does not serve (Telegram's language_co
     expect(y.text()).not.toContain(starter().t('ar', 'language.notServed'));
   });
 
+  it('/start with "ru": said in Russian, Ukrainian first among the languages (content/_other/safety.yaml answerIn)', () => {
+    const x = conv();
+    x.start('ru');
+    expect(x.text()).toBe(starter().pack.otherDistress.ru!.notServed);
+    expect(x.labels()[0]).toBe(starter().language('uk')!.name);
+  });
+
   it('"so" and an English first message: not silently English, the language list first', () => {
     const x = conv();
     x.send({ kind: 'text', text: 'which documents do I need to bring to the interview', langHint: 'so' });

@@ -126,7 +126,9 @@ export function unservedHint(turn: Turn, hint: string | undefined): string | und
  */
 export function unservedLanguage(turn: Turn, code: string): void {
   const other = turn.c.pack.otherDistress[code];
-  const langs = [...turn.c.pack.languages].sort((a, b) => (a.code === turn.s.lang ? -1 : b.code === turn.s.lang ? 1 : 0));
+  // The language in use first, then those many of its speakers read (answerIn: Russian -> Ukrainian).
+  const rank = (code: string) => (code === turn.s.lang ? 0 : other?.answerIn.includes(code) ? 1 : 2);
+  const langs = [...turn.c.pack.languages].sort((a, b) => rank(a.code) - rank(b.code));
   const every = langs.map((l) => turn.c.t(l.code, 'language.notServed')).filter((v, i, a) => a.indexOf(v) === i);
   const n = turn.nonce();
   turn.say(other?.notServed ?? every.join('\n\n'), [
