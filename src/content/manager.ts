@@ -86,6 +86,9 @@ export function trainingKey(pack: ContentPack): string {
   );
 }
 
+/** How many versions back the server looks at start for one that compiles. */
+const STARTUP_TRIES = 20;
+
 /** Runs `fn` every `ms` until the returned function is called; tests inject their own to step it by hand. */
 export type PollTimer = (ms: number, fn: () => void) => () => void;
 
@@ -137,11 +140,25 @@ export class ContentManager {
       return pack.version;
     }, (opts.now ?? Date.now)());
     if (first) log.info('content store was empty: imported the files as version 1', { version: first.packVersion });
-    const head = await source.readHead();
-    const { content, learned } = await compileInBackground(head.input, source.assetRoot());
-    const m = new ContentManager(root, log, content);
-    m.store = { source, served: head.version.id };
-    m.learned = { key: trainingKey(content.pack), models: learned };
+    // The newest version that compiles: one that does not (published by older code, a schema made
+    // stricter since) must not keep the bot from starting; it is logged and skipped like on a poll.
+    let failed: number | undefined;
+    let start: { id: number; content: CompiledContent; learned: LearnedModels } | undefined;
+    for (const v of await versions.versions(STARTUP_TRIES)) {
+      try {
+        const r = await compileInBackground(await source.readVersion(v.id), source.assetRoot());
+        start = { id: v.id, content: r.content, learned: r.learned };
+        break;
+      } catch (err) {
+        failed ??= v.id;
+        if (!(err instanceof ContentError)) throw err;
+        log.error('content version does not compile; serving an older one', { storeVersion: v.id, problems: err.problems.slice(0, 5).map(formatProblem) });
+      }
+    }
+    if (!start) throw new Error(`none of the newest ${STARTUP_TRIES} content versions in the store compiles`);
+    const m = new ContentManager(root, log, start.content);
+    m.store = { source, served: start.id, ...(failed !== undefined && failed > start.id ? { failed } : {}) };
+    m.learned = { key: trainingKey(start.content.pack), models: start.learned };
     m.store.stopPoll = (opts.timer ?? intervalTimer)(opts.pollMs ?? 2000, () => void m.pollStore());
     return m;
   }

@@ -99,6 +99,12 @@ describe('ContentManager.fromStore', () => {
     expect(two.lastProblems.some((p) => p.path === en && p.severity === 'error')).toBe(true);
     expect(two.current().pack.version).toBe(version.packVersion);
 
+    // A server starting now skips the broken head too and serves the last version that compiles.
+    const three = await ContentManager.fromStore(miniRoot, log, versions, { timer: handTimer().timer });
+    expect(three.servedVersion()).toBe(version.id);
+    expect(three.current().pack.version).toBe(version.packVersion);
+    three.close();
+
     // A new example phrasing changes what the models learn: that version waits for its own models.
     const withExample = structuredClone(two.current().pack);
     withExample.topicTexts.en!['hearing.interpreter']!.examples.push('is there someone who speaks my language');
@@ -108,6 +114,13 @@ describe('ContentManager.fromStore', () => {
     expect(t1.stopped() && t2.stopped()).toBe(true);
     await store.close();
     await store2.close();
+  });
+
+  it('answers EditorOff on a server that serves the files, even when the store holds versions', async () => {
+    const store = new SqliteStore(path.join(dir, 'lotse.sqlite'));
+    const editor = editorOf(new ContentManager(miniRoot, log), await store.contentVersions());
+    await expect(editor.state(edith)).rejects.toMatchObject({ status: 409, code: 'EditorOff' });
+    await store.close();
   });
 
   it('refuses to publish a draft whose file a later version changed, until it is saved again', async () => {
