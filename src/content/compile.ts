@@ -530,6 +530,8 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       distressExamples: l.distressExamples,
       everyday: l.everyday,
       notDistress: l.notDistress,
+      ...(l.notServed ? { notServed: l.notServed } : {}),
+      ...(l.person ? { person: l.person } : {}),
     };
   }
 

@@ -70,4 +70,8 @@ export interface OtherLanguageDistress {
   distressExamples: Partial<Record<DistressConcept, string[]>>;
   everyday: string[];
   notDistress: string[];
+  /** In the language itself: the bot cannot write it, chooses below, a person may help (else said in every served language). */
+  notServed?: string;
+  /** In the language itself: the label of the "talk to a person" button beside that text. */
+  person?: string;
 }

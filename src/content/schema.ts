@@ -362,7 +362,8 @@ export const otherScripts = ['Latn', 'Cyrl', 'Arab', 'Ethi', 'Beng', 'Deva', 'Ge
  * for everyone in Austria, so the bot must notice the crisis even though it
  * cannot answer the question. These messages train the distress detector
  * only (crisis / not crisis), never the topics, and the language model's
- * "not a served language" check (learned.ts).
+ * "not a served language" check (learned.ts). Optionally a language has the
+ * words the bot says, in it, to someone who writes it (`notServed`, `person`).
  */
 export const otherSafetyFileSchema = z
   .object({
@@ -385,6 +386,13 @@ export const otherSafetyFileSchema = z
            * Ukraine read Ukrainian better than English or German.
            */
           answerIn: z.array(z.string()).default([]),
+          /**
+           * Optional, in the language itself: what the bot says to someone who writes it (that it
+           * cannot write in it, the languages below, a person who may help) and the label of the
+           * "talk to a person" button. Without them the bot says it in every served language.
+           */
+          notServed: text.optional(),
+          person: text.optional(),
         })
         .strict(),
     ),

@@ -4,6 +4,7 @@
  */
 import i18next, { type i18n } from 'i18next';
 import { buildNlu } from '../nlu/index.js';
+import { loadModels } from '../nlu/model-cache.js';
 import type { LearnedModels } from '../nlu/learned.js';
 import type { Nlu } from '../nlu/types.js';
 import type { ContentPack, LanguageInfo } from './pack.js';
@@ -13,6 +14,8 @@ export interface CompiledContent {
   /** Folder on disk that audio paths in the pack are relative to. */
   assetRoot: string;
   nlu: Nlu;
+  /** The learned models the NLU runs on (the editor's preview reuses them for a draft rather than train for a minute). */
+  models: LearnedModels;
   t(lang: string, key: string, vars?: Record<string, unknown>): string;
   /** A list-valued UI string (command words). */
   tList(lang: string, key: string): string[];
@@ -52,18 +55,20 @@ export function compileContent(pack: ContentPack, assetRoot: string, models?: Le
     const c = code.toLowerCase().replace('_', '-');
     return aliases.get(c) ?? aliases.get(c.split('-')[0]!);
   };
+  const learned = models ?? loadModels(pack);
   const nlu = buildNlu(
     pack,
     (lang, key) => {
       const v = (fixed.get(lang) ?? inst.t)(key, { returnObjects: true }) as unknown;
       return Array.isArray(v) ? v.map(String) : [];
     },
-    { models },
+    { models: learned },
   );
   return {
     pack,
     assetRoot,
     nlu,
+    models: learned,
     defaultLang,
     t: (lang, key, vars) => String((fixed.get(lang) ?? fixed.get(defaultLang)!)(key, vars ?? {})),
     tList: (lang, key) => {

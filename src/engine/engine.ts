@@ -20,10 +20,10 @@
  */
 import type { CompiledContent } from '../content/served.js';
 import { MAX_TEXT_LENGTH } from '../shared/limits.js';
-import { languageButton } from './actions/language.js';
+import { languageButton, unservedHint, unservedLanguage } from './actions/language.js';
 import { askSafe, distress, distressOfferAnswer, offerPerson, safetyAnswer, screen } from './actions/safety.js';
 import { deleteAnswer, deleteConfirm, feedback } from './actions/topics/index.js';
-import { disambiguationTyped, noneOfThese } from './actions/understand.js';
+import { disambiguationTyped, noneOfThese, offerPersonAfterMisses, personOfferAnswer } from './actions/understand.js';
 import type { Effect } from './effects.js';
 import type { EngineEnv } from './env.js';
 import type { InEvent, Reply } from './messages.js';
@@ -61,7 +61,7 @@ export function runEngine(c: CompiledContent, session: Session, event: InEvent, 
       break;
     case 'text': {
       const before = turn.out.length;
-      onText(turn, event.text);
+      onText(turn, event.text, event.langHint);
       // Honest about the picture: only the words were read. Not before a language is known (the
       // language choice speaks every language) and not when nothing was answered.
       if (event.media && turn.s.lang && turn.out.length > before) turn.out.splice(before, 0, { kind: 'text', text: turn.t('errors.mediaCaption') });
@@ -103,6 +103,10 @@ function onStart(turn: Turn, langHint?: string, topic?: string): void {
     return;
   }
   if (known) turn.s.welcomeTopic = known;
+  // A phone set to a language the pack does not serve: not silently English, but the languages
+  // the bot speaks and a person.
+  const unserved = hinted ? undefined : unservedHint(turn, langHint);
+  if (unserved) return unservedLanguage(turn, unserved);
   turn.languageChoice(hinted);
 }
 
@@ -132,6 +136,8 @@ function onCommand(turn: Turn, cmd: Command): void {
 function onButton(turn: Turn, raw: string): void {
   const p = parsePayload(raw);
   if (p?.kind === 'lang') return languageButton(turn, p.code, p.nonce);
+  // A person before any language (offered beside the languages to someone who reads none of them).
+  if (!turn.s.lang && p?.kind === 'nav' && p.what === 'human') return turn.handoff('asked', 'normal');
   if (!turn.s.lang) return turn.languageChoice();
   const pending = turn.s.pending;
   turn.s.pending = undefined;
@@ -151,6 +157,7 @@ function onButton(turn: Turn, raw: string): void {
 const OFFERED_BY: Partial<Record<Payload['kind'], NonNullable<Session['pending']>['kind']>> = {
   deleteData: 'delete-confirm',
   distressOffer: 'distress-offer',
+  personOffer: 'person-offer',
   safe: 'safety-check',
 };
 
@@ -169,6 +176,7 @@ function expired(turn: Turn, p: Payload, pending: Session['pending']): void {
   turn.say(turn.t('errors.expired'));
   if (pending?.kind === 'delete-confirm') return deleteConfirm(turn);
   if (pending?.kind === 'distress-offer') return offerPerson(turn);
+  if (pending?.kind === 'person-offer') return offerPersonAfterMisses(turn);
   if (pending?.kind === 'safety-check') return askSafe(turn, pending.text);
   turn.mainMenu(true);
 }
@@ -206,6 +214,9 @@ function engineButton(turn: Turn, p: Payload, pending: Session['pending']): bool
       return true;
     case 'distressOffer':
       distressOfferAnswer(turn, p.accept);
+      return true;
+    case 'personOffer':
+      personOfferAnswer(turn, p.accept);
       return true;
     case 'nav':
       return navButton(turn, p.what);
@@ -246,8 +257,19 @@ function navButton(turn: Turn, what: NavWhat): boolean {
   }
 }
 
-/** A typed message, in the order of precedence above. */
-function onText(turn: Turn, raw: string): void {
+/**
+ * Whether the whole message is a yes or a no (a command word of a served language: "ok", "nein",
+ * "لا"), once a language is chosen. It answers a yes/no question of the bot (step 4 of `onText`);
+ * with none open it shows the menu (never a miss, a language switch or the crisis answer).
+ */
+function bareYesNo(turn: Turn, text: string): boolean {
+  if (!turn.s.lang) return false;
+  const cmd = turn.c.nlu.command(text);
+  return cmd === 'yes' || cmd === 'no';
+}
+
+/** A typed message, in the order of precedence above. `langHint`: the channel's guess of the person's language (Telegram's language_code). */
+function onText(turn: Turn, raw: string, langHint?: string): void {
   // Control characters and bidi overrides can hide text; the rest is kept as typed.
   const text = raw.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E]/g, '').trim();
   if (!text) return;
@@ -255,13 +277,25 @@ function onText(turn: Turn, raw: string): void {
     if (!turn.s.lang) return turn.languageChoice();
     return turn.say(turn.t('errors.tooLong'), turn.nav({ back: false }));
   }
-  // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot).
-  if (screen(turn, text)) return;
+  // 1. Safety first, whatever else is pending (menus, "did you mean", a question of the bot). Except
+  // a bare yes, ok or no: it answers the bot's yes/no question, or (none open) says nothing to
+  // read. Alone, "no", "nope", "nein", "لا" and "так" read as distress to the models (they learned
+  // from sentences; "no" even as a clear crisis in Spanish): "Was this helpful?" answered "no" got
+  // the crisis answer, and a Dari "نه" switched the conversation to Pashto.
+  const bare = bareYesNo(turn, text);
+  if (!bare && screen(turn, text)) return;
   // 2. First contact.
   if (!turn.s.lang) {
     const named = turn.c.nlu.languageByName(text);
     if (named) return turn.chooseLanguage(named);
+    // Written in a language the pack does not serve: the languages the bot speaks and a person.
+    const unserved = turn.c.nlu.unserved(text);
+    if (unserved) return unservedLanguage(turn, unserved);
     const m = turn.c.nlu.match(text);
+    // From a phone set to such a language (Telegram "so"): not silently English either. A message
+    // clearly in another served language is answered in it (Russian from a Ukrainian: Ukrainian).
+    const hinted = unservedHint(turn, langHint);
+    if (hinted && (!m.langConfident || m.lang === turn.c.defaultLang)) return unservedLanguage(turn, hinted);
     if (m.langConfident) {
       turn.chooseLanguageQuietly(m.lang);
       return turn.understand(text, m.lang);
@@ -288,6 +322,7 @@ function onText(turn: Turn, raw: string): void {
     if (pending.kind === 'feedback' && yesNo) return feedback(turn, pending.topic, cmd === 'yes');
     if (pending.kind === 'delete-confirm' && yesNo) return deleteAnswer(turn, cmd === 'yes');
     if (pending.kind === 'distress-offer' && yesNo) return distressOfferAnswer(turn, cmd === 'yes');
+    if (pending.kind === 'person-offer' && yesNo) return personOfferAnswer(turn, cmd === 'yes');
     if (pending.kind === 'disambiguation' && disambiguationTyped(turn, pending, text, cmd === 'no')) return;
     if (pending.kind === 'language') {
       const named = turn.c.nlu.languageByName(text);
@@ -300,6 +335,8 @@ function onText(turn: Turn, raw: string): void {
   }
   // 5. What the current step understands.
   if (turn.byStep((ctx, step, pos) => stepType(step).onText?.(ctx, step, pos, text))) return;
+  // A yes, ok or no with no question open: nothing to answer, so the way on.
+  if (bare) return turn.mainMenu(true);
   // 6. Understanding.
   turn.understand(text, turn.s.lang);
 }

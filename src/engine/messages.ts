@@ -89,9 +89,11 @@ export type InEvent =
   | { kind: 'start'; langHint?: string; topic?: string }
   /**
    * Typed text. `media`: it came as the caption of a photo, file, video... (Telegram's `photo`,
-   * `document`): the words are read, the attachment is not, and the reply says so.
+   * `document`): the words are read, the attachment is not, and the reply says so. `langHint`: the
+   * channel's guess of the person's language (Telegram's language_code), read only before a
+   * language is chosen (one the pack does not serve gets the language list and a person).
    */
-  | { kind: 'text'; text: string; media?: string }
+  | { kind: 'text'; text: string; media?: string; langHint?: string }
   | { kind: 'button'; payload: string }
   /** Channel commands (/menu, /language, /help, /human, /back, /stop): ./payload.ts SLASH_COMMANDS. */
   | { kind: 'command'; command: Command }

@@ -21,6 +21,7 @@
  *   d:none               "None of these"           payload.noneOfThese()
  *   del:yes|no[:<nonce>] confirm deleting data     payload.deleteData(true, 4)
  *   dx:yes|no[:<nonce>]  a person after a crisis   payload.distressOffer(true, 4)
+ *   po:yes|no:<nonce>    a person after three "I don't know"s   payload.personOffer(true, 4)
  *   wt:next|prev         walkthrough page          payload.page('next')
  *   dir:c:<category>     directory category        payload.dirCategory('health')
  *   dir:s:<service>      directory service         payload.dirService('example-gp')
@@ -58,6 +59,8 @@ export type Payload =
   | { kind: 'noneOfThese' }
   | { kind: 'deleteData'; confirm: boolean; nonce?: number }
   | { kind: 'distressOffer'; accept: boolean; nonce?: number }
+  /** "Shall I connect you with a person?" after the bot could not answer three times in a row. */
+  | { kind: 'personOffer'; accept: boolean; nonce?: number }
   | { kind: 'page'; dir: 'next' | 'prev' }
   | { kind: 'dirCategory'; cat: string }
   | { kind: 'dirService'; id: string }
@@ -118,6 +121,8 @@ export function formatPayload(p: Payload): string {
       return withNonce(p.confirm ? 'del:yes' : 'del:no', p.nonce);
     case 'distressOffer':
       return withNonce(p.accept ? 'dx:yes' : 'dx:no', p.nonce);
+    case 'personOffer':
+      return withNonce(p.accept ? 'po:yes' : 'po:no', p.nonce);
     case 'page':
       return `wt:${p.dir}`;
     case 'dirCategory':
@@ -186,6 +191,11 @@ export function parsePayload(s: unknown): Payload | undefined {
       if (!a) return undefined;
       return a.nonce === undefined ? { kind: 'distressOffer', accept: a.yes } : { kind: 'distressOffer', accept: a.yes, nonce: a.nonce };
     }
+    case 'po': {
+      const a = yesNo(rest);
+      if (!a) return undefined;
+      return a.nonce === undefined ? { kind: 'personOffer', accept: a.yes } : { kind: 'personOffer', accept: a.yes, nonce: a.nonce };
+    }
     case 'wt':
       return rest === 'next' || rest === 'prev' ? { kind: 'page', dir: rest } : undefined;
     case 'dir':
@@ -231,6 +241,8 @@ export const payload = {
   /** "Shall I connect you with a person?" after the crisis answer. payload.distressOffer(true, 4) === 'dx:yes:4' */
   distressOffer: (accept: boolean, nonce?: number) =>
     formatPayload(nonce === undefined ? { kind: 'distressOffer', accept } : { kind: 'distressOffer', accept, nonce }),
+  /** "Shall I connect you with a person?" after three "I don't know"s. payload.personOffer(true, 4) === 'po:yes:4' */
+  personOffer: (accept: boolean, nonce: number) => formatPayload({ kind: 'personOffer', accept, nonce }),
   /** A walkthrough page. payload.page('next') === 'wt:next' */
   page: (dir: 'next' | 'prev') => formatPayload({ kind: 'page', dir }),
   /** payload.dirCategory('health') === 'dir:c:health' */
@@ -261,7 +273,7 @@ export const SLASH_COMMANDS = {
   language: { kind: 'command', command: 'language' },
   human: { kind: 'command', command: 'human' },
   help: { kind: 'command', command: 'help' },
-  // Not listed, but typed by people used to other bots: what stopping means here.
+  // What stopping means here (typed by people used to other bots, and listed: issue 15).
   stop: { kind: 'command', command: 'stop' },
 } as const satisfies Record<string, SlashMeaning>;
 
@@ -273,9 +285,10 @@ const isSlashName = (n: string): n is SlashName => Object.hasOwn(SLASH_COMMANDS,
 /**
  * The commands a channel lists in its command menu, in order (Telegram's
  * setMyCommands; each described by locales/<lang>/translation.json
- * `telegram.commands.<name>`). /start, /back and /stop work without being listed.
+ * `telegram.commands.<name>`). /start and /back work without being listed; /stop is listed so that
+ * a person who wants to stop finds what it means here (Lotse writes only when written to).
  */
-export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human'] as const satisfies readonly SlashName[];
+export const LISTED_COMMANDS = ['menu', 'language', 'help', 'human', 'stop'] as const satisfies readonly SlashName[];
 
 /**
  * The meaning of a slash command's name (without "/", any case).

@@ -23,6 +23,8 @@ export type Pending =
   | { kind: 'delete-confirm' }
   | { kind: 'language'; text: string; candidates: string[] }
   | { kind: 'distress-offer' }
+  /** The bot could not answer three times in a row: "Shall I connect you with a person?" (never a handoff unasked). */
+  | { kind: 'person-offer' }
   /** The detector was unsure: "Are you safe right now?" was asked about `text`. */
   | { kind: 'safety-check'; text: string };
 
@@ -38,7 +40,7 @@ export interface Session {
   history: Position[];
   /** A question the bot asked and is waiting for the answer to. */
   pending?: Pending;
-  /** "I don't know" answers in a row (three lead to a person). */
+  /** "I don't know" answers in a row (the third asks whether the person wants to talk to a person). */
   unknownStreak: number;
   /** The last topic shown: a handoff passes it on, so that a caseworker who handles that topic gets it first. */
   lastTopic?: string;
@@ -91,6 +93,7 @@ const pendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('delete-confirm') }),
   z.object({ kind: z.literal('language'), text: z.string(), candidates: z.array(z.string()) }),
   z.object({ kind: z.literal('distress-offer') }),
+  z.object({ kind: z.literal('person-offer') }),
   z.object({ kind: z.literal('safety-check'), text: z.string() }),
 ]);
 

@@ -157,6 +157,9 @@ export class Turn {
   chooseLanguageQuietly(code: string): void {
     languageActions.chooseLanguageQuietly(this, code);
   }
+  unservedLanguage(code: string): void {
+    languageActions.unservedLanguage(this, code);
+  }
   understand(text: string, sessionLang: string | undefined, safe = false): void {
     understandActions.understand(this, text, sessionLang, safe);
   }

@@ -21,6 +21,7 @@ import { EditorService } from '../content/editor/service.js';
 import { mountPodcastUploadRoutes } from '../podcasts/upload-routes.js';
 import { doesCasework, ROLES, type Role } from '../store/staff.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { mountEditorPage } from './editor-routes.js';
 import { StaffAuth } from './auth.js';
 import { ConsoleViews } from './console-view.js';
 import { LocalHandoffEvents, type ConsoleEvent } from './events.js';
@@ -524,6 +525,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       };
       mountCocreationRoutes(router, { ctx, hs, requireStaff, requireEditor, wrap, drafts: editor });
       mountPodcastUploadRoutes(router, { ctx, requireStaff, requireEditor, wrap });
+      mountEditorPage(router, { ctx, editor, requireStaff, wrap });
 
       /**
        * Live events (Server-Sent Events). On (re)connect the browser sends

@@ -311,10 +311,24 @@ export class HandoffService {
       return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, key), buttons: this.cancelButton(lang) }]) };
     }
     if (event.kind === 'unsupported') {
+      // The caseworker hears that something came which they cannot see (not what it showed).
+      this.d.events.message(
+        h,
+        await this.system(h.id, 'event', `the person sent a ${event.what.replace(/_/g, ' ')}, which is not passed on`, turn && `${turn.key}#media`),
+      );
       return { session, reply: this.reply(lang, [{ kind: 'text', text: this.t(lang, 'errors.unsupported') }]) };
     }
     const text = event.text.trim().slice(0, MAX_MESSAGE_LENGTH);
     if (!text) return { session, reply: this.reply(lang, []) };
+    // The words under a photo or a file are relayed as text; the attachment is not, and both sides are told.
+    const media = event.media?.replace(/_/g, ' ');
+    if (media)
+      this.d.events.message(
+        h,
+        await this.system(h.id, 'event', `the person sent a ${media} with the words below; the ${media} itself is not passed on`, turn && `${turn.key}#media`),
+      );
+    const withNote = (r: Reply): Reply =>
+      media ? { ...r, quiet: false, messages: [{ kind: 'text', text: this.t(lang, 'handoff.mediaCaption') }, ...r.messages] } : r;
     // Under the stored message's key: relayed once, also when the turn runs again after a crash.
     const msg = await this.d.hs.addMessage({
       handoffId: h.id,
@@ -334,11 +348,15 @@ export class HandoffService {
     // The distress detector still listens, and tells the caseworker. Unsure:
     // the caseworker, a person, is the one to ask "are you safe?"; clear: the
     // crisis numbers go out at once too.
-    const distress = this.d.content.current().nlu.distress(text, lang);
+    // A bare yes or no (the answer to the caseworker's question) is not read for distress: alone,
+    // "no" scores as a clear crisis and "nein" as an unsure one (src/engine/engine.ts onText).
+    const nlu = this.d.content.current().nlu;
+    const word = nlu.command(text);
+    const distress = word === 'yes' || word === 'no' ? { level: undefined } : nlu.distress(text, lang);
     if (distress.level === 'unsure') {
       const alert = await this.system(h.id, 'alert', 'possible distress in the last message: ask whether they are safe', turn && `${turn.key}#alert`);
       this.d.events.alert(h, alert);
-      return { session, reply: await this.receipt(h) };
+      return { session, reply: withNote(await this.receipt(h)) };
     }
     if (distress.level === 'clear') {
       if (h.priority > 0) await this.d.hs.update(h.id, { priority: 0 });
@@ -350,9 +368,9 @@ export class HandoffService {
       const r = this.reply(lang, crisis);
       if (h.status === 'queued' && !this.offersCancel(r))
         r.messages.push({ kind: 'text', text: this.t(lang, 'handoff.queued'), buttons: this.cancelButton(lang) });
-      return { session, reply: r };
+      return { session, reply: withNote(r) };
     }
-    return { session, reply: await this.receipt(h) };
+    return { session, reply: withNote(await this.receipt(h)) };
   }
 
   /**

@@ -41,7 +41,8 @@ export function buttonLabel(c: CompiledContent, lang: string, p: Payload | undef
       return t('buttons.listen');
     case 'feedback':
     case 'deleteData':
-    case 'distressOffer': {
+    case 'distressOffer':
+    case 'personOffer': {
       const yes = p.kind === 'feedback' ? p.helpful : p.kind === 'deleteData' ? p.confirm : p.accept;
       return t(yes ? 'buttons.yes' : 'buttons.no');
     }

@@ -69,4 +69,11 @@ export interface Nlu {
   command(text: string): CommandName | undefined;
   /** The person typed a language's name ("arabic", "العربية", "deutsch"). */
   languageByName(text: string): string | undefined;
+  /**
+   * The language the pack does not serve that an everyday message reads as written in
+   * (content/_other/safety.yaml: `tr`, `so` ...; `und` for a script no served language uses), or
+   * undefined when it reads as a served one or says too little to tell (UNSERVED_EVIDENCE).
+   * Stricter than the crisis reading: a wrong guess here costs a person their answer.
+   */
+  unserved(text: string): string | undefined;
 }

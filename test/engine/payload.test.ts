@@ -34,6 +34,7 @@ const arbitraries: { [K in PayloadKind]: fc.Arbitrary<Extract<Payload, { kind: K
   noneOfThese: fc.constant({ kind: 'noneOfThese' }),
   deleteData: fc.tuple(fc.boolean(), nonce).map(([confirm, n]) => withNonce({ kind: 'deleteData', confirm }, n)),
   distressOffer: fc.tuple(fc.boolean(), nonce).map(([accept, n]) => withNonce({ kind: 'distressOffer', accept }, n)),
+  personOffer: fc.tuple(fc.boolean(), nonce).map(([accept, n]) => withNonce({ kind: 'personOffer', accept }, n)),
   page: fc.constantFrom('next', 'prev').map((dir) => ({ kind: 'page', dir })),
   dirCategory: anyText.map((cat) => ({ kind: 'dirCategory', cat })),
   dirService: anyText.map((id) => ({ kind: 'dirService', id })),

@@ -23,6 +23,12 @@ describe('a crisis in a language Lotse does not serve', () => {
     expect(texts[0]).toContain('**144**');
     expect(texts[0]).toContain('142');
     expect(texts.some((t) => t.includes('Wenn Sie jetzt in Gefahr sind'))).toBe(true);
+    // The German messages in the English reply say they are German, line by line (screen readers, lang="de").
+    const german = conv.last.messages.filter((m) => m.kind === 'text' && m.text.includes('Wenn Sie jetzt in Gefahr sind'));
+    expect(german.length).toBe(1);
+    for (const m of german) expect(m.kind === 'text' && m.lines?.every((l) => l.lang === 'de' && l.dir === 'ltr')).toBe(true);
+    const english = conv.last.messages.find((m) => m.kind === 'text' && m.text.includes('If you are in danger right now'));
+    expect(english?.kind === 'text' && english.lines).toBeFalsy();
     expect(texts.findIndex((t) => t.includes('Please choose your language'))).toBeGreaterThan(texts.findIndex((t) => t.includes('Telefonseelsorge')));
     expect(conv.labels()).toEqual(expect.arrayContaining(['English', 'Deutsch', 'العربية', 'Українська']));
     // The offer comes last, in both languages, and is what a "yes" answers.

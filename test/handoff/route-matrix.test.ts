@@ -241,6 +241,30 @@ const MATRIX: Record<string, Row> = {
   // The content editor (issue 16): admins and editors everything; the translator (for ar) reads all and
   // changes ar only; caseworkers nothing. Bodies that reach the handler get a known answer (400 when empty).
   'GET /api/editor/state': { expect: staffOnly(403, 200, 403, 200) },
+  // The editor's page (a static shell) and its field-level routes (issue 16.1): readers check and preview,
+  // a save of a field refused by the validator is a 422, a translator's save of an en or neutral file a 403.
+  'GET /admin/editor': { expect: everyone(200) },
+  'GET /editor.js': { expect: everyone(200) },
+  'GET /api/editor/topics': { expect: staffOnly(403, 200, 403, 200) },
+  'GET /api/editor/topics/:id': { path: async () => '/api/editor/topics/hearing.documents', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/topics/:id/check': {
+    path: async () => '/api/editor/topics/hearing.documents/check',
+    body: () => ({}),
+    expect: staffChange(403, 200, 403, 200),
+  },
+  'PUT /api/editor/topics/:id': {
+    path: async () => '/api/editor/topics/hearing.documents',
+    body: () => ({ texts: { en: null } }),
+    expect: staffChange(403, 422, 403, 422, 403),
+  },
+  'GET /api/editor/data': { path: async () => '/api/editor/data?path=flows/main.yaml', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/data/check': { body: () => ({}), expect: staffChange(403, 400, 403, 400) },
+  'PUT /api/editor/data': { body: () => ({ path: 'flows/main.yaml', data: { id: 'main' } }), expect: staffChange(403, 422, 403, 422, 403) },
+  'POST /api/editor/import-file/preview': { body: () => ({}), expect: staffChange(403, 400, 403, 400) },
+  'POST /api/editor/import-file/apply': { body: () => ({ path: EN_FILE, text: 'a: [' }), expect: staffChange(403, 422, 403, 422, 403) },
+  'GET /api/editor/review/drafts': { path: async () => '/api/editor/review/drafts?lang=ar', expect: staffOnly(403, 200, 403, 200) },
+  'POST /api/editor/review/draft': { body: () => ({ lang: 'ar', path: AR_FILE }), expect: staffChange(403, 404, 403, 404, 404) },
+  'POST /api/editor/preview': { body: () => ({}), expect: staffChange(403, 400, 403, 400) },
   'GET /api/editor/files': { expect: staffOnly(403, 200, 403, 200) },
   'GET /api/editor/file': { path: async () => `/api/editor/file?path=${encodeURIComponent(AR_FILE)}`, expect: staffOnly(403, 200, 403, 200) },
   'PUT /api/editor/draft': { body: () => ({ path: EN_FILE }), expect: staffChange(403, 400, 403, 400, 403) },

@@ -127,3 +127,44 @@ describe('/stop', () => {
     expect(c.t('ar', 'stop.explain')).not.toBe(c.t('en', 'stop.explain'));
   });
 });
+
+describe('a phone set to a language Lotse does not serve (issue 15)', () => {
+  const names = () => c.pack.languages.map((l) => l.name);
+  it('language_code "so": /start is not silently English; the first reply offers the languages as buttons and a person', async () => {
+    const chat = 9140;
+    const got = await turn(chat, () => api.text(chat, '/start', 'so'));
+    expect(got).toHaveLength(1);
+    for (const l of c.pack.languages) expect(got[0]).toContain(c.t(l.code, 'language.notServed'));
+    const keys = api.messages(chat).at(-1)!.buttons.flat();
+    expect(keys.map((b) => b.text)).toEqual([...names(), `👤 ${c.t('en', 'buttons.human')}`]);
+    // The person's button works before any language is chosen: the handoff is asked for.
+    const person = await turn(chat, () => api.press(chat, keys.at(-1)!.callback_data));
+    expect(person.join('\n')).toContain(c.t('en', 'handoff.intro'));
+  });
+
+  it('language_code "so" and an English first message: the language list, not an English answer', async () => {
+    const chat = 9141;
+    const got = await turn(chat, () => api.text(chat, 'which documents do I need to bring to the interview', 'so'));
+    expect(got.join('\n')).toContain(c.t('en', 'language.notServed'));
+    expect(got.join('\n')).not.toContain(c.pack.topicTexts.en!['hearing.documents']!.answer[0]!.replace(/\*\*/g, '').slice(0, 30));
+    // Choosing English then works as for anyone.
+    const en = await turn(chat, () =>
+      api.press(
+        chat,
+        api
+          .messages(chat)
+          .at(-1)!
+          .buttons.flat()
+          .find((b) => b.text === 'English')!.callback_data,
+      ),
+    );
+    expect(en.join('\n')).toContain(c.t('en', 'welcome.intro'));
+  });
+
+  it('language_code "tr": Turkish words from the pack, the languages and a person in Turkish', async () => {
+    const chat = 9142;
+    const got = await turn(chat, () => api.text(chat, '/start', 'tr'));
+    expect(got).toEqual([c.pack.otherDistress.tr!.notServed!]);
+    expect(api.messages(chat).at(-1)!.buttons.flat().at(-1)!.text).toBe(c.pack.otherDistress.tr!.person);
+  });
+});

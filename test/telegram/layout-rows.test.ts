@@ -5,7 +5,7 @@
  * paragraphs of one answer joined into one message.
  */
 import { describe, expect, it } from 'vitest';
-import { fitsInRow, joinTexts, keyboardRows, labelEm, MAX_PER_ROW, roomPerButton } from '../../src/channels/telegram/layout.js';
+import { fitsInRow, joinTexts, keyboardRows, labelEm, MAX_PER_ROW, MAX_ROWS, pageRows, roomPerButton } from '../../src/channels/telegram/layout.js';
 
 type Key = { text: string; group?: string; together?: boolean };
 const opt = (text: string): Key => ({ text, group: 'options' });
@@ -177,6 +177,32 @@ describe('starter keyboards in six languages', () => {
   it('yes/no stay side by side even when the words are long', () => {
     const rows = keyboardRows([ans('Ja, das war hilfreich für mich'), ans('Nein, leider gar nicht'), nav('Menü')]);
     expect(texts(rows)).toEqual([['Ja, das war hilfreich für mich', 'Nein, leider gar nicht'], ['Menü']]);
+  });
+});
+
+describe('long keyboards in pages', () => {
+  for (const lang of Object.keys(ACCOMMODATION)) {
+    it(`${lang}: the accommodation menu in pages of at most ${MAX_ROWS} rows with its page row, evenly, every option once`, () => {
+      const rows = keyboardRows(accommodation(ACCOMMODATION[lang]!));
+      const paged = pageRows(rows, 'options')!;
+      expect(paged.before).toEqual([]);
+      expect(texts(paged.after)).toEqual([ACCOMMODATION[lang]!.slice(12)]);
+      expect(paged.pages.length).toBeGreaterThanOrEqual(2);
+      for (const page of paged.pages) expect(page.length + 1 + paged.after.length).toBeLessThanOrEqual(MAX_ROWS);
+      const sizes = paged.pages.map((p) => p.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      expect(paged.pages.flat(2)).toEqual(rows.slice(0, -1).flat());
+    });
+  }
+
+  it('a keyboard that fits is not paged; the answers to a question stay on every page', () => {
+    expect(pageRows(keyboardRows(feedback(FEEDBACK.en!)), 'options')).toBeUndefined();
+    const many = [ans('Yes'), ans('No'), ...Array.from({ length: 12 }, (_, i) => opt(`A rather long option label ${i + 1}`)), nav('Back')];
+    const paged = pageRows(keyboardRows(many), 'options')!;
+    expect(texts(paged.before)).toEqual([['Yes', 'No']]);
+    expect(texts(paged.after)).toEqual([['Back']]);
+    for (const page of paged.pages) expect(paged.before.length + page.length + 1 + paged.after.length).toBeLessThanOrEqual(MAX_ROWS);
+    expect(paged.pages.flat(2).map((k) => k.text)).toEqual(many.slice(2, -1).map((k) => k.text));
   });
 });
 

@@ -16,6 +16,7 @@ import type { HandoffRuntime } from '../../src/handoff/plugin.js';
 import { startServer, type Running } from '../../src/server/main.js';
 import { defaultPlugins } from '../../src/server/plugins.js';
 import { repoRoot } from '../helpers/content.js';
+import type { Logger } from '../../src/util/logger.js';
 
 export const PUBLIC_URL = 'https://lotse.example.org';
 
@@ -27,7 +28,8 @@ export interface Lotse {
   stop(): Promise<void>;
 }
 
-export async function startLotse(env: Record<string, string>, opts: { dataDir?: string } = {}): Promise<Lotse> {
+/** `opts.log`: a logger of the test's own (to read what the server logs); silent otherwise. An empty env value unsets it (PUBLIC_URL: ''). */
+export async function startLotse(env: Record<string, string>, opts: { dataDir?: string; log?: Logger } = {}): Promise<Lotse> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-tg-'));
   let plugin: { channel?: TelegramChannel } | undefined;
   let handoff: { runtime?: HandoffRuntime } | undefined;
@@ -43,6 +45,7 @@ export async function startLotse(env: Record<string, string>, opts: { dataDir?: 
       PUBLIC_URL,
       ...env,
     }),
+    ...(opts.log ? { log: opts.log } : {}),
     plugins: (ctx) => {
       const list = defaultPlugins(ctx);
       plugin = list.find((p) => p.name === 'telegram') as typeof plugin;

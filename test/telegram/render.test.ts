@@ -189,7 +189,7 @@ describe('command list and description', () => {
     const plan = setupPlan(starter());
     expect(plan.map((p) => p.languageCode)).toEqual([undefined, ...starter().pack.languages.map((l) => l.code)]);
     for (const p of plan) {
-      expect(p.commands.map((x) => x.command)).toEqual(['menu', 'language', 'help', 'human']);
+      expect(p.commands.map((x) => x.command)).toEqual(['menu', 'language', 'help', 'human', 'stop']);
       for (const x of p.commands) expect([...x.description].length).toBeLessThanOrEqual(256);
       expect([...p.description].length).toBeLessThanOrEqual(512);
       expect([...p.shortDescription].length).toBeLessThanOrEqual(120);

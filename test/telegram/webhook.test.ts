@@ -54,7 +54,7 @@ describe('set-up', () => {
     expect([...api.commands.keys()].sort()).toEqual(['', ...langs].sort());
     for (const lang of langs) {
       const t = locale(lang);
-      expect(api.commands.get(lang)).toEqual(['menu', 'language', 'help', 'human'].map((command) => ({ command, description: t.commands[command] })));
+      expect(api.commands.get(lang)).toEqual(['menu', 'language', 'help', 'human', 'stop'].map((command) => ({ command, description: t.commands[command] })));
       expect(api.descriptions.get(lang)).toBe(t.description);
       expect(api.shortDescriptions.get(lang)).toBe(t.shortDescription);
     }

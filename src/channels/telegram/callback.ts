@@ -18,6 +18,21 @@ export const CALLBACK_TTL_MS = 180 * 86_400_000;
 
 const RAW = '=';
 const HASHED = '#';
+/** A page button of a long keyboard (sender.ts): `>` + the keyboard's key + `:` + the page to show. Never an engine payload. */
+const PAGE = '>';
+/** Where the pages of long keyboards are kept, by a hash of their content (one row for every chat shown the same keyboard). */
+export const NS_PAGES = 'tg:pages';
+
+/** Callback data of a page button: show page `page` (from 0) of the keyboard stored under `key`. */
+export function pageData(key: string, page: number): string {
+  return `${PAGE}${key}:${page}`;
+}
+
+/** The keyboard and page a page button names, or undefined for any other callback data. */
+export function readPageData(data: string): { key: string; page: number } | undefined {
+  const m = /^>([A-Za-z0-9_-]{22}):(\d{1,2})$/.exec(data);
+  return m ? { key: m[1]!, page: Number(m[2]) } : undefined;
+}
 
 export class CallbackCodec {
   constructor(private readonly store: Store) {}

@@ -62,13 +62,13 @@ export function messageEvent(msg: Message, languageCode?: string): InEvent | und
       }
       if (meaning) return meaning;
     }
-    return text.trim() ? { kind: 'text', text } : undefined;
+    return text.trim() ? { kind: 'text', text, ...(languageCode ? { langHint: languageCode } : {}) } : undefined;
   }
   const what = UNSUPPORTED.find((w) => (msg as unknown as Record<string, unknown>)[w] !== undefined);
   if (!what) return undefined;
   // "what is this letter? when is my interview" under a photo: the question is the caption.
   const caption = typeof msg.caption === 'string' ? wellFormed(msg.caption) : undefined;
-  if (caption?.trim()) return { kind: 'text', text: caption, media: what };
+  if (caption?.trim()) return { kind: 'text', text: caption, media: what, ...(languageCode ? { langHint: languageCode } : {}) };
   return { kind: 'unsupported', what };
 }
 

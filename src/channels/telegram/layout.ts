@@ -125,3 +125,45 @@ export function joinTexts<M extends { kind: string; text?: string; buttons?: unk
   }
   return out;
 }
+
+/**
+ * At most this many rows in one keyboard: more push the question itself off a phone's screen, and
+ * a person scrolls past choices they never saw. A longer keyboard is shown in pages.
+ */
+export const MAX_ROWS = 6;
+
+/**
+ * A keyboard of more than `maxRows` rows, cut into pages: the rows of the `paged` group (a menu's
+ * options) are shared out evenly over as few pages as fit, while the rows before them (the answers
+ * to a question) and after them ("Back", "Menu") stay on every page, and each page keeps one row
+ * free for its page buttons. Undefined when the keyboard fits as it is. Pure: the same rows always
+ * give the same pages.
+ *
+ * Example: 8 option rows and [Back, Menu] -> { before: [], pages: [4 rows, 4 rows], after: [[Back, Menu]] }
+ *   (each page shown as its 4 rows, a row "More ›" or "‹ Previous", then [Back, Menu]: 6 rows)
+ */
+export function pageRows<T extends { group?: string }>(
+  rows: T[][],
+  paged: string,
+  maxRows = MAX_ROWS,
+): { before: T[][]; pages: T[][][]; after: T[][] } | undefined {
+  if (rows.length <= maxRows) return undefined;
+  const first = rows.findIndex((r) => r[0]?.group === paged);
+  let last = -1;
+  rows.forEach((r, i) => {
+    if (r[0]?.group === paged) last = i;
+  });
+  if (first < 0) return undefined;
+  const before = rows.slice(0, first);
+  const middle = rows.slice(first, last + 1);
+  const after = rows.slice(last + 1);
+  // At least two option rows a page, even when the fixed rows leave less room (paging one by one helps nobody).
+  const room = Math.max(2, maxRows - before.length - after.length - 1);
+  const count = Math.ceil(middle.length / room);
+  if (count < 2) return undefined;
+  // Evenly: 9 rows in pages of 3, 3 and 3 rather than 4, 4 and 1.
+  const per = Math.ceil(middle.length / count);
+  const pages: T[][][] = [];
+  for (let i = 0; i < middle.length; i += per) pages.push(middle.slice(i, i + per));
+  return { before, pages, after };
+}

@@ -16,7 +16,9 @@
  *    the turn going on: it is stored), 500 when it failed, so Telegram's retry runs it again.
  *    A retry of a done update is answered 200 and not handled again.
  *  - a pressed button: after its turn, the message it was under keeps only that button, marked
- *    "✓ " (editMessageReplyMarkup), so the chat shows what was chosen and old choices are gone.
+ *    "✓ " (editMessageReplyMarkup), so the chat shows what was chosen and old choices are gone;
+ *  - "More ›" / "‹ Previous" under a long keyboard (sender.ts `keyboard`): the message shows the
+ *    other page of its keyboard (editMessageReplyMarkup); the engine is not asked.
  *
  * Outgoing: every Bot API call goes through two transformers:
  *   throttler (throttle.ts, outermost: a queue per chat, one call at a time and in order, and a
@@ -41,7 +43,7 @@ import type { AppContext, Plugin } from '../../server/plugin-api.js';
 import type { Inbox, InboxItem, InboxStatus } from '../../store/inbox.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
-import { CallbackCodec } from './callback.js';
+import { CallbackCodec, readPageData } from './callback.js';
 import { isReadableUpdate, messageEvent } from './events.js';
 import { botIdOf, derivedWebhookSecret, pseudonym } from './ids.js';
 import { pressedKeyboard } from './render.js';
@@ -143,7 +145,7 @@ export class TelegramChannel {
       codec: this.codec,
       botId: this.botId,
       content: () => ctx.content.current(),
-      publicUrl: config.publicUrl,
+      publicUrl: config.PUBLIC_URL ? config.publicUrl : undefined,
       signal: this.abort.signal,
     });
     this.install();
@@ -171,6 +173,9 @@ export class TelegramChannel {
       // Stop the button's spinner at once, whatever happens next.
       void c.answerCallbackQuery().catch(() => undefined);
       if (c.chat?.type !== 'private') return;
+      // A page of a long keyboard: only the keyboard changes, the engine is not asked.
+      const page = readPageData(c.callbackQuery.data);
+      if (page && (await this.turnPage(c, page.key, page.page))) return;
       const payload = await this.codec.decode(c.callbackQuery.data);
       // A button whose mapping expired (months old): show the menu rather than nothing.
       await this.turn(c, payload !== undefined ? { kind: 'button', payload } : { kind: 'command', command: 'menu' });
@@ -234,6 +239,27 @@ export class TelegramChannel {
     } catch (err) {
       this.ctx.log.debug('telegram: the pressed keyboard was not edited', { err: err instanceof GrammyError ? err.description : String(err) });
     }
+  }
+
+  /**
+   * "More ›" / "‹ Previous" under a long keyboard (sender.ts `keyboard`): the message shows that
+   * page instead. False when it cannot (the pages expired, the message is too old to edit): the
+   * press is then answered like any unknown button, with the menu.
+   */
+  private async turnPage(c: Context, key: string, page: number): Promise<boolean> {
+    const msg = c.callbackQuery?.message;
+    if (!msg || msg.date === 0) return false;
+    const markup = await this.sender.keyboardPage(key, page);
+    if (!markup) return false;
+    try {
+      await this.bot.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, { reply_markup: markup }, apiSignal(this.abort.signal));
+    } catch (err) {
+      // "message is not modified": a second tap of the same page button (or a re-run after a crash).
+      if (err instanceof GrammyError && /not modified/i.test(err.description)) return true;
+      this.ctx.log.debug('telegram: a keyboard page was not shown', { err: err instanceof GrammyError ? err.description : String(err) });
+      return false;
+    }
+    return true;
   }
 
   private errorReply(languageCode?: string): Reply {
@@ -474,6 +500,10 @@ export class TelegramChannel {
     const signal = apiSignal(this.abort.signal);
     await this.bot.init(signal);
     if (config.TELEGRAM_MODE === 'polling') {
+      if (!config.PUBLIC_URL)
+        log.warn(
+          'telegram: PUBLIC_URL is not set, so Telegram messages leave out links to this server (audio transcripts, an episode Telegram refused as a file): a phone cannot open http://localhost. Set PUBLIC_URL to the address people reach this server at, e.g. PUBLIC_URL=https://lotse.your-ngo.org',
+        );
       // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
       await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       if (this.closing) return;

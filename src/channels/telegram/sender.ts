@@ -20,6 +20,7 @@
  * Throttling, flood-limit retries and per-chat order are not here: they are API transformers
  * (plugin.ts), so every call through `api` gets them.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GrammyError, InputFile, type Api } from 'grammy';
@@ -28,9 +29,9 @@ import type { CompiledContent } from '../../content/served.js';
 import type { AudioMessage, Button, OutMessage, Reply } from '../../engine/messages.js';
 import type { Store } from '../../store/store.js';
 import type { Logger } from '../../util/logger.js';
-import type { CallbackCodec } from './callback.js';
-import { buttonLabel, escapeHtml, fitCaption, isLinkable, keyboardRows, splitText, toHtml, toPlain } from './render.js';
-import { joinTexts } from './layout.js';
+import { CALLBACK_TTL_MS, type CallbackCodec, NS_PAGES, pageData } from './callback.js';
+import { buttonLabel, escapeHtml, fitCaption, type InlineButton, isLinkable, keyboardRows, splitText, toHtml, toPlain } from './render.js';
+import { joinTexts, pageRows } from './layout.js';
 import { uiText } from './strings.js';
 
 export const NS_FILE = 'tg:file';
@@ -82,8 +83,12 @@ export interface SenderDeps {
   codec: CallbackCodec;
   botId: string;
   content: () => CompiledContent;
-  /** Absolute base URL of this server (links to audio and transcripts). */
-  publicUrl: string;
+  /**
+   * The address people reach this server at (PUBLIC_URL), for links to audio and transcripts;
+   * undefined when not configured: a phone cannot open http://localhost:3000, so such links are
+   * left out (Telegram takes only absolute http(s) links).
+   */
+  publicUrl: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -108,7 +113,7 @@ function isMarkupRefused(err: unknown): boolean {
  * come last, in rows of their own.
  */
 function buttonGroup(payload: string): { group: string; together: boolean } {
-  if (/^(fb|sc|del|dx|wt|rt):/.test(payload)) return { group: 'answer', together: true };
+  if (/^(fb|sc|del|dx|po|wt|rt):/.test(payload)) return { group: 'answer', together: true };
   if (/^n:/.test(payload)) return { group: 'nav', together: false };
   return { group: 'options', together: false };
 }
@@ -116,8 +121,9 @@ function buttonGroup(payload: string): { group: string; together: boolean } {
 export class TelegramSender {
   constructor(private readonly d: SenderDeps) {}
 
+  /** A link made absolute with PUBLIC_URL; a path on this server stays relative (and so unlinked, render.ts isLinkable) without it. */
   abs(url: string): string {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url) || !this.d.publicUrl) return url;
     return `${this.d.publicUrl}${url.startsWith('/') ? '' : '/'}${url}`;
   }
 
@@ -141,12 +147,55 @@ export class TelegramSender {
     void this.d.api.sendChatAction(chatId, 'typing', undefined, apiSignal(this.d.signal)).catch(() => undefined);
   }
 
-  async keyboard(buttons: Button[] | undefined): Promise<InlineKeyboardMarkup | undefined> {
+  /**
+   * The inline keyboard for a message's buttons, rows by label width (layout.ts keyboardRows). A
+   * keyboard of more than MAX_ROWS rows is shown in pages (layout.ts pageRows): the first page now,
+   * each page with "More ›" / "‹ Previous" buttons, and every page kept in the store under a hash of
+   * the keyboard, so that a page button works on any instance and after a restart. Turning a page
+   * only edits the message's keyboard (plugin.ts): no turn of the engine, so the nonce of a
+   * question open meanwhile (src/engine/payload.ts) stays the one that counts, and every button of
+   * every page carries exactly the payload the engine gave it.
+   */
+  async keyboard(buttons: Button[] | undefined, lang: string): Promise<InlineKeyboardMarkup | undefined> {
     if (!buttons?.length) return undefined;
     const keys = await Promise.all(
       buttons.map(async (b) => ({ text: buttonLabel(b), callback_data: await this.d.codec.encode(b.payload), ...buttonGroup(b.payload) })),
     );
-    return { inline_keyboard: keyboardRows(keys).map((row) => row.map(({ text, callback_data }) => ({ text, callback_data }))) };
+    const rows = keyboardRows(keys);
+    const plain = (r: typeof rows) => r.map((row) => row.map(({ text, callback_data }) => ({ text, callback_data })));
+    const paged = pageRows(rows, 'options');
+    if (!paged) return { inline_keyboard: plain(rows) };
+    const c = this.d.content();
+    const label = (key: string, n: number) =>
+      uiText(c, lang, key)
+        .replace(/\{\{n\}\}/g, String(n))
+        .replace(/\{\{total\}\}/g, String(paged.pages.length));
+    const id = createHash('sha256')
+      .update(JSON.stringify({ rows: plain(rows), lang, next: uiText(c, lang, 'telegram.pageNext'), prev: uiText(c, lang, 'telegram.pagePrev') }))
+      .digest('base64url')
+      .slice(0, 22);
+    const pages: InlineButton[][][] = paged.pages.map((middle, i) => {
+      const turn: InlineButton[] = [];
+      if (i > 0) turn.push({ text: label('telegram.pagePrev', i), callback_data: pageData(id, i - 1) });
+      if (i < paged.pages.length - 1) turn.push({ text: label('telegram.pageNext', i + 2), callback_data: pageData(id, i + 1) });
+      return [...plain(paged.before), ...plain(middle), turn, ...plain(paged.after)];
+    });
+    // Written every time it is shown, like a long payload (callback.ts): alive while the keyboard is in use.
+    await this.d.store.kvPut(NS_PAGES, id, JSON.stringify(pages), CALLBACK_TTL_MS);
+    return { inline_keyboard: pages[0]! };
+  }
+
+  /** Page `page` of a long keyboard (see `keyboard`), or undefined when it is unknown or expired. */
+  async keyboardPage(key: string, page: number): Promise<InlineKeyboardMarkup | undefined> {
+    const stored = await this.d.store.kvGet(NS_PAGES, key);
+    if (!stored) return undefined;
+    try {
+      const pages = JSON.parse(stored) as InlineButton[][][];
+      const rows = pages[page];
+      return Array.isArray(rows) ? { inline_keyboard: rows } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async sendOne(chatId: number | string, m: OutMessage, lang: string, p: Progress, quiet = false): Promise<void> {
@@ -158,7 +207,7 @@ export class TelegramSender {
           p.skipped();
           continue;
         }
-        const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+        const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons, lang) : undefined;
         const head = i === 0 ? `<b>${escapeHtml(m.from.label)}</b>\n` : '';
         await p.sending();
         await this.sendHtml(chatId, head + escapeHtml(piece), `${i === 0 ? `${m.from.label}\n` : ''}${piece}`, markup, quiet);
@@ -185,7 +234,7 @@ export class TelegramSender {
         p.skipped();
         continue;
       }
-      const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons) : undefined;
+      const markup = i === pieces.length - 1 ? await this.keyboard(m.buttons, lang) : undefined;
       await p.sending();
       await this.sendHtml(
         chatId,
@@ -223,7 +272,7 @@ export class TelegramSender {
     const c = this.d.content();
     const transcript = this.abs(m.transcriptUrl);
     const transcriptLink = isLinkable(transcript) ? `\n\n<a href="${escapeHtml(transcript)}">${escapeHtml(uiText(c, lang, 'podcasts.transcript'))}</a>` : '';
-    const markup = await this.keyboard(m.buttons);
+    const markup = await this.keyboard(m.buttons, lang);
     const other = {
       title: m.title,
       performer: m.performer,
@@ -279,7 +328,7 @@ export class TelegramSender {
     const html = [`🎧 <b>${escapeHtml(m.title)}</b> · ${escapeHtml(m.performer)}`, toHtml(fitCaption(m.description), (u) => this.abs(u)), links.join(' · ')]
       .filter(Boolean)
       .join('\n\n');
-    const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), `${audio}\n${transcript}`].join('\n\n');
+    const plain = [`🎧 ${m.title} · ${m.performer}`, toPlain(m.description), [audio, transcript].filter(isLinkable).join('\n')].filter(Boolean).join('\n\n');
     await this.sendHtml(chatId, html, plain, markup);
   }
 }

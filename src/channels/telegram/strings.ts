@@ -11,10 +11,13 @@ export const BUILT_IN: Record<string, string> = {
   'telegram.commands.language': 'Change the language',
   'telegram.commands.help': 'What this bot can do',
   'telegram.commands.human': 'Talk to a person',
+  'telegram.commands.stop': 'How to stop, and deleting your data',
   'telegram.description': 'Information for newcomers: the asylum interview, life in the accommodation and where to get help.',
   'telegram.shortDescription': 'Information for newcomers, in your language.',
   'telegram.error': 'Sorry, something went wrong. Please try again.',
   'telegram.listen': 'Listen',
+  'telegram.pageNext': 'More ({{n}}/{{total}}) ›',
+  'telegram.pagePrev': '‹ Previous ({{n}}/{{total}})',
   'podcasts.transcript': 'Read the text',
 };
 

@@ -1,7 +1,7 @@
 /**
  * Asking for a person. The engine only asks (effect `handoff`); the handoff
  * module (src/handoff) queues it, tells the person what happens next and
- * adds "Cancel". Used for "talk to a person" anywhere, three "I don't know"s,
+ * adds "Cancel". Used for "talk to a person" anywhere, a yes after three "I don't know"s,
  * a crisis, and the `handoff` step.
  */
 import type { Effect } from '../effects.js';

@@ -100,3 +100,41 @@ export function languageButton(turn: Turn, code: string, nonce?: number): void {
   if (!fresh && code === turn.s.lang) return;
   chooseLanguage(turn, code);
 }
+
+/**
+ * The served language a channel's hint names, or, when it names a language the pack does not
+ * serve (Telegram's `language_code` "so", "tr-TR"), that language's base code; undefined without
+ * a hint that looks like a language code.
+ *
+ * Example: unservedHint(turn, 'so') === 'so'; unservedHint(turn, 'ar-SY') === undefined (served)
+ */
+export function unservedHint(turn: Turn, hint: string | undefined): string | undefined {
+  if (!hint || turn.c.resolveLanguage(hint)) return undefined;
+  const base = /^([a-z]{2,3})(?:[-_][a-z0-9]+)*$/i.exec(hint.trim())?.[1]?.toLowerCase();
+  return base;
+}
+
+/**
+ * Someone who writes in (or whose Telegram is set to) a language the pack does not serve
+ * (Somali, Tigrinya, Turkish, French ...): the bot says so, in that language when the pack has
+ * its words (content/_other/safety.yaml `notServed`), otherwise in every served language; the
+ * languages it speaks as buttons; and a person, who may speak it or find an interpreter. Never
+ * an English answer the person may not read, never silence.
+ *
+ * Example: first message "waxaan u baahanahay caawimaad" (so) -> "I cannot write in your language ..." in all six,
+ *   [العربية] [دری / فارسی] ... [Deutsch] [👤 Talk to our team]
+ */
+export function unservedLanguage(turn: Turn, code: string): void {
+  const other = turn.c.pack.otherDistress[code];
+  // The language in use first, then those many of its speakers read (answerIn: Russian -> Ukrainian).
+  const rank = (code: string) => (code === turn.s.lang ? 0 : other?.answerIn.includes(code) ? 1 : 2);
+  const langs = [...turn.c.pack.languages].sort((a, b) => rank(a.code) - rank(b.code));
+  const every = langs.map((l) => turn.c.t(l.code, 'language.notServed')).filter((v, i, a) => a.indexOf(v) === i);
+  const n = turn.nonce();
+  turn.say(other?.notServed ?? every.join('\n\n'), [
+    ...langs.map((l) => ({ label: l.name, payload: payload.lang(l.code, n) })),
+    // The person's button carries no nonce: the language keyboard beside it stays the one that counts.
+    { label: other?.person ?? `👤 ${turn.t('buttons.human')}`, payload: payload.nav('human') },
+  ]);
+  turn.s.pending = undefined;
+}

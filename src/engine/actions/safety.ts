@@ -111,14 +111,27 @@ export function unservedDistress(turn: Turn, text: string, wrote: string, kind?:
   // The person's reply is read in the first of them until they choose (the offer's buttons need a language).
   turn.s.lang = langs[0]!;
   turn.effects.push({ type: 'distress', lang: turn.lang, text, unserved: wrote });
-  for (const l of langs) turn.out.push(...crisisMessages(turn.c, l, kind));
+  for (const l of langs) turn.out.push(...crisisMessages(turn.c, l, kind).map((m) => inLanguage(turn, m, l)));
   turn.s.lastTopic = 'meta.distress';
-  if (turn.env.officeOpen === false) for (const l of langs) turn.say(turn.c.t(l, 'distress.night'));
+  if (turn.env.officeOpen === false) for (const l of langs) turn.out.push(inLanguage(turn, { kind: 'text', text: turn.c.t(l, 'distress.night') }, l));
   // They may read one of the served languages better than the ones above; the offer comes last
   // because it is what their next "yes" answers.
   languageActions.languageChoice(turn, chosen);
   // One keyboard with both choices (a choice counts once, and only the last keyboard counts).
   offerPerson(turn, langs, turn.s.kb);
+}
+
+/**
+ * A whole message in `lang` inside a reply in another language (the crisis answer in German after
+ * the English one): every line marked with that language and its direction (TextMessage.lines),
+ * so a screen reader reads German as German and the web chat sets lang="de" on it.
+ *
+ * Example: in an English reply, inLanguage(turn, { text: 'Wenn Sie ...' }, 'de') -> { text: 'Wenn Sie ...', lines: [{ lang: 'de', dir: 'ltr' }] }
+ */
+function inLanguage(turn: Turn, m: TextMessage, lang: string): TextMessage {
+  if (lang === turn.lang) return m;
+  const dir = turn.c.language(lang)?.dir ?? 'ltr';
+  return { ...m, lines: m.text.split('\n').map(() => ({ lang, dir })) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Understanding a typed message with the matcher: an answer, "Did you mean
  * ...?" (and its answer, typed or pressed), "Which language is this?", or
- * an honest "I don't know" (three in a row lead to a person).
+ * an honest "I don't know" (the third in a row asks whether they want a person).
  */
 import { normalize } from '../../nlu/normalize.js';
 import { payload } from '../payload.js';
@@ -25,6 +25,10 @@ export function understand(turn: Turn, text: string, sessionLang: string | undef
   if (found.distressLevel === 'unsure' && !safe) return turn.safetyCheck(text);
   // Safe by their own word: answer the question the message also asked.
   const m = safe && found.distress ? { ...found, ...found.question, distress: false } : found;
+  // Not understood, and written in a language the pack does not serve: say so, with the languages
+  // and a person, rather than "I don't know" (or "Which language?") in languages they may not read.
+  const unserved = m.decision === 'unknown' ? turn.c.nlu.unserved(text) : undefined;
+  if (unserved) return turn.unservedLanguage(unserved);
   if (m.lang !== turn.s.lang) {
     if (m.langConfident && m.decision !== 'unknown') {
       turn.s.lang = m.lang;
@@ -62,21 +66,50 @@ export function understand(turn: Turn, text: string, sessionLang: string | undef
 }
 
 /**
- * "I don't know": the question is kept (effect `unanswered`), menu and a person offered; the third
- * in a row hands over to a person.
+ * "I don't know": the question is kept (effect `unanswered`), menu and a person offered. The third
+ * in a row asks "Shall I connect you with a person?" (yes/no, bound to a nonce): three misses may
+ * be an emoji, a sticker's caption or a typo, and a caseworker's queue is no place for them unasked.
+ * Only a yes opens the handoff (`personOfferAnswer`).
  *
- * Example: "bitcoin price football" -> "I do not know ...", "..." [Menu] [Talk to a person]
+ * Example: "bitcoin price football" -> "I do not know ...", "..." [Menu] [Talk to a person];
+ *          the third -> "I do not know ...", "Shall I connect you ...?" [Yes po:yes:3] [No po:no:3] [Menu]
  */
 export function unknown(turn: Turn, text: string): void {
   turn.s.unknownStreak += 1;
   turn.effects.push({ type: 'unanswered', text, lang: turn.lang });
+  turn.say(turn.t('fallback.unknown'));
   if (turn.s.unknownStreak >= 3) {
     turn.s.unknownStreak = 0;
-    turn.say(turn.t('fallback.unknown'));
-    return turn.handoff('unknown', 'normal');
+    return offerPersonAfterMisses(turn);
   }
-  turn.say(turn.t('fallback.unknown'));
   turn.say(turn.t('fallback.offer'), turn.nav({ back: false }));
+}
+
+/**
+ * "Shall I connect you with a person?" after three "I don't know"s, with a fresh nonce: a yes
+ * counts only here, once. Pending `person-offer`.
+ *
+ * Example: offerPersonAfterMisses(turn) -> "I could not answer ... Shall I connect you ...?" [Yes po:yes:4] [No po:no:4] [Menu]
+ */
+export function offerPersonAfterMisses(turn: Turn): void {
+  const n = turn.nonce();
+  turn.s.pending = { kind: 'person-offer' };
+  turn.say(turn.t('fallback.askPerson'), [
+    { label: turn.t('buttons.yes'), payload: payload.personOffer(true, n) },
+    { label: turn.t('buttons.no'), payload: payload.personOffer(false, n) },
+    ...turn.nav({ back: false, human: false }),
+  ]);
+}
+
+/**
+ * The answer to "Shall I connect you with a person?" after the misses: yes -> the handoff
+ * (reason `unknown`); no -> a kind word and the menu, and the count of misses starts again.
+ *
+ * Example: personOfferAnswer(turn, true) -> effect { type: 'handoff', reason: 'unknown', priority: 'normal', ... }
+ */
+export function personOfferAnswer(turn: Turn, accept: boolean): void {
+  if (accept) return turn.handoff('unknown', 'normal');
+  turn.say(turn.t('fallback.declined'), turn.nav({ back: false, human: false }));
 }
 
 /**

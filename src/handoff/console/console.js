@@ -135,8 +135,11 @@
       // After an admin's reset the account may do nothing else until it has its own password.
       if (me.staff.mustChangePassword) return showPasswordForm(true);
       $('password').hidden = true;
+      // Editors and translators have no conversations (issue 16): their place is the content editor.
+      if (me.staff.role === 'editor' || me.staff.role === 'translator') return void location.assign('/console/admin/editor');
       $('app').hidden = false;
       $('admin-link').hidden = me.staff.role !== 'admin';
+      $('editor-link').hidden = me.staff.role !== 'admin';
       $('me').textContent = `${me.staff.name} · ${me.staff.languages.map(langName).join(', ') || 'no languages set'}`;
       state.colleagues = (await api('/colleagues')).staff;
       await loadQueue(true);
