@@ -20,7 +20,7 @@ import { FileSource } from '../../src/content/source.js';
 import { FIRST_IMPORT, versionFiles } from '../../src/content/store-source.js';
 import type { Running } from '../../src/server/main.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
-import { repoRoot } from '../helpers/content.js';
+import { miniRoot, repoRoot } from '../helpers/content.js';
 import { startStarterServer } from '../helpers/server.js';
 import { DirectLineClient } from '../webchat/dl-client.js';
 
@@ -188,6 +188,46 @@ describe('the CLI on PostgreSQL', () => {
     expect(fs.existsSync(path.join(dataDir, 'lotse.sqlite'))).toBe(false);
     const s = t.store();
     expect(await (await s.staffAccounts()).staffByEmail('boss@ngo.example')).toMatchObject({ name: 'Boss', role: 'caseworker', active: true });
+  });
+});
+
+describe('the content commands on PostgreSQL', () => {
+  it('`lotse content import` and `export` with DATABASE_URL publish to and read from the database, and exit', async () => {
+    const own = await createTestSchema();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-pg-content-cli-'));
+    dirs.push(tmp);
+    const pack = path.join(tmp, 'pack');
+    fs.cpSync(miniRoot, pack, { recursive: true });
+    const lotse = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(repoRoot, 'src/cli/lotse.mjs'), 'content', ...args], {
+        encoding: 'utf8',
+        cwd: tmp,
+        env: { ...process.env, DATA_DIR: path.join(tmp, 'data'), DATABASE_URL: own.url, CONTENT_ROOT: pack, LOG_LEVEL: 'silent' },
+        // A pool left open would keep the process running: it must end well before this.
+        timeout: 60_000,
+      });
+    try {
+      const first = lotse('import', pack, '--apply');
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/imported \d+ files as version 1/);
+      const en = path.join(pack, 'content/en/topics/hearing.yaml');
+      fs.writeFileSync(en, fs.readFileSync(en, 'utf8').replace('title: Interpreter', 'title: Interpreters'));
+      const applied = lotse('import', pack, '--apply', '--why', 'plural');
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain('published version 2');
+      const versions = await own.store().contentVersions();
+      expect((await versions.versions(10)).map((v) => [v.id, v.kind, v.why])).toEqual([
+        [2, 'import', 'plural'],
+        [1, 'import', FIRST_IMPORT.why],
+      ]);
+      const out = path.join(tmp, 'out');
+      const exported = lotse('export', out, '--version', '1');
+      expect(exported.status, exported.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(out, 'content/en/topics/hearing.yaml'), 'utf8')).toContain('title: Interpreter\n');
+      expect(fs.existsSync(path.join(tmp, 'data', 'lotse.sqlite'))).toBe(false);
+    } finally {
+      await own.drop();
+    }
   });
 });
 
