@@ -69,6 +69,12 @@ export const configSchema = z.object({
   /** Open stream sockets one conversation (a person's tabs) and one address (a shelter's Wi-Fi) may hold at once. */
   WEBCHAT_MAX_STREAMS_PER_CONVERSATION: positiveInt.default(4),
   WEBCHAT_MAX_STREAMS_PER_ADDRESS: positiveInt.default(100),
+  /**
+   * "typing…" (web chat and Telegram) only when the bot's answer is not ready after this many ms;
+   * 0 shows it for every answer. Most answers take a few ms: showing it costs a socket frame or a
+   * Bot API call per message for a blink nobody sees (issue 17.1).
+   */
+  TYPING_AFTER_MS: z.coerce.number().int().min(0).default(300),
   /** Telegram */
   TELEGRAM_BOT_TOKEN: z
     .string()

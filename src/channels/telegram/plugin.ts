@@ -196,7 +196,10 @@ export class TelegramChannel {
   private async turn(c: Context, event: InEvent): Promise<void> {
     const chatId = c.chat!.id;
     const ref = this.ref(chatId);
-    this.sender.typing(chatId);
+    // "typing…" only for an answer that takes a while: for an immediate one it was a third of the
+    // Bot API calls of an update, for a blink nobody sees (issue 17.1).
+    const after = this.ctx.config.TYPING_AFTER_MS;
+    const typing = after ? setTimeout(() => this.sender.typing(chatId), after) : void this.sender.typing(chatId);
     // Writing to the bot means it is not blocked (any more). A read on every turn, a write only when marked.
     if (await this.isBlocked(ref.conversationId)) await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
     const state = this.turns.get(c.update);
@@ -206,6 +209,8 @@ export class TelegramChannel {
     } catch (err) {
       this.ctx.log.error('telegram turn failed', { err });
       reply = this.errorReply(c.from?.language_code);
+    } finally {
+      clearTimeout(typing);
     }
     const outcome = await this.sender.sendReply(chatId, reply, {
       skip: state?.sent ?? 0,

@@ -371,6 +371,7 @@ export class DirectLineServer {
       this.ctx.bot.personTyping?.({ channel: 'webchat', conversationId: conv.id });
       return;
     }
+    // One after the other: a message refused for its conversation does not count against the address.
     await this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
     await this.limitAddress(req);
 
@@ -440,7 +441,7 @@ export class DirectLineServer {
         now + this.conversationTtlMs,
       );
       send(res, 200, { id: stored[0]!.activity.id });
-      this.notify(conv.id);
+      this.push(conv.id, stored);
       return;
     }
     // Stored before it is acknowledged (the inbox), then logged, then answered 200: a message the
@@ -456,7 +457,8 @@ export class DirectLineServer {
     });
     const { stored, duplicate } = await this.logIncoming(conv.id, item.key, item.payload as InboxPayload | undefined, full, clientId as string | undefined);
     send(res, 200, { id: stored.activity.id });
-    this.notify(conv.id);
+    if (duplicate) this.notify(conv.id);
+    else this.push(conv.id, [stored]);
     // New to the inbox but already in the log: answered before the inbox kept its key (48 hours).
     if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
     else if (status !== 'done') {
@@ -546,12 +548,27 @@ export class DirectLineServer {
         if ((await this.inbox.attempt(key)) > MAX_ATTEMPTS) {
           this.log.error('web chat message given up after repeated failures', { attempts: MAX_ATTEMPTS });
         } else {
-          this.broadcast(conv.id, typingActivity(conv.lang));
-          const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
+          // "typing…" only for an answer that takes a while: an immediate one would show it for a
+          // blink and cost a socket frame per message (issue 17.1).
+          const after = this.ctx.config.TYPING_AFTER_MS;
+          const showTyping = () => this.broadcast(conv.id, typingActivity(conv.lang));
+          const typing = after ? setTimeout(showTyping, after) : void showTyping();
+          let reply: Reply;
+          try {
+            reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
+          } finally {
+            clearTimeout(typing);
+          }
           // "Delete my data": the store erased the conversation and its log. The last reply goes to open
           // sockets only, never into the log again; the conversation has ended (the page starts a new one).
-          if (!(await this.store.getConversation(conv.id))) this.sendEphemeral(conv, reply, replyToId);
-          else await this.appendReply(conv.id, reply, replyToId, key);
+          const now = await this.store.getConversation(conv.id);
+          if (!now) this.sendEphemeral(conv, reply, replyToId);
+          else {
+            // The reply and the inbox's "done" are queued in the same turn of the event loop, so they
+            // are committed together (sqlite-batch.ts): a reply a person can see is never answered again.
+            await this.appendReplyTo(now, reply, replyToId, key, () => this.inbox.markDone(key, this.now()));
+            return;
+          }
         }
         await this.inbox.markDone(key, this.now());
       } finally {
@@ -583,8 +600,9 @@ export class DirectLineServer {
         await this.inbox.markDone(item.key, this.now());
         continue;
       }
-      const { stored } = await this.logIncoming(conv.id, item.key, p, p.activity, p.clientId);
-      this.notify(conv.id);
+      const { stored, duplicate } = await this.logIncoming(conv.id, item.key, p, p.activity, p.clientId);
+      if (duplicate) this.notify(conv.id);
+      else this.push(conv.id, [stored]);
       this.runTurn(conv, p.event, stored.activity.id as string, item.key);
       n++;
     }
@@ -600,6 +618,20 @@ export class DirectLineServer {
   async appendReply(conversationId: string, reply: Reply, replyToId?: string, key?: string): Promise<StoredActivity[]> {
     const conv = await this.store.getConversation(conversationId);
     if (!conv) throw new Error('no such web chat conversation');
+    return this.appendReplyTo(conv, reply, replyToId, key);
+  }
+
+  /**
+   * appendReply() for a conversation already read. `alongside` is called right after the append is
+   * queued, so that its write joins the same commit (the inbox's markDone).
+   */
+  private async appendReplyTo(
+    conv: ConversationRow,
+    reply: Reply,
+    replyToId?: string,
+    key?: string,
+    alongside?: () => Promise<void>,
+  ): Promise<StoredActivity[]> {
     const c = this.ctx.content.current();
     const activities = renderReply(reply, {
       baseUrl: conv.baseUrl,
@@ -618,9 +650,14 @@ export class DirectLineServer {
       },
       ...(key ? { clientId: `lotse-reply:${key}:${i}` } : {}),
     }));
-    const { stored } = await this.store.append(conv.id, items, now, now + this.conversationTtlMs);
-    if (reply.lang !== conv.lang) await this.store.setLang(conv.id, reply.lang);
-    this.notify(conv.id);
+    const appended = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
+    const lang = reply.lang !== conv.lang ? this.store.setLang(conv.id, reply.lang) : undefined;
+    const also = alongside?.();
+    const { stored, duplicate } = await appended;
+    await lang;
+    await also;
+    if (duplicate) this.notify(conv.id);
+    else this.push(conv.id, stored);
     return stored;
   }
 
@@ -794,6 +831,30 @@ export class DirectLineServer {
 
   private notify(conversationId: string): void {
     for (const s of this.subs.get(conversationId) ?? []) void this.flush(s);
+  }
+
+  /**
+   * Activities just appended (and committed) go to the open sockets as they are: a socket that has
+   * seen everything before them gets them without the log being read back and parsed again (that
+   * was a read per socket per push, issue 17.1). A socket behind, or in the middle of a replay,
+   * catches up from the store as before.
+   */
+  private push(conversationId: string, stored: StoredActivity[]): void {
+    const set = this.subs.get(conversationId);
+    if (!set || !stored.length) return;
+    const first = stored[0]!.seq;
+    const last = stored[stored.length - 1]!.seq;
+    let msg: string | undefined;
+    for (const s of set) {
+      if (s.flushing || s.lastSent !== first - 1) {
+        void this.flush(s);
+        continue;
+      }
+      if (s.ws.readyState !== s.ws.OPEN) continue;
+      msg ??= JSON.stringify({ activities: stored.map((p) => p.activity), watermark: String(last) });
+      s.lastSent = last;
+      s.ws.send(msg);
+    }
   }
 
   /** Ephemeral activities (typing) go to open sockets only; they are not part of the log. */
