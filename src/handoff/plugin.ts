@@ -93,7 +93,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       const hs = await ctx.store.handoffs();
       const accounts = await ctx.store.staffAccounts();
       const ids = opts.ids ?? randomIds;
-      const events = new LocalHandoffEvents();
+      const events = new LocalHandoffEvents(ctx.cluster.bus);
       const service = new HandoffService({
         hs,
         staff: accounts,
