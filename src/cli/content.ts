@@ -46,6 +46,7 @@ export async function contentCommand(sub: string | undefined, dir: string | unde
     root: config.contentRoot,
     now: () => Date.now(),
     log: createLogger('warn'),
+    offline: true,
   });
   const root = path.resolve(dir);
   try {

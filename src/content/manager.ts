@@ -11,7 +11,10 @@ import { FileSource, type PackInput } from './source.js';
 import { StoreSource } from './store-source.js';
 import type { ContentVersions } from '../store/content-versions.js';
 import { compileContent, type CompiledContent } from './served.js';
+import type { LearnedModels } from '../nlu/learned.js';
 import { loadModelsInBackground } from '../nlu/model-cache.js';
+import { sha256Hex } from '../util/hash.js';
+import type { ContentPack } from './pack.js';
 import { releaseGarbage } from '../util/memory.js';
 import type { Logger } from '../util/logger.js';
 
@@ -43,12 +46,48 @@ export async function loadContentFromDirInBackground(root: string): Promise<{ co
 }
 
 /** Compiles a pack input with the models from the cache or trained in a worker; throws ContentError when it is broken. */
-async function compileInBackground(input: PackInput, assetRoot: string): Promise<{ content: CompiledContent; models: 'cache' | 'worker' }> {
+async function compileInBackground(
+  input: PackInput,
+  assetRoot: string,
+): Promise<{ content: CompiledContent; models: 'cache' | 'worker'; learned: LearnedModels }> {
   const { pack, problems } = compilePack(input);
   if (!pack) throw new ContentError(problems);
-  const models = await loadModelsInBackground(pack);
-  return { content: compileContent(pack, assetRoot, models), models: models.data.trainedOffThread ? 'worker' : 'cache' };
+  const learned = await loadModelsInBackground(pack);
+  return { content: compileContent(pack, assetRoot, learned), models: learned.data.trainedOffThread ? 'worker' : 'cache', learned };
 }
+
+/**
+ * A hash of what model training reads from a pack (src/nlu/learned.ts), answers aside: the
+ * languages, the topic ids, each topic text's title, examples and keywords, the safety
+ * phrases, crisis examples, look-alikes, off-topic questions and other languages' crises.
+ * Two packs with the same key differ only where the models do not look, but for the answers,
+ * which the language model also reads: an edited answer then serves at once with the models
+ * it has, and the exact ones replace them when trained (issue 16: a published fix is served
+ * within seconds, not after minutes of training on every instance).
+ */
+export function trainingKey(pack: ContentPack): string {
+  const texts = Object.fromEntries(
+    Object.entries(pack.topicTexts).map(([lang, ts]) => [
+      lang,
+      Object.fromEntries(Object.entries(ts).map(([id, t]) => [id, [t.title, t.examples, t.keywords]])),
+    ]),
+  );
+  return sha256Hex(
+    JSON.stringify([
+      pack.languages.map((l) => [l.code, l.script]),
+      Object.keys(pack.topics),
+      texts,
+      pack.safety,
+      pack.distressExamples,
+      pack.notDistress,
+      pack.offTopic,
+      pack.otherDistress,
+    ]),
+  );
+}
+
+/** How many versions back the server looks at start for one that compiles. */
+const STARTUP_TRIES = 20;
 
 /** Runs `fn` every `ms` until the returned function is called; tests inject their own to step it by hand. */
 export type PollTimer = (ms: number, fn: () => void) => () => void;
@@ -76,6 +115,8 @@ export class ContentManager {
   lastProblems: Problem[] = [];
   /** Serving from the store: where from, and which version is served (undefined: from the files). */
   private store: { source: StoreSource; served: number; failed?: number; stopPoll?: () => void } | undefined;
+  /** The models serving now, with the training key of the pack they were trained for (store mode). */
+  private learned: { key: string; models: LearnedModels } | undefined;
 
   constructor(
     readonly root: string,
@@ -99,10 +140,25 @@ export class ContentManager {
       return pack.version;
     }, (opts.now ?? Date.now)());
     if (first) log.info('content store was empty: imported the files as version 1', { version: first.packVersion });
-    const head = await source.readHead();
-    const { content } = await compileInBackground(head.input, source.assetRoot());
-    const m = new ContentManager(root, log, content);
-    m.store = { source, served: head.version.id };
+    // The newest version that compiles: one that does not (published by older code, a schema made
+    // stricter since) must not keep the bot from starting; it is logged and skipped like on a poll.
+    let failed: number | undefined;
+    let start: { id: number; content: CompiledContent; learned: LearnedModels } | undefined;
+    for (const v of await versions.versions(STARTUP_TRIES)) {
+      try {
+        const r = await compileInBackground(await source.readVersion(v.id), source.assetRoot());
+        start = { id: v.id, content: r.content, learned: r.learned };
+        break;
+      } catch (err) {
+        failed ??= v.id;
+        if (!(err instanceof ContentError)) throw err;
+        log.error('content version does not compile; serving an older one', { storeVersion: v.id, problems: err.problems.slice(0, 5).map(formatProblem) });
+      }
+    }
+    if (!start) throw new Error(`none of the newest ${STARTUP_TRIES} content versions in the store compiles`);
+    const m = new ContentManager(root, log, start.content);
+    m.store = { source, served: start.id, ...(failed !== undefined && failed > start.id ? { failed } : {}) };
+    m.learned = { key: trainingKey(start.content.pack), models: start.learned };
     m.store.stopPoll = (opts.timer ?? intervalTimer)(opts.pollMs ?? 2000, () => void m.pollStore());
     return m;
   }
@@ -127,9 +183,25 @@ export class ContentManager {
         const head = await st.source.head();
         if (!head || head.id === st.served || head.id === st.failed) return false;
         try {
-          const next = await compileInBackground(await st.source.readVersion(head.id), st.source.assetRoot());
+          const input = await st.source.readVersion(head.id);
+          const { pack, problems } = compilePack(input);
+          if (!pack) throw new ContentError(problems);
+          if (pack.version === this.snapshot.pack.version) {
+            // The same files as what is served (a restore of it): nothing to swap.
+            st.served = head.id;
+            return true;
+          }
+          const key = trainingKey(pack);
+          if (this.learned?.key === key) {
+            // Nothing the topic and distress models learn from changed: serve it now with the models we have.
+            st.served = head.id;
+            this.swap(compileContent(pack, st.source.assetRoot(), this.learned.models), 'the previous version’s (same examples)', head.id);
+            void this.exactModels(pack, key, st.source.assetRoot());
+            return true;
+          }
+          const next = await compileInBackground(input, st.source.assetRoot());
           st.served = head.id;
-          // The same files as before (a restore of what is served) swap nothing, and are served all the same.
+          this.learned = { key, models: next.learned };
           this.swap(next.content, next.models === 'worker' ? 'trained in a worker thread' : 'from the cache', head.id);
           return true;
         } catch (err) {
@@ -225,6 +297,25 @@ export class ContentManager {
           .map(formatProblem),
       });
     } else this.log.error('content reload failed', { err });
+  }
+
+  /**
+   * The models trained for exactly this pack (from the cache or a worker), put in place of the
+   * borrowed ones while the pack is still the one served. Training is best effort: the borrowed
+   * models keep serving when it fails.
+   */
+  private async exactModels(pack: ContentPack, key: string, assetRoot: string): Promise<void> {
+    try {
+      const models = await loadModelsInBackground(pack);
+      if (this.snapshot.pack.version !== pack.version) return;
+      this.snapshot = compileContent(pack, assetRoot, models);
+      this.learned = { key, models };
+      this.log.info('content models replaced by those trained for this version', { version: pack.version });
+      for (const l of this.listeners) l(this.snapshot);
+      releaseGarbage();
+    } catch (err) {
+      this.log.warn('model training for the served version failed; the previous version’s models keep serving', { err });
+    }
   }
 
   /** Hot reload of the files (serving files only: the store is polled instead). */

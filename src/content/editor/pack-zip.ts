@@ -11,6 +11,20 @@ import { pathProblem } from './service.js';
 /** The most an uploaded zip may unpack to (the starter pack is about 1 MB of text). */
 export const MAX_UNPACKED_BYTES = 50 * 1024 * 1024;
 
+/** Refuses (413) a zip whose entries say they unpack to more than `max` bytes; 400 when it is no zip. Returns the opened zip. */
+export async function unpackedSizeWithin(data: Buffer, max: number): Promise<JSZip> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(data);
+  } catch {
+    throw refused(400, 'this is not a zip file that can be read (an XLSX file is one too)');
+  }
+  // What each entry says it unpacks to (jszip keeps it from the zip's directory), before anything is unpacked.
+  const declared = Object.values(zip.files).reduce((n, e) => n + ((e as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0), 0);
+  if (declared > max) throw refused(413, `the file unpacks to more than ${Math.round(max / 1024 / 1024)} MB`);
+  return zip;
+}
+
 /** A zip of the files, under their pack paths. */
 export async function packToZip(files: PackFile[]): Promise<Buffer> {
   const zip = new JSZip();
@@ -23,16 +37,8 @@ export async function packToZip(files: PackFile[]): Promise<Buffer> {
  * folder were the root. Entries that are not pack texts (audio, README, .git) are `ignored`.
  */
 export async function zipToPack(data: Buffer): Promise<{ files: PackFile[]; ignored: string[] }> {
-  let zip: JSZip;
-  try {
-    zip = await JSZip.loadAsync(data);
-  } catch {
-    throw refused(400, 'this is not a zip file that can be read');
-  }
+  const zip = await unpackedSizeWithin(data, MAX_UNPACKED_BYTES);
   const entries = Object.values(zip.files).filter((e) => !e.dir);
-  // What each entry says it unpacks to (jszip keeps it from the zip's directory): refuse a zip bomb before unpacking.
-  const declared = entries.reduce((n, e) => n + ((e as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0), 0);
-  if (declared > MAX_UNPACKED_BYTES) throw refused(413, `the zip unpacks to more than ${MAX_UNPACKED_BYTES / 1024 / 1024} MB`);
   const names = entries.map((e) => e.name);
   const top = /^(content|flows|locales)\//;
   let prefix = '';

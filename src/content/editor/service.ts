@@ -103,6 +103,8 @@ export interface EditorDeps {
   root: string;
   now: () => number;
   log: Logger;
+  /** True for the command line: it serves nothing, and works on the store whatever a server serves. */
+  offline?: boolean;
 }
 
 /** The editor's operations; see the file comment. */
@@ -179,8 +181,10 @@ export class EditorService implements DraftEdits {
   // ------------------------------------------------------------ reading ---
 
   private async head(): Promise<ContentVersion> {
-    const h = await this.d.versions.head();
-    if (!h) throw new HttpError(409, 'EditorOff', 'the store holds no content version (the server serves files: set CONTENT_SOURCE=store)');
+    // A server that serves the files would publish versions nobody serves.
+    const off = this.d.offline !== true && this.d.content.servedVersion() === undefined;
+    const h = off ? undefined : await this.d.versions.head();
+    if (!h) throw new HttpError(409, 'EditorOff', 'this server serves the content files, not the store: the editor needs CONTENT_SOURCE=store');
     return h;
   }
 

@@ -13,6 +13,7 @@
 import ExcelJS from 'exceljs';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { refused } from '../../util/http-error.js';
+import { MAX_UNPACKED_BYTES, unpackedSizeWithin } from './pack-zip.js';
 import { counterpartPath, languageOfPath } from './service.js';
 
 /** Keys whose values are not translations. */
@@ -194,6 +195,8 @@ function cellText(v: ExcelJS.CellValue): string {
 
 /** The rows of an uploaded XLSX's first sheet, as text cells. */
 export async function parseXlsx(data: Buffer): Promise<string[][]> {
+  // An XLSX is a zip: refuse one that unpacks to far more than a sheet of texts before exceljs unpacks it.
+  await unpackedSizeWithin(data, MAX_UNPACKED_BYTES);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);

@@ -4,14 +4,14 @@
  * imports the files as version 1, a second manager on the same file finds
  * it, a published version is served after the next poll (not before), a
  * version that does not compile is skipped while the last good one keeps
- * serving, and the co-creation dashboard's DraftEdits write drafts only.
+ * serving, an answer-only change keeps the models' training key, and the co-creation dashboard's DraftEdits write drafts only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EditorService } from '../../../src/content/editor/service.js';
-import { ContentManager, type PollTimer } from '../../../src/content/manager.js';
+import { ContentManager, type PollTimer, trainingKey } from '../../../src/content/manager.js';
 import { SqliteStore } from '../../../src/store/sqlite.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { miniRoot } from '../../helpers/content.js';
@@ -71,8 +71,11 @@ describe('ContentManager.fromStore', () => {
     const { version } = await editor.publish(edith, { why: 'free' });
     expect(two.servedVersion()).toBe(1);
     expect(two.current().pack.topicTexts.en!['hearing.interpreter']!.answer).toEqual(['You have a right to an interpreter.']);
+    // Only an answer changed: what the models learn from is the same, so the new version can serve at once with the models there are.
+    const before = two.current().pack;
     t2.tick();
     expect(await two.pollStore()).toBe(true);
+    expect(trainingKey(two.current().pack)).toBe(trainingKey(before));
     expect(two.servedVersion()).toBe(version.id);
     expect(two.current().pack.topicTexts.en!['hearing.interpreter']!.answer).toEqual(['An interpreter is free.']);
     expect(two.current().pack.version).toBe(version.packVersion);
@@ -96,11 +99,28 @@ describe('ContentManager.fromStore', () => {
     expect(two.lastProblems.some((p) => p.path === en && p.severity === 'error')).toBe(true);
     expect(two.current().pack.version).toBe(version.packVersion);
 
+    // A server starting now skips the broken head too and serves the last version that compiles.
+    const three = await ContentManager.fromStore(miniRoot, log, versions, { timer: handTimer().timer });
+    expect(three.servedVersion()).toBe(version.id);
+    expect(three.current().pack.version).toBe(version.packVersion);
+    three.close();
+
+    // A new example phrasing changes what the models learn: that version waits for its own models.
+    const withExample = structuredClone(two.current().pack);
+    withExample.topicTexts.en!['hearing.interpreter']!.examples.push('is there someone who speaks my language');
+    expect(trainingKey(withExample)).not.toBe(trainingKey(two.current().pack));
     one.close();
     two.close();
     expect(t1.stopped() && t2.stopped()).toBe(true);
     await store.close();
     await store2.close();
+  });
+
+  it('answers EditorOff on a server that serves the files, even when the store holds versions', async () => {
+    const store = new SqliteStore(path.join(dir, 'lotse.sqlite'));
+    const editor = editorOf(new ContentManager(miniRoot, log), await store.contentVersions());
+    await expect(editor.state(edith)).rejects.toMatchObject({ status: 409, code: 'EditorOff' });
+    await store.close();
   });
 
   it('refuses to publish a draft whose file a later version changed, until it is saved again', async () => {
