@@ -199,6 +199,13 @@ describe('three instances, one PostgreSQL, one Redis', () => {
     await api.text(tgRef, 'English', 'en');
     for (const t of SCRIPT) await api.text(tgRef, t, 'en');
     await until(() => api!.unconfirmed === 0, 'the reference chat fetched');
+    // Every instance is ready: the poller once getUpdates answered, the two standing by for
+    // Telegram too (they send caseworkers' replies), each with Redis reachable.
+    for (const i of instances) {
+      const ready = async () => ((await (await fetch(`${i.url}/readyz`)).json()) as { checks: Record<string, boolean> }).checks;
+      await until(async () => (await ready()).telegram === true, `${i.name} ready`);
+      expect(await ready()).toEqual({ store: true, redis: true, telegram: true });
+    }
 
     // ------------------------------------------- the handoff: A and B ---
     const person = new Person('p', A.url, () => A.url);
