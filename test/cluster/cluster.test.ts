@@ -4,6 +4,8 @@
  * the takeover after a death is quick.
  */
 import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { memoryCluster } from '../../src/cluster/cluster.js';
 import { redisCluster } from '../../src/cluster/redis.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
@@ -29,4 +31,16 @@ clusterContract({
   },
   // Its connections drop at once (no release, no goodbye), as a SIGKILLed process's do.
   kill: async (c) => c.close(),
+});
+
+describe('REDIS_URL without a Redis', () => {
+  it('stops start-up with a message that names the variable, not the password', async () => {
+    await expect(redisCluster('redis://:hunter2@127.0.0.1:1', 'lotse-test-redis:x:', silentLogger)).rejects.toThrow(
+      /^cannot reach Redis at REDIS_URL: (?!.*hunter2)/,
+    );
+  });
+  it('a malformed REDIS_URL is a configuration error naming it, without its value', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://:secret@redis' })).toThrow(/REDIS_URL: looks like redis:\/\/host:6379 .*\(value not shown\)/);
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6379' })).toMatchObject({ REDIS_URL: 'redis://redis:6379', REDIS_KEY_PREFIX: 'lotse:' });
+  });
 });
