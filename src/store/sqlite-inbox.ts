@@ -50,7 +50,7 @@ export class SqliteInbox implements Inbox {
         'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
       ),
       pending: db.prepare('SELECT * FROM inbox WHERE channel = ? AND done_at IS NULL ORDER BY seq LIMIT ?'),
-      attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? RETURNING attempts'),
+      attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? AND done_at IS NULL RETURNING attempts'),
       reply: db.prepare('SELECT reply FROM inbox WHERE key = ?'),
       setReply: db.prepare('UPDATE inbox SET reply = ? WHERE key = ?'),
       putSession: db.prepare(

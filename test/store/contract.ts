@@ -293,6 +293,10 @@ export function storeContract(backend: StoreBackend): void {
         expect(await inbox.attempt('webchat:m3')).toBe(1);
         expect(await inbox.attempt('webchat:m3')).toBe(2);
         expect(await inbox.attempt('webchat:nope')).toBe(0);
+        // Finished (by another instance, say): nothing to do, and nothing counted.
+        await inbox.accept(msg('m4'));
+        await inbox.markDone('webchat:m4', 1200);
+        expect(await inbox.attempt('webchat:m4')).toBe(0);
         const ref = { channel: 'webchat', conversationId: 'conv-1' };
         await inbox.commitTurn('webchat:m3', { ref, state: { v: 1, lang: 'en' }, updatedAt: 1500 }, { lang: 'en', dir: 'ltr', messages: [] });
         expect((await s.getSession(ref))?.state).toEqual({ v: 1, lang: 'en' });
