@@ -121,7 +121,9 @@ function coreStatements(db: Database.Database) {
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?'),
     addFeedback: db.prepare('INSERT INTO feedback (channel, conversation_id, topic, lang, helpful, content_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    addUnanswered: db.prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    addUnanswered: db.prepare(
+      'INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     kvGet: db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?'),
     kvPut: db.prepare(
       'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
@@ -243,7 +245,16 @@ export class SqliteStore implements Store {
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
     await this.batch.run(() =>
-      this.q.addUnanswered.run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at, r.kind ?? 'unanswered', r.topic ?? null),
+      this.q.addUnanswered.run(
+        r.ref?.channel ?? null,
+        r.ref?.conversationId ?? null,
+        r.lang,
+        r.text,
+        r.contentVersion,
+        r.at,
+        r.kind ?? 'unanswered',
+        r.topic ?? null,
+      ),
     );
   }
 
