@@ -149,11 +149,10 @@ export class DirectLineServer {
   private fromBus(n: BusNote): void {
     const set = this.subs.get(n.c);
     if (!set) return;
-    if (n.raw !== undefined)
-      for (const s of set)
-        if (s.ws.readyState === s.ws.OPEN) s.ws.send(n.raw);
-        else if (n.stored) this.pushHere(n.c, n.stored);
-        else for (const s of set) void this.flush(s);
+    if (n.raw !== undefined) {
+      for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(n.raw);
+    } else if (n.stored) this.pushHere(n.c, n.stored);
+    else for (const s of set) void this.flush(s);
   }
 
   private get log() {
