@@ -19,7 +19,7 @@ import type { Logger } from '../../util/logger.js';
 import { compilePack } from '../compile.js';
 import type { ContentManager } from '../manager.js';
 import type { Problem } from '../problems.js';
-import { FileSource, type PackFile } from '../source.js';
+import type { PackFile } from '../source.js';
 import { packAssets, versionFiles } from '../store-source.js';
 import { unifiedDiff } from './diff.js';
 import type { DraftEdits, EditAuthor } from './drafts.js';
