@@ -9,7 +9,9 @@
  *  - the validator refuses a podcasts.yaml that names a recording nobody has;
  *  - after publish, instance B (whose disk never saw the upload) serves the
  *    very MP3 bytes at the episode's audio URL, with byte ranges, and the
- *    transcript page and feed name it.
+ *    transcript page and feed name it;
+ *  - on /console/podcasts in Chromium (1366x768 and 390x844), "To the editor"
+ *    does the same for the English recording, and says what to publish.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +24,8 @@ import { handoffPlugin, type HandoffRuntime } from '../../src/handoff/plugin.js'
 import { sniffAudio } from '../../src/podcasts/audio.js';
 import { podcastsPlugin } from '../../src/podcasts/plugin.js';
 import { type Running, startServer } from '../../src/server/main.js';
+import { launchChromium } from '../helpers/browser.js';
+import { WAIT } from '../helpers/console.js';
 import { miniRoot } from '../helpers/content.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
@@ -175,4 +179,35 @@ describe('a podcast recording published through the editor', () => {
     expect(r.json.error.message).toMatch(/not in the pack/);
     expect((await call('GET', '/api/podcasts/drafts')).json.drafts.map((d: { episode: string }) => d.episode)).toEqual(['new-one']);
   });
+});
+
+describe('the podcast drafts page', () => {
+  for (const viewport of [
+    { width: 1366, height: 768 },
+    { width: 390, height: 844 },
+  ])
+    it(`hands a recording to the editor with one click at ${viewport.width}x${viewport.height}`, async () => {
+      // A clean start: no upload draft and no editor draft of English's recording.
+      await call('DELETE', '/api/podcasts/new-one/ar');
+      await call('DELETE', `/api/editor/draft?path=${encodeURIComponent('content/podcasts.yaml')}`);
+      expect((await call('POST', '/api/podcasts/hearing/en/audio', recording, 'audio/ogg')).status).toBe(201);
+      const browser = await launchChromium();
+      try {
+        const p = await (await browser.newContext({ viewport })).newPage();
+        await p.goto(`${a.url}/console`);
+        await p.locator('#login input[name=email]').fill('ed@ngo.example');
+        await p.locator('#login input[name=password]').fill(PW);
+        await p.locator('#login button[type=submit]').click();
+        await p.locator('#app').waitFor(WAIT);
+        await p.goto(`${a.url}/console/podcasts`);
+        await p.getByRole('button', { name: "Add hearing, English to the content editor's drafts" }).click();
+        await p.locator('#status', { hasText: "In the editor's drafts now (content/podcasts.yaml): publish them in the content editor." }).waitFor(WAIT);
+        expect(await p.locator('#error').textContent()).toBe('');
+      } finally {
+        await browser.close();
+      }
+      const registry = (await call('GET', `/api/editor/file?path=${encodeURIComponent('content/podcasts.yaml')}`)).json.draft.text as string;
+      expect(registry).toMatch(/en: audio\/hearing\.en\.[0-9a-f]{12}\.mp3/);
+      expect((await call('GET', '/api/podcasts/drafts')).json.drafts).toEqual([]);
+    }, 60_000);
 });
