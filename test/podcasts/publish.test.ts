@@ -200,7 +200,7 @@ describe('the podcast drafts page', () => {
         await p.locator('#login button[type=submit]').click();
         await p.locator('#app').waitFor(WAIT);
         await p.goto(`${a.url}/console/podcasts`);
-        await p.getByRole('button', { name: "Add hearing, English to the content editor's drafts" }).click();
+        await p.getByRole('button', { name: 'To the editor: hearing, English' }).click();
         await p.locator('#status', { hasText: "In the editor's drafts now (content/podcasts.yaml): publish them in the content editor." }).waitFor(WAIT);
         expect(await p.locator('#error').textContent()).toBe('');
       } finally {

@@ -71,7 +71,7 @@
                 {},
                 ...(d.audio && d.episodeExists
                   ? [
-                      button(`Add ${d.episode}, ${langName(d.lang)} to the content editor's drafts`, 'To the editor', async () => {
+                      button(`To the editor: ${d.episode}, ${langName(d.lang)}`, 'To the editor', async () => {
                         // A refusal (episode not in the pack, editor off) shows in #error, as the button helper does.
                         const r = await call(`/podcasts/${encodeURIComponent(d.episode)}/${encodeURIComponent(d.lang)}/to-editor`, { method: 'POST' });
                         $('status').textContent = `In the editor's drafts now (${r.drafts.join(', ')}): publish them in the content editor.`;
