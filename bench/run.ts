@@ -3,7 +3,9 @@
  * into bench/README.md) and written to bench/results.json.
  *
  * `npm run bench -- crash webchat` runs only the named parts (matching,
- * understanding, memory, webchat, telegram, crash).
+ * understanding, memory, webchat, telegram, crash, load). `load` (issue
+ * 17.2, bench/load.ts) is not part of a full run: it takes several minutes
+ * and wants the machine to itself; name it.
  *
  * Timings are wall-clock on whatever machine runs this: bench/README.md
  * names the machine each published figure came from. Tests never assert on
@@ -14,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchMatching, repoRoot } from './matching.js';
 import { benchUnderstanding, formatUnderstanding } from './understanding.js';
+import { benchLoad, formatLoad } from './load.js';
 import { startServerProcess } from './server.js';
 
 const f = (x: number, d = 3) => x.toFixed(d);
@@ -106,6 +109,12 @@ async function main(): Promise<void> {
   if (crash) {
     results.crash = crash;
     out.push('## Crash under load (SIGKILL, restart on the same file)', '', '```json', JSON.stringify(crash, null, 2), '```', '');
+  }
+
+  if (only.has('load')) {
+    const load = await benchLoad();
+    results.load = load;
+    out.push(...formatLoad(load));
   }
 
   // A partial run does not overwrite the full run's file.

@@ -55,6 +55,19 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/\S+$/, 'looks like postgres://user:password@host:5432/database')
     .optional(),
+  /**
+   * Redis for what several instances share live (console events, Direct Line pushes, conversation
+   * locks, the Telegram poller's leadership), e.g. redis://redis:6379. Unset: one instance, in memory.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'looks like redis://host:6379 (or rediss:// for TLS)')
+    .optional(),
+  /** Prefix of every Redis key and channel, so that several deployments (or test runs) can share one Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'letters, digits and : . _ - only')
+    .default('lotse:'),
   /** Web chat */
   WEBCHAT_ALLOWED_ORIGINS: list.default([]),
   WEBCHAT_TOKEN_TTL_SECONDS: positiveInt.default(3600),
@@ -69,6 +82,12 @@ export const configSchema = z.object({
   /** Open stream sockets one conversation (a person's tabs) and one address (a shelter's Wi-Fi) may hold at once. */
   WEBCHAT_MAX_STREAMS_PER_CONVERSATION: positiveInt.default(4),
   WEBCHAT_MAX_STREAMS_PER_ADDRESS: positiveInt.default(100),
+  /**
+   * "typing…" (web chat and Telegram) only when the bot's answer is not ready after this many ms;
+   * 0 shows it for every answer. Most answers take a few ms: showing it costs a socket frame or a
+   * Bot API call per message for a blink nobody sees (issue 17.1).
+   */
+  TYPING_AFTER_MS: z.coerce.number().int().min(0).default(300),
   /** Telegram */
   TELEGRAM_BOT_TOKEN: z
     .string()
@@ -164,7 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
     // A connection URL carries its password: the message names the variable, not its value.
-    const shown = (name: string) => (name === 'DATABASE_URL' ? '(value not shown)' : `(got ${JSON.stringify(cleaned[name] ?? null)})`);
+    const shown = (name: string) => (name === 'DATABASE_URL' || name === 'REDIS_URL' ? '(value not shown)' : `(got ${JSON.stringify(cleaned[name] ?? null)})`);
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
   }

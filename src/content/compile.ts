@@ -522,7 +522,12 @@ export function compilePack(input: PackInput, opts: CompileOptions = {}): Compil
       );
     for (const a of l.answerIn)
       if (!langCodes.includes(a))
-        err(OTHER_SAFETY, lineIn(OTHER_SAFETY, ['languages', code, 'answerIn']), `answerIn: "${a}" is not a served language`, `use one of ${langCodes.join(', ')}`);
+        err(
+          OTHER_SAFETY,
+          lineIn(OTHER_SAFETY, ['languages', code, 'answerIn']),
+          `answerIn: "${a}" is not a served language`,
+          `use one of ${langCodes.join(', ')}`,
+        );
     otherDistress[code] = {
       englishName: l.englishName,
       answerIn: l.answerIn.filter((a) => langCodes.includes(a)),

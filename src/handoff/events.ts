@@ -1,11 +1,10 @@
 /**
- * Live updates for the caseworker console. In one process an EventEmitter
- * carries them; the console also catches up from the store by sequence
- * number on every (re)connect, so nothing depends on this bus alone. A
- * deployment with several instances swaps in a Redis pub/sub implementation
- * of the same interface.
+ * Live updates for the caseworker console, carried by the cluster's bus (src/cluster): in one
+ * process an EventEmitter, with REDIS_URL Redis pub/sub, so a caseworker whose console is open
+ * on instance B sees what a person wrote through instance A. The console also catches up from
+ * the store by sequence number on every (re)connect, so nothing depends on this bus alone.
  */
-import { EventEmitter } from 'node:events';
+import { type Bus, LocalBus } from '../cluster/cluster.js';
 import type { Handoff, HandoffMessage } from '../store/handoffs.js';
 
 export type ConsoleEvent =
@@ -35,31 +34,34 @@ export interface HandoffEvents {
   subscribe(fn: (e: ConsoleEvent) => void): () => void;
 }
 
+/** The bus topic of console events. */
+const TOPIC = 'console';
+
+/** HandoffEvents on a bus (by default this process's own). */
 export class LocalHandoffEvents implements HandoffEvents {
-  private readonly em = new EventEmitter().setMaxListeners(0);
+  constructor(private readonly bus: Bus = new LocalBus()) {}
   queueChanged(): void {
-    this.em.emit('e', { type: 'queue' } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'queue' } satisfies ConsoleEvent);
   }
   newHandoff(h: Handoff): void {
-    this.em.emit('e', { type: 'new', handoffId: h.id, lang: h.lang, priority: h.priority } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'new', handoffId: h.id, lang: h.lang, priority: h.priority } satisfies ConsoleEvent);
   }
   message(h: Handoff, m: HandoffMessage): void {
-    this.em.emit('e', { type: 'message', handoffId: h.id, message: m } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'message', handoffId: h.id, message: m } satisfies ConsoleEvent);
   }
   alert(h: Handoff, m: HandoffMessage): void {
-    this.em.emit('e', { type: 'alert', handoffId: h.id, message: m } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'alert', handoffId: h.id, message: m } satisfies ConsoleEvent);
   }
   status(h: Handoff, change: { status: Handoff['status']; caseworkerId?: string; by?: string; transferredFrom?: string }): void {
-    this.em.emit('e', { type: 'status', handoffId: h.id, ...change } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'status', handoffId: h.id, ...change } satisfies ConsoleEvent);
   }
   paged(h: Handoff, by: { id: string; name: string }): void {
-    this.em.emit('e', { type: 'paged', handoffId: h.id, lang: h.lang, priority: h.priority, by: by.id, byName: by.name } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'paged', handoffId: h.id, lang: h.lang, priority: h.priority, by: by.id, byName: by.name } satisfies ConsoleEvent);
   }
   typing(h: Handoff): void {
-    this.em.emit('e', { type: 'typing', handoffId: h.id, who: 'person' } satisfies ConsoleEvent);
+    this.bus.publish(TOPIC, { type: 'typing', handoffId: h.id, who: 'person' } satisfies ConsoleEvent);
   }
   subscribe(fn: (e: ConsoleEvent) => void): () => void {
-    this.em.on('e', fn);
-    return () => this.em.off('e', fn);
+    return this.bus.subscribe(TOPIC, (e) => fn(e as ConsoleEvent));
   }
 }

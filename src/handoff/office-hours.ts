@@ -49,10 +49,20 @@ export function parseOfficeHours(spec: string, timeZone: string): OfficeHours {
   return { spans, timeZone, source: spec };
 }
 
+/**
+ * One formatter per time zone: building an Intl.DateTimeFormat costs far more than using it, and
+ * `isOpen` runs on every turn of every conversation (it was 7 % of a web chat message's CPU, issue 17.1).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false })));
+  return f;
+}
+
 function localParts(now: number, timeZone: string): { day: Day; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(
-    new Date(now),
-  );
+  const parts = formatter(timeZone).formatToParts(new Date(now));
   const wd = parts
     .find((p) => p.type === 'weekday')!
     .value.slice(0, 2)

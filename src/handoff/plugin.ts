@@ -85,6 +85,7 @@ function strings(b: Record<string, unknown>, key: string): string[] | undefined 
 
 export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plugin & { runtime?: HandoffRuntime } {
   let timer: NodeJS.Timeout | undefined;
+  let stopSweeping: (() => Promise<void>) | undefined;
   let unsubscribers: (() => void)[] = [];
   /** Every open event stream with whose session it runs, so a revocation can close exactly those. */
   const streams = new Map<express.Response, { staffId: string; tokenHash: string }>();
@@ -94,7 +95,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
       const hs = await ctx.store.handoffs();
       const accounts = await ctx.store.staffAccounts();
       const ids = opts.ids ?? randomIds;
-      const events = new LocalHandoffEvents();
+      const events = new LocalHandoffEvents(ctx.cluster.bus);
       const service = new HandoffService({
         hs,
         staff: accounts,
@@ -604,11 +605,19 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         // Retention of staff sessions: past their absolute end, or idle longer than STAFF_IDLE_MINUTES.
         void rt.auth.sweepSessions().catch((err) => ctx.log.warn('staff session sweep failed', { err }));
       };
-      run(); // after a restart: retry anything left undelivered
-      timer = setInterval(run, opts.sweepMs ?? 30_000);
-      timer.unref();
+      // On one instance at a time (the elected one; with one instance, this one): two sweeps at once
+      // could both tell a waiting person nobody took their request, or both retry one delivery.
+      stopSweeping = ctx.cluster.leadership.elect('handoff-sweep', {
+        gained: () => {
+          run(); // after a restart or a takeover: retry anything left undelivered
+          timer = setInterval(run, opts.sweepMs ?? 30_000);
+          timer.unref();
+        },
+        lost: () => clearInterval(timer),
+      });
     },
     async close() {
+      await stopSweeping?.();
       clearInterval(timer);
       for (const u of unsubscribers) u();
       unsubscribers = [];

@@ -758,7 +758,8 @@ export class HandoffService {
   }
 
   /**
-   * Background work (every minute, and safe to run on several instances):
+   * Background work (every half minute, on the elected instance only: the waiting notice is read,
+   * then marked, so two sweeps at once could both send it):
    * a polite word to people nobody has answered in time (the handoff stays
    * open), retries of undelivered messages, and retention of transcripts.
    */

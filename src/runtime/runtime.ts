@@ -6,6 +6,7 @@
  * It is the only place where engine and I/O meet.
  */
 import type { Config } from '../config/config.js';
+import type { Locks } from '../cluster/cluster.js';
 import type { ContentManager } from '../content/manager.js';
 import { runEngine, type Effect, type EngineEnv } from '../engine/engine.js';
 import type { InEvent, OutMessage, Reply } from '../engine/messages.js';
@@ -51,6 +52,8 @@ export interface RuntimeDeps {
   clock: Clock;
   log: Logger;
   config?: Pick<Config, 'SESSION_TTL_DAYS'> & Partial<Pick<Config, 'WEBCHAT_CONVERSATION_DAYS'>>;
+  /** The conversation locks shared by the instances (ctx.cluster.locks); without them, this process's queue alone orders a conversation's turns. */
+  locks?: Locks;
 }
 
 /** Days the remembered exchanges (raw text, for a caseworker who takes over) are kept: no longer than the web chat's own log. */
@@ -66,8 +69,8 @@ export class Runtime implements BotRuntime {
   /**
    * Events of one conversation run one after another (a double tap must not
    * race the session). This serialises within one process; across instances
-   * the channel routes a conversation's events to one place (Telegram
-   * updates per chat in order, Direct Line per conversation).
+   * the conversation's lock (`deps.locks`, on Redis) does, so two instances
+   * never run two turns of one conversation at once.
    */
   private readonly queues = new SerialQueue();
 
@@ -100,7 +103,7 @@ export class Runtime implements BotRuntime {
 
   /** Answer one event of a conversation: load the session, run the hooks and the engine, apply effects, save. One conversation's events run one at a time. */
   handle(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply> {
-    return this.queues.run(queueKey(ref), () => this.handleNow(ref, event, turn));
+    return this.queues.run(queueKey(ref), () => this.locked(ref, () => this.handleNow(ref, event, turn)));
   }
 
   /**
@@ -143,12 +146,19 @@ export class Runtime implements BotRuntime {
   /** Change a conversation's session outside an event (e.g. a caseworker closed the handoff), in turn with its events. */
   // biome-ignore lint/suspicious/noConfusingVoidType: the updater may change the session in place and return nothing
   updateSession(ref: ConversationRef, fn: (s: Session) => Session | void): Promise<Session> {
-    return this.queues.run(queueKey(ref), async () => {
-      const s = await this.loadSession(ref);
-      const next = fn(s) ?? s;
-      await this.saveSession(ref, next);
-      return next;
-    });
+    return this.queues.run(queueKey(ref), () =>
+      this.locked(ref, async () => {
+        const s = await this.loadSession(ref);
+        const next = fn(s) ?? s;
+        await this.saveSession(ref, next);
+        return next;
+      }),
+    );
+  }
+
+  /** Runs `fn` holding the conversation's lock across instances (none needed without shared locks: the queue orders it). */
+  private locked<T>(ref: ConversationRef, fn: () => Promise<T>): Promise<T> {
+    return this.deps.locks ? this.deps.locks.withLock(`conv:${queueKey(ref)}`, fn) : fn();
   }
 
   private async handleNow(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply> {

@@ -32,6 +32,8 @@ export function createApp(ctx: AppContext, plugins: Plugin[]): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, boolean> = { store: await ctx.store.ping().catch(() => false) };
+    // Several instances: without Redis this one would run turns unlocked and push to nobody.
+    if (ctx.cluster.kind !== 'memory') checks.redis = await ctx.cluster.ready().catch(() => false);
     for (const p of plugins) {
       if (!p.ready) continue;
       // Only what is configured is reported; a plugin without its settings is not "ready", it is absent.

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
+import { createCluster } from '../cluster/index.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { ContentManager } from '../content/manager.js';
 import { RECENT_TEXT_DAYS, Runtime } from '../runtime/runtime.js';
@@ -107,8 +108,9 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
       : new ContentManager(config.contentRoot, log);
   if (config.CONTENT_WATCH) content.watch();
   const secret = loadSecret(config);
-  const bot = new Runtime({ content, store, clock, log, config });
-  const ctx: AppContext = { config, store, content, bot, log, clock, secret };
+  const cluster = await createCluster(config, log);
+  const bot = new Runtime({ content, store, clock, log, config, locks: cluster.locks });
+  const ctx: AppContext = { config, store, content, bot, log, clock, secret, cluster };
   const plugins = (opts.plugins ?? defaultPlugins)(ctx);
   const app = createApp(ctx, plugins);
   for (const p of plugins) await p.mount(app, ctx);
@@ -125,16 +127,24 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
   for (const p of plugins) await p.started?.(server, ctx);
   // After every plugin's listener: an upgrade nobody took is answered 404 and closed, never held open.
   refuseUnclaimedUpgrades(server);
-  // Hourly, and safe on several instances (see housekeep); once at start, so a restarted server does not wait an hour.
+  // Once at start, so a restarted server does not wait an hour (safe on several instances, see
+  // housekeep); then hourly, on one instance only (the elected one; with one instance, this one).
   await housekeep(store, config, clock, log);
-  const housekeeping = setInterval(() => void housekeep(store, config, clock, log), 3_600_000);
-  housekeeping.unref();
+  let housekeeping: NodeJS.Timeout | undefined;
+  const stopHousekeeping = cluster.leadership.elect('housekeeping', {
+    gained: () => {
+      housekeeping = setInterval(() => void housekeep(store, config, clock, log), 3_600_000);
+      housekeeping.unref();
+    },
+    lost: () => clearInterval(housekeeping),
+  });
   releaseGarbageSoon();
   log.info('lotse started', {
     url,
     content: content.current().pack.version,
     languages: content.current().pack.languages.map((l) => l.code),
     store: config.STORE,
+    cluster: cluster.kind,
   });
   log.info(editorStatusLine(config), { contentSource: config.CONTENT_SOURCE });
 
@@ -142,7 +152,7 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
-      clearInterval(housekeeping);
+      await stopHousekeeping();
       content.close();
       // Stop taking new connections; let requests under way finish.
       const closed = new Promise<void>((r) => server.close(() => r()));
@@ -151,6 +161,7 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
       const t = setTimeout(() => server.closeAllConnections?.(), 5000);
       await closed;
       clearTimeout(t);
+      await cluster.close();
       await store.close();
       log.info('stopped');
     })());

@@ -6,6 +6,7 @@
  */
 import type http from 'node:http';
 import type express from 'express';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
 import type { ContentManager } from '../content/manager.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -26,6 +27,11 @@ export interface AppContext {
   clock: Clock;
   /** Secret for signing tokens and keyed hashes (from LOTSE_SECRET or DATA_DIR/secret). */
   secret: Buffer;
+  /**
+   * What the instances share live: a bus (events to every instance), per-conversation locks and
+   * leadership (one instance runs a job). In memory for one instance; on Redis with REDIS_URL.
+   */
+  cluster: Cluster;
 }
 
 /**

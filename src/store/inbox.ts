@@ -68,7 +68,10 @@ export interface Inbox {
   }): Promise<{ item: InboxItem; status: InboxStatus }>;
   /** The unfinished items of a channel, in the order they arrived (recovery at start). */
   pending(channel: ChannelId, limit?: number): Promise<InboxItem[]>;
-  /** Processing of the item starts: counts the attempt and returns the count (0 when the item is gone). */
+  /**
+   * Processing of the item starts: counts the attempt and returns the count; 0 when the item is
+   * gone or already done (another instance finished it: nothing to do).
+   */
   attempt(key: string): Promise<number>;
   /** The reply committed for the item by an earlier run of its turn, if any. */
   committedReply(key: string): Promise<unknown>;

@@ -192,27 +192,29 @@ export class SqliteHandoffs implements Handoffs {
 
   // --- handoffs
   async insertHandoff(h: Handoff, first: Omit<NewHandoffMessage, 'handoffId'>[] = []): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO handoffs (id, channel, conversation_id, address, lang, reason, topic, priority, status, created_at, off_hours)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          h.id,
-          h.ref.channel,
-          h.ref.conversationId,
-          h.address ?? null,
-          h.lang,
-          h.reason,
-          h.topic ?? null,
-          h.priority,
-          h.status,
-          h.createdAt,
-          h.offHours ? 1 : 0,
-        );
-      for (const m of first) this.insertMessage({ ...m, handoffId: h.id });
-    })();
+          )
+          .run(
+            h.id,
+            h.ref.channel,
+            h.ref.conversationId,
+            h.address ?? null,
+            h.lang,
+            h.reason,
+            h.topic ?? null,
+            h.priority,
+            h.status,
+            h.createdAt,
+            h.offHours ? 1 : 0,
+          );
+        for (const m of first) this.insertMessage({ ...m, handoffId: h.id });
+      })
+      .immediate();
   }
   async getHandoff(id: string): Promise<Handoff | undefined> {
     const r = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
@@ -299,20 +301,22 @@ export class SqliteHandoffs implements Handoffs {
     return ((this.db.prepare('SELECT MAX(seq) AS s FROM handoff_messages').get() as { s: number | null }).s ?? 0) as number;
   }
   async purgeTranscripts(before: number): Promise<number> {
-    return this.db.transaction(() => {
-      const ids = (
-        this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as {
-          id: string;
-        }[]
-      ).map((r) => r.id);
-      for (const id of ids) {
-        this.db.prepare('DELETE FROM handoff_messages WHERE handoff_id = ?').run(id);
-        this.db
-          .prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?')
-          .run(`purged:${id}`, id);
-      }
-      return ids.length;
-    })();
+    return this.db
+      .transaction(() => {
+        const ids = (
+          this.db.prepare("SELECT id FROM handoffs WHERE status IN ('closed', 'cancelled') AND closed_at < ? AND transcript_purged = 0").all(before) as {
+            id: string;
+          }[]
+        ).map((r) => r.id);
+        for (const id of ids) {
+          this.db.prepare('DELETE FROM handoff_messages WHERE handoff_id = ?').run(id);
+          this.db
+            .prepare('UPDATE handoffs SET transcript_purged = 1, outcome_note = NULL, address = NULL, conversation_id = ? WHERE id = ?')
+            .run(`purged:${id}`, id);
+        }
+        return ids.length;
+      })
+      .immediate();
   }
   async stats(): Promise<{ outcome: string; lang: string; reason: string; n: number }[]> {
     return this.db
@@ -438,11 +442,13 @@ export class SqliteStaffAccounts implements StaffAccounts {
   async updateStaffKeepingAnAdmin(id: string, f: Partial<Pick<Staff, 'role' | 'languages' | 'topics' | 'active'>>): Promise<boolean> {
     const noAdminLeft = new Error('no admin left');
     try {
-      this.db.transaction(() => {
-        this.apply(id, f);
-        const n = (this.db.prepare("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
-        if (n === 0) throw noAdminLeft; // rolls the update back
-      })();
+      this.db
+        .transaction(() => {
+          this.apply(id, f);
+          const n = (this.db.prepare("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND active = 1").get() as { n: number }).n;
+          if (n === 0) throw noAdminLeft; // rolls the update back
+        })
+        .immediate();
       return true;
     } catch (err) {
       if (err === noAdminLeft) return false;

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ChannelId } from '../shared/conversation.js';
 import type { Inbox, InboxItem, InboxStatus } from './inbox.js';
+import { WriteBatch } from './sqlite-batch.js';
 import type { SessionRecord } from './store.js';
 
 type Row = {
@@ -35,18 +36,21 @@ function toItem(r: Row): InboxItem {
   };
 }
 
-/** `Inbox` in the core SQLite file, with its statements prepared once. */
+/** `Inbox` in the core SQLite file, with its statements prepared once; writes go through the store's group commit (sqlite-batch.ts). */
 export class SqliteInbox implements Inbox {
   private readonly q;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly batch: WriteBatch = new WriteBatch(db),
+  ) {
     this.q = {
       get: db.prepare('SELECT * FROM inbox WHERE key = ?'),
       insert: db.prepare(
         'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
       ),
       pending: db.prepare('SELECT * FROM inbox WHERE channel = ? AND done_at IS NULL ORDER BY seq LIMIT ?'),
-      attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? RETURNING attempts'),
+      attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? AND done_at IS NULL RETURNING attempts'),
       reply: db.prepare('SELECT reply FROM inbox WHERE key = ?'),
       setReply: db.prepare('UPDATE inbox SET reply = ? WHERE key = ?'),
       putSession: db.prepare(
@@ -64,11 +68,28 @@ export class SqliteInbox implements Inbox {
     status: InboxStatus;
   }> {
     const key = `${m.channel}:${m.externalId}`;
-    return this.db.transaction(() => {
-      const fresh = this.q.insert.run(key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now).changes === 1;
+    const payload = JSON.stringify(m.payload ?? null);
+    return this.batch.run(() => {
+      const fresh = this.q.insert.run(key, m.channel, m.externalId, m.conversationId, payload, m.now).changes === 1;
+      if (fresh)
+        // What was just inserted, without reading it back and parsing the payload again.
+        return {
+          item: {
+            key,
+            channel: m.channel,
+            externalId: m.externalId,
+            conversationId: m.conversationId,
+            payload: m.payload ?? null,
+            attempts: 0,
+            sent: 0,
+            sending: 0,
+            receivedAt: m.now,
+          },
+          status: 'fresh',
+        } as const;
       const row = this.q.get.get(key) as Row;
-      return { item: toItem(row), status: fresh ? 'fresh' : row.done_at !== null ? 'done' : 'pending' } as const;
-    })();
+      return { item: toItem(row), status: row.done_at !== null ? 'done' : 'pending' } as const;
+    });
   }
 
   async pending(channel: ChannelId, limit = 10_000): Promise<InboxItem[]> {
@@ -76,7 +97,7 @@ export class SqliteInbox implements Inbox {
   }
 
   async attempt(key: string): Promise<number> {
-    return (this.q.attempt.get(key) as { attempts: number } | undefined)?.attempts ?? 0;
+    return this.batch.run(() => (this.q.attempt.get(key) as { attempts: number } | undefined)?.attempts ?? 0);
   }
 
   async committedReply(key: string): Promise<unknown> {
@@ -85,25 +106,27 @@ export class SqliteInbox implements Inbox {
   }
 
   async commitTurn(key: string, session: SessionRecord | undefined, reply: unknown): Promise<void> {
-    this.db.transaction(() => {
-      if (session) this.q.putSession.run(session.ref.channel, session.ref.conversationId, JSON.stringify(session.state), session.updatedAt);
-      this.q.setReply.run(JSON.stringify(reply), key);
-    })();
+    const state = session ? JSON.stringify(session.state) : undefined;
+    const replyJson = JSON.stringify(reply);
+    await this.batch.run(() => {
+      if (session) this.q.putSession.run(session.ref.channel, session.ref.conversationId, state, session.updatedAt);
+      this.q.setReply.run(replyJson, key);
+    });
   }
 
   async markSending(key: string, n: number): Promise<void> {
-    this.q.sending.run(n, key);
+    await this.batch.run(() => this.q.sending.run(n, key));
   }
 
   async markSent(key: string, sent: number): Promise<void> {
-    this.q.sent.run(sent, key);
+    await this.batch.run(() => this.q.sent.run(sent, key));
   }
 
   async markDone(key: string, now: number): Promise<void> {
-    this.q.done.run(now, key);
+    await this.batch.run(() => this.q.done.run(now, key));
   }
 
   async expire(doneBefore: number, pendingBefore: number): Promise<number> {
-    return this.q.expire.run(doneBefore, pendingBefore).changes;
+    return this.batch.run(() => this.q.expire.run(doneBefore, pendingBefore).changes);
   }
 }

@@ -4,13 +4,17 @@
  */
 import type Database from 'better-sqlite3';
 import type { RateCounters } from './rate-counters.js';
+import { WriteBatch } from './sqlite-batch.js';
 import { activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from './webchat-log.js';
 
-/** `WebchatLog` in the core SQLite file, with its statements prepared once. */
+/** `WebchatLog` in the core SQLite file, with its statements prepared once; writes go through the store's group commit (sqlite-batch.ts). */
 export class SqliteWebchatLog implements WebchatLog {
   private readonly q;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly batch: WriteBatch = new WriteBatch(db),
+  ) {
     this.q = {
       getConv: db.prepare('SELECT * FROM webchat_conversations WHERE id = ?'),
       insertConv: db.prepare(
@@ -44,15 +48,15 @@ export class SqliteWebchatLog implements WebchatLog {
   }
 
   async createConversation(c: { id: string; userId: string; baseUrl: string; lang?: string; now: number; expiresAt: number }): Promise<boolean> {
-    return this.q.insertConv.run(c.id, c.userId, c.baseUrl, c.lang ?? null, c.now, c.now, c.expiresAt).changes === 1;
+    return this.batch.run(() => this.q.insertConv.run(c.id, c.userId, c.baseUrl, c.lang ?? null, c.now, c.now, c.expiresAt).changes === 1);
   }
 
   async touch(id: string, now: number, expiresAt: number): Promise<void> {
-    this.q.touch.run(now, expiresAt, id);
+    await this.batch.run(() => this.q.touch.run(now, expiresAt, id));
   }
 
   async setLang(id: string, lang: string): Promise<void> {
-    this.q.setLang.run(lang, id);
+    await this.batch.run(() => this.q.setLang.run(lang, id));
   }
 
   async append(
@@ -61,7 +65,9 @@ export class SqliteWebchatLog implements WebchatLog {
     now: number,
     expiresAt: number,
   ): Promise<{ stored: StoredActivity[]; duplicate: boolean }> {
-    return this.db.transaction(() => {
+    // In the batch's IMMEDIATE transaction: the duplicate check and the next sequence number are read
+    // under the write lock, so a second server on the same file cannot interleave (issue 17.1).
+    return this.batch.run(() => {
       const stored: StoredActivity[] = [];
       for (const it of items) {
         if (it.clientId) {
@@ -76,7 +82,7 @@ export class SqliteWebchatLog implements WebchatLog {
         stored.push({ seq, activity });
       }
       return { stored, duplicate: false };
-    })();
+    });
   }
 
   async after(conversationId: string, watermark: number, limit: number): Promise<StoredActivity[]> {
@@ -85,32 +91,39 @@ export class SqliteWebchatLog implements WebchatLog {
   }
 
   async clearActivities(conversationId: string): Promise<void> {
-    this.q.deleteActs.run(conversationId);
+    await this.batch.run(() => this.q.deleteActs.run(conversationId));
   }
 
   async deleteConversation(id: string): Promise<void> {
-    this.remove(id);
+    await this.batch.run(() => this.remove(id));
   }
 
   async expire(now: number): Promise<string[]> {
-    const ids = (this.q.expired.all(now) as { id: string }[]).map((r) => r.id);
-    for (const id of ids) this.remove(id);
-    return ids;
+    return this.batch.run(() => {
+      const ids = (this.q.expired.all(now) as { id: string }[]).map((r) => r.id);
+      for (const id of ids) this.remove(id);
+      return ids;
+    });
   }
 
   private remove(id: string): void {
-    this.db.transaction(() => {
-      this.q.deleteActs.run(id);
-      this.q.deleteConv.run(id);
-    })();
+    this.q.deleteActs.run(id);
+    this.q.deleteConv.run(id);
   }
 }
 
-/** `RateCounters` in the core SQLite file: one upsert per hit, so instances sharing the file share the counts. */
+/**
+ * `RateCounters` in the core SQLite file: one upsert per hit, so instances sharing the file share the
+ * counts. The upserts join the group commit of their event-loop turn (sqlite-batch.ts): a hit costs a
+ * statement, not a commit of its own.
+ */
 export class SqliteRateCounters implements RateCounters {
   private readonly q;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly batch: WriteBatch = new WriteBatch(db),
+  ) {
     this.q = {
       rate: db.prepare(
         'INSERT INTO webchat_rate (key, n, reset_at) VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET n = CASE WHEN reset_at <= ? THEN 1 ELSE n + 1 END, reset_at = CASE WHEN reset_at <= ? THEN excluded.reset_at ELSE reset_at END RETURNING n, reset_at',
@@ -128,19 +141,19 @@ export class SqliteRateCounters implements RateCounters {
   }
 
   async decrement(key: string, now: number): Promise<void> {
-    this.q.decrement.run(key, now);
+    await this.batch.run(() => this.q.decrement.run(key, now));
   }
 
   async reset(key: string): Promise<void> {
-    this.q.reset.run(key);
+    await this.batch.run(() => this.q.reset.run(key));
   }
 
   async hit(key: string, windowMs: number, now: number): Promise<{ n: number; resetAt: number }> {
-    const r = this.q.rate.get(key, now + windowMs, now, now) as { n: number; reset_at: number };
+    const r = await this.batch.run(() => this.q.rate.get(key, now + windowMs, now, now) as { n: number; reset_at: number });
     return { n: r.n, resetAt: r.reset_at };
   }
 
   async sweep(now: number): Promise<void> {
-    this.q.sweep.run(now);
+    await this.batch.run(() => this.q.sweep.run(now));
   }
 }

@@ -9,6 +9,7 @@ import type { ConversationRef } from '../shared/conversation.js';
 import type { ContentVersions } from './content-versions.js';
 import { contentVersionMigrations, SqliteContentVersions } from './sqlite-content-versions.js';
 import type { Handoffs } from './handoffs.js';
+import { WriteBatch } from './sqlite-batch.js';
 import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import type { Inbox } from './inbox.js';
@@ -111,6 +112,26 @@ function protectFiles(file: string): void {
   }
 }
 
+/** The statements used on every message, prepared once (after migrate: a statement on a missing table cannot be prepared). */
+function coreStatements(db: Database.Database) {
+  return {
+    getSession: db.prepare('SELECT state, updated_at FROM sessions WHERE channel = ? AND conversation_id = ?'),
+    putSession: db.prepare(
+      'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+    ),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?'),
+    addFeedback: db.prepare('INSERT INTO feedback (channel, conversation_id, topic, lang, helpful, content_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    addUnanswered: db.prepare(
+      'INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    kvGet: db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?'),
+    kvPut: db.prepare(
+      'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+    ),
+    kvDelete: db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?'),
+  };
+}
+
 /**
  * The default `Store`: one SQLite file in WAL mode, migrated on `migrate()`. `":memory:"` gives a
  * throw-away store for tests.
@@ -118,6 +139,13 @@ function protectFiles(file: string): void {
 export class SqliteStore implements Store {
   /** The open database, for the record classes in this folder (and tests); nothing outside src/store writes SQL. */
   readonly db: Database.Database;
+  /** Group commit: the writes of one event-loop turn in one transaction (sqlite-batch.ts). */
+  readonly batch: WriteBatch;
+  /** Statements used on every message, prepared once (preparing one cost about as much as running it). */
+  private statements?: ReturnType<typeof coreStatements>;
+  private get q(): ReturnType<typeof coreStatements> {
+    return (this.statements ??= coreStatements(this.db));
+  }
 
   constructor(
     file: string,
@@ -134,6 +162,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // Deleted records are overwritten, not left in free pages of the file for anyone who reads it raw.
     this.db.pragma('secure_delete = ON');
+    this.batch = new WriteBatch(this.db);
   }
 
   /**
@@ -149,12 +178,17 @@ export class SqliteStore implements Store {
       if (done.has(m.version)) continue;
       if (m.rebuildsTable) this.db.pragma('foreign_keys = OFF');
       try {
-        this.db.transaction(() => {
-          this.db.exec(m.sql);
-          if (m.rebuildsTable && (this.db.pragma('foreign_key_check') as unknown[]).length)
-            throw new Error(`migration ${m.version} would break references between tables`);
-          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.now());
-        })();
+        // IMMEDIATE, and asked again inside: a second server starting on the same file at the same
+        // moment waits for this one's migration and then finds it applied.
+        this.db
+          .transaction(() => {
+            if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
+            this.db.exec(m.sql);
+            if (m.rebuildsTable && (this.db.pragma('foreign_key_check') as unknown[]).length)
+              throw new Error(`migration ${m.version} would break references between tables`);
+            this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.now());
+          })
+          .immediate();
       } finally {
         if (m.rebuildsTable) this.db.pragma('foreign_keys = ON');
       }
@@ -168,9 +202,7 @@ export class SqliteStore implements Store {
   }
 
   async getSession(ref: ConversationRef): Promise<SessionRecord | undefined> {
-    const row = this.db.prepare('SELECT state, updated_at FROM sessions WHERE channel = ? AND conversation_id = ?').get(ref.channel, ref.conversationId) as
-      | { state: string; updated_at: number }
-      | undefined;
+    const row = this.q.getSession.get(ref.channel, ref.conversationId) as { state: string; updated_at: number } | undefined;
     if (!row) return undefined;
     // A row that is not JSON (a broken write, a hand edit) reads as no state: the runtime starts afresh and says so.
     let state: unknown;
@@ -183,15 +215,12 @@ export class SqliteStore implements Store {
   }
 
   async putSession(rec: SessionRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
-      )
-      .run(rec.ref.channel, rec.ref.conversationId, JSON.stringify(rec.state), rec.updatedAt);
+    const state = JSON.stringify(rec.state);
+    await this.batch.run(() => this.q.putSession.run(rec.ref.channel, rec.ref.conversationId, state, rec.updatedAt));
   }
 
   async deleteSession(ref: ConversationRef): Promise<void> {
-    this.db.prepare('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?').run(ref.channel, ref.conversationId);
+    await this.batch.run(() => this.q.deleteSession.run(ref.channel, ref.conversationId));
   }
 
   async expireSessions(before: number): Promise<number> {
@@ -199,9 +228,7 @@ export class SqliteStore implements Store {
   }
 
   async addFeedback(r: FeedbackRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO feedback (channel, conversation_id, topic, lang, helpful, content_version, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.ref.channel, r.ref.conversationId, r.topic, r.lang, r.helpful ? 1 : 0, r.contentVersion, r.at);
+    await this.batch.run(() => this.q.addFeedback.run(r.ref.channel, r.ref.conversationId, r.topic, r.lang, r.helpful ? 1 : 0, r.contentVersion, r.at));
   }
 
   async listFeedback(limit = 1000): Promise<FeedbackRecord[]> {
@@ -217,9 +244,18 @@ export class SqliteStore implements Store {
   }
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at, r.kind ?? 'unanswered', r.topic ?? null);
+    await this.batch.run(() =>
+      this.q.addUnanswered.run(
+        r.ref?.channel ?? null,
+        r.ref?.conversationId ?? null,
+        r.lang,
+        r.text,
+        r.contentVersion,
+        r.at,
+        r.kind ?? 'unanswered',
+        r.topic ?? null,
+      ),
+    );
   }
 
   async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
@@ -234,44 +270,49 @@ export class SqliteStore implements Store {
   async forgetPerson(ref: ConversationRef): Promise<ForgetResult> {
     const { channel, conversationId: id } = ref;
     const run = (sql: string, ...args: unknown[]) => this.db.prepare(sql).run(...args).changes;
-    const result = this.db.transaction((): ForgetResult => {
-      const r: ForgetResult = {
-        sessions: run('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?', channel, id),
-        feedback: run('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?', channel, id),
-        unanswered: run('DELETE FROM unanswered WHERE channel = ? AND conversation_id = ?', channel, id),
-        // Messages stored for processing: their text, and the keys of finished ones.
-        inbox: run('DELETE FROM inbox WHERE channel = ? AND conversation_id = ?', channel, id),
-        webchatConversations: 0,
-        handoffs: 0,
-        handoffMessages: 0,
-        // Keyed records that name the conversation (Telegram's "blocked" mark, channel state): by key, or in the value.
-        kv: run("DELETE FROM kv WHERE key = ? OR substr(key, 1, ?) = ? || ':' OR instr(value, ?) > 0", id, id.length + 1, id, id),
-      };
-      if (channel === 'webchat') {
-        run('DELETE FROM webchat_activities WHERE conversation_id = ?', id);
-        run("DELETE FROM webchat_rate WHERE key = 'conv:' || ?", id);
-        r.webchatConversations = run('DELETE FROM webchat_conversations WHERE id = ?', id);
-      }
-      if (this.hasTable('handoffs')) {
-        const ids = (this.db.prepare('SELECT id FROM handoffs WHERE channel = ? AND conversation_id = ?').all(channel, id) as { id: string }[]).map(
-          (x) => x.id,
-        );
-        const now = this.now();
-        for (const h of ids) {
-          r.handoffMessages += run('DELETE FROM handoff_messages WHERE handoff_id = ?', h);
-          // What stays is a count for the statistics: language, reason, topic id, outcome, times. Nothing the person or a caseworker wrote.
-          run(
-            `UPDATE handoffs SET status = CASE WHEN status IN ('queued', 'active') THEN 'cancelled' ELSE status END, closed_at = COALESCE(closed_at, ?),
-             outcome_note = NULL, address = NULL, conversation_id = 'deleted:' || id, transcript_purged = 1 WHERE id = ?`,
-            now,
-            h,
-          );
-          run("INSERT INTO handoff_messages (handoff_id, author, kind, text, at) VALUES (?, 'system', 'event', 'deleted by the person', ?)", h, now);
-          r.handoffs++;
+    // What is queued goes first (a message of this person's stored a moment ago is erased too), and the
+    // checkpoint below must not run inside a transaction.
+    this.batch.flush();
+    const result = this.db
+      .transaction((): ForgetResult => {
+        const r: ForgetResult = {
+          sessions: run('DELETE FROM sessions WHERE channel = ? AND conversation_id = ?', channel, id),
+          feedback: run('DELETE FROM feedback WHERE channel = ? AND conversation_id = ?', channel, id),
+          unanswered: run('DELETE FROM unanswered WHERE channel = ? AND conversation_id = ?', channel, id),
+          // Messages stored for processing: their text, and the keys of finished ones.
+          inbox: run('DELETE FROM inbox WHERE channel = ? AND conversation_id = ?', channel, id),
+          webchatConversations: 0,
+          handoffs: 0,
+          handoffMessages: 0,
+          // Keyed records that name the conversation (Telegram's "blocked" mark, channel state): by key, or in the value.
+          kv: run("DELETE FROM kv WHERE key = ? OR substr(key, 1, ?) = ? || ':' OR instr(value, ?) > 0", id, id.length + 1, id, id),
+        };
+        if (channel === 'webchat') {
+          run('DELETE FROM webchat_activities WHERE conversation_id = ?', id);
+          run("DELETE FROM webchat_rate WHERE key = 'conv:' || ?", id);
+          r.webchatConversations = run('DELETE FROM webchat_conversations WHERE id = ?', id);
         }
-      }
-      return r;
-    })();
+        if (this.hasTable('handoffs')) {
+          const ids = (this.db.prepare('SELECT id FROM handoffs WHERE channel = ? AND conversation_id = ?').all(channel, id) as { id: string }[]).map(
+            (x) => x.id,
+          );
+          const now = this.now();
+          for (const h of ids) {
+            r.handoffMessages += run('DELETE FROM handoff_messages WHERE handoff_id = ?', h);
+            // What stays is a count for the statistics: language, reason, topic id, outcome, times. Nothing the person or a caseworker wrote.
+            run(
+              `UPDATE handoffs SET status = CASE WHEN status IN ('queued', 'active') THEN 'cancelled' ELSE status END, closed_at = COALESCE(closed_at, ?),
+             outcome_note = NULL, address = NULL, conversation_id = 'deleted:' || id, transcript_purged = 1 WHERE id = ?`,
+              now,
+              h,
+            );
+            run("INSERT INTO handoff_messages (handoff_id, author, kind, text, at) VALUES (?, 'system', 'event', 'deleted by the person', ?)", h, now);
+            r.handoffs++;
+          }
+        }
+        return r;
+      })
+      .immediate();
     // The write-ahead log still holds the pages as they were: copy the new ones into the file and empty it.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return result;
@@ -279,7 +320,7 @@ export class SqliteStore implements Store {
 
   async expireRecords(before: number): Promise<number> {
     const del = (table: 'feedback' | 'unanswered') => this.db.prepare(`DELETE FROM ${table} WHERE at < ?`).run(before).changes;
-    return this.db.transaction(() => del('feedback') + del('unanswered'))();
+    return this.db.transaction(() => del('feedback') + del('unanswered')).immediate();
   }
 
   async forgetRecentText(before: number): Promise<number> {
@@ -301,32 +342,27 @@ export class SqliteStore implements Store {
   }
 
   async kvGet(ns: string, key: string): Promise<string | undefined> {
-    return this.live(this.db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?').get(ns, key) as never);
+    return this.live(this.q.kvGet.get(ns, key) as never);
   }
 
   async kvPut(ns: string, key: string, value: string, ttlMs?: number): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
-      )
-      .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
+    const expires = ttlMs ? this.now() + ttlMs : null;
+    await this.batch.run(() => this.q.kvPut.run(ns, key, value, expires));
   }
 
   async kvPutIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean> {
-    return this.db.transaction(() => {
-      const existing = this.live(this.db.prepare('SELECT value, expires_at FROM kv WHERE ns = ? AND key = ?').get(ns, key) as never);
-      if (existing !== undefined) return false;
-      this.db
-        .prepare(
-          'INSERT INTO kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
-        )
-        .run(ns, key, value, ttlMs ? this.now() + ttlMs : null);
+    // Read and write in the batch's IMMEDIATE transaction: no other process can insert the key in between
+    // (a deferred read-then-write was refused with "database is locked" by a second instance, issue 17.1).
+    const expires = ttlMs ? this.now() + ttlMs : null;
+    return this.batch.run(() => {
+      if (this.live(this.q.kvGet.get(ns, key) as never) !== undefined) return false;
+      this.q.kvPut.run(ns, key, value, expires);
       return true;
-    })();
+    });
   }
 
   async kvDelete(ns: string, key: string): Promise<void> {
-    this.db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?').run(ns, key);
+    await this.batch.run(() => this.q.kvDelete.run(ns, key));
   }
 
   async kvList(ns: string, prefix = ''): Promise<{ key: string; value: string }[]> {
@@ -355,15 +391,15 @@ export class SqliteStore implements Store {
   } = {};
 
   inbox(): Inbox {
-    return (this.records.inbox ??= new SqliteInbox(this.db));
+    return (this.records.inbox ??= new SqliteInbox(this.db, this.batch));
   }
 
   webchatLog(): WebchatLog {
-    return (this.records.webchatLog ??= new SqliteWebchatLog(this.db));
+    return (this.records.webchatLog ??= new SqliteWebchatLog(this.db, this.batch));
   }
 
   rateCounters(): RateCounters {
-    return (this.records.rateCounters ??= new SqliteRateCounters(this.db));
+    return (this.records.rateCounters ??= new SqliteRateCounters(this.db, this.batch));
   }
 
   async handoffs(): Promise<Handoffs> {
@@ -399,6 +435,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.batch.flush();
     if (this.db.open) this.db.close();
   }
 }

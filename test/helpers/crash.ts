@@ -92,6 +92,8 @@ function startServer(dataDir: string, api: TelegramStandIn): Promise<Server> {
       TELEGRAM_API_ROOT: api.url,
       TELEGRAM_MODE: 'polling',
       TELEGRAM_MAX_MESSAGES_PER_SECOND: '1000000',
+      // The reference run's turns are told apart by the typing action that starts each.
+      TYPING_AFTER_MS: '0',
       WEBCHAT_RATE_PER_CONVERSATION: '1000000',
       WEBCHAT_RATE_PER_ADDRESS: '1000000',
     },

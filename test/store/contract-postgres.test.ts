@@ -21,6 +21,9 @@ storeContract({
           text,
         ]);
       },
+      async countRows(table) {
+        return (await t.store().pool.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n;
+      },
       dispose: () => t.drop(),
     };
   },

@@ -22,6 +22,14 @@ storeContract({
         s.db.prepare('INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, 0)').run(ref.channel, ref.conversationId, text);
         await s.close();
       },
+      async countRows(table) {
+        const s = new SqliteStore(file);
+        try {
+          return (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+        } finally {
+          await s.close();
+        }
+      },
       async dispose() {
         for (const s of opened) await s.close();
         fs.rmSync(dir, { recursive: true, force: true });

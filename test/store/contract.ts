@@ -13,9 +13,10 @@ import { ContentManager } from '../../src/content/manager.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { housekeep } from '../../src/server/main.js';
 import type { Handoff } from '../../src/store/handoffs.js';
-import type { Staff } from '../../src/store/staff.js';
+import { ROLES, type Staff } from '../../src/store/staff.js';
 import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { createLogger } from '../../src/util/logger.js';
 import { miniRoot } from '../helpers/content.js';
 
@@ -25,6 +26,8 @@ export interface TestDatabase {
   open(now?: () => number): Store;
   /** Writes a session row as raw text (what a broken write or a hand edit leaves). */
   writeRawSession(ref: { channel: string; conversationId: string }, text: string): Promise<void>;
+  /** How many rows a table holds, read with the backend's own SQL (to see what the interfaces do not show, like a text stored once). */
+  countRows(table: string): Promise<number>;
   /** Closes what `open` opened and deletes the database. */
   dispose(): Promise<void>;
 }
@@ -290,6 +293,10 @@ export function storeContract(backend: StoreBackend): void {
         expect(await inbox.attempt('webchat:m3')).toBe(1);
         expect(await inbox.attempt('webchat:m3')).toBe(2);
         expect(await inbox.attempt('webchat:nope')).toBe(0);
+        // Finished (by another instance, say): nothing to do, and nothing counted.
+        await inbox.accept(msg('m4'));
+        await inbox.markDone('webchat:m4', 1200);
+        expect(await inbox.attempt('webchat:m4')).toBe(0);
         const ref = { channel: 'webchat', conversationId: 'conv-1' };
         await inbox.commitTurn('webchat:m3', { ref, state: { v: 1, lang: 'en' }, updatedAt: 1500 }, { lang: 'en', dir: 'ltr', messages: [] });
         expect((await s.getSession(ref))?.state).toEqual({ v: 1, lang: 'en' });
@@ -703,6 +710,238 @@ export function storeContract(backend: StoreBackend): void {
         expect(await sn.remove('2')).toBe(true);
         expect(await sn.remove('2')).toBe(false);
         expect(await sn.get('2')).toBeUndefined();
+      });
+    });
+
+    describe('content versions (the editor, issue 16)', () => {
+      const by = { authorId: 'stf_1', authorName: 'Ed' };
+
+      it('adds versions on the head only, stores each text once, and reads them back after a reopen', async () => {
+        let s = await fresh(() => 5);
+        let v = await s.contentVersions();
+        expect(await v.head()).toBeUndefined();
+        expect(await v.versions(10)).toEqual([]);
+        const one = await v.addVersion({
+          expectHead: undefined,
+          kind: 'import',
+          packVersion: 'p1',
+          authorName: 'import',
+          why: 'first',
+          createdAt: 1,
+          files: [
+            { path: 'content/en/a.yaml', text: 'a: 1\n' },
+            { path: 'content/fa/a.yaml', text: 'a: 1\n' },
+          ],
+        });
+        expect(one).toEqual({ id: 1, kind: 'import', packVersion: 'p1', authorName: 'import', why: 'first', createdAt: 1 });
+        // A second writer who also saw "no version" loses, and nothing is added.
+        expect(
+          await v.addVersion({
+            expectHead: undefined,
+            kind: 'import',
+            packVersion: 'px',
+            authorName: 'x',
+            why: 'x',
+            createdAt: 2,
+            files: [{ path: 'x', text: 'x' }],
+          }),
+        ).toBeUndefined();
+        // So does one that names a head that never existed.
+        expect(await v.addVersion({ expectHead: 7, kind: 'publish', packVersion: 'py', authorName: 'y', why: 'y', createdAt: 2, files: [] })).toBeUndefined();
+        expect(await db!.countRows('content_blobs')).toBe(1);
+        await v.putDraft({ path: 'content/en/a.yaml', text: 'a: 2\n', baseVersion: 1, ...by, why: 'fix', updatedAt: 10 });
+        await v.putDraft({ path: 'content/fa/a.yaml', text: null, baseVersion: 1, ...by, why: 'gone', updatedAt: 11 });
+        const two = await v.addVersion({
+          expectHead: 1,
+          kind: 'publish',
+          packVersion: 'p2',
+          ...by,
+          why: 'fix',
+          createdAt: 20,
+          files: [{ path: 'content/en/a.yaml', text: 'a: 2\n' }],
+          // The fa draft was edited again (updatedAt 12) after the publisher read it (11): it stays.
+          publishedDrafts: [
+            { path: 'content/en/a.yaml', updatedAt: 10 },
+            { path: 'content/fa/a.yaml', updatedAt: 12 },
+          ],
+        });
+        expect(two).toEqual({ id: 2, parent: 1, kind: 'publish', packVersion: 'p2', ...by, why: 'fix', createdAt: 20 });
+        expect((await v.drafts()).map((d) => d.path)).toEqual(['content/fa/a.yaml']);
+        expect(await v.draft('content/fa/a.yaml')).toEqual({
+          path: 'content/fa/a.yaml',
+          text: null,
+          baseVersion: 1,
+          ...by,
+          why: 'gone',
+          updatedAt: 11,
+        });
+        const three = await v.addVersion({
+          expectHead: 2,
+          kind: 'restore',
+          restoredFrom: 1,
+          packVersion: 'p1',
+          ...by,
+          why: 'back',
+          createdAt: 30,
+          files: [
+            { path: 'content/en/a.yaml', text: 'a: 1\n' },
+            { path: 'content/fa/a.yaml', text: 'a: 1\n' },
+          ],
+        });
+        expect(three).toMatchObject({ id: 3, parent: 2, kind: 'restore', restoredFrom: 1 });
+
+        // A restart (or another instance) reads the same.
+        s = db!.open(() => 5);
+        await s.migrate();
+        v = await s.contentVersions();
+        expect(await v.head()).toEqual(three);
+        expect(await v.version(2)).toEqual(two);
+        expect(await v.version(99)).toBeUndefined();
+        expect(await v.files(1)).toEqual([
+          { path: 'content/en/a.yaml', hash: sha256Hex('a: 1\n') },
+          { path: 'content/fa/a.yaml', hash: sha256Hex('a: 1\n') },
+        ]);
+        expect(await v.files(2)).toEqual([{ path: 'content/en/a.yaml', hash: sha256Hex('a: 2\n') }]);
+        expect(await v.files(99)).toEqual([]);
+        const blobs = await v.blobs([sha256Hex('a: 1\n'), sha256Hex('a: 2\n'), sha256Hex('a: 1\n'), 'nope']);
+        expect(Object.fromEntries(blobs)).toEqual({ [sha256Hex('a: 1\n')]: 'a: 1\n', [sha256Hex('a: 2\n')]: 'a: 2\n' });
+        expect((await v.blobs([])).size).toBe(0);
+        // Three versions of five files hold two different texts: each is stored once.
+        expect(await db!.countRows('content_blobs')).toBe(2);
+        expect(await db!.countRows('content_version_files')).toBe(5);
+        expect((await v.versions(10)).map((x) => x.id)).toEqual([3, 2, 1]);
+        expect((await v.versions(2)).map((x) => x.id)).toEqual([3, 2]);
+        expect((await v.versions(10, 2)).map((x) => x.id)).toEqual([1]);
+        expect(await v.deleteDraft('content/fa/a.yaml')).toBe(true);
+        expect(await v.deleteDraft('content/fa/a.yaml')).toBe(false);
+        expect(await v.drafts()).toEqual([]);
+      });
+
+      it('a draft is one per file: a later edit replaces it with its author; drafts are listed by path', async () => {
+        const v = await (await fresh()).contentVersions();
+        await v.putDraft({ path: 'locales/uk.yaml', text: 'x', baseVersion: 1, ...by, why: 'a', updatedAt: 1 });
+        await v.putDraft({ path: 'content/de/b.yaml', text: 'y', baseVersion: 1, ...by, why: 'b', updatedAt: 2 });
+        await v.putDraft({ path: 'locales/uk.yaml', text: 'z', baseVersion: 2, authorId: 'stf_2', authorName: 'Olena', why: 'c', updatedAt: 3 });
+        expect((await v.drafts()).map((d) => [d.path, d.text, d.authorName, d.baseVersion])).toEqual([
+          ['content/de/b.yaml', 'y', 'Ed', 1],
+          ['locales/uk.yaml', 'z', 'Olena', 2],
+        ]);
+        expect(await v.draft('nope')).toBeUndefined();
+      });
+
+      it('two instances publishing on the same head at once: exactly one wins, the other changes nothing', async () => {
+        const a = await fresh();
+        const b = db!.open();
+        await b.migrate();
+        const [va, vb] = await Promise.all([a.contentVersions(), b.contentVersions()]);
+        expect(
+          await va.addVersion({ expectHead: undefined, kind: 'import', packVersion: 'p0', authorName: 'i', why: 'i', createdAt: 1, files: [] }),
+        ).toBeDefined();
+        await va.putDraft({ path: 'content/en/a.yaml', text: 'mine', baseVersion: 1, ...by, why: 'd', updatedAt: 5 });
+        const publish = (v: typeof va, who: string) =>
+          v.addVersion({
+            expectHead: 1,
+            kind: 'publish',
+            packVersion: `p-${who}`,
+            authorName: who,
+            why: who,
+            createdAt: 2,
+            files: [{ path: 'content/en/a.yaml', text: `text of ${who}` }],
+            publishedDrafts: [{ path: 'content/en/a.yaml', updatedAt: 5 }],
+          });
+        const results = await Promise.all([publish(va, 'A'), publish(vb, 'B')]);
+        const won = results.filter((r) => r !== undefined);
+        expect(won).toHaveLength(1);
+        expect(won[0]).toMatchObject({ id: 2, parent: 1 });
+        const head = await vb.head();
+        expect(head?.id).toBe(2);
+        // Only the winner's text is stored; the loser's went with its transaction.
+        const winner = head!.authorName;
+        expect(await va.files(2)).toEqual([{ path: 'content/en/a.yaml', hash: sha256Hex(`text of ${winner}`) }]);
+        expect(await db!.countRows('content_blobs')).toBe(1);
+        expect(await va.drafts()).toEqual([]);
+      });
+
+      it('keeps every review mark and answers the latest per file of a language', async () => {
+        const v = await (await fresh()).contentVersions();
+        await v.addVersion({ expectHead: undefined, kind: 'import', packVersion: 'p', authorName: 'i', why: 'i', createdAt: 1, files: [] });
+        await v.addVersion({ expectHead: 1, kind: 'publish', packVersion: 'q', authorName: 'i', why: 'i', createdAt: 2, files: [] });
+        const mark = { lang: 'fa', path: 'content/fa/a.yaml', hash: 'h', staffId: 's', staffName: 'Fa' };
+        await v.addReview({ ...mark, versionId: 1, at: 1 });
+        await v.addReview({ ...mark, versionId: 2, hash: 'h2', at: 2 });
+        await v.addReview({ ...mark, path: 'content/fa/B.yaml', versionId: 1, at: 4 });
+        await v.addReview({ ...mark, path: 'content/ar/a.yaml', lang: 'ar', versionId: 1, at: 3 });
+        expect(await v.reviews('fa')).toEqual([
+          { ...mark, path: 'content/fa/B.yaml', versionId: 1, at: 4 },
+          { ...mark, versionId: 2, hash: 'h2', at: 2 },
+        ]);
+        expect(await v.reviews('ps')).toEqual([]);
+        expect(await db!.countRows('content_reviews')).toBe(4);
+        // A mark must name a version that exists.
+        await expect(v.addReview({ ...mark, versionId: 9, at: 5 })).rejects.toThrow();
+      });
+    });
+
+    describe('co-creation questions (issue 16.4)', () => {
+      it('reads unanswered and not-helpful questions and feedback of a time range, oldest first, the newest kept under a limit', async () => {
+        const s = await fresh();
+        const p1 = { channel: 'webchat', conversationId: 'p1' };
+        const p2 = { channel: 'telegram', conversationId: 'p2' };
+        await s.addUnanswered({ ref: p1, lang: 'de', text: 'wann taschengeld', contentVersion: 'v', at: 100 });
+        await s.addUnanswered({ ref: p2, lang: 'de', text: 'taschengeld?', contentVersion: 'v', at: 200, kind: 'not-helpful', topic: 'money.pocket' });
+        await s.addUnanswered({ lang: 'fa', text: 'no conversation', contentVersion: 'v', at: 300 });
+        await s.addUnanswered({ ref: p1, lang: 'de', text: 'too late', contentVersion: 'v', at: 400 });
+        await s.addUnanswered({ ref: p1, lang: 'de', text: 'too early', contentVersion: 'v', at: 99 });
+        const q = await s.questions();
+        const rows = await q.questionsBetween(100, 400);
+        expect(rows.map(({ who, ...r }) => r)).toEqual([
+          { kind: 'unanswered', lang: 'de', text: 'wann taschengeld', at: 100 },
+          { kind: 'not-helpful', lang: 'de', text: 'taschengeld?', topic: 'money.pocket', at: 200 },
+          { kind: 'unanswered', lang: 'fa', text: 'no conversation', at: 300 },
+        ]);
+        // Who: the conversation, so that groups count people; a question without one counts as a person of its own.
+        expect(rows[0]!.who).toBe('webchat:p1');
+        expect(rows[1]!.who).toBe('telegram:p2');
+        expect(rows[2]!.who).not.toMatch(/^(webchat|telegram):/);
+        expect((await q.questionsBetween(0, 1000, 2)).map((r) => r.text)).toEqual(['no conversation', 'too late']);
+        // The list the runtime had before stays as it was.
+        expect((await s.listUnanswered(1)).map((u) => u.text)).toEqual(['too early']);
+
+        await s.addFeedback({ ref: p1, topic: 'money.pocket', lang: 'de', helpful: false, contentVersion: 'v', at: 150 });
+        await s.addFeedback({ ref: p2, topic: 'money.pocket', lang: 'de', helpful: true, contentVersion: 'v', at: 250 });
+        await s.addFeedback({ ref: p2, topic: 'x', lang: 'de', helpful: true, contentVersion: 'v', at: 500 });
+        expect(await q.feedbackBetween(100, 500)).toEqual([
+          { topic: 'money.pocket', lang: 'de', helpful: false, who: 'webchat:p1', at: 150 },
+          { topic: 'money.pocket', lang: 'de', helpful: true, who: 'telegram:p2', at: 250 },
+        ]);
+        expect((await q.feedbackBetween(0, 1000, 1)).map((f) => f.topic)).toEqual(['x']);
+
+        // "Delete my data" and retention take them as before.
+        await s.forgetPerson(p2);
+        expect((await q.questionsBetween(0, 1000)).map((r) => r.text)).toEqual(['too early', 'wann taschengeld', 'no conversation', 'too late']);
+        expect((await q.feedbackBetween(0, 1000)).map((f) => f.who)).toEqual(['webchat:p1']);
+        expect(await s.expireRecords(301)).toBe(4);
+        expect((await q.questionsBetween(0, 1000)).map((r) => r.text)).toEqual(['too late']);
+      });
+    });
+
+    describe('staff roles (issue 16)', () => {
+      it('stores every role, editors and translators too, and refuses any other', async () => {
+        const st = await (await fresh()).staffAccounts();
+        for (const role of ROLES) await st.insertStaff(staffMember(role, role, { name: `the ${role}` }));
+        expect(Object.fromEntries((await st.allStaff()).map((x) => [x.id, x.role]))).toEqual({
+          admin: 'admin',
+          editor: 'editor',
+          translator: 'translator',
+          caseworker: 'caseworker',
+        });
+        await st.updateStaff('caseworker', { role: 'translator', languages: ['fa'] });
+        expect(await st.staffById('caseworker')).toMatchObject({ role: 'translator', languages: ['fa'] });
+        await expect(st.insertStaff(staffMember('x', 'owner' as never))).rejects.toThrow();
+        await expect(st.updateStaff('editor', { role: 'owner' as never })).rejects.toThrow();
+        expect((await st.staffById('editor'))?.role).toBe('editor');
+        // An editor is not an admin: the last admin still cannot become one.
+        expect(await st.updateStaffKeepingAnAdmin('admin', { role: 'editor' })).toBe(false);
       });
     });
 

@@ -60,11 +60,11 @@ describe('first reply and rating on the handoff', () => {
       await msg('a', 'caseworker', 'message', 'first', 2000); // stored later, written earlier: MIN(at) decides
       await insert('b');
       await msg('b', 'person', 'message', 'nobody answered', 1500);
-      const hs = await s.handoffs(); // applies 102-105
+      const hs = await s.handoffs(); // applies 102-105 and the editor's roles (400)
       expect((await hs.getHandoff('a'))?.firstReplyAt).toBe(2000);
       expect((await hs.getHandoff('b'))?.firstReplyAt).toBeUndefined();
       expect((await s.pool.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version)).toEqual([
-        1, 2, 3, 4, 100, 101, 102, 103, 104, 105,
+        1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 400, 450,
       ]);
     } finally {
       await t.drop();

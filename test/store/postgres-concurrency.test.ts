@@ -6,10 +6,12 @@
  * put-if-absent and the inbox say "new" once per key, a handoff goes to one
  * of two caseworkers, two admins demoting each other leave one admin, and a
  * reader of the handoff messages that resumes after the last seq it saw (the
- * console's live stream) misses none.
+ * console's live stream) misses none, and of editors publishing content on
+ * the same head at once exactly one wins.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresStore } from '../../src/store/postgres/store.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
 import { handoff, staffMember } from './contract.js';
 
@@ -22,7 +24,7 @@ beforeAll(async () => {
   b = t.store();
   // Both start together, as two containers would: the migrations run once.
   await Promise.all([a.migrate(), b.migrate()]);
-  await Promise.all([a.handoffs(), b.handoffs(), a.snippets(), b.snippets()]);
+  await Promise.all([a.handoffs(), b.handoffs(), a.snippets(), b.snippets(), a.contentVersions(), b.contentVersions()]);
 });
 afterAll(async () => {
   await t?.drop();
@@ -34,7 +36,7 @@ describe('two instances on one PostgreSQL database', () => {
   it('the migrations ran once although both instances started at the same moment', async () => {
     const rows = (await a.pool.query<{ version: number; n: number }>('SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version'))
       .rows;
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 300]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 300, 400, 410, 450]);
     expect(rows.every((r) => r.n === 1)).toBe(true);
   });
 
@@ -163,6 +165,53 @@ describe('two instances on one PostgreSQL database', () => {
     expect(left.slice(0, event)).toEqual([]);
     expect(left).not.toContain('before');
     expect(await hs.getHandoff('forget')).toMatchObject({ status: 'cancelled', transcriptPurged: true, ref: { conversationId: 'deleted:forget' } });
+  });
+
+  it('content: both instances import at first start, then editors on both publish on the same head at once, round after round; one wins each time', async () => {
+    const va = await a.contentVersions();
+    const vb = await b.contentVersions();
+    const starter = [{ path: 'content/en/a.yaml', text: 'a: 0\n' }];
+    // Two instances starting together both find no version and import the files: one import is version 1.
+    const imports = await Promise.all([
+      va.addVersion({ expectHead: undefined, kind: 'import', packVersion: 'p0', authorName: 'import', why: 'a', createdAt: 0, files: starter }),
+      vb.addVersion({ expectHead: undefined, kind: 'import', packVersion: 'p0', authorName: 'import', why: 'b', createdAt: 0, files: starter }),
+    ]);
+    expect(imports.filter(Boolean).map((v) => v!.id)).toEqual([1]);
+    const winners: string[] = [];
+    for (const round of range(15)) {
+      const head = (await va.head())!.id;
+      await va.putDraft({ path: 'content/en/a.yaml', text: `draft ${round}`, baseVersion: head, authorId: 's', authorName: 'S', why: 'w', updatedAt: round });
+      // Four publishers, two on each instance, all built on the same head, each with its own text.
+      const publish = (v: typeof va, who: string) =>
+        v.addVersion({
+          expectHead: head,
+          kind: 'publish',
+          packVersion: `p${round}${who}`,
+          authorName: who,
+          why: `round ${round}`,
+          createdAt: round,
+          files: [
+            { path: 'content/en/a.yaml', text: `a: ${round} by ${who}\n` },
+            { path: 'content/en/shared.yaml', text: `shared ${round}\n` },
+          ],
+          publishedDrafts: [{ path: 'content/en/a.yaml', updatedAt: round }],
+        });
+      const results = await Promise.all([publish(va, 'A1'), publish(vb, 'B1'), publish(va, 'A2'), publish(vb, 'B2')]);
+      const won = results.filter((r) => r !== undefined);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ id: head + 1, parent: head });
+      winners.push(won[0]!.authorName);
+      // The version holds the winner's files only, and the draft it published is gone.
+      expect(await vb.files(head + 1)).toEqual([
+        { path: 'content/en/a.yaml', hash: sha256Hex(`a: ${round} by ${won[0]!.authorName}\n`) },
+        { path: 'content/en/shared.yaml', hash: sha256Hex(`shared ${round}\n`) },
+      ]);
+      expect(await vb.drafts()).toEqual([]);
+    }
+    expect((await vb.versions(100)).map((v) => v.id)).toEqual(range(16).map((i) => 16 - i));
+    // No loser left a text behind: one starter text, then a winner's text and a shared text per round.
+    const blobs = (await a.pool.query<{ text: string }>('SELECT text FROM content_blobs')).rows.map((r) => r.text);
+    expect(blobs.sort()).toEqual(['a: 0\n', ...range(15).flatMap((i) => [`a: ${i} by ${winners[i]}\n`, `shared ${i}\n`])].sort());
   });
 
   it('a connection the database server drops (restart, failover) is replaced: the instance carries on, nothing crashes', async () => {

@@ -50,7 +50,8 @@ async function startCaptured(env: Record<string, string> = {}): Promise<{ runnin
 let A: { running: Running; dl: DirectLineServer };
 
 beforeAll(async () => {
-  A = await startCaptured();
+  // "typing…" before every answer (the stream test checks it); the default shows it only for slow ones.
+  A = await startCaptured({ TYPING_AFTER_MS: '0' });
 });
 afterAll(async () => {
   for (const s of servers) await s.stop();
@@ -293,6 +294,30 @@ describe('stream', () => {
     }
     const health = await fetch(`${A.running.url}/healthz`);
     expect(health.status).toBe(200);
+  });
+
+  it('sends no "typing…" for an answer that is ready before TYPING_AFTER_MS, and each activity once', async () => {
+    // Ten minutes: every answer here is ready long before, so none may come with a typing activity.
+    const B = await startCaptured({ TYPING_AFTER_MS: '600000' });
+    const c = new DirectLineClient(B.running.url);
+    const { streamUrl } = await c.start();
+    const s = await openStream(streamUrl);
+    await c.post({ type: 'event', name: 'webchat/join', value: { lang: 'en' }, channelData: { clientActivityID: 'j' } });
+    const got = await s.waitFor((acts) => acts.some((a) => a.from?.role === 'bot' && a.suggestedActions));
+    const pick = got.find((a) => a.suggestedActions)!.suggestedActions!.actions.find((x) => x.title === 'English')!;
+    await c.post({ type: 'message', value: pick.value, channelData: { clientActivityID: 'en' } });
+    await c.post({ type: 'message', text: 'menu', channelData: { clientActivityID: 'm' } });
+    await B.dl.idle();
+    const all = await s.waitFor((acts) =>
+      acts.some((a) => a.from?.role === 'bot' && a.replyToId === acts.find((x) => x.channelData?.clientActivityID === 'm')?.id),
+    );
+    expect(all.filter((a) => a.type === 'typing')).toEqual([]);
+    // Pushed straight from the append, not read back: still every activity once, in the log's order, as a poll sees them.
+    const ids = all.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    c.watermark = '';
+    expect((await c.poll()).map((a) => a.id)).toEqual(ids);
+    s.ws.close();
   });
 });
 

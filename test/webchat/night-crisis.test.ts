@@ -67,12 +67,14 @@ describe('crisis at night, in the web chat', () => {
       await page.locator('[data-id="webchat-sendbox-input"]').fill('ما عاد فيني كمل، بدي موت الليلة');
       await page.locator('[data-id="webchat-sendbox-input"]').press('Enter');
       const transcript = page.locator(TRANSCRIPT);
-      // Every message of the crisis answer (markup aside), and the night options.
-      for (const m of crisis) await transcript.getByText(m.replace(/\*\*/g, '').slice(0, 40), { exact: false }).first().waitFor(WAIT);
+      // The crisis answer for a person who wants to die (markup aside): the caring words, not
+      // "if someone is hurting you" (the answer by what the crisis is about, issue 10.3), and the night options.
+      await transcript.getByText(crisis[0]!.replace(/\*\*/g, '').slice(0, 40), { exact: false }).first().waitFor(WAIT);
       await transcript.getByText(night.slice(0, 40), { exact: false }).first().waitFor(WAIT);
       // biome-ignore lint/performance/useDomNodeTextContent: what the person sees (rendered text), not the DOM's text
       const text = (await transcript.innerText()).replace(/\s+/g, ' ');
       for (const n of ['144', '142', '112', '133']) expect(text).toContain(n);
+      expect(text).not.toContain(crisis[1]!.replace(/\*\*/g, '').slice(0, 30));
       // The numbers are callable.
       expect(await page.locator(`${TRANSCRIPT} a[href="tel:144"]`).count()).toBeGreaterThan(0);
       expect(await page.locator(`${TRANSCRIPT} a[href="tel:142"]`).count()).toBeGreaterThan(0);

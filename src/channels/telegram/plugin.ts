@@ -94,7 +94,13 @@ export class TelegramChannel {
   private pollHealthy = false;
   private pollTask?: Promise<void>;
   /** Aborts the long poll under way at stop (the other calls run on until the turns are done). */
-  private readonly pollAbort = new AbortController();
+  private pollAbort = new AbortController();
+  /** Several instances: only the elected one polls (Telegram answers a second getUpdates with 409); this stops running for it. */
+  private stopElection?: () => Promise<void>;
+  /** Polling, and this instance is the elected poller (always, for one instance). */
+  private leading = false;
+  /** getMe answered: the token works (what a standby instance reports as ready). */
+  private initialised = false;
   private webhookSet = false;
   private closing = false;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -196,7 +202,10 @@ export class TelegramChannel {
   private async turn(c: Context, event: InEvent): Promise<void> {
     const chatId = c.chat!.id;
     const ref = this.ref(chatId);
-    this.sender.typing(chatId);
+    // "typing…" only for an answer that takes a while: for an immediate one it was a third of the
+    // Bot API calls of an update, for a blink nobody sees (issue 17.1).
+    const after = this.ctx.config.TYPING_AFTER_MS;
+    const typing = after ? setTimeout(() => this.sender.typing(chatId), after) : void this.sender.typing(chatId);
     // Writing to the bot means it is not blocked (any more). A read on every turn, a write only when marked.
     if (await this.isBlocked(ref.conversationId)) await this.ctx.store.kvDelete(NS_BLOCKED, ref.conversationId);
     const state = this.turns.get(c.update);
@@ -206,6 +215,8 @@ export class TelegramChannel {
     } catch (err) {
       this.ctx.log.error('telegram turn failed', { err });
       reply = this.errorReply(c.from?.language_code);
+    } finally {
+      clearTimeout(typing);
     }
     const outcome = await this.sender.sendReply(chatId, reply, {
       skip: state?.sent ?? 0,
@@ -386,33 +397,37 @@ export class TelegramChannel {
     const known = this.running.get(item.key);
     if (known) return known;
     const chat = this.chatOf(update);
-    const run = this.chats.run(chat !== undefined ? String(chat) : `u:${update.update_id}`, async () => {
-      try {
-        const attempts = await this.inbox.attempt(item.key);
-        // Gone: the person deleted their data meanwhile.
-        if (attempts === 0) return true;
-        if (attempts > MAX_ATTEMPTS) {
-          this.ctx.log.error('telegram: update given up after repeated failures', { update: update.update_id, attempts: MAX_ATTEMPTS });
-        } else {
-          await this.bot.init(apiSignal(this.abort.signal));
-          // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
-          if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
-          this.turns.set(update, { key: item.key, sent: item.sent });
-          await this.bot.handleUpdate(update);
+    // The item's lock (shared by the instances) around the whole update: a new poller recovering
+    // what its predecessor left waits for a turn still under way elsewhere, then finds it done.
+    const run = this.chats.run(chat !== undefined ? String(chat) : `u:${update.update_id}`, () =>
+      this.ctx.cluster.locks.withLock(`inbox:${item.key}`, async () => {
+        try {
+          const attempts = await this.inbox.attempt(item.key);
+          // Gone: the person deleted their data meanwhile.
+          if (attempts === 0) return true;
+          if (attempts > MAX_ATTEMPTS) {
+            this.ctx.log.error('telegram: update given up after repeated failures', { update: update.update_id, attempts: MAX_ATTEMPTS });
+          } else {
+            await this.bot.init(apiSignal(this.abort.signal));
+            // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
+            if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
+            this.turns.set(update, { key: item.key, sent: item.sent });
+            await this.bot.handleUpdate(update);
+          }
+          await this.inbox.markDone(item.key, this.ctx.clock.now());
+          return true;
+        } catch (err) {
+          this.ctx.log.error('telegram update failed; it runs again when Telegram sends it again or at the next start', {
+            update: update.update_id,
+            err: (err as { error?: unknown }).error ?? err,
+          });
+          return false;
+        } finally {
+          this.running.delete(item.key);
+          if (announce) this.events.emit('handled', update.update_id);
         }
-        await this.inbox.markDone(item.key, this.ctx.clock.now());
-        return true;
-      } catch (err) {
-        this.ctx.log.error('telegram update failed; it runs again when Telegram sends it again or at the next start', {
-          update: update.update_id,
-          err: (err as { error?: unknown }).error ?? err,
-        });
-        return false;
-      } finally {
-        this.running.delete(item.key);
-        if (announce) this.events.emit('handled', update.update_id);
-      }
-    });
+      }),
+    );
     this.running.set(item.key, run);
     this.inflight.add(run);
     void run.finally(() => this.inflight.delete(run));
@@ -433,12 +448,13 @@ export class TelegramChannel {
    */
   private async poll(): Promise<void> {
     const { log } = this.ctx;
-    const signal = apiSignal(this.pollAbort.signal);
+    const abort = this.pollAbort;
+    const signal = apiSignal(abort.signal);
     let offset: number | undefined;
     let backoff = 0;
     this.polling = true;
     try {
-      while (!this.closing) {
+      while (!this.closing && !abort.signal.aborted) {
         let updates: Update[];
         try {
           updates = await this.bot.api.getUpdates(
@@ -448,7 +464,7 @@ export class TelegramChannel {
           backoff = 0;
           this.pollHealthy = true;
         } catch (err) {
-          if (this.closing) break;
+          if (this.closing || abort.signal.aborted) break;
           this.pollHealthy = false;
           // Capped at 5 s: a long outage must not leave the bot deaf long after Telegram is back.
           backoff = Math.min(backoff ? backoff * 2 : 500, 5_000);
@@ -457,11 +473,11 @@ export class TelegramChannel {
           await new Promise<void>((r) => {
             const done = () => {
               clearTimeout(t);
-              this.pollAbort.signal.removeEventListener('abort', done);
+              abort.signal.removeEventListener('abort', done);
               r();
             };
             const t = setTimeout(done, backoff);
-            this.pollAbort.signal.addEventListener('abort', done);
+            abort.signal.addEventListener('abort', done);
           });
           continue;
         }
@@ -477,7 +493,7 @@ export class TelegramChannel {
           offset = u.update_id + 1;
           if (stored.status !== 'done') void this.process(stored.item, u, true);
         }
-        while (this.inflight.size >= MAX_INFLIGHT && !this.closing) await Promise.race(this.inflight);
+        while (this.inflight.size >= MAX_INFLIGHT && !this.closing && !abort.signal.aborted) await Promise.race(this.inflight);
       }
     } finally {
       this.polling = false;
@@ -487,7 +503,9 @@ export class TelegramChannel {
   /** After the server listens: bot info, then polling or the webhook, then commands and descriptions. */
   start(): Promise<void> {
     // What the last process stored and did not finish, first (each chat's queue keeps the order).
-    this.recovering = this.recover().catch((err: unknown) => this.ctx.log.error('telegram: recovery of unfinished updates failed', { err }));
+    // (Several instances polling: the elected poller does, when it takes over.)
+    if (this.ctx.cluster.kind === 'memory' || this.ctx.config.TELEGRAM_MODE === 'webhook')
+      this.recovering = this.recover().catch((err: unknown) => this.ctx.log.error('telegram: recovery of unfinished updates failed', { err }));
     // De-duplication records expire after 48 h; the server's housekeeping deletes them (Store.kvSweep).
     this.booted = this.boot().catch((err) => {
       if (!this.closing) this.ctx.log.error('telegram: could not start (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT)', { err });
@@ -499,6 +517,7 @@ export class TelegramChannel {
     const { config, log } = this.ctx;
     const signal = apiSignal(this.abort.signal);
     await this.bot.init(signal);
+    this.initialised = true;
     if (config.TELEGRAM_MODE === 'polling') {
       if (!config.PUBLIC_URL)
         log.warn(
@@ -507,8 +526,30 @@ export class TelegramChannel {
       // getUpdates is refused while a webhook is set (e.g. left over from a webhook deployment).
       await this.bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       if (this.closing) return;
-      this.pollTask = this.poll().catch((err: unknown) => log.error('telegram: polling stopped', { err }));
-      log.info('telegram: long polling', { bot: this.bot.botInfo.username });
+      if (this.ctx.cluster.kind === 'memory') {
+        this.leading = true;
+        this.pollTask = this.poll().catch((err: unknown) => log.error('telegram: polling stopped', { err }));
+        log.info('telegram: long polling', { bot: this.bot.botInfo.username });
+      } else {
+        // Several instances: one polls; when it dies another takes over within seconds, first
+        // finishing what it had stored and not finished (in order), then polling from where
+        // Telegram was last told (the unconfirmed updates come again and are recognised).
+        this.stopElection = this.ctx.cluster.leadership.elect(`telegram-poller:${this.botId}`, {
+          gained: () => {
+            if (this.closing) return;
+            this.leading = true;
+            this.pollAbort = new AbortController();
+            this.recovering = this.recover().catch((err: unknown) => log.error('telegram: recovery of unfinished updates failed', { err }));
+            this.pollTask = this.recovering.then(() => this.poll()).catch((err: unknown) => log.error('telegram: polling stopped', { err }));
+            log.info('telegram: long polling (the elected instance)', { bot: this.bot.botInfo.username });
+          },
+          lost: async () => {
+            this.leading = false;
+            this.pollAbort.abort();
+            await this.pollTask;
+          },
+        });
+      }
     } else {
       const url = `${config.publicUrl}${WEBHOOK_PATH}`;
       await this.bot.api.setWebhook(url, { secret_token: this.webhookSecret, allowed_updates: [...ALLOWED_UPDATES], max_connections: 40 }, signal);
@@ -526,13 +567,16 @@ export class TelegramChannel {
   }
 
   async ready(): Promise<boolean> {
-    if (this.ctx.config.TELEGRAM_MODE === 'polling') return this.polling && this.pollHealthy;
+    // A standby instance (another one polls) is ready when its token works: it sends caseworkers' replies.
+    if (this.ctx.config.TELEGRAM_MODE === 'polling')
+      return this.leading ? this.polling && this.pollHealthy : this.initialised && this.ctx.cluster.kind !== 'memory';
     return this.webhookSet;
   }
 
   /** Stop taking updates, let the turns under way finish (up to 10 s), then cancel what waits. */
   async stop(): Promise<void> {
     this.closing = true;
+    await this.stopElection?.();
     this.pollAbort.abort();
     await this.pollTask;
     let timer: NodeJS.Timeout | undefined;

@@ -21,6 +21,10 @@
  * Everything the next request needs lives in the store (conversations,
  * activity log, rate counters) or in the signed token; in memory there are
  * only the open sockets of this instance and the order of in-flight turns.
+ * "Conversation X has new activities" and ephemeral activities (typing) go
+ * over the cluster's bus (topic `webchat`), so the instance that holds X's
+ * socket pushes what another instance logged (a caseworker's reply, a turn
+ * of a message posted there).
  */
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -78,6 +82,17 @@ function sendError(res: express.Response, e: HttpError): void {
   send(res, e.status, { error: { code: e.code, message: e.message } });
 }
 
+/** The bus topic of web chat pushes. */
+const BUS_TOPIC = 'webchat';
+/** On the bus: conversation `c` has new activities in its log, or (`raw`) an ephemeral ActivitySet for its open sockets. */
+interface BusNote {
+  c: string;
+  /** An ephemeral message to send as it is (typing). */
+  raw?: string;
+  /** Activities just committed, to push as they are (pushHere); neither: flush from the store. */
+  stored?: StoredActivity[];
+}
+
 interface Sub {
   ws: WebSocket;
   conversationId: string;
@@ -106,6 +121,7 @@ export class DirectLineServer {
   private readonly streamCount = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
   private closing = false;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly ctx: AppContext,
@@ -126,6 +142,18 @@ export class DirectLineServer {
       streamsPerAddress: c.WEBCHAT_MAX_STREAMS_PER_ADDRESS,
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+    this.unsubscribe = ctx.cluster.bus.subscribe(BUS_TOPIC, (d) => this.fromBus(d as BusNote));
+  }
+
+  /** A note from the bus (this instance's or another's): flush the conversation's sockets here, or send them an ephemeral message. */
+  private fromBus(n: BusNote): void {
+    const set = this.subs.get(n.c);
+    if (!set) return;
+    if (n.raw !== undefined)
+      for (const s of set)
+        if (s.ws.readyState === s.ws.OPEN) s.ws.send(n.raw);
+        else if (n.stored) this.pushHere(n.c, n.stored);
+        else for (const s of set) void this.flush(s);
   }
 
   private get log() {
@@ -371,6 +399,7 @@ export class DirectLineServer {
       this.ctx.bot.personTyping?.({ channel: 'webchat', conversationId: conv.id });
       return;
     }
+    // One after the other: a message refused for its conversation does not count against the address.
     await this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
     await this.limitAddress(req);
 
@@ -440,7 +469,7 @@ export class DirectLineServer {
         now + this.conversationTtlMs,
       );
       send(res, 200, { id: stored[0]!.activity.id });
-      this.notify(conv.id);
+      this.push(conv.id, stored);
       return;
     }
     // Stored before it is acknowledged (the inbox), then logged, then answered 200: a message the
@@ -456,7 +485,8 @@ export class DirectLineServer {
     });
     const { stored, duplicate } = await this.logIncoming(conv.id, item.key, item.payload as InboxPayload | undefined, full, clientId as string | undefined);
     send(res, 200, { id: stored.activity.id });
-    this.notify(conv.id);
+    if (duplicate) this.notify(conv.id);
+    else this.push(conv.id, [stored]);
     // New to the inbox but already in the log: answered before the inbox kept its key (48 hours).
     if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
     else if (status !== 'done') {
@@ -541,23 +571,47 @@ export class DirectLineServer {
     if (this.running.has(key)) return;
     this.running.add(key);
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
-    const run = this.turns.run(conv.id, async () => {
-      try {
-        if ((await this.inbox.attempt(key)) > MAX_ATTEMPTS) {
-          this.log.error('web chat message given up after repeated failures', { attempts: MAX_ATTEMPTS });
-        } else {
-          this.broadcast(conv.id, typingActivity(conv.lang));
-          const reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
-          // "Delete my data": the store erased the conversation and its log. The last reply goes to open
-          // sockets only, never into the log again; the conversation has ended (the page starts a new one).
-          if (!(await this.store.getConversation(conv.id))) this.sendEphemeral(conv, reply, replyToId);
-          else await this.appendReply(conv.id, reply, replyToId, key);
+    // The item's lock (shared by the instances) around the whole turn: an instance that picks up a
+    // message another one is answering waits for it, then finds it done (attempt 0) and skips it.
+    const run = this.turns.run(conv.id, () =>
+      this.ctx.cluster.locks.withLock(`inbox:${key}`, async () => {
+        try {
+          const attempts = await this.inbox.attempt(key);
+          if (attempts === 0) {
+            // Done already (by another instance) or gone ("delete my data"): nothing to answer.
+            return;
+          }
+          if (attempts > MAX_ATTEMPTS) {
+            this.log.error('web chat message given up after repeated failures', { attempts: MAX_ATTEMPTS });
+          } else {
+            // "typing…" only for an answer that takes a while: an immediate one would show it for a
+            // blink and cost a socket frame per message (issue 17.1).
+            const after = this.ctx.config.TYPING_AFTER_MS;
+            const showTyping = () => this.broadcast(conv.id, typingActivity(conv.lang));
+            const typing = after ? setTimeout(showTyping, after) : void showTyping();
+            let reply: Reply;
+            try {
+              reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
+            } finally {
+              clearTimeout(typing);
+            }
+            // "Delete my data": the store erased the conversation and its log. The last reply goes to open
+            // sockets only, never into the log again; the conversation has ended (the page starts a new one).
+            const now = await this.store.getConversation(conv.id);
+            if (!now) this.sendEphemeral(conv, reply, replyToId);
+            else {
+              // The reply and the inbox's "done" are queued in the same turn of the event loop, so they
+              // are committed together (sqlite-batch.ts): a reply a person can see is never answered again.
+              await this.appendReplyTo(now, reply, replyToId, key, () => this.inbox.markDone(key, this.now()));
+              return;
+            }
+          }
+          await this.inbox.markDone(key, this.now());
+        } finally {
+          this.running.delete(key);
         }
-        await this.inbox.markDone(key, this.now());
-      } finally {
-        this.running.delete(key);
-      }
-    });
+      }),
+    );
     this.inflight.add(run);
     void run.finally(() => this.inflight.delete(run)).catch((err: unknown) => this.log.error('web chat turn failed; it runs again at the next start', { err }));
   }
@@ -572,8 +626,18 @@ export class DirectLineServer {
     return run;
   }
 
-  private async recoverNow(): Promise<number> {
-    const items = await this.inbox.pending('webchat');
+  /**
+   * With several instances, on the elected one, every few seconds: messages acknowledged more than
+   * `olderThanMs` ago and still not answered, because the instance that took them died. They are
+   * answered here as at a start (an instance still working on one holds its lock; this one then
+   * finds it done).
+   */
+  adoptOrphans(olderThanMs: number): Promise<number> {
+    return this.recoverNow(this.now() - olderThanMs);
+  }
+
+  private async recoverNow(receivedBefore = Number.POSITIVE_INFINITY): Promise<number> {
+    const items = (await this.inbox.pending('webchat')).filter((i) => i.receivedAt < receivedBefore && !this.running.has(i.key));
     let n = 0;
     for (const item of items) {
       const p = item.payload as InboxPayload | undefined;
@@ -583,8 +647,9 @@ export class DirectLineServer {
         await this.inbox.markDone(item.key, this.now());
         continue;
       }
-      const { stored } = await this.logIncoming(conv.id, item.key, p, p.activity, p.clientId);
-      this.notify(conv.id);
+      const { stored, duplicate } = await this.logIncoming(conv.id, item.key, p, p.activity, p.clientId);
+      if (duplicate) this.notify(conv.id);
+      else this.push(conv.id, [stored]);
       this.runTurn(conv, p.event, stored.activity.id as string, item.key);
       n++;
     }
@@ -600,6 +665,20 @@ export class DirectLineServer {
   async appendReply(conversationId: string, reply: Reply, replyToId?: string, key?: string): Promise<StoredActivity[]> {
     const conv = await this.store.getConversation(conversationId);
     if (!conv) throw new Error('no such web chat conversation');
+    return this.appendReplyTo(conv, reply, replyToId, key);
+  }
+
+  /**
+   * appendReply() for a conversation already read. `alongside` is called right after the append is
+   * queued, so that its write joins the same commit (the inbox's markDone).
+   */
+  private async appendReplyTo(
+    conv: ConversationRow,
+    reply: Reply,
+    replyToId?: string,
+    key?: string,
+    alongside?: () => Promise<void>,
+  ): Promise<StoredActivity[]> {
     const c = this.ctx.content.current();
     const activities = renderReply(reply, {
       baseUrl: conv.baseUrl,
@@ -618,16 +697,19 @@ export class DirectLineServer {
       },
       ...(key ? { clientId: `lotse-reply:${key}:${i}` } : {}),
     }));
-    const { stored } = await this.store.append(conv.id, items, now, now + this.conversationTtlMs);
-    if (reply.lang !== conv.lang) await this.store.setLang(conv.id, reply.lang);
-    this.notify(conv.id);
+    const appended = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
+    const lang = reply.lang !== conv.lang ? this.store.setLang(conv.id, reply.lang) : undefined;
+    const also = alongside?.();
+    const { stored, duplicate } = await appended;
+    await lang;
+    await also;
+    if (duplicate) this.notify(conv.id);
+    else this.push(conv.id, stored);
     return stored;
   }
 
-  /** A reply for a conversation that no longer exists (its data was deleted): rendered, sent to open sockets, stored nowhere. */
+  /** A reply for a conversation that no longer exists (its data was deleted): rendered, sent to open sockets (on any instance), stored nowhere. */
   private sendEphemeral(conv: ConversationRow, reply: Reply, replyToId?: string): void {
-    const set = this.subs.get(conv.id);
-    if (!set) return;
     const c = this.ctx.content.current();
     const now = this.now();
     const activities = renderReply(reply, {
@@ -643,8 +725,7 @@ export class DirectLineServer {
       timestamp: new Date(now).toISOString(),
       ...(replyToId ? { replyToId } : {}),
     }));
-    const msg = JSON.stringify({ activities });
-    for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(msg);
+    this.ctx.cluster.bus.publish(BUS_TOPIC, { c: conv.id, raw: JSON.stringify({ activities }) } satisfies BusNote);
   }
 
   /** Pushed messages (caseworker relay, late answers) for web chat conversations. */
@@ -792,18 +873,47 @@ export class DirectLineServer {
     }
   }
 
+  /** New activities are in the conversation's log: every instance flushes its sockets of it. */
   private notify(conversationId: string): void {
-    for (const s of this.subs.get(conversationId) ?? []) void this.flush(s);
+    this.ctx.cluster.bus.publish(BUS_TOPIC, { c: conversationId } satisfies BusNote);
   }
 
-  /** Ephemeral activities (typing) go to open sockets only; they are not part of the log. */
-  private broadcast(conversationId: string, activity: Record<string, unknown>): void {
+  /**
+   * Activities just appended (and committed) go to the open sockets as they are, on every instance
+   * (the bus): a socket that has seen everything before them gets them without the log being read
+   * back and parsed again (that was a read per socket per push, issue 17.1). A socket behind, or in
+   * the middle of a replay, catches up from the store as before.
+   */
+  private push(conversationId: string, stored: StoredActivity[]): void {
+    if (!stored.length) return;
+    this.ctx.cluster.bus.publish(BUS_TOPIC, { c: conversationId, stored } satisfies BusNote);
+  }
+
+  /** push() on this instance's sockets of the conversation. */
+  private pushHere(conversationId: string, stored: StoredActivity[]): void {
     const set = this.subs.get(conversationId);
-    if (!set) return;
-    const msg = JSON.stringify({
+    if (!set || !stored.length) return;
+    const first = stored[0]!.seq;
+    const last = stored[stored.length - 1]!.seq;
+    let msg: string | undefined;
+    for (const s of set) {
+      if (s.flushing || s.lastSent !== first - 1) {
+        void this.flush(s);
+        continue;
+      }
+      if (s.ws.readyState !== s.ws.OPEN) continue;
+      msg ??= JSON.stringify({ activities: stored.map((p) => p.activity), watermark: String(last) });
+      s.lastSent = last;
+      s.ws.send(msg);
+    }
+  }
+
+  /** Ephemeral activities (typing) go to open sockets only (on any instance); they are not part of the log. */
+  private broadcast(conversationId: string, activity: Record<string, unknown>): void {
+    const raw = JSON.stringify({
       activities: [{ ...activity, id: `${conversationId}|typing`, conversation: { id: conversationId }, timestamp: new Date(this.now()).toISOString() }],
     });
-    for (const s of set) if (s.ws.readyState === s.ws.OPEN) s.ws.send(msg);
+    this.ctx.cluster.bus.publish(BUS_TOPIC, { c: conversationId, raw } satisfies BusNote);
   }
 
   /** Closes this instance's sockets of one conversation (or all), as a restart or a network drop would. */
@@ -828,6 +938,7 @@ export class DirectLineServer {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.idle();
+    this.unsubscribe();
     for (const set of this.subs.values()) for (const s of set) s.ws.close(1001, 'server restarting');
     this.wss.close();
   }

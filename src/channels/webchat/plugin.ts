@@ -23,6 +23,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const vendorDir = path.join(here, 'vendor');
 const clientDir = path.join(here, 'client');
 const SWEEP_MS = 3_600_000;
+/** How often the elected instance looks for messages a dead instance acknowledged and did not answer. */
+const ORPHAN_SWEEP_MS = 3_000;
+/**
+ * A message unanswered this long after it was acknowledged is taken to be orphaned: longer than a
+ * conversation lock lives without its holder (10 s), so the dead holder's lock is gone by then.
+ */
+const ORPHAN_AGE_MS = 12_000;
 
 interface Bundle {
   version: string;
@@ -80,6 +87,7 @@ export function clientConfig(c: CompiledContent, bundle: Bundle | undefined, max
 
 export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
   let sweep: NodeJS.Timeout | undefined;
+  let stopAdopting: (() => Promise<void>) | undefined;
   const plugin: Plugin & { directLine?: DirectLineServer } = {
     name: 'webchat',
     async mount(app, ctx: AppContext) {
@@ -221,8 +229,26 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
       // After every plugin mounted (the handoff hooks are in place): what the last process
       // acknowledged but did not finish is answered now.
       void plugin.directLine?.recover().catch((err: unknown) => ctx.log.error('web chat: recovery of unfinished messages failed', { err }));
+      // Several instances: one of them answers what a dead one acknowledged (one instance does at its next start).
+      const dl = plugin.directLine;
+      if (dl && ctx.cluster.kind !== 'memory') {
+        let timer: NodeJS.Timeout | undefined;
+        const adopt = () =>
+          void dl
+            .adoptOrphans(ORPHAN_AGE_MS)
+            .then((n) => n && ctx.log.info('web chat: messages of an instance that stopped are being answered', { n }))
+            .catch((err: unknown) => ctx.log.warn('web chat: adopting unfinished messages failed', { err }));
+        stopAdopting = ctx.cluster.leadership.elect('webchat-orphans', {
+          gained: () => {
+            timer = setInterval(adopt, ORPHAN_SWEEP_MS);
+            timer.unref();
+          },
+          lost: () => clearInterval(timer),
+        });
+      }
     },
     async close() {
+      await stopAdopting?.();
       if (sweep) clearInterval(sweep);
       await plugin.directLine?.close();
     },

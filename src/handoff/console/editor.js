@@ -989,7 +989,10 @@
     }
     log.scrollTop = log.scrollHeight;
     const buttons = r.reply.messages.flatMap((m) => m.buttons || []);
-    $('chat-buttons').replaceChildren(
+    const group = $('chat-buttons');
+    group.replaceChildren(
+      // The group's name for screen readers stays (a fieldset's legend).
+      group.querySelector('legend') ?? el('legend', { class: 'sr-only', text: 'Buttons of the last answer' }),
       ...buttons.map((b) =>
         el('button', {
           type: 'button',
@@ -1011,3 +1014,11 @@
 
   boot();
 })();
+
+// Wide diffs scroll inside their box: a region keyboard users can reach and scroll (axe:
+// scrollable-region-focusable). Set here rather than in the HTML, as admin.js does.
+for (const el of document.querySelectorAll('.scroll-region')) {
+  el.tabIndex = 0;
+  el.setAttribute('role', 'region');
+  el.setAttribute('aria-label', el.dataset.label ?? '');
+}

@@ -10,7 +10,7 @@ import pg from 'pg';
 /** A query runner: the pool for single statements, a checked-out client inside a transaction. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-/** One versioned migration; versions share their ranges with SQLite's (core 1-4, handoff 100-105, snippets 300). */
+/** One versioned migration; versions share their ranges with SQLite's (core 1-4, handoff 100-105, snippets 300, editor 400-449, co-creation 450-499). */
 export interface PgMigration {
   version: number;
   name: string;

@@ -18,6 +18,7 @@ const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? u
 /** Serialises message inserts across instances (see the file comment); one lock per schema, released at commit. */
 export const MESSAGE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('lotse:handoff_messages:' || coalesce(current_schema(), '')))";
 
+/** A handoffs row as the Handoffs interface returns it (NULL columns as absent fields, as on SQLite). */
 export function toHandoff(r: Row): Handoff {
   return {
     id: r.id as string,

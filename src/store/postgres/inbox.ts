@@ -70,7 +70,8 @@ export class PgInbox implements Inbox {
 
   async attempt(key: string): Promise<number> {
     return (
-      (await this.pool.query<{ attempts: number }>('UPDATE inbox SET attempts = attempts + 1 WHERE key = $1 RETURNING attempts', [key])).rows[0]?.attempts ?? 0
+      (await this.pool.query<{ attempts: number }>('UPDATE inbox SET attempts = attempts + 1 WHERE key = $1 AND done_at IS NULL RETURNING attempts', [key]))
+        .rows[0]?.attempts ?? 0
     );
   }
 

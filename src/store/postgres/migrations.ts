@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL schema, migration by migration: each mirrors the SQLite
  * migration of the same number (src/store/sqlite.ts, sqlite-handoffs.ts,
- * sqlite-snippets.ts), so a version means the same tables on both. Times are
+ * sqlite-snippets.ts, sqlite-content-versions.ts, sqlite-questions.ts), so a
+ * version means the same tables on both. Times are
  * BIGINT ms, flags INTEGER 0/1 and JSON TEXT, as in SQLite, so the record
  * classes map rows the same way and a stored value that is not JSON reads as
  * it does there. Append-only: never edit a migration that has shipped.
@@ -77,7 +78,7 @@ export const pgCoreMigrations: PgMigration[] = [
   },
 ];
 
-/** Handoff tables (versions 100-105), applied when handoffs or staff accounts are first asked for. */
+/** Handoff tables (versions 100-105) and the editor's roles on the staff table (400), applied when handoffs or staff accounts are first asked for. */
 export const pgHandoffMigrations: PgMigration[] = [
   {
     version: 100,
@@ -146,6 +147,15 @@ export const pgHandoffMigrations: PgMigration[] = [
     sql: `ALTER TABLE handoff_messages ADD COLUMN source TEXT;
       CREATE UNIQUE INDEX handoff_messages_source ON handoff_messages(source) WHERE source IS NOT NULL;`,
   },
+  {
+    // The content editor's range (400-449): its roles live on the staff table. Where SQLite copies the
+    // table to change its CHECK, PostgreSQL replaces the constraint in place (migration 100 named it
+    // staff_role_check), so sessions and handoffs keep their references untouched.
+    version: 400,
+    name: 'content editor (issue 16): roles editor and translator beside admin and caseworker',
+    sql: `ALTER TABLE staff DROP CONSTRAINT staff_role_check,
+      ADD CONSTRAINT staff_role_check CHECK (role IN ('admin', 'editor', 'translator', 'caseworker'));`,
+  },
 ];
 
 /** The snippets table (version 300), applied when snippets are first asked for. */
@@ -159,6 +169,47 @@ export const pgSnippetMigrations: PgMigration[] = [
         title TEXT NOT NULL, text TEXT NOT NULL, created_at BIGINT NOT NULL
       );
       CREATE INDEX console_snippets_owner ON console_snippets(owner_id);
+    `,
+  },
+];
+
+/** The content editor's tables (version 410 of its range 400-449), applied when content versions are first asked for. */
+export const pgContentVersionMigrations: PgMigration[] = [
+  {
+    version: 410,
+    name: 'content editor (issue 16): immutable versions of content-addressed files, drafts, review marks',
+    sql: `
+      CREATE TABLE content_blobs (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
+      CREATE TABLE content_versions (
+        id INTEGER PRIMARY KEY, parent INTEGER REFERENCES content_versions(id),
+        kind TEXT NOT NULL CHECK (kind IN ('import', 'publish', 'restore')), restored_from INTEGER REFERENCES content_versions(id),
+        pack_version TEXT NOT NULL, author_id TEXT, author_name TEXT NOT NULL, why TEXT NOT NULL, created_at BIGINT NOT NULL);
+      CREATE TABLE content_version_files (
+        version_id INTEGER NOT NULL REFERENCES content_versions(id), path TEXT NOT NULL, hash TEXT NOT NULL REFERENCES content_blobs(hash),
+        PRIMARY KEY (version_id, path));
+      CREATE TABLE content_drafts (
+        path TEXT PRIMARY KEY, text TEXT, base_version INTEGER NOT NULL, author_id TEXT NOT NULL, author_name TEXT NOT NULL,
+        why TEXT NOT NULL, updated_at BIGINT NOT NULL);
+      CREATE TABLE content_reviews (
+        id BIGSERIAL PRIMARY KEY, lang TEXT NOT NULL, path TEXT NOT NULL, version_id INTEGER NOT NULL REFERENCES content_versions(id),
+        hash TEXT NOT NULL, staff_id TEXT NOT NULL, staff_name TEXT NOT NULL, at BIGINT NOT NULL);
+      CREATE INDEX content_reviews_lang ON content_reviews(lang, path, id);
+    `,
+  },
+];
+
+/**
+ * The co-creation columns (version 450 of its range 450-499), applied with the core tables because the
+ * runtime writes them with every question: `kind` says why a question is kept, `topic` which answer did
+ * not help. Rows from before are unanswered questions.
+ */
+export const pgQuestionMigrations: PgMigration[] = [
+  {
+    version: 450,
+    name: 'co-creation: questions whose answer was not helpful, beside the unanswered ones (issue 16.4)',
+    sql: `
+      ALTER TABLE unanswered ADD COLUMN kind TEXT NOT NULL DEFAULT 'unanswered';
+      ALTER TABLE unanswered ADD COLUMN topic TEXT;
     `,
   },
 ];

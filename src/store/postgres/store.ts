@@ -9,17 +9,21 @@
  */
 import type pg from 'pg';
 import type { ConversationRef } from '../../shared/conversation.js';
+import type { ContentVersions } from '../content-versions.js';
 import type { Handoffs } from '../handoffs.js';
 import type { Inbox } from '../inbox.js';
+import type { QuestionRecords } from '../questions.js';
 import type { RateCounters } from '../rate-counters.js';
 import type { Snippets } from '../snippets.js';
 import type { StaffAccounts } from '../staff.js';
 import type { FeedbackRecord, ForgetResult, SessionRecord, Store, UnansweredRecord } from '../store.js';
 import type { WebchatLog } from '../webchat-log.js';
+import { PgContentVersions } from './content-versions.js';
 import { createPool, migrate, type PgMigration, type PgOptions, tx } from './db.js';
 import { MESSAGE_LOCK, PgHandoffs } from './handoffs.js';
 import { PgInbox, PUT_SESSION } from './inbox.js';
-import { pgCoreMigrations, pgHandoffMigrations, pgSnippetMigrations } from './migrations.js';
+import { pgContentVersionMigrations, pgCoreMigrations, pgHandoffMigrations, pgQuestionMigrations, pgSnippetMigrations } from './migrations.js';
+import { PgQuestions } from './questions.js';
 import { PgRateCounters } from './rate-counters.js';
 import { PgSnippets } from './snippets.js';
 import { PgStaffAccounts } from './staff.js';
@@ -44,7 +48,8 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.migrateWith(pgCoreMigrations);
+    // The runtime writes the co-creation columns (450) with every question, so they come with the core tables.
+    await this.migrateWith([...pgCoreMigrations, ...pgQuestionMigrations]);
   }
 
   async getSession(ref: ConversationRef): Promise<SessionRecord | undefined> {
@@ -102,14 +107,10 @@ export class PostgresStore implements Store {
   }
 
   async addUnanswered(r: UnansweredRecord): Promise<void> {
-    await this.pool.query('INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      r.ref?.channel ?? null,
-      r.ref?.conversationId ?? null,
-      r.lang,
-      r.text,
-      r.contentVersion,
-      r.at,
-    ]);
+    await this.pool.query(
+      'INSERT INTO unanswered (channel, conversation_id, lang, text, content_version, at, kind, topic) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [r.ref?.channel ?? null, r.ref?.conversationId ?? null, r.lang, r.text, r.contentVersion, r.at, r.kind ?? 'unanswered', r.topic ?? null],
+    );
   }
 
   async listUnanswered(limit = 1000): Promise<UnansweredRecord[]> {
@@ -237,6 +238,8 @@ export class PostgresStore implements Store {
     handoffs?: Promise<Handoffs>;
     staffAccounts?: Promise<StaffAccounts>;
     snippets?: Promise<Snippets>;
+    questions?: QuestionRecords;
+    contentVersions?: Promise<ContentVersions>;
   } = {};
   private handoffTables?: Promise<void>;
 
@@ -275,6 +278,19 @@ export class PostgresStore implements Store {
     const p = (this.records.snippets ??= this.migrateWith(pgSnippetMigrations).then(() => new PgSnippets(this.pool)));
     p.catch(() => {
       if (this.records.snippets === p) this.records.snippets = undefined;
+    });
+    return p;
+  }
+
+  async questions(): Promise<QuestionRecords> {
+    return (this.records.questions ??= new PgQuestions(this.pool));
+  }
+
+  async contentVersions(): Promise<ContentVersions> {
+    const p = (this.records.contentVersions ??= this.migrateWith(pgContentVersionMigrations).then(() => new PgContentVersions(this.pool)));
+    // A failed attempt (the database was down) is tried again on the next request.
+    p.catch(() => {
+      if (this.records.contentVersions === p) this.records.contentVersions = undefined;
     });
     return p;
   }

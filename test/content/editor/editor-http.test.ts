@@ -12,6 +12,8 @@
  *  - one language as XLSX round-trips (only the changed cell becomes a draft,
  *    the file's comments stay), and as CSV.
  * The pack is the test fixture with Farsi added (a copy of its Arabic).
+ * editor-http-postgres.test.ts runs the same tests with both instances on one
+ * PostgreSQL schema instead of the SQLite file.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +26,8 @@ import { payload } from '../../../src/engine/payload.js';
 import { handoffPlugin, type HandoffRuntime } from '../../../src/handoff/plugin.js';
 import { type Running, startServer } from '../../../src/server/main.js';
 import { miniRoot } from '../../helpers/content.js';
+import { createTestSchema, type TestSchema } from '../../helpers/postgres.js';
+import { editorHttpStore } from './editor-http-store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-editor-'));
 const root = path.join(tmp, 'pack');
@@ -31,6 +35,7 @@ const dataDir = path.join(tmp, 'data');
 let a: Running;
 let b: Running;
 let rtA: HandoffRuntime;
+let schema: TestSchema | undefined;
 
 const EN_HEARING = 'content/en/topics/hearing.yaml';
 const FA_HEARING = 'content/fa/topics/hearing.yaml';
@@ -45,6 +50,7 @@ async function start(): Promise<{ running: Running; rt: HandoffRuntime }> {
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
+      ...(schema ? { DATABASE_URL: schema.url } : {}),
       CONTENT_ROOT: root,
       CONTENT_SOURCE: 'store',
       CONTENT_POLL_MS: '200',
@@ -67,6 +73,7 @@ beforeAll(async () => {
   // A comment the spreadsheet import must keep.
   const fa = path.join(root, FA_HEARING);
   fs.writeFileSync(fa, `# Farsi texts of the hearing flow: keep this comment\n${fs.readFileSync(fa, 'utf8')}`);
+  if (editorHttpStore.postgres) schema = await createTestSchema();
   // Instance a imports the files into the empty store; b finds version 1 there.
   ({ running: a, rt: rtA } = await start());
   ({ running: b } = await start());
@@ -80,6 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.stop();
   await b?.stop();
+  await schema?.drop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -152,8 +160,9 @@ async function publishedText(p: string): Promise<string> {
   return (await api('edith', 'GET', `/file?path=${encodeURIComponent(p)}`)).json.published.text as string;
 }
 
-describe('content editor over HTTP, two instances on one store', () => {
+describe(`content editor over HTTP, two instances on one store (${editorHttpStore.postgres ? 'PostgreSQL' : 'SQLite'})`, () => {
   it('imported the files as version 1 on first start, and both instances serve it', async () => {
+    for (const r of [a, b]) expect(r.ctx.config.STORE).toBe(editorHttpStore.postgres ? 'postgres' : 'sqlite');
     const s = await api('edith', 'GET', '/state');
     expect(s.status).toBe(200);
     expect(s.json.head).toMatchObject({ id: 1, kind: 'import', authorName: 'import' });

@@ -1,6 +1,6 @@
 /**
  * ContentManager serving from the store (issue 16.2), on a real SQLite
- * file, with the poll timer injected and stepped by hand: the first start
+ * file and on a real PostgreSQL schema, with the poll timer injected and stepped by hand: the first start
  * imports the files as version 1, a second manager on the same file finds
  * it, a published version is served after the next poll (not before), a
  * version that does not compile is skipped while the last good one keeps
@@ -12,12 +12,32 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EditorService } from '../../../src/content/editor/service.js';
 import { ContentManager, type PollTimer, trainingKey } from '../../../src/content/manager.js';
+import type { ContentVersions } from '../../../src/store/content-versions.js';
 import { SqliteStore } from '../../../src/store/sqlite.js';
+import type { Store } from '../../../src/store/store.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { miniRoot } from '../../helpers/content.js';
+import { createTestSchema, type TestSchema } from '../../helpers/postgres.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lotse-store-manager-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const schemas = new Map<string, TestSchema>();
+afterAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const t of schemas.values()) await t.drop();
+});
+
+/** Each backend opens a store on a named database: the same name is the same database (a second instance, or the next test). */
+const backends: { name: string; open: (db: string) => Promise<Store> }[] = [
+  { name: 'SQLite', open: async (db) => new SqliteStore(path.join(dir, `${db}.sqlite`)) },
+  {
+    name: 'PostgreSQL',
+    async open(db) {
+      let t = schemas.get(db);
+      if (!t) schemas.set(db, (t = await createTestSchema()));
+      return t.store();
+    },
+  },
+];
 const log = createLogger('silent');
 
 /** A timer that runs only when the test says so. */
@@ -39,14 +59,12 @@ function handTimer(): { timer: PollTimer; tick: () => void; stopped: () => boole
   };
 }
 
-const editorOf = (content: ContentManager, versions: Awaited<ReturnType<SqliteStore['contentVersions']>>) =>
-  new EditorService({ versions, content, root: miniRoot, now: () => 1_000, log });
+const editorOf = (content: ContentManager, versions: ContentVersions) => new EditorService({ versions, content, root: miniRoot, now: () => 1_000, log });
 const edith = { id: 'stf_e', name: 'Edith', role: 'editor' as const, languages: [] };
 
-describe('ContentManager.fromStore', () => {
+describe.each(backends)('ContentManager.fromStore on $name', ({ open }) => {
   it('imports, serves, polls on its timer, skips a broken version and stops polling on close', async () => {
-    const file = path.join(dir, 'lotse.sqlite');
-    const store = new SqliteStore(file);
+    const store = await open('lotse');
     await store.migrate();
     const versions = await store.contentVersions();
     const t1 = handTimer();
@@ -57,7 +75,7 @@ describe('ContentManager.fromStore', () => {
     expect(head).toMatchObject({ id: 1, kind: 'import', createdAt: 42, packVersion: one.current().pack.version });
 
     // A second instance on the same file finds version 1 and imports nothing.
-    const store2 = new SqliteStore(file);
+    const store2 = await open('lotse');
     const t2 = handTimer();
     const two = await ContentManager.fromStore(miniRoot, log, await store2.contentVersions(), { timer: t2.timer });
     expect(two.servedVersion()).toBe(1);
@@ -117,14 +135,14 @@ describe('ContentManager.fromStore', () => {
   });
 
   it('answers EditorOff on a server that serves the files, even when the store holds versions', async () => {
-    const store = new SqliteStore(path.join(dir, 'lotse.sqlite'));
+    const store = await open('lotse');
     const editor = editorOf(new ContentManager(miniRoot, log), await store.contentVersions());
     await expect(editor.state(edith)).rejects.toMatchObject({ status: 409, code: 'EditorOff' });
     await store.close();
   });
 
   it('refuses to publish a draft whose file a later version changed, until it is saved again', async () => {
-    const store = new SqliteStore(path.join(dir, 'stale.sqlite'));
+    const store = await open('stale');
     await store.migrate();
     const versions = await store.contentVersions();
     const content = await ContentManager.fromStore(miniRoot, log, versions, { timer: handTimer().timer });
@@ -154,7 +172,7 @@ describe('ContentManager.fromStore', () => {
   });
 
   it('DraftEdits: an example once however often it is added, a new topic that cannot be published until its answer is written', async () => {
-    const store = new SqliteStore(path.join(dir, 'drafts.sqlite'));
+    const store = await open('drafts');
     await store.migrate();
     const versions = await store.contentVersions();
     const content = await ContentManager.fromStore(miniRoot, log, versions, { timer: handTimer().timer });
