@@ -1,7 +1,7 @@
 /**
  * The content pack from the store (issue 16): the newest published version's
- * files, with the audio assets that exist on disk (recordings are files, not
- * editor content). The same `PackInput` as `FileSource`, so `compilePack`
+ * files, with the audio assets that exist on disk and those uploaded through
+ * the console (issue 16.5), which live in the store so every instance has them. The same `PackInput` as `FileSource`, so `compilePack`
  * does not know where it came from.
  */
 import type { ContentVersion, ContentVersions } from '../store/content-versions.js';
@@ -22,6 +22,13 @@ export async function versionFiles(versions: ContentVersions, versionId: number)
   });
 }
 
+/** The pack's audio assets: the files under `root` on disk, and the recordings in the store (a path in both: the disk's). */
+export async function packAssets(root: string, versions: ContentVersions): Promise<Map<string, number>> {
+  const out = await versions.mediaSizes();
+  for (const [p, size] of new FileSource(root).readSync().assets) out.set(p, size);
+  return out;
+}
+
 /** `ContentSource` of the store's head; `root` is where the audio files are. */
 export class StoreSource implements ContentSource {
   private readonly disk: FileSource;
@@ -37,9 +44,9 @@ export class StoreSource implements ContentSource {
     return this.disk.assetRoot();
   }
 
-  /** The audio files on disk, with their sizes. */
-  assets(): Map<string, number> {
-    return this.disk.readSync().assets;
+  /** The audio files on disk and in the store, with their sizes. */
+  async assets(): Promise<Map<string, number>> {
+    return packAssets(this.root, this.versions);
   }
 
   async read(): Promise<PackInput> {
@@ -53,7 +60,7 @@ export class StoreSource implements ContentSource {
 
   /** One version's pack input. */
   async readVersion(id: number): Promise<PackInput> {
-    return { files: await versionFiles(this.versions, id), assets: this.assets() };
+    return { files: await versionFiles(this.versions, id), assets: await this.assets() };
   }
 
   /** The head version with its pack input; throws when the store holds no version yet (see `importFilesIfEmpty`). */

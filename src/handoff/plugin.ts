@@ -525,7 +525,7 @@ export function handoffPlugin(opts: { ids?: IdGen; sweepMs?: number } = {}): Plu
         next();
       };
       mountCocreationRoutes(router, { ctx, hs, requireStaff, requireEditor, wrap, drafts: editor });
-      mountPodcastUploadRoutes(router, { ctx, requireStaff, requireEditor, wrap });
+      mountPodcastUploadRoutes(router, { ctx, requireStaff, requireEditor, wrap, editor });
       mountEditorPage(router, { ctx, editor, requireStaff, wrap });
 
       /**

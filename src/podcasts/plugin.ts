@@ -92,40 +92,60 @@ ${paras}
 </html>`;
 }
 
-/** Serves one file with Content-Length and single byte ranges (players seek; Telegram and podcast apps probe). */
-function sendMedia(req: express.Request, res: express.Response, file: string): void {
+/** What a media answer needs: its type, size, when it was made, and its bytes from `start` to `end` (inclusive). */
+interface MediaBody {
+  type: string;
+  size: number;
+  modified: Date;
+  read(start: number, end: number): NodeJS.ReadableStream | Buffer;
+}
+
+/** A file on disk as a media body, or undefined when it is not there. */
+function diskMedia(file: string): MediaBody | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
-    res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
-    return;
+    return undefined;
   }
-  res.setHeader('Content-Type', MIME[path.extname(file)] ?? 'application/octet-stream');
+  return {
+    type: MIME[path.extname(file)] ?? 'application/octet-stream',
+    size: stat.size,
+    modified: stat.mtime,
+    read: (start, end) => fs.createReadStream(file, { start, end }),
+  };
+}
+
+/** Serves one recording with Content-Length and single byte ranges (players seek; Telegram and podcast apps probe). */
+function sendMedia(req: express.Request, res: express.Response, m: MediaBody): void {
+  res.setHeader('Content-Type', m.type);
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Cache-Control', 'public, max-age=86400');
   // The chat plays these on NGO sites too (an <audio> from another origin).
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  res.setHeader('Last-Modified', stat.mtime.toUTCString());
+  res.setHeader('Last-Modified', m.modified.toUTCString());
+  const send = (start: number, end: number) => {
+    if (req.method === 'HEAD') return void res.end();
+    const body = m.read(start, end);
+    if (Buffer.isBuffer(body)) res.end(body);
+    else body.pipe(res);
+  };
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   if (range && (range[1] || range[2])) {
-    let start = range[1] ? Number(range[1]) : stat.size - Number(range[2]);
-    let end = range[1] && range[2] ? Number(range[2]) : stat.size - 1;
+    let start = range[1] ? Number(range[1]) : m.size - Number(range[2]);
+    let end = range[1] && range[2] ? Number(range[2]) : m.size - 1;
     start = Math.max(0, start);
-    end = Math.min(end, stat.size - 1);
-    if (start > end || start >= stat.size) {
-      res.status(416).setHeader('Content-Range', `bytes */${stat.size}`).end();
+    end = Math.min(end, m.size - 1);
+    if (start > end || start >= m.size) {
+      res.status(416).setHeader('Content-Range', `bytes */${m.size}`).end();
       return;
     }
-    res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${stat.size}`);
+    res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${m.size}`);
     res.setHeader('Content-Length', String(end - start + 1));
-    if (req.method === 'HEAD') return void res.end();
-    fs.createReadStream(file, { start, end }).pipe(res);
-    return;
+    return send(start, end);
   }
-  res.setHeader('Content-Length', String(stat.size));
-  if (req.method === 'HEAD') return void res.end();
-  fs.createReadStream(file).pipe(res);
+  res.setHeader('Content-Length', String(m.size));
+  send(0, m.size - 1);
 }
 
 export function podcastsPlugin(): Plugin {
@@ -133,12 +153,23 @@ export function podcastsPlugin(): Plugin {
     name: 'podcasts',
     mount(app, ctx: AppContext) {
       const current = () => ctx.content.current();
-      // Only files the pack declares are served: no path from the URL reaches the disk unchecked.
-      app.get('/media/audio/:file', (req, res) => {
+      const notFound = (res: express.Response) => void res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
+      // Only files the pack declares are served: no path from the URL reaches the disk (or the store) unchecked.
+      // A recording uploaded through the console (issue 16.5) is in the store, so every instance has it.
+      app.get('/media/audio/:file', async (req, res) => {
         const rel = `audio/${req.params.file}`;
         const c = current();
-        if (!Object.hasOwn(c.pack.assets, rel)) return void res.status(404).json({ error: { code: 'NotFound', message: 'no such audio file' } });
-        sendMedia(req, res, path.join(c.assetRoot, rel));
+        if (!Object.hasOwn(c.pack.assets, rel)) return notFound(res);
+        const onDisk = diskMedia(path.join(c.assetRoot, rel));
+        if (onDisk) return sendMedia(req, res, onDisk);
+        try {
+          const m = await (await ctx.store.contentVersions()).media(`content/${rel}`);
+          if (!m) return notFound(res);
+          sendMedia(req, res, { type: m.type, size: m.bytes.length, modified: new Date(m.createdAt), read: (start, end) => m.bytes.subarray(start, end + 1) });
+        } catch (err) {
+          ctx.log.error('podcast recording from the store failed', { err, file: rel });
+          if (!res.headersSent) res.status(503).json({ error: { code: 'Unavailable', message: 'the recording cannot be read just now' } });
+        }
       });
       app.get('/podcasts/:lang/feed.xml', (req, res) => {
         const c = current();

@@ -9,9 +9,11 @@
  * The result is a draft asset, not yet served: the MP3 under
  * DATA_DIR/drafts/audio/ and a record (kv namespace `podcast-draft`, key
  * "<episode>:<lang>") with its language, size, duration, SHA-256, the
- * transcript and who made them. Publishing it into the pack (podcasts.yaml's
- * `audio` and `duration`, the transcript in content/<lang>/podcasts.yaml) is
- * the content editor's publish step. A draft can be deleted (file and record).
+ * transcript and who made them. "To the editor" (POST .../to-editor) puts
+ * the MP3 into the store (content-addressed, so every instance serves it) and
+ * makes editor drafts of podcasts.yaml's `audio` and `duration` and of the
+ * transcript in content/<lang>/podcasts.yaml; the editor's publish validates
+ * and publishes them, and the upload draft is gone. A draft can be deleted (file and record).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { idPattern } from '../content/schema.js';
 import type { AppContext } from '../server/plugin-api.js';
+import type { EditorService } from '../content/editor/service.js';
 import type { Staff } from '../store/staff.js';
 import { refused } from '../util/http-error.js';
 import { FfmpegMissing, findFfmpeg, SNIFF_BYTES, sniffAudio, transcodeToMp3, type AudioKind } from './audio.js';
@@ -63,6 +66,8 @@ export interface UploadDeps {
   requireStaff: express.RequestHandler;
   requireEditor: express.RequestHandler;
   wrap: Wrap;
+  /** The content editor, for "to the editor"; without it (or serving files) that answers 503 and says why. */
+  editor?: EditorService;
 }
 
 /** Streams the request body into `file`, refusing with 413 past `max` bytes; returns the first bytes and the size. */
@@ -211,6 +216,42 @@ export function mountPodcastUploadRoutes(router: express.Router, d: UploadDeps):
       const draft: EpisodeDraft = { ...(before ?? {}), ...t, transcript: { text, by: req.staff!.name, at: ctx.clock.now() } };
       await save(draft);
       return draft;
+    }),
+  );
+
+  router.post(
+    '/api/podcasts/:episode/:lang/to-editor',
+    ...editor,
+    wrap(async (req) => {
+      const t = target(req);
+      if (!d.editor || ctx.config.CONTENT_SOURCE !== 'store')
+        throw refused(503, 'the content editor is off on this server (CONTENT_SOURCE=files): put the MP3 under content/audio/ and edit podcasts.yaml in git');
+      const dr = await load(t.episode, t.lang);
+      if (!dr?.audio) throw refused(404, 'no draft recording of this episode in this language: upload it first');
+      if (!t.episodeExists)
+        throw refused(409, `episode "${t.episode}" is not in the pack: add it in the editor first (its topic and date), then its recording`);
+      const bytes = fs.readFileSync(path.join(dir, dr.audio.file));
+      const audio = `audio/${dr.audio.file}`;
+      // Into the store before the drafts name it: a draft never points at a recording nobody has.
+      await (await ctx.store.contentVersions()).putMedia({
+        path: `content/${audio}`,
+        sha256: dr.audio.sha256,
+        type: dr.audio.type,
+        bytes,
+        createdAt: ctx.clock.now(),
+      });
+      const made = await d.editor.addRecording(req.staff!, {
+        episode: t.episode,
+        lang: t.lang,
+        audio,
+        durationSeconds: dr.audio.durationSeconds,
+        ...(dr.transcript ? { transcript: dr.transcript.text } : {}),
+        why: `podcast recording of "${t.episode}" in ${t.lang}, uploaded by ${dr.audio.by}`,
+      });
+      // It is an editor draft now: the upload draft would only be a second copy.
+      fs.rmSync(path.join(dir, dr.audio.file), { force: true });
+      await ctx.store.kvDelete(NS, key(t.episode, t.lang));
+      return { audio, drafts: made.drafts };
     }),
   );
 

@@ -83,6 +83,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * The one line `npm start` prints about the content editor (issue 16): whether it is on and, when
+ * it is not, how to switch it on. Files are the default so that a team that keeps its content in
+ * git keeps git's review as the only way in.
+ */
+export function editorStatusLine(config: Pick<Config, 'CONTENT_SOURCE'>): string {
+  return config.CONTENT_SOURCE === 'store'
+    ? 'content editor on (CONTENT_SOURCE=store): staff edit and publish at /console/admin/editor; the files are import and export only'
+    : 'content editor off (CONTENT_SOURCE=files, the default: the files under CONTENT_ROOT are served, changed in git); set CONTENT_SOURCE=store to edit in the browser at /console/admin/editor';
+}
+
 export async function startServer(opts: { config?: Config; log?: Logger; clock?: Clock; plugins?: (ctx: AppContext) => Plugin[] } = {}): Promise<Running> {
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -135,6 +146,7 @@ export async function startServer(opts: { config?: Config; log?: Logger; clock?:
     store: config.STORE,
     cluster: cluster.kind,
   });
+  log.info(editorStatusLine(config), { contentSource: config.CONTENT_SOURCE });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -83,7 +83,22 @@ export interface NewVersion {
   publishedDrafts?: { path: string; updatedAt: number }[];
 }
 
-/** Versions, drafts and review marks; ask the store with `await store.contentVersions()`. */
+/**
+ * A recording of the pack (issue 16.5), kept in the store so every instance serves it, not only
+ * the one whose disk the upload landed on. Its path names its content (the file name carries a
+ * prefix of the SHA-256), so a path never changes its bytes: old versions that name it keep working.
+ */
+export interface MediaFile {
+  /** Pack path, e.g. "content/audio/hearing.ar.3f2a9c1b04de.mp3". */
+  path: string;
+  sha256: string;
+  /** MIME type, e.g. "audio/mpeg". */
+  type: string;
+  bytes: Buffer;
+  createdAt: number;
+}
+
+/** Versions, drafts, review marks and recordings; ask the store with `await store.contentVersions()`. */
 export interface ContentVersions {
   /** The newest version (the one to serve), or undefined while the store holds none. */
   head(): Promise<ContentVersion | undefined>;
@@ -113,6 +128,13 @@ export interface ContentVersions {
   addReview(m: ReviewMark): Promise<void>;
   /** The latest mark of each file of a language, by path. */
   reviews(lang: string): Promise<ReviewMark[]>;
+
+  /** Stores a recording under its path; a path stored already keeps its first bytes (paths are content-addressed). */
+  putMedia(m: MediaFile): Promise<void>;
+  /** Every stored recording's path and size in bytes: the pack's assets besides those on disk. */
+  mediaSizes(): Promise<Map<string, number>>;
+  /** One recording, or undefined. */
+  media(path: string): Promise<MediaFile | undefined>;
 }
 
 /** SHA-256 hex of a text: the key a file's text is stored under. */

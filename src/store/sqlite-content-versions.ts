@@ -1,7 +1,7 @@
 /** Content versions, drafts and review marks in the core SQLite file (see content-versions.ts). Migrations 410+ of the editor's range 400-449. */
 import type Database from 'better-sqlite3';
 import { sha256Hex } from '../util/hash.js';
-import type { ContentVersion, ContentVersions, Draft, NewVersion, ReviewMark, VersionFile, VersionKind } from './content-versions.js';
+import type { ContentVersion, ContentVersions, Draft, MediaFile, NewVersion, ReviewMark, VersionFile, VersionKind } from './content-versions.js';
 import type { SqliteMigration } from './sqlite.js';
 
 /** The editor's tables, applied by `SqliteStore` when content versions are first asked for. */
@@ -25,6 +25,14 @@ export const contentVersionMigrations: SqliteMigration[] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, lang TEXT NOT NULL, path TEXT NOT NULL, version_id INTEGER NOT NULL REFERENCES content_versions(id),
         hash TEXT NOT NULL, staff_id TEXT NOT NULL, staff_name TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE INDEX content_reviews_lang ON content_reviews(lang, path, id);
+    `,
+  },
+  {
+    version: 460,
+    name: 'podcast recordings in the store (issue 16.5): content-addressed audio every instance serves',
+    sql: `
+      CREATE TABLE content_media (
+        path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
     `,
   },
 ];
@@ -181,5 +189,23 @@ export class SqliteContentVersions implements ContentVersions {
       )
       .all(lang) as ReviewRow[];
     return rows.map(toReview);
+  }
+
+  async putMedia(m: MediaFile): Promise<void> {
+    this.db
+      .prepare('INSERT INTO content_media (path, sha256, type, size, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO NOTHING')
+      .run(m.path, m.sha256, m.type, m.bytes.length, m.bytes, m.createdAt);
+  }
+
+  async mediaSizes(): Promise<Map<string, number>> {
+    const rows = this.db.prepare('SELECT path, size FROM content_media ORDER BY path').all() as { path: string; size: number }[];
+    return new Map(rows.map((r) => [r.path, r.size]));
+  }
+
+  async media(path: string): Promise<MediaFile | undefined> {
+    const r = this.db.prepare('SELECT path, sha256, type, bytes, created_at FROM content_media WHERE path = ?').get(path) as
+      | { path: string; sha256: string; type: string; bytes: Buffer; created_at: number }
+      | undefined;
+    return r ? { path: r.path, sha256: r.sha256, type: r.type, bytes: r.bytes, createdAt: r.created_at } : undefined;
   }
 }

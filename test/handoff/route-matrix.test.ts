@@ -301,6 +301,7 @@ const MATRIX: Record<string, Row> = {
   'POST /api/podcasts/:episode/:lang/audio': { path: async () => '/api/podcasts/hearing/en/audio', body: () => ({}), expect: editorChange(415) },
   'POST /api/podcasts/:episode/:lang/transcript': { path: async () => '/api/podcasts/hearing/en/transcript', body: () => ({}), expect: editorChange(415) },
   'DELETE /api/podcasts/:episode/:lang': { path: async () => '/api/podcasts/hearing/ar', expect: editorChange(404) },
+  'POST /api/podcasts/:episode/:lang/to-editor': { path: async () => '/api/podcasts/hearing/ar/to-editor', expect: editorChange(404) },
   'GET /podcasts': { expect: everyone(200) },
   'GET /podcasts.js': { expect: everyone(200) },
   'GET /api/podcasts/drafts': { expect: editorOnly(200) },

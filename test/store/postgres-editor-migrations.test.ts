@@ -57,6 +57,6 @@ describe('PostgreSQL migrations of the editor and co-creation', () => {
     );
     expect(await (await s.contentVersions()).head()).toBeUndefined();
     const applied = (await s.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
-    expect(applied).toEqual([1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 400, 410, 450]);
+    expect(applied).toEqual([1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 400, 410, 450, 460]);
   });
 });

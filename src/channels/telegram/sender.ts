@@ -289,11 +289,22 @@ export class TelegramSender {
     } catch {
       stat = undefined;
     }
-    if (!stat?.isFile() || stat.size > MAX_UPLOAD_BYTES) {
-      this.d.log.warn('audio not sent as a file; sending links instead', { file: m.file, reason: stat ? 'too large' : 'missing' });
+    // A recording uploaded through the console (issue 16.5) is in the store, not on this instance's disk.
+    let stored: Buffer | undefined;
+    if (!stat?.isFile() && file.startsWith(root + path.sep)) {
+      try {
+        stored = (await (await this.d.store.contentVersions()).media(`content/${m.file}`))?.bytes;
+      } catch (err) {
+        this.d.log.warn('podcast recording from the store failed', { err, file: m.file });
+      }
+    }
+    const size = stored?.length ?? (stat?.isFile() ? stat.size : undefined);
+    if (size === undefined || size > MAX_UPLOAD_BYTES) {
+      this.d.log.warn('audio not sent as a file; sending links instead', { file: m.file, reason: size !== undefined ? 'too large' : 'missing' });
       return this.audioLinks(chatId, m, lang, markup);
     }
-    const key = `${this.d.botId}:${m.file}:${stat.size}:${Math.floor(stat.mtimeMs)}`;
+    // A stored recording's name carries its hash: its bytes never change under the same key.
+    const key = stored ? `${this.d.botId}:${m.file}:${size}` : `${this.d.botId}:${m.file}:${size}:${Math.floor(stat!.mtimeMs)}`;
     const cached = await this.d.store.kvGet(NS_FILE, key);
     if (cached) {
       try {
@@ -306,7 +317,7 @@ export class TelegramSender {
       }
     }
     try {
-      const sent = await this.d.api.sendAudio(chatId, new InputFile(file, path.basename(file)), other, apiSignal(this.d.signal));
+      const sent = await this.d.api.sendAudio(chatId, new InputFile(stored ?? file, path.basename(file)), other, apiSignal(this.d.signal));
       const id = sent.audio?.file_id ?? (sent as { document?: { file_id?: string } }).document?.file_id;
       if (id) await this.d.store.kvPut(NS_FILE, key, id);
     } catch (err) {

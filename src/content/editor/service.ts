@@ -19,8 +19,8 @@ import type { Logger } from '../../util/logger.js';
 import { compilePack } from '../compile.js';
 import type { ContentManager } from '../manager.js';
 import type { Problem } from '../problems.js';
-import { FileSource, type PackFile } from '../source.js';
-import { versionFiles } from '../store-source.js';
+import type { PackFile } from '../source.js';
+import { packAssets, versionFiles } from '../store-source.js';
 import { unifiedDiff } from './diff.js';
 import type { DraftEdits, EditAuthor } from './drafts.js';
 
@@ -211,10 +211,10 @@ export class EditorService implements DraftEdits {
     return { head, files, drafts };
   }
 
-  /** Compiles a set of files with the audio assets on disk. */
-  compile(files: Map<string, string>): ReturnType<typeof compilePack> {
+  /** Compiles a set of files with the audio assets on disk and the recordings in the store. */
+  async compile(files: Map<string, string>): Promise<ReturnType<typeof compilePack>> {
     const list: PackFile[] = [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, text]) => ({ path, text }));
-    return compilePack({ files: list, assets: new FileSource(this.d.root).readSync().assets });
+    return compilePack({ files: list, assets: await packAssets(this.d.root, this.d.versions) });
   }
 
   async state(a: Actor) {
@@ -319,7 +319,7 @@ export class EditorService implements DraftEdits {
   /** A publish dry run: the problems of head + every draft. */
   async check(a: Actor): Promise<{ ok: boolean; problems: Problem[] }> {
     this.requireEditorAccess(a);
-    const { problems, pack } = this.compile((await this.working()).files);
+    const { problems, pack } = await this.compile((await this.working()).files);
     return { ok: pack !== undefined, problems: ordered(problems) };
   }
 
@@ -391,7 +391,7 @@ export class EditorService implements DraftEdits {
     files: Map<string, string>,
     opts: { kind: VersionKind; why: string; restoredFrom?: number; publishedDrafts?: { path: string; updatedAt: number }[] },
   ): Promise<{ version: ContentVersion; diff: Diff }> {
-    const { pack, problems } = this.compile(files);
+    const { pack, problems } = await this.compile(files);
     if (!pack) {
       const errors = problems.filter((p) => p.severity === 'error');
       throw new HttpError(
@@ -527,7 +527,7 @@ export class EditorService implements DraftEdits {
     this.requirePublisher(a);
     const head = await this.head();
     const next = importedFiles(files);
-    const { pack, problems } = this.compile(next);
+    const { pack, problems } = await this.compile(next);
     return {
       base: head.id,
       ok: pack !== undefined,
@@ -633,6 +633,49 @@ export class EditorService implements DraftEdits {
     doc.setIn([input.id], doc.createNode({ title: input.question.trim().slice(0, 60), review: 'draft', answer: [''], examples: [input.question.trim()] }));
     await this.saveAs(input.by, path, doc.toString({ lineWidth: 0 }), why);
     return { draftId: path };
+  }
+  /**
+   * A podcast recording into the drafts (issue 16.5): the episode's entry in content/podcasts.yaml
+   * names `audio` (a path under content/, the recording already in the store) and its duration in
+   * `lang`; with a transcript, content/<lang>/podcasts.yaml gets it. Published like any draft: the
+   * validator checks the file exists and the texts are whole.
+   *
+   * Example: addRecording(me, { episode: 'hearing', lang: 'ar', audio: 'audio/hearing.ar.3f2a9c1b04de.mp3', durationSeconds: 312.4 })
+   */
+  async addRecording(
+    a: Actor,
+    input: { episode: string; lang: string; audio: string; durationSeconds: number; transcript?: string; why?: string },
+  ): Promise<{ drafts: string[] }> {
+    const lang = this.requireLang(input.lang);
+    this.requireEdit(a, 'content/podcasts.yaml');
+    const by = { staffId: a.id, name: a.name };
+    const why = input.why ?? `recording of episode ${input.episode} in ${lang}`;
+    const registry = parseDocument(await this.currentText('content/podcasts.yaml'));
+    const list = registry.getIn(['episodes'], true);
+    const entry = isSeq(list) ? list.items.find((e) => isMap(e) && e.get('id') === input.episode) : undefined;
+    if (!isMap(entry))
+      throw refused(409, `episode "${input.episode}" is not in content/podcasts.yaml: add it in the editor first (its topic and date), then its recording`);
+    for (const [key, value] of [
+      ['audio', input.audio],
+      ['duration', Math.round(input.durationSeconds)],
+    ] as const) {
+      const m = entry.get(key, true);
+      if (isMap(m)) m.set(lang, value);
+      else entry.set(key, registry.createNode({ [lang]: value }));
+    }
+    await this.saveAs(by, 'content/podcasts.yaml', registry.toString({ lineWidth: 0 }), why);
+    const drafts = ['content/podcasts.yaml'];
+    if (input.transcript) {
+      const path = `content/${lang}/podcasts.yaml`;
+      const doc = parseDocument(await this.currentText(path));
+      const texts = isMap(doc.contents) ? doc.contents.get(input.episode, true) : undefined;
+      if (!isMap(texts))
+        throw refused(409, `${path} has no "${input.episode}" (its title and description in ${lang}): write them in the editor, then add the transcript`);
+      texts.set('transcript', input.transcript);
+      await this.saveAs(by, path, doc.toString({ lineWidth: 0 }), why);
+      drafts.push(path);
+    }
+    return { drafts };
   }
 }
 

@@ -69,6 +69,17 @@
               el(
                 'td',
                 {},
+                ...(d.audio && d.episodeExists
+                  ? [
+                      button(`To the editor: ${d.episode}, ${langName(d.lang)}`, 'To the editor', async () => {
+                        // A refusal (episode not in the pack, editor off) shows in #error, as the button helper does.
+                        const r = await call(`/podcasts/${encodeURIComponent(d.episode)}/${encodeURIComponent(d.lang)}/to-editor`, { method: 'POST' });
+                        $('status').textContent = `In the editor's drafts now (${r.drafts.join(', ')}): publish them in the content editor.`;
+                        await load();
+                      }),
+                      ' ',
+                    ]
+                  : []),
                 button(`Delete ${d.episode}, ${langName(d.lang)}`, 'Delete', async () => {
                   if (!confirm(`Delete the draft of ${d.episode} in ${langName(d.lang)}?`)) return;
                   await call(`/podcasts/${encodeURIComponent(d.episode)}/${encodeURIComponent(d.lang)}`, { method: 'DELETE' });

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { sha256Hex } from '../../util/hash.js';
-import type { ContentVersion, ContentVersions, Draft, NewVersion, ReviewMark, VersionFile, VersionKind } from '../content-versions.js';
+import type { ContentVersion, ContentVersions, Draft, MediaFile, NewVersion, ReviewMark, VersionFile, VersionKind } from '../content-versions.js';
 import { tx } from './db.js';
 
 type VersionRow = {
@@ -204,5 +204,27 @@ export class PgContentVersions implements ContentVersions {
       )
     ).rows;
     return rows.map(toReview);
+  }
+
+  async putMedia(m: MediaFile): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO content_media (path, sha256, type, size, bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (path) DO NOTHING',
+      [m.path, m.sha256, m.type, m.bytes.length, m.bytes, m.createdAt],
+    );
+  }
+
+  async mediaSizes(): Promise<Map<string, number>> {
+    const rows = (await this.pool.query<{ path: string; size: number }>(`SELECT path, size FROM content_media ORDER BY ${BY_PATH}`)).rows;
+    return new Map(rows.map((r) => [r.path, Number(r.size)]));
+  }
+
+  async media(path: string): Promise<MediaFile | undefined> {
+    const r = (
+      await this.pool.query<{ path: string; sha256: string; type: string; bytes: Buffer; created_at: string | number }>(
+        'SELECT path, sha256, type, bytes, created_at FROM content_media WHERE path = $1',
+        [path],
+      )
+    ).rows[0];
+    return r ? { path: r.path, sha256: r.sha256, type: r.type, bytes: r.bytes, createdAt: Number(r.created_at) } : undefined;
   }
 }

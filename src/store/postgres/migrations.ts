@@ -196,6 +196,14 @@ export const pgContentVersionMigrations: PgMigration[] = [
       CREATE INDEX content_reviews_lang ON content_reviews(lang, path, id);
     `,
   },
+  {
+    version: 460,
+    name: 'podcast recordings in the store (issue 16.5): content-addressed audio every instance serves',
+    sql: `
+      CREATE TABLE content_media (
+        path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL, bytes BYTEA NOT NULL, created_at BIGINT NOT NULL);
+    `,
+  },
 ];
 
 /**
