@@ -442,7 +442,11 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     // question as a choice, never answer with the crisis answer unasked.
     if (!distressHit && top?.topic === 'meta.distress' && decision === 'answer') decision = 'clarify';
     // A greeting is answered as one or not at all: never "Did you mean: Hello?".
-    if (decision === 'clarify' && top && SOCIAL.has(top.topic)) decision = top.score >= THRESHOLDS.clarify * 2 ? 'answer' : 'unknown';
+    // Clear enough when it scores twice the clarify level, or well above it and three times
+    // anything else ("stare ma shey wrora", a Pashto greeting in Latin letters: 0.398 against 0.122).
+    if (decision === 'clarify' && top && SOCIAL.has(top.topic))
+      decision =
+        top.score >= THRESHOLDS.clarify * 2 || (top.score >= THRESHOLDS.clarify * 1.5 && (!runnerUp || top.score >= 3 * runnerUp.score)) ? 'answer' : 'unknown';
     const alternatives = combined
       .slice(1, 4)
       .filter((a) => a.score >= THRESHOLDS.clarify * 0.6 && !SOCIAL.has(a.topic))
