@@ -111,6 +111,10 @@ async function ask(p: Page, text: string): Promise<void> {
   await p.locator(SEND_BOX).fill(text);
   await p.locator(SEND_BOX).press('Enter');
   await expect.poll(() => p.locator(BOT).count(), WAIT).toBeGreaterThan(before);
+  // Web Chat may show the reply for a moment before the person's own message settles in its place
+  // (the echo and the reply arrive together since replies are pushed without a read-back): wait
+  // until the reply stands after the question.
+  await expect.poll(() => lastAnswers(p), WAIT).not.toBe('');
 }
 /** The bot's answers after the last question. */
 const lastAnswers = (p: Page) =>
