@@ -599,8 +599,8 @@ export class DirectLineServer {
             const now = await this.store.getConversation(conv.id);
             if (!now) this.sendEphemeral(conv, reply, replyToId);
             else {
-              // The reply and the inbox's "done" are queued in the same turn of the event loop, so they
-              // are committed together (sqlite-batch.ts): a reply a person can see is never answered again.
+              // The inbox's "done" once the reply is committed: a reply a person can see is never lost,
+              // and a crash between the two only re-runs a turn whose reply is stored already.
               await this.appendReplyTo(now, reply, replyToId, key, () => this.inbox.markDone(key, this.now()));
               return;
             }
@@ -668,8 +668,8 @@ export class DirectLineServer {
   }
 
   /**
-   * appendReply() for a conversation already read. `alongside` is called right after the append is
-   * queued, so that its write joins the same commit (the inbox's markDone).
+   * appendReply() for a conversation already read. `alongside` (the inbox's markDone) runs once the
+   * reply is committed.
    */
   private async appendReplyTo(
     conv: ConversationRow,
@@ -698,10 +698,13 @@ export class DirectLineServer {
     }));
     const appended = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
     const lang = reply.lang !== conv.lang ? this.store.setLang(conv.id, reply.lang) : undefined;
-    const also = alongside?.();
     const { stored, duplicate } = await appended;
     await lang;
-    await also;
+    // Only after the reply is committed: on a store without group commit (PostgreSQL) the two are
+    // separate transactions, and a "done" committed first and a kill before the reply's commit
+    // lost the message (the three-instance test). A crash between the two only re-runs the turn,
+    // whose reply is stored under the same ids (a duplicate, not sent twice).
+    await alongside?.();
     if (duplicate) this.notify(conv.id);
     else this.push(conv.id, stored);
     return stored;
