@@ -9,63 +9,12 @@
  */
 import type pg from 'pg';
 import type { ConversationRef } from '../../shared/conversation.js';
-import type { AuditEntry, AuditQuery, ClosedQuery, Handoff, HandoffMessage, HandoffPatch, HandoffStatus, Handoffs, NewHandoffMessage } from '../handoffs.js';
+import type { AuditEntry, AuditQuery, ClosedQuery, Handoff, HandoffMessage, HandoffPatch, Handoffs, NewHandoffMessage } from '../handoffs.js';
 import { type Queryable, tx } from './db.js';
-
-type Row = Record<string, unknown>;
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+import { type Row, toAudit, toHandoff, toMessage } from '../handoff-rows.js';
 
 /** Serialises message inserts across instances (see the file comment); one lock per schema, released at commit. */
 export const MESSAGE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('lotse:handoff_messages:' || coalesce(current_schema(), '')))";
-
-/** A handoffs row as the Handoffs interface returns it (NULL columns as absent fields, as on SQLite). */
-export function toHandoff(r: Row): Handoff {
-  return {
-    id: r.id as string,
-    ref: { channel: r.channel as string, conversationId: r.conversation_id as string },
-    address: opt(r.address),
-    lang: r.lang as string,
-    reason: r.reason as string,
-    topic: opt(r.topic),
-    priority: r.priority as number,
-    status: r.status as HandoffStatus,
-    caseworkerId: opt(r.caseworker_id),
-    createdAt: r.created_at as number,
-    takenAt: opt(r.taken_at),
-    closedAt: opt(r.closed_at),
-    outcome: opt(r.outcome),
-    outcomeService: opt(r.outcome_service),
-    outcomeNote: opt(r.outcome_note),
-    offHours: r.off_hours === 1,
-    waitingNoticeAt: opt(r.waiting_notice_at),
-    unreachableNoticeAt: opt(r.unreachable_notice_at),
-    lastPosition: opt(r.last_position),
-    positionToldAt: opt(r.position_told_at),
-    ackedAt: opt(r.acked_at),
-    seenSeq: opt(r.seen_seq),
-    transcriptPurged: r.transcript_purged === 1,
-    firstReplyAt: opt(r.first_reply_at),
-    rating: opt(r.rating),
-  };
-}
-function toMessage(r: Row): HandoffMessage {
-  return {
-    seq: r.seq as number,
-    handoffId: r.handoff_id as string,
-    author: r.author as HandoffMessage['author'],
-    staffId: opt(r.staff_id),
-    kind: r.kind as HandoffMessage['kind'],
-    text: r.text as string,
-    topic: opt(r.topic),
-    at: r.at as number,
-    deliveredAt: opt(r.delivered_at),
-    undeliverableAt: opt(r.undeliverable_at),
-    source: opt(r.source),
-  };
-}
-function toAudit(r: Row): AuditEntry {
-  return { staffId: opt(r.staff_id), handoffId: opt(r.handoff_id), action: r.action as string, at: r.at as number };
-}
 
 /** Column of each changeable field (HandoffPatch keys are the only names that reach the SQL). */
 const COLUMN: Record<keyof HandoffPatch, string> = {

@@ -7,26 +7,11 @@
  * which is retried and then sees no admin would be left).
  */
 import type pg from 'pg';
-import type { Role, Staff, StaffAccounts, StaffSession } from '../staff.js';
+import type { Staff, StaffAccounts, StaffSession } from '../staff.js';
 import { type Queryable, tx } from './db.js';
+import { type Row, toStaff } from '../handoff-rows.js';
 
-type Row = Record<string, unknown>;
 type Fields = Partial<Pick<Staff, 'name' | 'role' | 'languages' | 'topics' | 'active' | 'passwordHash' | 'mustChangePassword'>>;
-
-function toStaff(r: Row): Staff {
-  return {
-    id: r.id as string,
-    email: r.email as string,
-    name: r.name as string,
-    role: r.role as Role,
-    passwordHash: r.password_hash as string,
-    languages: JSON.parse(r.languages as string) as string[],
-    topics: JSON.parse(r.topics as string) as string[],
-    active: r.active === 1,
-    mustChangePassword: r.must_change_password === 1,
-    createdAt: r.created_at as number,
-  };
-}
 
 /** Thrown inside the transaction to roll the change back. */
 class NoAdminLeft extends Error {}
