@@ -15,7 +15,8 @@
  * answered a second, reply latency p50/p99 from the scheduled send time,
  * and the server's CPU time per message: utime + stime of the server process
  * (what its process.cpuUsage() would say), read from /proc/<pid>/stat before
- * and after the step. Then the resident memory per open conversation (1,000
+ * the step and after it once the server is quiet again, divided by the
+ * messages accepted in the step (so late replies are paid for too). Then the resident memory per open conversation (1,000
  * with an open stream each) and Telegram: CPU per update and Bot API calls
  * per update against the stand-in.
  *
@@ -131,8 +132,12 @@ async function startGen(mode: 'dl' | 'http', url: string, conversations: number)
   lines.on('line', (l) => queue.shift()?.(l));
   const next = () =>
     new Promise<Record<string, number | null>>((resolve, reject) => {
-      queue.push((l) => resolve(JSON.parse(l) as Record<string, number | null>));
-      child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+      const exited = (code: number | null) => reject(new Error(`load generator exited with ${code}`));
+      child.once('exit', exited);
+      queue.push((l) => {
+        child.off('exit', exited);
+        resolve(JSON.parse(l) as Record<string, number | null>);
+      });
     });
   const first = await next();
   return {
@@ -182,22 +187,46 @@ interface Step {
   maxSendLagMs: number | null;
   /** Of the failed: refused by the server (the rest got no reply within 30 s). */
   refused?: number | null;
-  /** CPU ms per message answered of the other processes measured alongside (PostgreSQL, Redis). */
+  /** CPU ms per message accepted, of the other processes measured alongside (PostgreSQL, Redis). */
   other?: Record<string, number>;
 }
 
 /** The steps every server gets: the four open-loop rates, then closed loop. CPU is summed over `pids`. */
 async function steps(gen: Gen, pids: number[], seconds: number, others: Record<string, ProcCpu> = {}): Promise<Step[]> {
   const cpu = () => pids.reduce((n, p) => n + cpuMs(p), 0);
+  const drain = async () => {
+    // What is still queued drains before the next step, and counts for the step that left it: a
+    // reply later than the step's deadline is paid for too. First every accepted message's reply (a saturated
+    // step leaves a backlog of minutes; 10 min at most), then the servers' CPU falls below 10 %
+    // of a core each for half a second (30 s at most).
+    for (let i = 0; ; i++) {
+      const t = await gen.run('stats');
+      if (Number(t.answered) >= Number(t.accepted)) break;
+      if (i === 1200) {
+        process.stderr.write(`load: ${Number(t.accepted) - Number(t.answered)} replies still missing after 10 min\n`);
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    for (let i = 0; i < 60; i++) {
+      const a = cpu();
+      await new Promise((res) => setTimeout(res, 500));
+      if (cpu() - a < 50 * pids.length) break;
+    }
+  };
   // Warm-up: the JIT and the store's caches, not measured.
   await gen.run(`open 100 2`);
+  await drain();
   const out: Step[] = [];
   for (const cmd of [...RATES.map((r) => `open ${r} ${seconds}`), `closed 50 ${seconds}`]) {
     for (const o of Object.values(others)) o.begin();
     const c0 = cpu();
     const r = await gen.run(cmd);
+    await drain();
     const c1 = cpu();
-    const per = (ms: number) => (r.answered ? Number((ms / r.answered).toFixed(3)) : NaN);
+    // Per message accepted in the step (the refused cost next to nothing; the late ones were answered meanwhile).
+    const accepted = Number(r.sent ?? 0) - Number(r.refused ?? 0);
+    const per = (ms: number) => (accepted > 0 ? Number((ms / accepted).toFixed(3)) : NaN);
     const other = Object.fromEntries(Object.entries(others).map(([k, o]) => [k, per(o.end())]));
     out.push({
       load: cmd.startsWith('open') ? `${cmd.split(' ')[1]}/s open` : 'closed (50)',
@@ -212,13 +241,6 @@ async function steps(gen: Gen, pids: number[], seconds: number, others: Record<s
       refused: r.refused ?? null,
       ...(Object.keys(others).length ? { other } : {}),
     });
-    // What is still queued from the last step drains before the next (the servers' CPU falls
-    // below 10 % of a core each for half a second; 30 s at most).
-    for (let i = 0; i < 60; i++) {
-      const a = cpu();
-      await new Promise((res) => setTimeout(res, 500));
-      if (cpu() - a < 50 * pids.length) break;
-    }
   }
   return out;
 }
@@ -560,7 +582,7 @@ export function formatLoad(r: Record<string, unknown>): string[] {
     if (!c) continue;
     const o = (x: Step, k: string) => x.other?.[k] ?? NaN;
     out.push(
-      `CPU ms per answered message, ${name} (Lotse summed over the instances; PostgreSQL background and Redis are shared with whatever else uses them):`,
+      `CPU ms per accepted message, ${name} (Lotse summed over the instances; PostgreSQL background and Redis are shared with whatever else uses them):`,
       '',
       '| load | Lotse | PostgreSQL backends | PostgreSQL background | Redis | all | refused | no reply in 30 s |',
       '|---|---|---|---|---|---|---|---|',
