@@ -3,7 +3,15 @@
  * its own (so its work is not counted as the server's, and a slow server
  * cannot slow the schedule down: issue 17.2).
  *
- *   node --import tsx bench/load-gen.ts <mode> <url> <conversations>
+ *   node --import tsx bench/load-gen.ts <mode> <url>[,<url>...] <conversations>
+ *
+ * With several URLs (instances of one cluster, issue 17.4) the `dl` mode
+ * spreads every conversation over them, round robin and without sticky
+ * routing: conversation k is created (token, start) on instance k, its
+ * messages are POSTed to instance k+1 and its stream socket is opened on
+ * instance k+2 (modulo the number of instances), so that every reply a
+ * person sees has crossed from one instance to another through the store
+ * and the bus.
  *
  * Modes: `dl` speaks Direct Line as Web Chat does (POST the activity, the
  * reply arrives on the conversation's stream socket); `http` POSTs a small
@@ -22,6 +30,9 @@
  *   `closed <concurrency> <seconds>`  each of `concurrency` senders sends
  *                             the next message when the last was answered:
  *                             the most the server can do;
+ *   `stats`                   totals since the start: messages sent, POSTs
+ *                             accepted (200), replies received (also those
+ *                             that came after a step's 30 s deadline);
  *   `quit`.
  */
 import http from 'node:http';
@@ -45,10 +56,37 @@ const [mode = 'dl', base = '', convArg = '200'] = process.argv.slice(2);
 type Json = any;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const target = new URL(base);
+const targets = base.split(',').map((u) => new URL(u));
 
-/** One POST with a JSON body over the keep-alive agent; resolves with status and parsed body. */
-function post(path: string, body: unknown, token?: string): Promise<{ status: number; json: Json }> {
+/** Totals since the start, of the measured messages (not the language choice). */
+const totals = { sent: 0, accepted: 0, answered: 0, refused: 0, resetRetried: 0, why: {} as Record<string, number> };
+
+/** A refused message: counted, with what the server said (the status and error code, or the socket error). */
+function refusal(err: unknown): void {
+  totals.refused++;
+  const why = (err instanceof Error ? err.message : String(err)).replace(/"message":"[^"]*"/, '').slice(0, 80);
+  totals.why[why] = (totals.why[why] ?? 0) + 1;
+}
+
+/**
+ * One POST with a JSON body over the keep-alive agent to instance `at`; resolves with status and
+ * parsed body. A kept-alive socket the server closed (its keep-alive timeout) just as the request
+ * went out is reset: the request goes once more on a fresh socket, as browsers do (the same
+ * clientActivityID, so the server takes it once in any case); counted in `resetRetried`.
+ */
+async function post(path: string, body: unknown, token?: string, at = 0): Promise<{ status: number; json: Json }> {
+  try {
+    return await postOnce(path, body, token, at);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+    if (!e.reusedSocket || (e.code !== 'ECONNRESET' && e.code !== 'EPIPE')) throw err;
+    totals.resetRetried++;
+    return postOnce(path, body, token, at);
+  }
+}
+
+function postOnce(path: string, body: unknown, token?: string, at = 0): Promise<{ status: number; json: Json }> {
+  const target = targets[at % targets.length]!;
   const data = Buffer.from(JSON.stringify(body ?? {}));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -75,7 +113,7 @@ function post(path: string, body: unknown, token?: string): Promise<{ status: nu
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(data);
   });
 }
@@ -88,14 +126,19 @@ interface Sender {
 
 let counter = 0;
 
-async function dlConversation(): Promise<Sender> {
-  const g = await post('/v3/directline/tokens/generate', undefined);
+/** Conversation k: created on instance k, messages to k+1, stream on k+2 (all one with a single URL). */
+async function dlConversation(k: number): Promise<Sender> {
+  const g = await post('/v3/directline/tokens/generate', undefined, undefined, k);
   if (g.status !== 200) throw new Error(`generate ${g.status}`);
   const token = g.json.token as string;
   const conv = g.json.conversationId as string;
-  const s = await post('/v3/directline/conversations', undefined, token);
+  const s = await post('/v3/directline/conversations', undefined, token, k);
   if (s.status !== 200 && s.status !== 201) throw new Error(`start ${s.status}`);
-  const ws = new WebSocket(s.json.streamUrl as string, { perMessageDeflate: false });
+  // The stream URL names the instance that answered; the socket goes to another one.
+  const streamUrl = new URL(s.json.streamUrl as string);
+  const streamAt = targets[(k + 2) % targets.length]!;
+  streamUrl.host = streamAt.host;
+  const ws = new WebSocket(streamUrl.toString(), { perMessageDeflate: false });
   await new Promise((r, j) => {
     ws.once('open', r);
     ws.once('error', j);
@@ -119,6 +162,7 @@ async function dlConversation(): Promise<Sender> {
         if (w && c) {
           waiting.delete(c);
           byServerId.delete(a.replyToId);
+          if (c.startsWith('m')) totals.answered++;
           w(t);
         }
       }
@@ -128,7 +172,8 @@ async function dlConversation(): Promise<Sender> {
   const send = (activity: Record<string, unknown>, id: string) =>
     new Promise<number>((resolve, reject) => {
       waiting.set(id, resolve);
-      post(path, { ...activity, channelData: { clientActivityID: id } }, token).then((r) => {
+      post(path, { ...activity, channelData: { clientActivityID: id } }, token, k + 1).then((r) => {
+        if (r.status === 200 && id.startsWith('m')) totals.accepted++;
         if (r.status !== 200) {
           waiting.delete(id);
           reject(new Error(`post ${r.status} ${JSON.stringify(r.json)}`));
@@ -146,6 +191,8 @@ function httpSender(): Sender {
     send: async (text, id) => {
       const r = await post('/m', { text, id });
       if (r.status !== 200) throw new Error(`post ${r.status}`);
+      totals.accepted++;
+      totals.answered++;
       return performance.now();
     },
   };
@@ -154,7 +201,7 @@ function httpSender(): Sender {
 async function openSenders(n: number): Promise<Sender[]> {
   if (mode === 'http') return Array.from({ length: n }, httpSender);
   const out: Sender[] = [];
-  for (let i = 0; i < n; i += 25) out.push(...(await Promise.all(Array.from({ length: Math.min(25, n - i) }, dlConversation))));
+  for (let i = 0; i < n; i += 25) out.push(...(await Promise.all(Array.from({ length: Math.min(25, n - i) }, (_, j) => dlConversation(i + j)))));
   return out;
 }
 
@@ -162,6 +209,8 @@ interface StepResult {
   sent: number;
   answered: number;
   failed: number;
+  /** Of the failed: POSTs refused (non-200 or a broken connection), the rest got no reply in time. */
+  refused: number;
   seconds: number;
   /** Reply latency in ms, ascending (from the scheduled time in open mode, from the send in closed mode). */
   latencies: number[];
@@ -176,6 +225,7 @@ function summary(r: StepResult) {
     sent: r.sent,
     answered: r.answered,
     failed: r.failed,
+    refused: r.refused,
     seconds: Number(r.seconds.toFixed(2)),
     perSecond: Math.round(r.answered / r.seconds),
     p50: pct(50),
@@ -202,10 +252,14 @@ async function openLoop(senders: Sender[], rate: number, seconds: number): Promi
         maxLag = Math.max(maxLag, now - scheduled);
         const s = senders[i % senders.length]!;
         const id = `m${++counter}`;
+        totals.sent++;
         done.push(
           s.send(QUESTIONS[i % QUESTIONS.length]!, id).then(
             (t) => void latencies.push(t - scheduled),
-            () => void failed++,
+            (err: unknown) => {
+              failed++;
+              refusal(err);
+            },
           ),
         );
         i++;
@@ -218,14 +272,14 @@ async function openLoop(senders: Sender[], rate: number, seconds: number): Promi
   await withDeadline(Promise.all(done), 30_000);
   const took = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  // Refused and unanswered (still waiting at the deadline) alike count as failed.
-  void failed;
-  return { sent: total, answered: latencies.length, failed: total - latencies.length, seconds: took, latencies, maxSendLagMs: maxLag };
+  // Refused and unanswered (still waiting at the deadline) alike count as failed; `refused` are the refused alone.
+  return { sent: total, answered: latencies.length, failed: total - latencies.length, refused: failed, seconds: took, latencies, maxSendLagMs: maxLag };
 }
 
 async function closedLoop(senders: Sender[], concurrency: number, seconds: number): Promise<StepResult> {
   const latencies: number[] = [];
   let failed = 0;
+  let refused = 0;
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let i = 0;
@@ -233,19 +287,22 @@ async function closedLoop(senders: Sender[], concurrency: number, seconds: numbe
     senders.slice(0, concurrency).map(async (s) => {
       while (performance.now() < end) {
         const start = performance.now();
+        totals.sent++;
         try {
           const t = await withDeadline(s.send(QUESTIONS[i++ % QUESTIONS.length]!, `m${++counter}`), 30_000);
           if (t === undefined) failed++;
           else latencies.push(t - start);
-        } catch {
+        } catch (err) {
           failed++;
+          refused++;
+          refusal(err);
         }
       }
     }),
   );
   const secs = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { sent: latencies.length + failed, answered: latencies.length, failed, seconds: secs, latencies, maxSendLagMs: 0 };
+  return { sent: latencies.length + failed, answered: latencies.length, failed, refused, seconds: secs, latencies, maxSendLagMs: 0 };
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -259,6 +316,10 @@ async function main(): Promise<void> {
   for await (const line of rl) {
     const [cmd, a = '0', b = '0'] = line.trim().split(/\s+/);
     if (cmd === 'quit') break;
+    if (cmd === 'stats') {
+      process.stdout.write(`${JSON.stringify(totals)}\n`);
+      continue;
+    }
     const r = cmd === 'open' ? await openLoop(senders, Number(a), Number(b)) : await closedLoop(senders, Number(a), Number(b));
     process.stdout.write(`${JSON.stringify(summary(r))}\n`);
   }
