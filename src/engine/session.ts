@@ -133,6 +133,10 @@ export function readSession(stored: unknown): { session: Session; problem?: stri
     v = raw.v;
   }
   if (v !== SESSION_VERSION) return { session: newSession(), problem: `unknown session version ${JSON.stringify(v)?.slice(0, 20)}` };
+  // Almost every stored session is one this code wrote: checked by hand first (no zod parse per turn,
+  // issue 17.1); anything the hand check does not accept as it stands is zod's to judge and to report.
+  const fast = plainSession(raw);
+  if (fast) return { session: fast };
   const r = sessionSchema.safeParse(raw);
   if (!r.success)
     return {
@@ -143,6 +147,130 @@ export function readSession(stored: unknown): { session: Session; problem?: stri
         .slice(0, 300)}`,
     };
   return { session: r.data };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const optStr = (o: Obj, k: string) => !Object.hasOwn(o, k) || typeof o[k] === 'string';
+const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === 'string');
+
+/** `positionSchema`'s output for `p`, or undefined when the hand check is not sure (zod decides then). */
+function plainPosition(p: unknown): Position | undefined {
+  if (!isObj(p)) return undefined;
+  if (typeof p.flow === 'string' && typeof p.step === 'string') {
+    if (!optStr(p, 'cat') || !optStr(p, 'svc') || (Object.hasOwn(p, 'page') && !Number.isSafeInteger(p.page))) return undefined;
+    const out: Position = { flow: p.flow, step: p.step };
+    if (Object.hasOwn(p, 'page')) out.page = p.page as number;
+    if (Object.hasOwn(p, 'cat')) out.cat = p.cat as string;
+    if (Object.hasOwn(p, 'svc')) out.svc = p.svc as string;
+    return out;
+  }
+  if (Object.hasOwn(p, 'flow') || Object.hasOwn(p, 'step')) return undefined;
+  return typeof p.topic === 'string' ? { topic: p.topic } : undefined;
+}
+
+/** `pendingSchema`'s output for `p`, or undefined when the hand check is not sure. */
+function plainPending(p: unknown): Pending | undefined {
+  if (!isObj(p)) return undefined;
+  switch (p.kind) {
+    case 'disambiguation':
+      return strings(p.options) && typeof p.text === 'string' ? { kind: p.kind, options: [...p.options], text: p.text } : undefined;
+    case 'feedback':
+      return typeof p.topic === 'string' ? { kind: p.kind, topic: p.topic } : undefined;
+    case 'language':
+      return typeof p.text === 'string' && strings(p.candidates) ? { kind: p.kind, text: p.text, candidates: [...p.candidates] } : undefined;
+    case 'safety-check':
+      return typeof p.text === 'string' ? { kind: p.kind, text: p.text } : undefined;
+    case 'delete-confirm':
+    case 'distress-offer':
+    case 'person-offer':
+      return { kind: p.kind };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What `sessionSchema.parse(raw)` returns (the same keys in the same order, unknown ones dropped),
+ * for the sessions this code writes; undefined for anything else, which then goes to zod. It may
+ * refuse what zod would accept (an absent-but-undefined key, say), never the other way round:
+ * test/store/session.test.ts holds it against zod.
+ */
+export function plainSession(raw: Obj): Session | undefined {
+  if (raw.v !== SESSION_VERSION || !Array.isArray(raw.history) || !isCount(raw.unknownStreak) || !isCount(raw.turns)) return undefined;
+  const has = (k: string) => Object.hasOwn(raw, k);
+  for (const k of ['lang', 'lastTopic', 'welcomeTopic']) if (!optStr(raw, k)) return undefined;
+  // Keys in the schema's order (a position is compared by its JSON: samePosition).
+  const ordered: Obj = { v: SESSION_VERSION };
+  if (has('lang')) ordered.lang = raw.lang;
+  if (has('pos')) {
+    const pos = plainPosition(raw.pos);
+    if (!pos) return undefined;
+    ordered.pos = pos;
+  }
+  const history: Position[] = [];
+  for (const h of raw.history) {
+    const pos = plainPosition(h);
+    if (!pos) return undefined;
+    history.push(pos);
+  }
+  ordered.history = history;
+  if (has('pending')) {
+    const pending = plainPending(raw.pending);
+    if (!pending) return undefined;
+    ordered.pending = pending;
+  }
+  ordered.unknownStreak = raw.unknownStreak;
+  if (has('lastTopic')) ordered.lastTopic = raw.lastTopic;
+  if (has('welcomeTopic')) ordered.welcomeTopic = raw.welcomeTopic;
+  ordered.turns = raw.turns;
+  if (has('kb')) {
+    if (!isCount(raw.kb)) return undefined;
+    ordered.kb = raw.kb;
+  }
+  if (has('handoff')) {
+    const h = raw.handoff;
+    if (!isObj(h) || typeof h.id !== 'string') return undefined;
+    ordered.handoff = { id: h.id };
+  }
+  if (has('rating')) {
+    const r = raw.rating;
+    if (!isObj(r) || typeof r.handoffId !== 'string' || !isCount(r.nonce)) return undefined;
+    ordered.rating = { handoffId: r.handoffId, nonce: r.nonce };
+  }
+  if (has('recent')) {
+    if (!Array.isArray(raw.recent)) return undefined;
+    const recent: NonNullable<Session['recent']> = [];
+    for (const e of raw.recent) {
+      if (!isObj(e) || (e.who !== 'person' && e.who !== 'bot') || typeof e.text !== 'string' || !Number.isFinite(e.at)) return undefined;
+      recent.push({ who: e.who, text: e.text, at: e.at as number });
+    }
+    ordered.recent = recent;
+  }
+  return ordered as unknown as Session;
+}
+
+/**
+ * A deep copy of a session (plain JSON data: objects, arrays, strings, numbers, booleans).
+ * What structuredClone did per turn, without its serialise-and-read-back of the whole session
+ * (the 30 remembered exchanges included): that was a few per cent of a web chat message's CPU
+ * (issue 17.1).
+ */
+export function copySession(s: Session): Session {
+  return copyJson(s);
+}
+
+function copyJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyJson(v[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyJson((v as Record<string, unknown>)[k]);
+  return out as T;
 }
 
 /** Whether two positions are the same place (same step and inner state), so that moving there adds nothing to the history. */

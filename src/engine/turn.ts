@@ -10,7 +10,7 @@ import type { Effect } from './effects.js';
 import type { EngineEnv } from './env.js';
 import type { Button, OutMessage } from './messages.js';
 import { payload } from './payload.js';
-import { HISTORY_LIMIT, samePosition, type Position, type Session } from './session.js';
+import { copySession, HISTORY_LIMIT, samePosition, type Position, type Session } from './session.js';
 import { stepType, type FlowPosition, type StepCommand, type StepCtx, type StepOutput } from './steps/index.js';
 import * as handoffActions from './actions/handoff.js';
 import * as languageActions from './actions/language.js';
@@ -43,7 +43,7 @@ export class Turn {
     session: Session,
     readonly env: EngineEnv,
   ) {
-    this.s = structuredClone(session);
+    this.s = copySession(session);
     // A session saved under an older content version may name a language that is gone.
     if (this.s.lang && !c.language(this.s.lang)) this.s.lang = undefined;
   }

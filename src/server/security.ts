@@ -22,7 +22,7 @@ import type { Config } from '../config/config.js';
 
 export function securityHeaders(config: Pick<Config, 'publicUrl'>): express.RequestHandler {
   const https = config.publicUrl.startsWith('https://');
-  return helmet({
+  const h = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] },
@@ -31,7 +31,27 @@ export function securityHeaders(config: Pick<Config, 'publicUrl'>): express.Requ
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
     xFrameOptions: { action: 'deny' },
-  }) as express.RequestHandler;
+  }) as unknown as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
+  // With these options every header helmet writes is the same for every request (no directive
+  // depends on the request), so they are taken once from helmet itself and then set directly:
+  // helmet's chain of thirteen middlewares ran on every Direct Line request (issue 17.1).
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  let failed: unknown;
+  h(
+    {},
+    {
+      setHeader: (k: string, v: unknown) => void set.push([k, String(v)]),
+      removeHeader: (k: string) => void removed.push(k),
+    },
+    (err) => (failed = err),
+  );
+  if (failed || !set.length) throw new Error(`security headers could not be prepared: ${String(failed)}`);
+  return (_req, res, next) => {
+    for (const k of removed) res.removeHeader(k);
+    for (const [k, v] of set) res.setHeader(k, v);
+    next();
+  };
 }
 
 /** A fresh nonce for one HTML response's inline <script> and <style>. */

@@ -153,6 +153,18 @@ export class SqliteRateCounters implements RateCounters {
     return { n: r.n, resetAt: r.reset_at };
   }
 
+  async hitEach(hits: readonly { key: string; max: number }[], windowMs: number, now: number): Promise<{ n: number; resetAt: number }[]> {
+    return this.batch.run(() => {
+      const out: { n: number; resetAt: number }[] = [];
+      for (const h of hits) {
+        const r = this.q.rate.get(h.key, now + windowMs, now, now) as { n: number; reset_at: number };
+        out.push({ n: r.n, resetAt: r.reset_at });
+        if (r.n > h.max) break;
+      }
+      return out;
+    });
+  }
+
   async sweep(now: number): Promise<void> {
     await this.batch.run(() => this.q.sweep.run(now));
   }

@@ -10,6 +10,7 @@ import type { ContentVersions } from './content-versions.js';
 import { contentVersionMigrations, SqliteContentVersions } from './sqlite-content-versions.js';
 import type { Handoffs } from './handoffs.js';
 import { WriteBatch } from './sqlite-batch.js';
+import { Checkpointer } from './sqlite-checkpoint.js';
 import type { RateCounters } from './rate-counters.js';
 import { handoffMigrations, SqliteHandoffs, SqliteStaffAccounts } from './sqlite-handoffs.js';
 import type { Inbox } from './inbox.js';
@@ -141,6 +142,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   /** Group commit: the writes of one event-loop turn in one transaction (sqlite-batch.ts). */
   readonly batch: WriteBatch;
+  private readonly checkpointer?: Checkpointer;
   /** Statements used on every message, prepared once (preparing one cost about as much as running it). */
   private statements?: ReturnType<typeof coreStatements>;
   private get q(): ReturnType<typeof coreStatements> {
@@ -163,6 +165,8 @@ export class SqliteStore implements Store {
     // Deleted records are overwritten, not left in free pages of the file for anyone who reads it raw.
     this.db.pragma('secure_delete = ON');
     this.batch = new WriteBatch(this.db);
+    // The log is copied back into the file on a thread of its own, not in a commit (sqlite-checkpoint.ts).
+    if (file !== ':memory:') this.checkpointer = new Checkpointer(this.db, file);
   }
 
   /**
@@ -436,6 +440,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.batch.flush();
+    // Its connection closed first: the main one is then the last, and SQLite empties the log as it closes.
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }

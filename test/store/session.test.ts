@@ -4,7 +4,7 @@
  * line, never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { newSession, readSession, SESSION_VERSION } from '../../src/engine/session.js';
+import { copySession, newSession, plainSession, readSession, SESSION_VERSION, sessionSchema } from '../../src/engine/session.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -81,5 +81,76 @@ describe('reading a stored session', () => {
     expect(await rt.loadSession(ref)).toEqual({ v: SESSION_VERSION, lang: 'uk', history: [], unknownStreak: 0, turns: 4 });
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
     await store.close();
+  });
+
+  it('the hand check of a stored session (issue 17.1) accepts only what zod accepts, and returns what zod returns', () => {
+    const base = { ...newSession(), lang: 'en', turns: 7, unknownStreak: 1 };
+    const samples: unknown[] = [
+      base,
+      { ...base, extra: 1, lastTopic: 't', welcomeTopic: 'w', kb: 3 },
+      { ...base, pos: { step: 's', flow: 'f', page: 1, svc: 'x', cat: 'c', other: true } },
+      { ...base, pos: { topic: 'a', flow: 'f' } },
+      { ...base, pos: { topic: 'a', flow: 'f', step: 's' } },
+      { ...base, pos: { flow: 'f', step: 's', page: 1.5, topic: 't' } },
+      { ...base, pos: { flow: 'f', step: 's', page: '1' } },
+      { ...base, pos: [] },
+      { ...base, pos: null },
+      { ...base, history: [{ topic: 'a' }, { flow: 'f', step: 's' }, { topic: 3 }] },
+      { ...base, history: [{ topic: 'a' }, { flow: 'f', step: 's', cat: 'c' }] },
+      { ...base, pending: { kind: 'disambiguation', options: ['a', 'b'], text: 'x', more: 1 } },
+      { ...base, pending: { kind: 'disambiguation', options: ['a', 2], text: 'x' } },
+      { ...base, pending: { kind: 'language', text: 'x', candidates: ['en'] } },
+      { ...base, pending: { kind: 'safety-check', text: 'x' } },
+      { ...base, pending: { kind: 'safety-check' } },
+      { ...base, pending: { kind: 'feedback', topic: 't' } },
+      { ...base, pending: { kind: 'person-offer', topic: 't' } },
+      { ...base, pending: { kind: 'distress-offer' } },
+      { ...base, pending: { kind: 'delete-confirm' } },
+      { ...base, pending: { kind: 'other' } },
+      { ...base, turns: -1 },
+      { ...base, turns: 1.5 },
+      { ...base, unknownStreak: '1' },
+      { ...base, kb: 2.5 },
+      { ...base, lang: 3 },
+      { ...base, lang: undefined },
+      { ...base, handoff: { id: 'h', x: 1 } },
+      { ...base, handoff: { id: 1 } },
+      { ...base, rating: { handoffId: 'h', nonce: 2 } },
+      { ...base, rating: { handoffId: 'h', nonce: -2 } },
+      {
+        ...base,
+        recent: [
+          { who: 'person', text: 'hi', at: 1.5, z: 1 },
+          { who: 'bot', text: 'hello', at: 2 },
+        ],
+      },
+      { ...base, recent: [{ who: 'caseworker', text: 'hi', at: 1 }] },
+      { ...base, recent: [{ who: 'bot', text: 'hi' }] },
+      { ...base, recent: {} },
+      { ...base, v: 2 },
+      { ...base, history: {} },
+    ];
+    let accepted = 0;
+    for (const raw of samples) {
+      const fast = plainSession(JSON.parse(JSON.stringify(raw)) as Record<string, unknown>);
+      const slow = sessionSchema.safeParse(JSON.parse(JSON.stringify(raw)));
+      if (fast === undefined) continue;
+      accepted++;
+      expect(slow.success, JSON.stringify(raw)).toBe(true);
+      // The same keys in the same order (positions are compared by their JSON).
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(slow.data));
+      expect(readSession(raw)).toEqual({ session: fast });
+    }
+    expect(accepted).toBeGreaterThan(15);
+  });
+
+  it('a session copy shares nothing with the original', () => {
+    const s = { ...newSession(), pos: { topic: 'a' }, history: [{ topic: 'b' }], recent: [{ who: 'bot' as const, text: 'x', at: 1 }] };
+    const c = copySession(s);
+    expect(c).toEqual(s);
+    c.history.push({ topic: 'c' });
+    c.recent![0]!.text = 'y';
+    (c.pos as { topic: string }).topic = 'z';
+    expect(s).toEqual({ ...newSession(), pos: { topic: 'a' }, history: [{ topic: 'b' }], recent: [{ who: 'bot', text: 'x', at: 1 }] });
   });
 });

@@ -212,15 +212,23 @@ export class DirectLineServer {
 
   // -------------------------------------------------------------- limits ---
   private async limit(key: string, max: number, what: string): Promise<void> {
-    const { n, resetAt } = await this.rates.hit(key, MINUTE, this.now());
+    this.refuseOver(await this.rates.hit(key, MINUTE, this.now()), max, what);
+  }
+
+  /** A 429 with Retry-After when a counted hit is over its limit. */
+  private refuseOver({ n, resetAt }: { n: number; resetAt: number }, max: number, what: string): void {
     if (n > max) {
       const retry = Math.max(1, Math.ceil((resetAt - this.now()) / 1000));
       throw new HttpError(429, 'TooManyRequests', `too many ${what}: at most ${max} a minute; try again in ${retry} s`, { 'Retry-After': String(retry) });
     }
   }
 
+  private addressLimitKey(req: express.Request): string {
+    return addressKey(this.ctx.secret, req.ip ?? req.socket.remoteAddress ?? '?');
+  }
+
   private limitAddress(req: express.Request): Promise<void> {
-    return this.limit(addressKey(this.ctx.secret, req.ip ?? req.socket.remoteAddress ?? '?'), this.limits.perAddressPerMinute, 'requests from this address');
+    return this.limit(this.addressLimitKey(req), this.limits.perAddressPerMinute, 'requests from this address');
   }
 
   // --------------------------------------------------------------- auth ---
@@ -399,8 +407,13 @@ export class DirectLineServer {
       return;
     }
     // One after the other: a message refused for its conversation does not count against the address.
-    await this.limit(`conv:${conv.id}`, this.limits.perConversationPerMinute, 'messages in this conversation');
-    await this.limitAddress(req);
+    // Both in one write (one group commit, not two in a row: issue 17.1).
+    const hits = [
+      { key: `conv:${conv.id}`, max: this.limits.perConversationPerMinute, what: 'messages in this conversation' },
+      { key: this.addressLimitKey(req), max: this.limits.perAddressPerMinute, what: 'requests from this address' },
+    ];
+    const counted = await this.rates.hitEach(hits, MINUTE, this.now());
+    counted.forEach((c, i) => this.refuseOver(c, hits[i]!.max, hits[i]!.what));
 
     let event: InEvent | undefined;
     const echo: Record<string, unknown> = { type };

@@ -23,6 +23,16 @@ export class PgRateCounters implements RateCounters {
     return { n: r.n, resetAt: r.reset_at };
   }
 
+  async hitEach(hits: readonly { key: string; max: number }[], windowMs: number, now: number): Promise<{ n: number; resetAt: number }[]> {
+    const out: { n: number; resetAt: number }[] = [];
+    for (const h of hits) {
+      const r = await this.hit(h.key, windowMs, now);
+      out.push(r);
+      if (r.n > h.max) break;
+    }
+    return out;
+  }
+
   async get(key: string, now: number): Promise<{ n: number; resetAt: number } | undefined> {
     const r = (await this.pool.query<{ n: number; reset_at: number }>('SELECT n, reset_at FROM webchat_rate WHERE key = $1 AND reset_at > $2', [key, now]))
       .rows[0];
