@@ -55,7 +55,8 @@ export interface LinearModelData {
   idf: Float32Array;
   /** Weights of feature i are cls/w[offsets[i] .. offsets[i+1]). */
   offsets: Uint32Array;
-  cls: Uint16Array;
+  /** Class of each weight: one byte a weight when there are at most 256 classes (model-cache.ts compactData), two otherwise. */
+  cls: Uint8Array | Uint16Array;
   w: Float32Array;
   /** Weight of a feature never seen in training (it still dilutes the message's length). */
   unknownIdf: number;
