@@ -143,14 +143,16 @@ export class LinearModel {
    * one weighing instead of each binary-searching the same hashes.
    */
   predictWeighed(q: Weighed): Float64Array {
-    const { offsets, cls, w } = this.d;
+    const { offsets, cls, w, bias } = this.d;
     const s = this.scores;
-    for (let c = 0; c < s.length; c++) s[c] = this.d.bias[c]!;
+    for (let c = 0; c < s.length; c++) s[c] = bias[c]!;
     const { f, w: qw } = q;
-    for (let k = 0; k < f.length; k++) {
+    const n = f.length;
+    for (let k = 0; k < n; k++) {
       const i = f[k]!;
       const v = qw[k]!;
-      for (let j = offsets[i]!; j < offsets[i + 1]!; j++) s[cls[j]!]! += v * w[j]!;
+      const end = offsets[i + 1]!;
+      for (let j = offsets[i]!; j < end; j++) s[cls[j]!]! += v * w[j]!;
     }
     return softmax(s);
   }
