@@ -26,7 +26,7 @@ export interface FeatureOptions {
 
 export const ALL_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: true };
 
-/** A message as hashed features and their raw counts (parallel arrays, hashes ascending, unique). */
+/** A message as hashed features and their raw counts (parallel arrays, hashes unique; ascending from toSparse, in the order first counted from extractVectors). */
 export interface SparseVector {
   ids: Uint32Array;
   values: Float32Array;
@@ -57,9 +57,81 @@ function fnv1aRange(s: string, start: number, end: number, seed: number): number
   return h >>> 0;
 }
 
-function bump(counts: Map<number, number>, h: number): void {
-  counts.set(h, (counts.get(h) ?? 0) + 1);
+/**
+ * Counts hashed features in the order they are first seen (what a Map gave,
+ * without its per-entry cost: extraction runs for every message and every
+ * clause of it). Open addressing with generation stamps, so a reset costs
+ * nothing; one scratch table per output, reused from message to message.
+ */
+class Counter {
+  private keys = new Uint32Array(1024);
+  private pos = new Int32Array(1024);
+  private stamp = new Uint32Array(1024);
+  private gen = 1;
+  ids = new Uint32Array(1024);
+  counts = new Float32Array(1024);
+  n = 0;
+
+  reset(): void {
+    this.n = 0;
+    if (++this.gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  add(h: number): void {
+    const mask = this.keys.length - 1;
+    let s = (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
+    for (;;) {
+      if (this.stamp[s] !== this.gen) {
+        const at = this.n++;
+        this.stamp[s] = this.gen;
+        this.keys[s] = h;
+        this.pos[s] = at;
+        this.ids[at] = h;
+        this.counts[at] = 1;
+        if (this.n * 2 > this.keys.length) this.grow();
+        return;
+      }
+      if (this.keys[s] === h) {
+        this.counts[this.pos[s]!]!++;
+        return;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const cap = this.keys.length * 2;
+    const ids = new Uint32Array(cap);
+    ids.set(this.ids.subarray(0, this.n));
+    const counts = new Float32Array(cap);
+    counts.set(this.counts.subarray(0, this.n));
+    this.ids = ids;
+    this.counts = counts;
+    this.keys = new Uint32Array(cap);
+    this.pos = new Int32Array(cap);
+    this.stamp = new Uint32Array(cap);
+    this.gen = 1;
+    const mask = cap - 1;
+    for (let at = 0; at < this.n; at++) {
+      const h = ids[at]!;
+      let s = (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
+      while (this.stamp[s] === this.gen) s = (s + 1) & mask;
+      this.stamp[s] = this.gen;
+      this.keys[s] = h;
+      this.pos[s] = at;
+    }
+  }
+
+  /** The features counted since the last reset, in the order first seen. */
+  take(): SparseVector {
+    return { ids: this.ids.slice(0, this.n), values: this.counts.slice(0, this.n) };
+  }
 }
+
+const counters: Counter[] = [];
 
 /** Hashes of the character n-grams (min..max) of a word with its boundaries, in the order they are counted. */
 function grams(word: string, min: number, max: number, seed: number, out: number[]): number[] {
@@ -95,28 +167,43 @@ export function extract(text: string, opts: FeatureOptions = ALL_FEATURES, token
  * the same to the last bit.
  */
 export function extractMany(tokens: string[], opts: FeatureOptions[]): Map<number, number>[] {
-  const maps = opts.map(() => new Map<number, number>());
-  const chars = maps.filter((_, i) => opts[i]!.chars);
-  const words = maps.filter((_, i) => opts[i]!.words);
-  const skel = maps.filter((_, i) => opts[i]!.skeleton);
+  return extractVectors(tokens, opts).map((v) => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < v.ids.length; i++) m.set(v.ids[i]!, v.values[i]!);
+    return m;
+  });
+}
+
+/**
+ * The same features as typed arrays in the order first counted (not sorted:
+ * linear.ts weigh sums them in this order, as it did over the Map's
+ * entries). What the hot paths use: no Map per message.
+ */
+export function extractVectors(tokens: string[], opts: FeatureOptions[]): SparseVector[] {
+  while (counters.length < opts.length) counters.push(new Counter());
+  const out = counters.slice(0, opts.length);
+  for (const c of out) c.reset();
+  const chars = out.filter((_, i) => opts[i]!.chars);
+  const words = out.filter((_, i) => opts[i]!.words);
+  const skel = out.filter((_, i) => opts[i]!.skeleton);
   const buf: number[] = [];
   let prev: string | undefined;
   for (const tok of tokens) {
-    if (chars.length) for (const h of grams(tok, 3, 5, SEED.c, buf)) for (const m of chars) bump(m, h);
+    if (chars.length) for (const h of grams(tok, 3, 5, SEED.c, buf)) for (const m of chars) m.add(h);
     if (words.length) {
       const s = stem(tok);
       const hw = fnv1a(s, SEED.w);
       const hs = prev !== undefined ? fnv1a(`${prev} ${s}`, SEED.s) : undefined;
       for (const m of words) {
-        bump(m, hw);
-        if (hs !== undefined) bump(m, hs);
+        m.add(hw);
+        if (hs !== undefined) m.add(hs);
       }
       prev = s;
     }
     if (skel.length && hasSkeleton(tok))
-      for (const k of skeletonVariants(tok)) if (k.length >= 2) for (const h of grams(k, 2, 4, SEED.k, buf)) for (const m of skel) bump(m, h);
+      for (const k of skeletonVariants(tok)) if (k.length >= 2) for (const h of grams(k, 2, 4, SEED.k, buf)) for (const m of skel) m.add(h);
   }
-  return maps;
+  return out.map((c) => c.take());
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { ContentPack } from '../content/pack.js';
 import { DistressDetector } from './distress.js';
 import { clauses, negated, reassurancePieces } from './clauses.js';
-import { capTokens, extractMany } from './features.js';
+import { capTokens, extractVectors, type SparseVector } from './features.js';
 import { ALL_FEATURES, type CrisisKind, LANGUAGE_FEATURES, type LearnedModels } from './learned.js';
 import { weigh } from './linear.js';
 import { distressScore } from './neighbours.js';
@@ -142,7 +142,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   const topicIndex = new Map(models.topics.classes.map((c, i) => [c, i]));
   const noneIndex = topicIndex.get('none');
   // What the topic model says of the crisis topic for a message it knows nothing about.
-  const _crisisPrior = models.topics.predict(new Map())[topicIndex.get('meta.distress') ?? 0] ?? 1;
+  const _crisisPrior = models.topics.predict({ ids: new Uint32Array(0), values: new Float32Array(0) })[topicIndex.get('meta.distress') ?? 0] ?? 1;
   const scriptOf = new Map(pack.languages.map((l) => [l.code, l.script]));
   const langClasses = models.language.classes;
 
@@ -180,7 +180,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * Arabic, Farsi, Pashto and Ukrainian are typed in Latin letters too), with
    * the session's language as prior.
    */
-  function languages(tokens: string[], xLang: Map<number, number> | undefined, text: string, sessionLang?: string): { lang: string; p: number }[] {
+  function languages(tokens: string[], xLang: SparseVector | undefined, text: string, sessionLang?: string): { lang: string; p: number }[] {
     const sc = scriptCounts(text);
     const script = (Object.entries(sc) as [Script, number][]).sort((a, b) => b[1] - a[1])[0]!;
     const pl = tokens.length && xLang ? models.language.predict(xLang) : new Float64Array(langClasses.length).fill(1);
@@ -202,7 +202,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * served one. Letters of a script no served language uses (Ge'ez,
    * Bengali, Devanagari, Georgian ...) are unserved whatever the model says.
    */
-  function unservedLanguage(text: string, xLang: Map<number, number>): string | undefined {
+  function unservedLanguage(text: string, xLang: SparseVector): string | undefined {
     const sc = scriptCounts(text);
     const foreignScript = sc.other > sc.Arab + sc.Cyrl + sc.Latn;
     // Normalisation folds Ukrainian і/ї/є/ґ into Russian letters; raw, they say Ukrainian (served).
@@ -219,7 +219,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   }
 
   /** The detector's reading of features: the model's crisis probability and the score with the neighbours. */
-  function distressScoreOf(x: Map<number, number>): { p: number; score: number } {
+  function distressScoreOf(x: SparseVector): { p: number; score: number } {
     // One weighing of the message on the distress features serves the model and its neighbours.
     const q = weigh(models.distress.data, x);
     const p = models.distress.predictWeighed(q)[1]!;
@@ -242,7 +242,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
    * negated and not distress, carries what the person asks.
    */
   /** True when the topic model reads a piece as a question of a topic (not off-topic, not the crisis) at the clarify level. */
-  function askedTopic(x: Map<number, number>): boolean {
+  function askedTopic(x: SparseVector): boolean {
     const pt = models.topics.predict(x);
     let best = 0;
     for (let i = 1; i < pt.length; i++) if (pt[i]! > pt[best]!) best = i;
@@ -260,7 +260,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     for (const piece of pieces) {
       const tokens = capTokens(tokenize(piece));
       if (!tokens.length) continue;
-      const x = extractMany(tokens, [ALL_FEATURES])[0]!;
+      const x = extractVectors(tokens, [ALL_FEATURES])[0]!;
       const s = distressScoreOf(x).score;
       if (!negated(tokens)) {
         if (s >= models.distressUnsure) return false;
@@ -280,7 +280,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   }
 
   /** What a crisis is about, when the crisis-kind model is sure enough (KIND_P); else nothing. */
-  function kindOf(x: Map<number, number>): { kind?: CrisisKind } {
+  function kindOf(x: SparseVector): { kind?: CrisisKind } {
     const m = models.crisisKind;
     if (!m) return {};
     const p = m.predict(x);
@@ -289,7 +289,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     return p[best]! >= KIND_P ? { kind: m.classes[best] as CrisisKind } : {};
   }
 
-  function distressOf(text: string, stems: string[], x: Map<number, number>, lang: string | undefined, xLang: Map<number, number>): DistressResult {
+  function distressOf(text: string, stems: string[], x: SparseVector, lang: string | undefined, xLang: SparseVector): DistressResult {
     let { p, score } = distressScoreOf(x);
     // Each clause on its own as well (clauses.ts): an everyday question
     // after a crisis statement must not dilute it below the thresholds.
@@ -299,7 +299,7 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
         for (const part of parts) {
           const tokens = capTokens(tokenize(part));
           if (tokens.length < CLAUSE_MIN_TOKENS || negated(tokens)) continue;
-          const r = distressScoreOf(extractMany(tokens, [ALL_FEATURES])[0]!);
+          const r = distressScoreOf(extractVectors(tokens, [ALL_FEATURES])[0]!);
           // A clause alone must read as a clear crisis to count: at the
           // unsure level, clauses cut from everyday questions ("tomorrow is
           // my last day here. what do I need to know?") raised false alarms
@@ -343,6 +343,8 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     langs: { lang: string; p: number }[];
     pt?: Float64Array;
     d: DistressResult;
+    /** The language features (unserved() reads them too). */
+    xLang?: SparseVector;
   }
   // The engine asks for the distress level first and then matches the same
   // message: one analysis serves both (features, the learned models and the
@@ -354,14 +356,14 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
     const all = tokenize(text);
     const stems = all.map(stem);
     const tokens = capTokens(all);
-    const [x, xLang] = tokens.length ? extractMany(tokens, [ALL_FEATURES, LANGUAGE_FEATURES]) : [];
+    const [x, xLang] = tokens.length ? extractVectors(tokens, [ALL_FEATURES, LANGUAGE_FEATURES]) : [];
     const langs = languages(tokens, xLang, text, sessionLang);
     const keys = [...new Set(stems.filter((t) => t.length > 0))];
     let a: Analysis;
-    if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 } };
+    if (!tokens.length || !x) a = { tokens, keys, langs, d: { probability: 0 }, xLang };
     else {
       const pt = models.topics.predict(x);
-      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang, xLang!) };
+      a = { tokens, keys, langs, pt, d: distressOf(text, stems, x, langs[0]?.lang, xLang!), xLang };
     }
     last = { text, sessionLang, a };
     return a;
@@ -475,14 +477,14 @@ export function buildNlu(pack: ContentPack, list: (lang: string, key: string) =>
   }
 
   function unserved(text: string): string | undefined {
-    const { tokens } = analyse(text);
+    const { tokens, xLang } = analyse(text);
     const sc = scriptCounts(text);
     const foreignScript = sc.other > sc.Arab + sc.Cyrl + sc.Latn;
     if (!foreignScript && tokens.length < UNSERVED_EVIDENCE.minWords) return undefined;
     // Russian from Ukrainians (and Ukrainian typed on Russian keyboards) is answered in Ukrainian, as
     // it always was: nearly all the served messages the model took for unserved on the held-out sets.
     if (sc.Cyrl > sc.Latn + sc.Arab && scriptOf.has('uk')) return undefined;
-    const xLang = tokens.length ? extractMany(tokens, [LANGUAGE_FEATURES])[0] : undefined;
+    // The language features of the analysis: what extractVectors(tokens, [LANGUAGE_FEATURES]) gives again.
     if (!xLang) return foreignScript ? 'und' : undefined;
     if (!foreignScript && models.other && (models.other.predict(xLang)[0] ?? 1) > UNSERVED_EVIDENCE.maxServed) return undefined;
     return unservedLanguage(text, xLang);

@@ -55,7 +55,8 @@ export interface LinearModelData {
   idf: Float32Array;
   /** Weights of feature i are cls/w[offsets[i] .. offsets[i+1]). */
   offsets: Uint32Array;
-  cls: Uint16Array;
+  /** Class of each weight: one byte a weight when there are at most 256 classes (model-cache.ts compactData), two otherwise. */
+  cls: Uint8Array | Uint16Array;
   w: Float32Array;
   /** Weight of a feature never seen in training (it still dilutes the message's length). */
   unknownIdf: number;
@@ -142,14 +143,16 @@ export class LinearModel {
    * one weighing instead of each binary-searching the same hashes.
    */
   predictWeighed(q: Weighed): Float64Array {
-    const { offsets, cls, w } = this.d;
+    const { offsets, cls, w, bias } = this.d;
     const s = this.scores;
-    for (let c = 0; c < s.length; c++) s[c] = this.d.bias[c]!;
+    for (let c = 0; c < s.length; c++) s[c] = bias[c]!;
     const { f, w: qw } = q;
-    for (let k = 0; k < f.length; k++) {
+    const n = f.length;
+    for (let k = 0; k < n; k++) {
       const i = f[k]!;
       const v = qw[k]!;
-      for (let j = offsets[i]!; j < offsets[i + 1]!; j++) s[cls[j]!]! += v * w[j]!;
+      const end = offsets[i + 1]!;
+      for (let j = offsets[i]!; j < end; j++) s[cls[j]!]! += v * w[j]!;
     }
     return softmax(s);
   }
@@ -157,8 +160,8 @@ export class LinearModel {
 
 /** A message on one model's features: feature indexes and their normalised tf-idf weights (unknown features count in the length only). */
 export interface Weighed {
-  f: number[];
-  w: number[];
+  f: Int32Array;
+  w: Float64Array;
 }
 
 /**
@@ -166,32 +169,40 @@ export interface Weighed {
  * as given: the sums that use them run in the same order every time).
  */
 export function weigh(model: LinearModelData, x: Map<number, number> | SparseVector): Weighed {
+  if (x instanceof Map) {
+    const ids = new Uint32Array(x.size);
+    const values = new Float32Array(x.size);
+    let k = 0;
+    x.forEach((c, h) => {
+      ids[k] = h;
+      values[k++] = c;
+    });
+    return weighVector(model, ids, values);
+  }
+  return weighVector(model, x.ids, x.values);
+}
+
+function weighVector(model: LinearModelData, ids: Uint32Array, values: Float32Array): Weighed {
   const { hashes, idf, unknownIdf } = model;
   const b = bucketsOf(hashes);
-  const f: number[] = [];
-  const w: number[] = [];
+  const n = ids.length;
+  const f = new Int32Array(n);
+  const w = new Float64Array(n);
+  let m = 0;
   let norm = 0;
-  const n = x instanceof Map ? x.size : x.ids.length;
-  const it = x instanceof Map ? x.entries() : undefined;
   for (let k = 0; k < n; k++) {
-    let h: number;
-    let c: number;
-    if (it) [h, c] = it.next().value as [number, number];
-    else {
-      h = (x as SparseVector).ids[k]!;
-      c = (x as SparseVector).values[k]!;
-    }
-    const i = findHash(hashes, b, h);
+    const c = values[k]!;
+    const i = findHash(hashes, b, ids[k]!);
     const v = (c === 1 ? 1 : 1 + Math.log(c)) * (i >= 0 ? idf[i]! : unknownIdf);
     norm += v * v;
     if (i >= 0) {
-      f.push(i);
-      w.push(v);
+      f[m] = i;
+      w[m++] = v;
     }
   }
   norm = Math.sqrt(norm) || 1;
-  for (let k = 0; k < w.length; k++) w[k]! /= norm;
-  return { f, w };
+  for (let k = 0; k < m; k++) w[k]! /= norm;
+  return { f: f.subarray(0, m), w: w.subarray(0, m) };
 }
 
 function softmax(s: Float64Array): Float64Array {

@@ -58,6 +58,16 @@ export interface LangMatch {
 /** Weight of an unknown word relative to a word of one topic (tuned on the dev set: 0.6-0.8 best). */
 export const UNKNOWN_FACTOR = 0.8;
 const MAX_WORDS = 24;
+/** Words a matcher remembers the candidates of (per generation: LanguageMatcher.resolve). */
+const WORD_CACHE = 4096;
+const NO_TOPICS: number[] = [];
+
+/** A typed word: the known words it may be (with the topics that hold each) and its weight. */
+interface Resolved {
+  w: string;
+  cands: { word: string; sim: number; topics: number[] }[];
+  weight: number;
+}
 
 export function keys(text: string): string[] {
   return [
@@ -82,6 +92,8 @@ export class LanguageMatcher {
   /** Per phrase of one topic: the overlap so far, and the best similarity of the current word. */
   private overlapOf = new Float64Array(0);
   private wordSim = new Float64Array(0);
+  private recent = new Map<string, Resolved>();
+  private older = new Map<string, Resolved>();
 
   constructor(
     readonly lang: string,
@@ -158,6 +170,36 @@ export class LanguageMatcher {
     return tailOnly;
   }
 
+  /**
+   * What a typed word may be (its candidates and its weight), from a cache
+   * of the words typed lately: people write the same words again and again
+   * ("termin", "interview", "wann"), and a fuzzy lookup of a word costs as
+   * much as the rest of its matching. Two generations of at most
+   * WORD_CACHE words each: a word asked within the last one or two
+   * generations is answered from memory, the rest are forgotten. Only a
+   * function of the word and this matcher's (immutable) vocabulary, so it
+   * never changes an answer.
+   */
+  private resolve(w: string): Resolved {
+    let r = this.recent.get(w);
+    if (r) return r;
+    r = this.older.get(w);
+    if (!r) {
+      let cands = this.fuzzy.lookup(w, 4);
+      if (!cands.length) cands = this.decompound(w);
+      const best = cands[0];
+      // A word's weight: that of what it most likely is, or full weight when unknown.
+      const weight = best ? (this.idf.get(best.word) ?? this.unknownIdf) : this.unknownIdf;
+      r = { w, cands: cands.map((c) => ({ word: c.word, sim: c.sim, topics: this.postings.get(c.word) ?? NO_TOPICS })), weight };
+    }
+    if (this.recent.size >= WORD_CACHE) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(w, r);
+    return r;
+  }
+
   vocabularySize(): number {
     return this.idf.size;
   }
@@ -168,14 +210,7 @@ export class LanguageMatcher {
     const q = allKeys.length > MAX_WORDS ? allKeys.slice(0, MAX_WORDS) : allKeys;
     if (!q.length) return { ranked: [], known: 0, tokens: 0 };
     // Resolve each typed word to the known words it may be.
-    const resolved = q.map((w) => {
-      let cands = this.fuzzy.lookup(w, 4);
-      if (!cands.length) cands = this.decompound(w);
-      const best = cands[0];
-      // A word's weight: that of what it most likely is, or full weight when unknown.
-      const weight = best ? (this.idf.get(best.word) ?? this.unknownIdf) : this.unknownIdf;
-      return { w, cands, weight };
-    });
+    const resolved = q.map((w) => this.resolve(w));
     const total = resolved.reduce((s, r) => s + r.weight, 0);
     const knownWeight = resolved.reduce((s, r) => s + (r.cands.length ? r.weight * r.cands[0]!.sim : 0), 0);
 
@@ -190,7 +225,7 @@ export class LanguageMatcher {
     const touched: number[] = [];
     resolved.forEach((r, i) => {
       for (const c of r.cands)
-        for (const ti of this.postings.get(c.word) ?? []) {
+        for (const ti of c.topics) {
           const base = ti * W;
           if (!this.mark[ti]) {
             this.mark[ti] = 1;

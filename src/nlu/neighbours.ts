@@ -39,7 +39,8 @@ const COMMON_SHARE = 0.02;
 export interface NeighbourData {
   /** Posting list of feature i (the distress model's feature order) is samples/weights[offsets[i] .. offsets[i+1]). */
   offsets: Uint32Array;
-  samples: Uint32Array;
+  /** Two bytes a posting when there are at most 65,536 training messages (model-cache.ts compactData), four otherwise. */
+  samples: Uint16Array | Uint32Array;
   /** Normalised tf-idf weight x 255. */
   weights: Uint8Array;
   /** 1 for a crisis message. */
@@ -73,7 +74,9 @@ export function buildNeighbourData(samples: Sample[], model: LinearModelData): N
 
 export class Neighbours {
   private readonly sims: Float32Array;
-  private readonly seen: Uint8Array;
+  /** The closest messages of a lookup and their similarities, best first. */
+  private readonly best = new Uint32Array(NEIGHBOURS);
+  private readonly bestSim = new Float64Array(NEIGHBOURS);
   /** The training messages a lookup touched (reused: a few thousand a message). */
   private readonly touched: Uint32Array;
 
@@ -82,7 +85,6 @@ export class Neighbours {
     private readonly model: LinearModelData,
   ) {
     this.sims = new Float32Array(d.labels.length);
-    this.seen = new Uint8Array(d.labels.length);
     this.touched = new Uint32Array(d.labels.length);
   }
 
@@ -99,35 +101,56 @@ export class Neighbours {
 
   /** The same for a message already weighed on the distress model's features (linear.ts weigh), which the model's prediction needs too. */
   crisisShareWeighed(q: Weighed, skip?: (sample: number) => boolean): number {
-    const { offsets, samples, weights, labels } = this.d;
-    const { sims, seen } = this;
-    // A lookup never runs inside another, so one buffer serves them all.
-    const touched = this.touched;
+    const n = this.scatter(q);
+    const nb = skip ? this.closestSkipping(n, skip) : this.closest(n);
+    const { best, bestSim } = this;
+    const labels = this.d.labels;
+    let all = 0;
+    let crisis = 0;
+    for (let k = 0; k < nb; k++) {
+      all += bestSim[k]!;
+      if (labels[best[k]!]) crisis += bestSim[k]!;
+    }
+    return crisis / (all + PRIOR_WEIGHT);
+  }
+
+  /**
+   * Adds the message's similarity to every training message it shares a
+   * listed feature with; returns how many it touched (in `touched`). A
+   * similarity is never 0 once touched (weights are at least 1), so the
+   * similarity itself says whether a message was seen. Small loops on typed
+   * arrays only: this runs over a few thousand postings a message, and
+   * stays in the optimising compiler's tier.
+   */
+  private scatter(q: Weighed): number {
+    const { offsets, samples, weights } = this.d;
+    const { sims, touched } = this;
+    const { f, w } = q;
     let nTouched = 0;
-    for (let k = 0; k < q.f.length; k++) {
-      const i = q.f[k]!;
-      const qw = q.w[k]! / 255;
+    for (let k = 0; k < f.length; k++) {
+      const i = f[k]!;
+      const qw = w[k]! / 255;
       const end = offsets[i + 1]!;
       for (let j = offsets[i]!; j < end; j++) {
         const s = samples[j]!;
-        if (!seen[s]) {
-          seen[s] = 1;
-          touched[nTouched++] = s;
-        }
-        sims[s]! += qw * weights[j]!;
+        const old = sims[s]!;
+        if (old === 0) touched[nTouched++] = s;
+        sims[s] = old + qw * weights[j]!;
       }
     }
-    // The NEIGHBOURS best, by insertion into a short sorted list.
-    const best: number[] = [];
-    const bestSim: number[] = [];
+    return nTouched;
+  }
+
+  /** The NEIGHBOURS best of the touched messages (by insertion into a short sorted list), clearing their similarities; returns how many. */
+  private closest(nTouched: number): number {
+    const { sims, touched, best, bestSim } = this;
+    let nb = 0;
     for (let t = 0; t < nTouched; t++) {
       const s = touched[t]!;
       const v = sims[s]!;
       sims[s] = 0;
-      seen[s] = 0;
-      if (skip?.(s)) continue;
-      if (best.length === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
-      let at = best.length < NEIGHBOURS ? best.length : NEIGHBOURS - 1;
+      if (nb === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
+      let at = nb < NEIGHBOURS ? nb++ : NEIGHBOURS - 1;
       while (at > 0 && bestSim[at - 1]! < v) {
         best[at] = best[at - 1]!;
         bestSim[at] = bestSim[at - 1]!;
@@ -136,13 +159,29 @@ export class Neighbours {
       best[at] = s;
       bestSim[at] = v;
     }
-    let all = 0;
-    let crisis = 0;
-    best.forEach((s, k) => {
-      all += bestSim[k]!;
-      if (labels[s]) crisis += bestSim[k]!;
-    });
-    return crisis / (all + PRIOR_WEIGHT);
+    return nb;
+  }
+
+  /** closest() leaving out the messages `skip` names (cross-validation). */
+  private closestSkipping(nTouched: number, skip: (sample: number) => boolean): number {
+    const { sims, touched, best, bestSim } = this;
+    let nb = 0;
+    for (let t = 0; t < nTouched; t++) {
+      const s = touched[t]!;
+      const v = sims[s]!;
+      sims[s] = 0;
+      if (skip(s)) continue;
+      if (nb === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
+      let at = nb < NEIGHBOURS ? nb++ : NEIGHBOURS - 1;
+      while (at > 0 && bestSim[at - 1]! < v) {
+        best[at] = best[at - 1]!;
+        bestSim[at] = bestSim[at - 1]!;
+        at--;
+      }
+      best[at] = s;
+      bestSim[at] = v;
+    }
+    return nb;
   }
 }
 
