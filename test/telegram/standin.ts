@@ -104,6 +104,8 @@ export class TelegramStandIn {
   /** Updates Telegram did not deliver because their kind is not in the bot's allowed_updates. */
   withheld: Record<string, unknown>[] = [];
   private pollAllowed?: string[];
+  /** TCP connections the bot opened to this Bot API so far (a client without keep-alive opens one per call). */
+  connections = 0;
   /** An outage of the Bot API: every call answers 502 until it is set back to false. */
   down = false;
   private files = new Map<string, number>();
@@ -127,6 +129,7 @@ export class TelegramStandIn {
           res.end(JSON.stringify({ ok: false, error_code: 500, description: `stand-in failed: ${(err as Error).message}` }));
         }),
     );
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
