@@ -265,6 +265,8 @@ async function telegram(chatsN = 16, perChat = 40): Promise<Record<string, unkno
       updatesPerSecond: Math.round(updates / seconds),
       cpuMsPerUpdate: Number(((c1 - c0) / updates).toFixed(3)),
       botApiCallsPerUpdate: Number((api.calls.length / updates).toFixed(2)),
+      // The calls that were HTTP requests of their own (the rest went in the answer to a webhook request).
+      botApiRequestsPerUpdate: Number((api.calls.filter((x) => !x.webhookReply).length / updates).toFixed(2)),
       botApiConnections: api.connections - conn0,
       callsByMethodPerUpdate: Object.fromEntries(Object.entries(byMethod).map(([k, v]) => [k, Number((v / updates).toFixed(2))])),
       handlingMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)) },

@@ -6,12 +6,14 @@
  * (src/channels/telegram/http.ts) against a real server on loopback: abort, a body that is not
  * JSON, a compressed answer, an upload streamed as multipart.
  */
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botApiFetch } from '../../src/channels/telegram/http.js';
+import { pseudonym } from '../../src/channels/telegram/ids.js';
 import { readUpdateBody, WEBHOOK_PATH } from '../../src/channels/telegram/plugin.js';
 import { buttonData, parseTelegramHtml, TelegramStandIn } from './standin.js';
 import { startLotse, type Lotse } from './lotse.js';
@@ -43,17 +45,23 @@ async function callsDuring(fn: () => Promise<unknown>): Promise<string[]> {
 }
 
 describe('Bot API calls of an update', () => {
-  it('a typed question: its answer and "Was this helpful?" and nothing else; a press: the answer to the query, the reply, the pressed keyboard', async () => {
+  it('a typed question: its answer and "Was this helpful?" and nothing else; a press: the answer to the query, the reply, the pressed keyboard (in the webhook answer)', async () => {
     const chat = 7701;
     await turn(() => api.text(chat, '/start', 'en'));
     await turn(() => api.press(chat, '=l:en'));
     expect(await callsDuring(() => turn(() => api.text(chat, 'can I bring my own interpreter')))).toEqual(['sendMessage', 'sendMessage']);
+    const question = api.messages(chat).at(-1)!;
+    const before = api.calls.length;
     const calls = await callsDuring(() => turn(() => api.press(chat, buttonData(api.messages(chat), 'Yes'))));
     // The spinner is stopped at once (before the turn), the keyboard marked after the reply.
     expect(calls[0]).toBe('answerCallbackQuery');
     expect(calls.at(-1)).toBe('editMessageReplyMarkup');
     expect(calls.filter((m) => m === 'sendMessage').length).toBeGreaterThanOrEqual(1);
     expect(calls.length).toBe(2 + calls.filter((m) => m === 'sendMessage').length);
+    // The edit rode on the answer to Telegram's webhook request: one HTTP request fewer per press.
+    const made = api.calls.slice(before);
+    expect(made.filter((c) => c.webhookReply).map((c) => [c.method, c.status])).toEqual([['editMessageReplyMarkup', 200]]);
+    expect(question.buttons.map((r) => r.map((b) => b.text))).toEqual([['✓ Yes']]);
   });
 
   it('the calls of many updates share a few kept-alive connections, not one each', async () => {
@@ -199,5 +207,22 @@ describe('the Bot API client (http.ts)', () => {
       server.off('connection', count);
       fetch.close();
     }
+  });
+});
+
+describe('pseudonym, remembered', () => {
+  it('is the HMAC of the chat id under the secret, the same from memory, and another under another secret', () => {
+    const a = Buffer.from('secret-a-secret-a-secret-a-secret-a');
+    const b = Buffer.from('secret-b-secret-b-secret-b-secret-b');
+    const hmac = (s: Buffer, chat: number) => `tg_${createHmac('sha256', s).update(`telegram:chat:${chat}`).digest('base64url').slice(0, 32)}`;
+    for (let i = 0; i < 3; i++) {
+      expect(pseudonym(a, 42)).toBe(hmac(a, 42));
+      expect(pseudonym(a, '42')).toBe(hmac(a, 42));
+      expect(pseudonym(b, 42)).toBe(hmac(b, 42));
+    }
+    expect(pseudonym(a, 42)).not.toBe(pseudonym(b, 42));
+    // Past the bound it starts again, still right.
+    for (let chat = 0; chat < 10_050; chat++) pseudonym(a, chat);
+    expect(pseudonym(a, 7)).toBe(hmac(a, 7));
   });
 });

@@ -26,6 +26,8 @@ export interface Call {
   payload: Record<string, unknown>;
   /** HTTP status answered. */
   status: number;
+  /** Made in the answer to a webhook request, not as a request of its own. */
+  webhookReply?: boolean;
 }
 
 export interface SentMessage {
@@ -376,7 +378,17 @@ export class TelegramStandIn {
       headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
       body: JSON.stringify(update),
     });
-    await res.arrayBuffer();
+    // A method in the answer is carried out, as Telegram does (its outcome goes nowhere).
+    const text = await res.text();
+    if (res.ok && /^application\/json/.test(res.headers.get('content-type') ?? '')) {
+      const { method, ...payload } = JSON.parse(text) as { method?: unknown } & Record<string, unknown>;
+      if (typeof method === 'string') {
+        const n = ++this.n;
+        const answer = await this.handle(method, payload);
+        this.calls.push({ n, method, payload, status: answer.status, webhookReply: true });
+        for (const w of this.watchers.slice()) w();
+      }
+    }
     return res.status;
   }
 

@@ -80,6 +80,20 @@ export interface TelegramOptions {
 interface TurnState {
   key: string;
   sent: number;
+  /** The webhook request of this update, while it waits for the turn (see WebhookSlot). */
+  webhook?: WebhookSlot;
+}
+
+/**
+ * A webhook request waiting for its update's turn. Telegram takes one Bot API method in the answer
+ * to a webhook request (Bot API, "Making requests when getting updates"): the pressed keyboard's
+ * edit, the last call of a press, goes there instead of in a request of its own (issue 17.1: a
+ * press cost three calls). Its outcome is not known; the edit is best effort anyway (markPressed).
+ */
+interface WebhookSlot {
+  /** Cleared once the request is answered (the turn done, failed or late): a call after that goes on its own. */
+  waiting: boolean;
+  reply?: Record<string, unknown>;
 }
 
 const OK = '{"ok":true}';
@@ -297,6 +311,11 @@ export class TelegramChannel {
     if (!q?.data || !msg || msg.date === 0) return;
     const markup = pressedKeyboard('reply_markup' in msg ? msg.reply_markup?.inline_keyboard : undefined, q.data);
     if (!markup) return;
+    const slot = this.turns.get(c.update)?.webhook;
+    if (slot?.waiting) {
+      slot.reply = { method: 'editMessageReplyMarkup', chat_id: msg.chat.id, message_id: msg.message_id, reply_markup: markup };
+      return;
+    }
     try {
       await this.bot.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, { reply_markup: markup }, apiSignal(this.abort.signal));
     } catch (err) {
@@ -413,7 +432,8 @@ export class TelegramChannel {
       }
       // A copy of an update under way here waits for it; one left unfinished by a crash or a failed try runs again.
       await this.recovering;
-      const run = this.process(stored.item, update, false);
+      const slot: WebhookSlot = { waiting: true };
+      const run = this.process(stored.item, update, false, slot);
       void run.then(() => this.events.emit('handled', update.update_id));
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
@@ -421,6 +441,9 @@ export class TelegramChannel {
         new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs))),
       ]);
       clearTimeout(timer);
+      slot.waiting = false;
+      // Done: the one Bot API call the turn left for the answer (WebhookSlot), if any.
+      if (outcome === 'done' && slot.reply) return answer(res, 200, JSON.stringify(slot.reply));
       answer(res, outcome === 'failed' ? 500 : 200, outcome === 'failed' ? FAILED : OK);
     };
   }
@@ -448,7 +471,7 @@ export class TelegramChannel {
    * when it failed (it stays in the inbox: Telegram's retry or the next start runs it again).
    * `announce`: emit 'handled' when over (polling, recovery; the webhook emits per request).
    */
-  private process(item: InboxItem, update: Update, announce: boolean): Promise<boolean> {
+  private process(item: InboxItem, update: Update, announce: boolean, webhook?: WebhookSlot): Promise<boolean> {
     const known = this.running.get(item.key);
     if (known) return known;
     const chat = this.chatOf(update);
@@ -466,7 +489,7 @@ export class TelegramChannel {
             await this.bot.init(apiSignal(this.abort.signal));
             // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
             if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
-            this.turns.set(update, { key: item.key, sent: item.sent });
+            this.turns.set(update, { key: item.key, sent: item.sent, ...(webhook ? { webhook } : {}) });
             await this.bot.handleUpdate(update);
           }
           await this.inbox.markDone(item.key, this.ctx.clock.now());
