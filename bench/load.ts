@@ -490,7 +490,12 @@ async function telegram(chatsN = 16, perChat = 40): Promise<Record<string, unkno
     );
     api.sent.length = 0;
     api.calls.length = 0;
+    const conn0 = api.connections;
     const pid = server.child.pid!;
+    // BENCH_PERF=<file>: `perf record -g` of the server during the measured part (start it with BENCH_NODE_FLAGS=--perf-prof, then `perf inject --jit`).
+    const perf = process.env.BENCH_PERF
+      ? spawn('perf', ['record', '-g', '-k', 'mono', '-o', process.env.BENCH_PERF, '-p', String(pid)], { stdio: 'ignore' })
+      : undefined;
     const c0 = cpuMs(pid);
     const latencies: number[] = [];
     const t0 = performance.now();
@@ -507,6 +512,10 @@ async function telegram(chatsN = 16, perChat = 40): Promise<Record<string, unkno
     // Calls that go out after the 200 (a typing action's answer, a late edit) are counted too.
     await new Promise((r) => setTimeout(r, 500));
     const c1 = cpuMs(pid);
+    if (perf) {
+      perf.kill('SIGINT');
+      await new Promise((r) => perf.once('exit', r));
+    }
     latencies.sort((a, b) => a - b);
     const updates = latencies.length;
     const byMethod: Record<string, number> = {};
@@ -516,6 +525,9 @@ async function telegram(chatsN = 16, perChat = 40): Promise<Record<string, unkno
       updatesPerSecond: Math.round(updates / seconds),
       cpuMsPerUpdate: Number(((c1 - c0) / updates).toFixed(3)),
       botApiCallsPerUpdate: Number((api.calls.length / updates).toFixed(2)),
+      // The calls that were HTTP requests of their own (the rest went in the answer to a webhook request).
+      botApiRequestsPerUpdate: Number((api.calls.filter((x) => !x.webhookReply).length / updates).toFixed(2)),
+      botApiConnections: api.connections - conn0,
       callsByMethodPerUpdate: Object.fromEntries(Object.entries(byMethod).map(([k, v]) => [k, Number((v / updates).toFixed(2))])),
       handlingMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)) },
       note: `${chatsN} chats × ${perChat} updates (typed questions, /menu, button presses), each chat waiting for the 200 of its last update`,
@@ -547,7 +559,7 @@ export async function benchLoad(opts: LoadBenchOptions = {}): Promise<Record<str
   if (parts.has('lotse')) out.lotse = await lotseWebchat(seconds, conversations);
   if (parts.has('pg1')) out.lotsePg1 = await lotseCluster(1, seconds, conversations);
   if (parts.has('cluster')) out.lotseCluster = await lotseCluster(3, seconds, conversations);
-  if (parts.has('telegram')) out.telegram = await telegram();
+  if (parts.has('telegram')) out.telegram = await telegram(16, Number(process.env.LOAD_TG_PER_CHAT ?? 40));
   out.loadAverageAtEnd = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   return out;
 }

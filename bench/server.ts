@@ -24,7 +24,9 @@ export interface ServerProcess {
 
 function npmStartNodeFlags(): string[] {
   const start = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((a) => a.startsWith('--'));
+  // BENCH_NODE_FLAGS: more flags for a local run (e.g. --perf-basic-prof for `perf record`).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return [...start.split(/\s+/).filter((a) => a.startsWith('--')), ...extra];
 }
 
 export async function startServerProcess(name: string, env: Record<string, string>): Promise<ServerProcess> {

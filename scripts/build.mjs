@@ -40,6 +40,10 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // Node 20 has every \p{...} escape, but esbuild's table for node20 says otherwise and turns each
+  // /\p{Lu}/u outside a character class into `new RegExp("\\p{Lu}", "u")`, built again on every
+  // call (per character in the keyboard layout and the language detection: issue 17.1).
+  supported: { 'regexp-unicode-property-escapes': true },
   bundle: false,
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -26,6 +26,8 @@ export interface Call {
   payload: Record<string, unknown>;
   /** HTTP status answered. */
   status: number;
+  /** Made in the answer to a webhook request, not as a request of its own. */
+  webhookReply?: boolean;
 }
 
 export interface SentMessage {
@@ -104,6 +106,8 @@ export class TelegramStandIn {
   /** Updates Telegram did not deliver because their kind is not in the bot's allowed_updates. */
   withheld: Record<string, unknown>[] = [];
   private pollAllowed?: string[];
+  /** TCP connections the bot opened to this Bot API so far (a client without keep-alive opens one per call). */
+  connections = 0;
   /** An outage of the Bot API: every call answers 502 until it is set back to false. */
   down = false;
   private files = new Map<string, number>();
@@ -127,6 +131,7 @@ export class TelegramStandIn {
           res.end(JSON.stringify({ ok: false, error_code: 500, description: `stand-in failed: ${(err as Error).message}` }));
         }),
     );
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -373,7 +378,17 @@ export class TelegramStandIn {
       headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
       body: JSON.stringify(update),
     });
-    await res.arrayBuffer();
+    // A method in the answer is carried out, as Telegram does (its outcome goes nowhere).
+    const text = await res.text();
+    if (res.ok && /^application\/json/.test(res.headers.get('content-type') ?? '')) {
+      const { method, ...payload } = JSON.parse(text) as { method?: unknown } & Record<string, unknown>;
+      if (typeof method === 'string') {
+        const n = ++this.n;
+        const answer = await this.handle(method, payload);
+        this.calls.push({ n, method, payload, status: answer.status, webhookReply: true });
+        for (const w of this.watchers.slice()) w();
+      }
+    }
     return res.status;
   }
 

@@ -48,10 +48,18 @@ function charEm(ch: string): number {
   return 0.7; // other punctuation and symbols
 }
 
+/** Widths measured so far: the labels are the content's, a few hundred, laid out again on every reply. */
+const widths = new Map<string, number>();
+
 /** Estimated rendered width of a button label, in em. labelEm('Back') ≈ 4 */
 export function labelEm(label: string): number {
+  const known = widths.get(label);
+  if (known !== undefined) return known;
   let w = 0;
   for (const ch of label) w += charEm(ch);
+  // Bounded: labels with a name or a number in them (a queue place) would otherwise grow it forever.
+  if (widths.size >= 4096) widths.clear();
+  widths.set(label, w);
   return w;
 }
 

@@ -32,8 +32,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
-import express from 'express';
-import { Bot as GrammyBot, GrammyError, type Context, type Transformer } from 'grammy';
+import type express from 'express';
+import { type ApiClientOptions, Bot as GrammyBot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -45,6 +45,7 @@ import { SerialQueue } from '../../util/serial-queue.js';
 import { wellFormedReviver } from '../../util/text.js';
 import { CallbackCodec, readPageData } from './callback.js';
 import { isReadableUpdate, messageEvent } from './events.js';
+import { botApiFetch } from './http.js';
 import { botIdOf, derivedWebhookSecret, pseudonym } from './ids.js';
 import { pressedKeyboard } from './render.js';
 import { apiSignal, TelegramSender } from './sender.js';
@@ -79,6 +80,67 @@ export interface TelegramOptions {
 interface TurnState {
   key: string;
   sent: number;
+  /** The webhook request of this update, while it waits for the turn (see WebhookSlot). */
+  webhook?: WebhookSlot;
+}
+
+/**
+ * A webhook request waiting for its update's turn. Telegram takes one Bot API method in the answer
+ * to a webhook request (Bot API, "Making requests when getting updates"): the pressed keyboard's
+ * edit, the last call of a press, goes there instead of in a request of its own (issue 17.1: a
+ * press cost three calls). Its outcome is not known; the edit is best effort anyway (markPressed).
+ */
+interface WebhookSlot {
+  /** Cleared once the request is answered (the turn done, failed or late): a call after that goes on its own. */
+  waiting: boolean;
+  reply?: Record<string, unknown>;
+}
+
+const OK = '{"ok":true}';
+const FAILED = '{"ok":false}';
+/** Telegram's updates are a few KB; a message's text is at most 4096 characters. */
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/** A small JSON answer, written directly (no res.json: no ETag, no content negotiation). */
+function answer(res: express.Response, status: number, json: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/** `\uD800`-`\uDFFF` escaped in JSON: the only way a lone surrogate gets into a parsed string (raw bytes decode to U+FFFD). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The body of a webhook request as JSON, or the HTTP status that refuses it: 400 (not JSON, not
+ * an application/json body, not UTF-8 text), 413 (over `limit`), 415 (compressed: Telegram does not).
+ * Strings are made well-formed (util/text.ts wellFormedReviver) only when the text has an escaped
+ * surrogate, the one way a lone one can arrive; a plain parse otherwise.
+ */
+export function readUpdateBody(req: express.Request, limit: number): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    let status = !/^application\/json\s*(;|$)/i.test(type) ? 400 : encoding !== 'identity' ? 415 : declared > limit ? 413 : 0;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (c: Buffer) => {
+      if (status) return; // drained, not kept
+      length += c.length;
+      if (length > limit) status = 413;
+      else chunks.push(c);
+    });
+    req.on('error', () => resolve(400));
+    req.on('end', () => {
+      if (status) return resolve(status);
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      try {
+        resolve(SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormedReviver) : JSON.parse(text));
+      } catch {
+        resolve(400);
+      }
+    });
+  });
 }
 
 export class TelegramChannel {
@@ -105,6 +167,7 @@ export class TelegramChannel {
   private closing = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  private readonly fetch = botApiFetch();
   private readonly turns = new WeakMap<object, TurnState>();
   private readonly inbox: Inbox;
   /** One update at a time per chat, in the order stored. */
@@ -129,7 +192,10 @@ export class TelegramChannel {
     this.webhookSecret = config.TELEGRAM_WEBHOOK_SECRET ?? derivedWebhookSecret(ctx.secret, this.botId);
     // Every API call listens on this signal while it runs (many at once under load).
     setMaxListeners(0, this.abort.signal);
-    this.bot = new GrammyBot(token, { client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, '') } });
+    // Bot API calls over node:http on a keep-alive agent, not node-fetch (http.ts: a tenth of an update's CPU).
+    this.bot = new GrammyBot(token, {
+      client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), fetch: this.fetch as unknown as NonNullable<ApiClientOptions['fetch']> },
+    });
 
     // Innermost first: auto-retry wraps the raw call, the throttler wraps auto-retry.
     const retry = autoRetry({ maxRetryAttempts: opts.maxRetryAttempts ?? 10, maxDelaySeconds: opts.maxRetryDelaySeconds ?? 600 });
@@ -245,6 +311,11 @@ export class TelegramChannel {
     if (!q?.data || !msg || msg.date === 0) return;
     const markup = pressedKeyboard('reply_markup' in msg ? msg.reply_markup?.inline_keyboard : undefined, q.data);
     if (!markup) return;
+    const slot = this.turns.get(c.update)?.webhook;
+    if (slot?.waiting) {
+      slot.reply = { method: 'editMessageReplyMarkup', chat_id: msg.chat.id, message_id: msg.message_id, reply_markup: markup };
+      return;
+    }
     try {
       await this.bot.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, { reply_markup: markup }, apiSignal(this.abort.signal));
     } catch (err) {
@@ -324,15 +395,18 @@ export class TelegramChannel {
     const expected = Buffer.from(this.webhookSecret);
     const timeoutMs = this.opts.webhookTimeoutMs ?? 25_000;
     return async (req, res) => {
-      const got = Buffer.from(String(req.get('x-telegram-bot-api-secret-token') ?? ''));
+      const got = Buffer.from(String(req.headers['x-telegram-bot-api-secret-token'] ?? ''));
       if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
         this.ctx.log.warn('telegram: webhook request without the right secret token refused', { ip: req.ip });
-        return void res.status(401).json({ ok: false, error: 'unauthorized' });
+        return answer(res, 401, '{"ok":false,"error":"unauthorized"}');
       }
-      if (this.closing) return void res.status(503).json({ ok: false, error: 'shutting down' }); // Telegram retries
-      const update = req.body as Update | undefined;
-      if (!update || typeof update !== 'object' || typeof update.update_id !== 'number')
-        return void res.status(400).json({ ok: false, error: 'not an update' });
+      if (this.closing) return answer(res, 503, '{"ok":false,"error":"shutting down"}'); // Telegram retries
+      // Read here, not by express.json: the secret is checked before the body is looked at, and an
+      // update is read for a small part of body-parser's cost (readUpdateBody).
+      const body = await readUpdateBody(req, WEBHOOK_BODY_LIMIT);
+      if (typeof body === 'number') return answer(res, body, `{"ok":false,"error":"${body === 413 ? 'too large' : 'bad request'}"}`);
+      const update = body as Update | undefined;
+      if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return answer(res, 400, '{"ok":false,"error":"not an update"}');
       // Malformed but numbered (a message without a chat, a text that is a number...): acknowledged
       // with 200 and logged, not 4xx/5xx. Telegram repeats every webhook request that does not get a
       // 2xx until it gives up (Bot API, setWebhook: "In case of an unsuccessful request, we will give
@@ -341,7 +415,7 @@ export class TelegramChannel {
       // without update_id keeps its 400: that is not Telegram speaking at all.)
       if (!isReadableUpdate(update)) {
         this.ctx.log.warn('telegram: malformed update acknowledged and dropped', { update: update.update_id });
-        return void res.status(200).json({ ok: true });
+        return answer(res, 200, OK);
       }
       // Stored before anything else: from here on the update is answered even if the process dies.
       let stored: { item: InboxItem; status: InboxStatus };
@@ -349,16 +423,17 @@ export class TelegramChannel {
         stored = await this.storeUpdate(update);
       } catch (err) {
         this.ctx.log.error('telegram: update could not be stored; Telegram sends it again', { update: update.update_id, err });
-        return void res.status(500).json({ ok: false });
+        return answer(res, 500, FAILED);
       }
       if (stored.status === 'done') {
         this.ctx.log.info('telegram: update already handled', { update: update.update_id });
         this.events.emit('handled', update.update_id);
-        return void res.status(200).json({ ok: true });
+        return answer(res, 200, OK);
       }
       // A copy of an update under way here waits for it; one left unfinished by a crash or a failed try runs again.
       await this.recovering;
-      const run = this.process(stored.item, update, false);
+      const slot: WebhookSlot = { waiting: true };
+      const run = this.process(stored.item, update, false, slot);
       void run.then(() => this.events.emit('handled', update.update_id));
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
@@ -366,7 +441,10 @@ export class TelegramChannel {
         new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs))),
       ]);
       clearTimeout(timer);
-      res.status(outcome === 'failed' ? 500 : 200).json({ ok: outcome !== 'failed' });
+      slot.waiting = false;
+      // Done: the one Bot API call the turn left for the answer (WebhookSlot), if any.
+      if (outcome === 'done' && slot.reply) return answer(res, 200, JSON.stringify(slot.reply));
+      answer(res, outcome === 'failed' ? 500 : 200, outcome === 'failed' ? FAILED : OK);
     };
   }
 
@@ -393,7 +471,7 @@ export class TelegramChannel {
    * when it failed (it stays in the inbox: Telegram's retry or the next start runs it again).
    * `announce`: emit 'handled' when over (polling, recovery; the webhook emits per request).
    */
-  private process(item: InboxItem, update: Update, announce: boolean): Promise<boolean> {
+  private process(item: InboxItem, update: Update, announce: boolean, webhook?: WebhookSlot): Promise<boolean> {
     const known = this.running.get(item.key);
     if (known) return known;
     const chat = this.chatOf(update);
@@ -411,7 +489,7 @@ export class TelegramChannel {
             await this.bot.init(apiSignal(this.abort.signal));
             // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
             if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
-            this.turns.set(update, { key: item.key, sent: item.sent });
+            this.turns.set(update, { key: item.key, sent: item.sent, ...(webhook ? { webhook } : {}) });
             await this.bot.handleUpdate(update);
           }
           await this.inbox.markDone(item.key, this.ctx.clock.now());
@@ -584,6 +662,7 @@ export class TelegramChannel {
     clearTimeout(timer);
     this.abort.abort();
     await this.booted;
+    this.fetch.close();
   }
 }
 
@@ -595,7 +674,7 @@ export function telegramPlugin(opts: TelegramOptions = {}): Plugin & { channel?:
       const ch = new TelegramChannel(ctx, opts);
       plugin.channel = ch;
       ctx.bot.registerChannel('telegram', ch.deliverer());
-      if (ctx.config.TELEGRAM_MODE === 'webhook') app.post(WEBHOOK_PATH, express.json({ limit: '1mb', reviver: wellFormedReviver }), ch.webhookHandler());
+      if (ctx.config.TELEGRAM_MODE === 'webhook') app.post(WEBHOOK_PATH, ch.webhookHandler());
     },
     started() {
       // In the background: the server serves web chat even while Telegram is unreachable.
