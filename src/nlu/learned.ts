@@ -36,7 +36,7 @@ import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, t
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 23;
+export const MODEL_VERSION = 24;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 

@@ -65,6 +65,9 @@ export class Checkpointer {
 
   /** Stops the thread after one last checkpoint, and waits for it. */
   async close(): Promise<void> {
+    // Held while it closes: an unref'd worker is all the event loop would wait for, and Node would
+    // exit with code 0 before the close finished (the caller's exit code and "stopped" lost).
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }
