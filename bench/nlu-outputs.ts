@@ -6,19 +6,19 @@
  *   node --import tsx bench/nlu-outputs.ts check OUT.jsonl   (exit 1 on any difference)
  *   LOTSE_PACK_FACTOR=20 ...   the same on the synthetic 20x pack (bench/matching.ts)
  *
- * Messages: the own held-out set 1 (tuned on), the dev set when it is there
- * (../shared/eval/dev.jsonl, or LOTSE_DEV), and the content's own example
- * phrasings with the session language as a hint (a second code path: the
- * prior). Never the second held-out set, which stays an unseen measure.
- * Each line is the whole MatchResult and DistressResult (scores unrounded),
- * so a changed float shows up as well as a changed decision.
+ * Messages: the own held-out sets 1-4 (tuned on; set 5 stays an unseen
+ * measure) and the dev set when it is there (../shared/eval/dev.jsonl, or
+ * LOTSE_DEV), each asked with its language as the session's and without one
+ * (two code paths: the prior), and the content's own example phrasings with
+ * their language. Each line is the whole MatchResult and DistressResult
+ * (scores unrounded) and the unserved-language reading, so a changed float
+ * shows up as well as a changed decision. CPU per message: bench/nlu-speed.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { loadContentFromDir } from '../src/content/manager.js';
 import { compileContent } from '../src/content/served.js';
 import { repoRoot, syntheticPack } from './matching.js';
-import { loadJsonl, loadOwnSet } from './understanding.js';
+import { ownAndDevMessages } from './understanding.js';
 
 const [mode, file] = process.argv.slice(2);
 if ((mode !== 'dump' && mode !== 'check') || !file) {
@@ -29,16 +29,20 @@ if ((mode !== 'dump' && mode !== 'check') || !file) {
 const c0 = loadContentFromDir(repoRoot);
 const factor = Number(process.env.LOTSE_PACK_FACTOR ?? 1);
 const c = factor > 1 ? compileContent(syntheticPack(c0.pack, factor), c0.assetRoot) : c0;
-const inputs: { text: string; lang?: string }[] = loadOwnSet().map((d) => ({ text: d.text }));
-const dev = process.env.LOTSE_DEV || path.join(repoRoot, '..', 'shared', 'eval', 'dev.jsonl');
-if (fs.existsSync(dev)) for (const d of loadJsonl(dev)) inputs.push({ text: d.text });
+const inputs: { text: string; lang?: string }[] = [];
+for (const d of ownAndDevMessages()) {
+  const lang = d.lang && c.resolveLanguage(d.lang);
+  if (lang) inputs.push({ text: d.text, lang });
+  inputs.push({ text: d.text });
+}
 for (const [lang, topics] of Object.entries(c.pack.topicTexts))
   for (const t of Object.values(topics)) for (const e of t.examples.slice(0, 3)) inputs.push({ text: e, lang });
 
 const lines = inputs.map((q) => {
   const m = c.nlu.match(q.text, q.lang);
   const d = c.nlu.distress(q.text, q.lang);
-  return JSON.stringify({ q, m, d });
+  const u = q.lang ? undefined : (c.nlu.unserved(q.text) ?? null);
+  return JSON.stringify({ q, m, d, u });
 });
 
 if (mode === 'dump') {

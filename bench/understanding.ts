@@ -45,13 +45,19 @@ export function loadJsonl(file: string): EvalItem[] {
  * only as totals) or `heldout3` (written 2026-12-02 by two more independent
  * writers who never saw the content; measure only, totals only).
  */
-export function loadOwnSet(name: 'heldout' | 'heldout2' | 'heldout3' = 'heldout'): EvalItem[] {
+export function loadOwnSet(name: 'heldout' | 'heldout2' | 'heldout3' | 'heldout4' = 'heldout'): EvalItem[] {
   const dir = path.join(repoRoot, 'test', 'fixtures', name);
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()
     .flatMap((f) => loadJsonl(path.join(dir, f)));
+}
+
+/** The messages of the own sets 1-4 and the dev set (when it is there). */
+export function ownAndDevMessages(): EvalItem[] {
+  const dev = process.env.LOTSE_DEV || path.join(repoRoot, '..', 'shared', 'eval', 'dev.jsonl');
+  return [...(['heldout', 'heldout2', 'heldout3', 'heldout4'] as const).flatMap((n) => loadOwnSet(n)), ...(fs.existsSync(dev) ? loadJsonl(dev) : [])];
 }
 
 interface NlpManagerT {
