@@ -143,43 +143,41 @@ export class Neighbours {
 
   /** The NEIGHBOURS best of the touched messages (by insertion into a short sorted list), clearing their similarities; returns how many. */
   private closest(nTouched: number): number {
-    const { sims, touched, best, bestSim } = this;
+    const { sims, touched, bestSim } = this;
     let nb = 0;
     for (let t = 0; t < nTouched; t++) {
       const s = touched[t]!;
       const v = sims[s]!;
       sims[s] = 0;
-      if (nb === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
-      let at = nb < NEIGHBOURS ? nb++ : NEIGHBOURS - 1;
-      while (at > 0 && bestSim[at - 1]! < v) {
-        best[at] = best[at - 1]!;
-        bestSim[at] = bestSim[at - 1]!;
-        at--;
-      }
-      best[at] = s;
-      bestSim[at] = v;
+      if (nb < NEIGHBOURS || v > bestSim[NEIGHBOURS - 1]!) nb = this.keep(nb, s, v);
     }
+    return nb;
+  }
+
+  /** Puts message `s` (similarity `v`) into its place in the sorted best list of `nb`; returns the new length. */
+  private keep(nb: number, s: number, v: number): number {
+    const { best, bestSim } = this;
+    let at = nb < NEIGHBOURS ? nb++ : NEIGHBOURS - 1;
+    while (at > 0 && bestSim[at - 1]! < v) {
+      best[at] = best[at - 1]!;
+      bestSim[at] = bestSim[at - 1]!;
+      at--;
+    }
+    best[at] = s;
+    bestSim[at] = v;
     return nb;
   }
 
   /** closest() leaving out the messages `skip` names (cross-validation). */
   private closestSkipping(nTouched: number, skip: (sample: number) => boolean): number {
-    const { sims, touched, best, bestSim } = this;
+    const { sims, touched, bestSim } = this;
     let nb = 0;
     for (let t = 0; t < nTouched; t++) {
       const s = touched[t]!;
       const v = sims[s]!;
       sims[s] = 0;
       if (skip(s)) continue;
-      if (nb === NEIGHBOURS && v <= bestSim[NEIGHBOURS - 1]!) continue;
-      let at = nb < NEIGHBOURS ? nb++ : NEIGHBOURS - 1;
-      while (at > 0 && bestSim[at - 1]! < v) {
-        best[at] = best[at - 1]!;
-        bestSim[at] = bestSim[at - 1]!;
-        at--;
-      }
-      best[at] = s;
-      bestSim[at] = v;
+      if (nb < NEIGHBOURS || v > bestSim[NEIGHBOURS - 1]!) nb = this.keep(nb, s, v);
     }
     return nb;
   }
