@@ -16,7 +16,7 @@ import { botApiFetch } from '../../src/channels/telegram/http.js';
 import { pseudonym } from '../../src/channels/telegram/ids.js';
 import { readUpdateBody, WEBHOOK_PATH } from '../../src/channels/telegram/plugin.js';
 import { buttonData, parseTelegramHtml, TelegramStandIn } from './standin.js';
-import { startLotse, type Lotse } from './lotse.js';
+import { handledTurn, startLotse, type Lotse } from './lotse.js';
 
 let api: TelegramStandIn;
 let lotse: Lotse;
@@ -31,12 +31,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function turn(send: () => Promise<{ status?: number }>): Promise<number | undefined> {
-  const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
-  const { status } = await send();
-  await handled;
-  return status;
-}
+const turn = (send: () => Promise<{ status?: number }>) => handledTurn(lotse, send);
 /** The Bot API methods called while `fn` ran. */
 async function callsDuring(fn: () => Promise<unknown>): Promise<string[]> {
   const before = api.calls.length;

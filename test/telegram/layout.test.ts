@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitsInRow, MAX_PER_ROW, MAX_ROWS } from '../../src/channels/telegram/layout.js';
 import type { CompiledContent } from '../../src/content/served.js';
 import { buttonData, parseTelegramHtml, type SentMessage, TelegramStandIn } from './standin.js';
-import { startLotse, type Lotse } from './lotse.js';
+import { handledTurn, startLotse, type Lotse } from './lotse.js';
 
 let api: TelegramStandIn;
 let lotse: Lotse;
@@ -26,11 +26,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function turn(send: () => Promise<{ status?: number }>): Promise<void> {
-  const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
-  await send();
-  await handled;
-}
+const turn = (send: () => Promise<{ status?: number }>) => handledTurn(lotse, send);
 const labels = (m: SentMessage) => m.buttons.map((r) => r.map((b) => b.text));
 function expectReadableRows(m: SentMessage): void {
   for (const row of labels(m)) {

@@ -67,3 +67,11 @@ export async function startLotse(env: Record<string, string>, opts: { dataDir?: 
     },
   };
 }
+
+/** Sends an update (through the webhook or the stand-in's queue) and waits until Lotse is done with it; the webhook request's status. */
+export async function handledTurn(lotse: Lotse, send: () => Promise<{ status?: number }>): Promise<number | undefined> {
+  const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
+  const { status } = await send();
+  await handled;
+  return status;
+}

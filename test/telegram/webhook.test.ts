@@ -14,7 +14,7 @@ import type { Reply } from '../../src/engine/messages.js';
 import { UndeliverableError } from '../../src/runtime/types.js';
 import { repoRoot } from '../helpers/content.js';
 import { buttonData, parseTelegramHtml, TelegramStandIn } from './standin.js';
-import { PUBLIC_URL, startLotse, type Lotse } from './lotse.js';
+import { handledTurn, PUBLIC_URL, startLotse, type Lotse } from './lotse.js';
 
 let api: TelegramStandIn;
 let lotse: Lotse;
@@ -33,13 +33,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-/** Sends an update through the webhook and waits until Lotse is done with it. */
-async function turn(send: () => Promise<{ status?: number }>): Promise<number | undefined> {
-  const handled = new Promise<void>((r) => lotse.tg.events.once('handled', () => r()));
-  const { status } = await send();
-  await handled;
-  return status;
-}
+const turn = (send: () => Promise<{ status?: number }>) => handledTurn(lotse, send);
 const visible = (chat: number) => api.messages(chat).map((m) => (m.parse_mode === 'HTML' ? parseTelegramHtml(m.text) : m.text));
 
 describe('set-up', () => {
