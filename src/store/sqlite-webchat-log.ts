@@ -5,14 +5,15 @@
 import type Database from 'better-sqlite3';
 import type { RateCounters } from './rate-counters.js';
 import { WriteBatch } from './sqlite-batch.js';
-import { activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from './webchat-log.js';
+import { type AppendOptions, activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from './webchat-log.js';
 
 /** `WebchatLog` in the core SQLite file, with its statements prepared once; writes go through the store's group commit (sqlite-batch.ts). */
 export class SqliteWebchatLog implements WebchatLog {
   private readonly q;
+  private inboxDone?: Database.Statement;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly batch: WriteBatch = new WriteBatch(db),
   ) {
     this.q = {
@@ -64,25 +65,42 @@ export class SqliteWebchatLog implements WebchatLog {
     items: { activity: Record<string, unknown>; clientId?: string }[],
     now: number,
     expiresAt: number,
+    opts?: AppendOptions,
   ): Promise<{ stored: StoredActivity[]; duplicate: boolean }> {
     // In the batch's IMMEDIATE transaction: the duplicate check and the next sequence number are read
     // under the write lock, so a second server on the same file cannot interleave (issue 17.1).
     return this.batch.run(() => {
-      const stored: StoredActivity[] = [];
-      for (const it of items) {
-        if (it.clientId) {
-          const dup = this.q.byClient.get(conversationId, it.clientId) as { seq: number; activity: string } | undefined;
-          if (dup) return { stored: [{ seq: dup.seq, activity: JSON.parse(dup.activity) as Record<string, unknown> }], duplicate: true };
-        }
-        const row = this.q.bumpSeq.get(now, expiresAt, conversationId) as { last_seq: number } | undefined;
-        if (!row) throw new Error('no such conversation');
-        const seq = row.last_seq;
-        const activity = { ...it.activity, id: activityId(conversationId, seq) };
-        this.q.insertAct.run(conversationId, seq, it.clientId ?? null, JSON.stringify(activity), now);
-        stored.push({ seq, activity });
+      const r = this.appendNow(conversationId, items, now, expiresAt);
+      // The inbox's own statement (sqlite-inbox.ts markDone), in the same job: both or neither.
+      if (opts?.inboxDone) {
+        // Prepared when first used: the log's tables may be created before the inbox's.
+        this.inboxDone ??= this.db.prepare('UPDATE inbox SET done_at = ?, payload = NULL, reply = NULL WHERE key = ? AND done_at IS NULL');
+        this.inboxDone.run(opts.inboxDone.at, opts.inboxDone.key);
       }
-      return { stored, duplicate: false };
+      return r;
     });
+  }
+
+  private appendNow(
+    conversationId: string,
+    items: { activity: Record<string, unknown>; clientId?: string }[],
+    now: number,
+    expiresAt: number,
+  ): { stored: StoredActivity[]; duplicate: boolean } {
+    const stored: StoredActivity[] = [];
+    for (const it of items) {
+      if (it.clientId) {
+        const dup = this.q.byClient.get(conversationId, it.clientId) as { seq: number; activity: string } | undefined;
+        if (dup) return { stored: [{ seq: dup.seq, activity: JSON.parse(dup.activity) as Record<string, unknown> }], duplicate: true };
+      }
+      const row = this.q.bumpSeq.get(now, expiresAt, conversationId) as { last_seq: number } | undefined;
+      if (!row) throw new Error('no such conversation');
+      const seq = row.last_seq;
+      const activity = { ...it.activity, id: activityId(conversationId, seq) };
+      this.q.insertAct.run(conversationId, seq, it.clientId ?? null, JSON.stringify(activity), now);
+      stored.push({ seq, activity });
+    }
+    return { stored, duplicate: false };
   }
 
   async after(conversationId: string, watermark: number, limit: number): Promise<StoredActivity[]> {

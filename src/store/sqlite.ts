@@ -142,6 +142,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   /** Group commit: the writes of one event-loop turn in one transaction (sqlite-batch.ts). */
   readonly batch: WriteBatch;
+  /** Every write of the records below goes through `batch`: the writes of one tick commit together. */
+  readonly groupsWritesPerTick = true;
   private readonly checkpointer?: Checkpointer;
   /** Statements used on every message, prepared once (preparing one cost about as much as running it). */
   private statements?: ReturnType<typeof coreStatements>;

@@ -123,6 +123,15 @@ export interface Store {
    */
   webchatLog(): WebchatLog;
   rateCounters(): RateCounters;
+  /**
+   * True when the writes asked for in one turn of the event loop, of any of this store's records
+   * (sessions, inbox, web chat log ...), commit in one transaction in the order they were asked for
+   * (SQLite's group commit: sqlite-batch.ts). A caller may then ask for writes that follow one
+   * another at once and await them together: one commit round instead of one per write, and they
+   * are atomic together. False (PostgreSQL: a statement a transaction on a pool of connections):
+   * each must be awaited before the next that depends on it is asked for.
+   */
+  readonly groupsWritesPerTick: boolean;
   /** Incoming messages, stored before they are acknowledged and finished after a crash (inbox.ts). */
   inbox(): Inbox;
   handoffs(): Promise<Handoffs>;

@@ -29,6 +29,12 @@ export interface StoredActivity {
   activity: Record<string, unknown>;
 }
 
+/** What else an append does in its transaction. */
+export interface AppendOptions {
+  /** The inbox item whose reply this is: marked done with it (payload and reply dropped, the key kept). */
+  inboxDone?: { key: string; at: number };
+}
+
 /** The web chat's records; ask the store for them with `store.webchatLog()`. */
 export interface WebchatLog {
   getConversation(id: string): Promise<WebchatConversation | undefined>;
@@ -42,12 +48,16 @@ export interface WebchatLog {
    * the id `activityId(conversationId, seq)`. A client activity whose
    * clientActivityID is already stored is not appended again: the stored one
    * is returned (a retried POST). Rejects when the conversation does not exist.
+   * `inboxDone`: in the same transaction, the inbox item `key` is marked done (Inbox.markDone),
+   * also when the activities were there already: a reply and the end of its message's turn are
+   * stored together or not at all.
    */
   append(
     conversationId: string,
     items: { activity: Record<string, unknown>; clientId?: string }[],
     now: number,
     expiresAt: number,
+    opts?: AppendOptions,
   ): Promise<{ stored: StoredActivity[]; duplicate: boolean }>;
   /** Activities after `watermark` (exclusive), oldest first. */
   after(conversationId: string, watermark: number, limit: number): Promise<StoredActivity[]>;

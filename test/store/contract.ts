@@ -405,6 +405,33 @@ export function storeContract(backend: StoreBackend): void {
         expect(await log.getConversation('dl3')).toBeUndefined();
       });
 
+      it('an append marks its inbox item done in the same transaction, also when the activities were there already; a failed append leaves it pending', async () => {
+        const s = await fresh();
+        const log = s.webchatLog();
+        const inbox = s.inbox();
+        await log.createConversation({ id: 'dl4', userId: 'u', baseUrl: 'b', now: 0, expiresAt: 10_000 });
+        const accept = (externalId: string) => inbox.accept({ channel: 'webchat', externalId, conversationId: 'dl4', payload: { t: externalId }, now: 5 });
+        const { item: a } = await accept('a');
+        const { item: b } = await accept('b');
+        const reply = [{ activity: { type: 'message', text: 'answer' }, clientId: `lotse-reply:${a.key}:0` }];
+        await log.append('dl4', reply, 10, 1000, { inboxDone: { key: a.key, at: 11 } });
+        expect((await accept('a')).status).toBe('done');
+        expect((await inbox.pending('webchat')).map((i) => i.key)).toEqual([b.key]);
+        // The reply stored already (a turn run again after a crash): still marked done with it.
+        const again = await log.append('dl4', [{ activity: { type: 'message', text: 'answer' }, clientId: 'x' }], 12, 1000);
+        expect(again.duplicate).toBe(false);
+        const dup = await log.append('dl4', [{ activity: { type: 'message', text: 'x' }, clientId: 'x' }], 13, 1000, { inboxDone: { key: b.key, at: 14 } });
+        expect(dup.duplicate).toBe(true);
+        expect(await inbox.pending('webchat')).toEqual([]);
+        // An append that fails marks nothing done.
+        const { item: c } = await accept('c');
+        await expect(log.append('missing', [{ activity: { type: 'message' } }], 15, 1000, { inboxDone: { key: c.key, at: 16 } })).rejects.toThrow(
+          /no such conversation/,
+        );
+        expect((await inbox.pending('webchat')).map((i) => i.key)).toEqual([c.key]);
+        expect((await log.after('dl4', 0, 10)).map((x) => x.activity.text)).toEqual(['answer', 'answer']);
+      });
+
       it('rate counters: fixed windows, decrement never below 0, reset and sweep', async () => {
         const rc = (await fresh()).rateCounters();
         expect(await rc.hit('k', 1000, 0)).toEqual({ n: 1, resetAt: 1000 });

@@ -36,7 +36,7 @@ import { commandOf, payload as enginePayload } from '../../engine/payload.js';
 import type { ConversationRef, Deliverer } from '../../runtime/types.js';
 import type { AppContext } from '../../server/plugin-api.js';
 import { claimUpgrade, clientAddress, refuseSocket } from '../../server/security.js';
-import type { Inbox } from '../../store/inbox.js';
+import type { Inbox, InboxItem, InboxStatus } from '../../store/inbox.js';
 import type { RateCounters } from '../../store/rate-counters.js';
 import type { StoredActivity, WebchatConversation as ConversationRow, WebchatLog } from '../../store/webchat-log.js';
 import { HttpError } from '../../util/http-error.js';
@@ -112,6 +112,8 @@ export class DirectLineServer {
   private readonly wss: WebSocketServer;
   private readonly turns = new SerialQueue();
   readonly inbox: Inbox;
+  /** The store commits the writes of one tick together (Store.groupsWritesPerTick): dependent writes are asked for at once. */
+  private readonly grouped: boolean;
   /** Inbox keys whose turn is queued or running in this process. */
   private readonly running = new Set<string>();
   /** Until the unfinished messages of the last process are queued, new turns wait (each conversation keeps its order). */
@@ -131,6 +133,7 @@ export class DirectLineServer {
     this.store = ctx.store.webchatLog();
     this.rates = ctx.store.rateCounters();
     this.inbox = ctx.store.inbox();
+    this.grouped = ctx.store.groupsWritesPerTick;
     this.signer = new TokenSigner(ctx.secret);
     const c = ctx.config;
     this.limits = {
@@ -488,14 +491,34 @@ export class DirectLineServer {
     // person saw go out is answered even when the process dies right after. A retry of one whose
     // turn did not finish runs it again; of a finished one, it is a duplicate.
     const externalId = `${conv.id}|${typeof clientId === 'string' ? `c:${clientId}` : `s:${randomBytes(12).toString('base64url')}`}`;
-    const { item, status } = await this.inbox.accept({
+    const accepted = this.inbox.accept({
       channel: 'webchat',
       externalId,
       conversationId: conv.id,
       payload: { event, activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) } satisfies InboxPayload,
       now,
     });
-    const { stored, duplicate } = await this.logIncoming(conv.id, item.key, item.payload as InboxPayload | undefined, full, clientId as string | undefined);
+    let item: InboxItem;
+    let status: InboxStatus;
+    let logged: { stored: StoredActivity; duplicate: boolean };
+    /** The turn's first attempt, counted in the same commit as the message (grouped stores only). */
+    let firstAttempt: Promise<number> | undefined;
+    if (this.grouped) {
+      // One commit for the message in the inbox, in the log and its first attempt (issue 17.1: a
+      // commit round each cost a third of a web chat message's store time), atomic together: a
+      // message in the inbox is in the log, so a retry never needs the payload stored earlier. An
+      // attempt counted for a message that turns out done is not read (attempt() of a done item
+      // changes nothing); for one this process is answering already, none is asked.
+      const key = `webchat:${externalId}`;
+      const log = this.logIncoming(conv.id, key, undefined, full, clientId as string | undefined);
+      if (!this.running.has(key)) firstAttempt = this.inbox.attempt(key);
+      firstAttempt?.catch(() => undefined);
+      [{ item, status }, logged] = await Promise.all([accepted, log]);
+    } else {
+      ({ item, status } = await accepted);
+      logged = await this.logIncoming(conv.id, item.key, item.payload as InboxPayload | undefined, full, clientId as string | undefined);
+    }
+    const { stored, duplicate } = logged;
     send(res, 200, { id: stored.activity.id });
     if (duplicate) this.notify(conv.id);
     else this.push(conv.id, [stored]);
@@ -503,7 +526,7 @@ export class DirectLineServer {
     if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
     else if (status !== 'done') {
       await this.recovering.catch(() => undefined);
-      this.runTurn(conv, event, stored.activity.id as string, item.key);
+      this.runTurn(conv, event, stored.activity.id as string, item.key, firstAttempt);
     }
   }
 
@@ -579,7 +602,7 @@ export class DirectLineServer {
    * and marks the message done when its reply is in the log. Once per message in this process:
    * a retried POST while the turn runs only gets the activity id.
    */
-  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string, key: string): void {
+  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string, key: string, counted?: Promise<number>): void {
     if (this.running.has(key)) return;
     this.running.add(key);
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
@@ -588,7 +611,10 @@ export class DirectLineServer {
     const run = this.turns.run(conv.id, () =>
       this.ctx.cluster.locks.withLock(`inbox:${key}`, async () => {
         try {
-          const attempts = await this.inbox.attempt(key);
+          // Counted with the message (postActivity) or now. Counted before another instance finished
+          // it (one adopting it as an orphan), the turn runs again: the committed reply is returned and
+          // the log refuses its activities a second time, so nobody is answered twice.
+          const attempts = await (counted ?? this.inbox.attempt(key));
           if (attempts === 0) {
             // Done already (by another instance) or gone ("delete my data"): nothing to answer.
             return;
@@ -614,7 +640,7 @@ export class DirectLineServer {
             else {
               // The inbox's "done" once the reply is committed: a reply a person can see is never lost,
               // and a crash between the two only re-runs a turn whose reply is stored already.
-              await this.appendReplyTo(now, reply, replyToId, key, () => this.inbox.markDone(key, this.now()));
+              await this.appendReplyTo(now, reply, replyToId, key, true);
               return;
             }
           }
@@ -681,16 +707,10 @@ export class DirectLineServer {
   }
 
   /**
-   * appendReply() for a conversation already read. `alongside` (the inbox's markDone) runs once the
-   * reply is committed.
+   * appendReply() for a conversation already read. `done`: the inbox item `key` is marked done in
+   * the same transaction as the reply (WebchatLog.append's `inboxDone`).
    */
-  private async appendReplyTo(
-    conv: ConversationRow,
-    reply: Reply,
-    replyToId?: string,
-    key?: string,
-    alongside?: () => Promise<void>,
-  ): Promise<StoredActivity[]> {
+  private async appendReplyTo(conv: ConversationRow, reply: Reply, replyToId?: string, key?: string, done = false): Promise<StoredActivity[]> {
     const c = this.ctx.content.current();
     const activities = renderReply(reply, {
       baseUrl: conv.baseUrl,
@@ -709,15 +729,13 @@ export class DirectLineServer {
       },
       ...(key ? { clientId: `lotse-reply:${key}:${i}` } : {}),
     }));
-    const appended = this.store.append(conv.id, items, now, now + this.conversationTtlMs);
+    // The reply and the inbox's "done" in one transaction: a "done" committed alone before the
+    // reply, and a kill between the two, lost the message (the three-instance test); two
+    // transactions in order cost one commit round more (issue 17.1).
+    const appended = this.store.append(conv.id, items, now, now + this.conversationTtlMs, done && key ? { inboxDone: { key, at: now } } : undefined);
     const lang = reply.lang !== conv.lang ? this.store.setLang(conv.id, reply.lang) : undefined;
     const { stored, duplicate } = await appended;
     await lang;
-    // Only after the reply is committed: on a store without group commit (PostgreSQL) the two are
-    // separate transactions, and a "done" committed first and a kill before the reply's commit
-    // lost the message (the three-instance test). A crash between the two only re-runs the turn,
-    // whose reply is stored under the same ids (a duplicate, not sent twice).
-    await alongside?.();
     if (duplicate) this.notify(conv.id);
     else this.push(conv.id, stored);
     return stored;

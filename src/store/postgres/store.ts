@@ -33,6 +33,8 @@ import { PgWebchatLog } from './webchat-log.js';
 export class PostgresStore implements Store {
   /** The connection pool, for the record classes in this folder (and tests); nothing outside src/store writes SQL. */
   readonly pool: pg.Pool;
+  /** Each write is a transaction of its own, on whichever pooled connection is free: writes that depend on each other are awaited in order. */
+  readonly groupsWritesPerTick = false;
   private closed = false;
 
   constructor(

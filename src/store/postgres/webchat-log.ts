@@ -7,7 +7,7 @@
  * twice.
  */
 import type pg from 'pg';
-import { activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from '../webchat-log.js';
+import { type AppendOptions, activityId, type StoredActivity, type WebchatConversation, type WebchatLog } from '../webchat-log.js';
 import { tx } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -52,8 +52,17 @@ export class PgWebchatLog implements WebchatLog {
     items: { activity: Record<string, unknown>; clientId?: string }[],
     now: number,
     expiresAt: number,
+    opts?: AppendOptions,
   ): Promise<{ stored: StoredActivity[]; duplicate: boolean }> {
     return tx(this.pool, async (c) => {
+      // The inbox's own statement (inbox.ts markDone), in the same transaction: both or neither.
+      const done = async () => {
+        if (opts?.inboxDone)
+          await c.query('UPDATE inbox SET done_at = $1, payload = NULL, reply = NULL WHERE key = $2 AND done_at IS NULL', [
+            opts.inboxDone.at,
+            opts.inboxDone.key,
+          ]);
+      };
       const conv = (await c.query<{ last_seq: number }>('SELECT last_seq FROM webchat_conversations WHERE id = $1 FOR UPDATE', [conversationId])).rows[0];
       if (!conv) throw new Error('no such conversation');
       let seq = conv.last_seq;
@@ -78,6 +87,7 @@ export class PgWebchatLog implements WebchatLog {
           // A retried POST: the stored copy answers it (what came before it in this call stays, as in SQLite).
           if (dup) {
             await bump();
+            await done();
             return { stored: [{ seq: dup.seq, activity: JSON.parse(dup.activity) as Record<string, unknown> }], duplicate: true };
           }
         }
@@ -93,6 +103,7 @@ export class PgWebchatLog implements WebchatLog {
         stored.push({ seq, activity });
       }
       await bump();
+      await done();
       return { stored, duplicate: false };
     });
   }
