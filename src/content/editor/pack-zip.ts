@@ -3,10 +3,15 @@
  * teams that keep their content in git can export it, commit it, change it
  * and import it back (with a diff shown first). jszip comes with exceljs.
  */
-import JSZip from 'jszip';
+import type JSZip from 'jszip';
 import { refused } from '../../util/http-error.js';
 import type { PackFile } from '../source.js';
 import { pathProblem } from './service.js';
+
+/** jszip, loaded when a zip is first made or read (not at every start: it is resident memory for an occasional export). */
+async function jszip(): Promise<typeof JSZip> {
+  return (await import('jszip')).default;
+}
 
 /** The most an uploaded zip may unpack to (the starter pack is about 1 MB of text). */
 export const MAX_UNPACKED_BYTES = 50 * 1024 * 1024;
@@ -15,7 +20,7 @@ export const MAX_UNPACKED_BYTES = 50 * 1024 * 1024;
 export async function unpackedSizeWithin(data: Buffer, max: number): Promise<JSZip> {
   let zip: JSZip;
   try {
-    zip = await JSZip.loadAsync(data);
+    zip = await (await jszip()).loadAsync(data);
   } catch {
     throw refused(400, 'this is not a zip file that can be read (an XLSX file is one too)');
   }
@@ -27,7 +32,7 @@ export async function unpackedSizeWithin(data: Buffer, max: number): Promise<JSZ
 
 /** A zip of the files, under their pack paths. */
 export async function packToZip(files: PackFile[]): Promise<Buffer> {
-  const zip = new JSZip();
+  const zip = new (await jszip())();
   for (const f of files) zip.file(f.path, f.text);
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', platform: 'UNIX' });
 }

@@ -10,7 +10,7 @@
  * written in each language, not translated) and fields that are not text to
  * translate (ids, review states, sources, dates).
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { refused } from '../../util/http-error.js';
 import { MAX_UNPACKED_BYTES, unpackedSizeWithin } from './pack-zip.js';
@@ -117,8 +117,16 @@ export function sheetRows(files: Map<string, string>, lang: string, sourceLang: 
 // ------------------------------------------------------------ writing ---
 
 /** The sheet as an XLSX workbook (header row: file, key, <source>, <lang>). */
+/**
+ * ExcelJS, loaded when a sheet is first made or read: loaded at start it was 29 MB of the
+ * server's resident memory (issue 10: at most 180 MB), for what an editor does now and then.
+ */
+async function excel(): Promise<typeof ExcelJS> {
+  return (await import('exceljs')).default;
+}
+
 export async function toXlsx(rows: SheetRow[], lang: string, sourceLang: string, rtl: boolean): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   wb.creator = 'Lotse';
   const ws = wb.addWorksheet(lang, { views: [{ state: 'frozen', ySplit: 1, rightToLeft: false }] });
   ws.columns = [
@@ -197,7 +205,7 @@ function cellText(v: ExcelJS.CellValue): string {
 export async function parseXlsx(data: Buffer): Promise<string[][]> {
   // An XLSX is a zip: refuse one that unpacks to far more than a sheet of texts before exceljs unpacks it.
   await unpackedSizeWithin(data, MAX_UNPACKED_BYTES);
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);
   } catch {
