@@ -4,6 +4,7 @@
  * WebSocket mode and in polling mode, and the embed snippet on a page from
  * another origin. Set LOTSE_SCREENSHOTS=1 to refresh docs/webchat-*.png.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -238,6 +239,12 @@ describe('web chat in the browser (real Web Chat bundle, real server)', () => {
     expect(r.headers.get('content-encoding')).toBe('br');
     expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(cfg.bundle.integrity).toMatch(/^sha384-/);
+    // A client that takes no compression gets the plain bundle (read from disk), whole and as signed.
+    const plain = await fetch(`${running.url}${cfg.bundle.url}`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const bytes = Buffer.from(await plain.arrayBuffer());
+    expect(Number(plain.headers.get('content-length'))).toBe(bytes.length);
+    expect(`sha384-${createHash('sha384').update(bytes).digest('base64')}`).toBe(cfg.bundle.integrity);
   });
 
   it('the embed snippet works on a page from another origin, and survives a reload', async () => {

@@ -34,16 +34,24 @@ const ORPHAN_AGE_MS = 12_000;
 interface Bundle {
   version: string;
   sha384: string;
-  files: { identity: Buffer; br?: Buffer; gzip?: Buffer };
+  /**
+   * The compressed copies in memory (1.6 MB, what nearly every browser asks for); the plain one
+   * (3.9 MB) is read from disk for the rare client that takes neither (issue 10: memory).
+   */
+  files: { identity: string; identityBytes: number; br?: Buffer; gzip?: Buffer };
 }
 
 function loadBundle(): Bundle | undefined {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(vendorDir, 'manifest.json'), 'utf8')) as { version: string; sha384: string };
     const read = (f: string) => (fs.existsSync(path.join(vendorDir, f)) ? fs.readFileSync(path.join(vendorDir, f)) : undefined);
-    const identity = read('webchat.js');
-    if (!identity) return undefined;
-    return { version: m.version, sha384: m.sha384, files: { identity, br: read('webchat.js.br'), gzip: read('webchat.js.gz') } };
+    const identity = path.join(vendorDir, 'webchat.js');
+    if (!fs.existsSync(identity)) return undefined;
+    return {
+      version: m.version,
+      sha384: m.sha384,
+      files: { identity, identityBytes: fs.statSync(identity).size, br: read('webchat.js.br'), gzip: read('webchat.js.gz') },
+    };
   } catch {
     return undefined;
   }
@@ -174,10 +182,17 @@ export function webchatPlugin(): Plugin & { directLine?: DirectLineServer } {
             ? [bundle.files.br, 'br']
             : bundle.files.gzip && /\bgzip\b/.test(accept)
               ? [bundle.files.gzip, 'gzip']
-              : [bundle.files.identity, undefined];
+              : [undefined, undefined];
         if (enc) res.setHeader('Content-Encoding', enc);
-        res.setHeader('Content-Length', String(body.length));
-        res.end(req.method === 'HEAD' ? undefined : body);
+        res.setHeader('Content-Length', String(body ? body.length : bundle.files.identityBytes));
+        if (req.method === 'HEAD') return void res.end();
+        if (body) return void res.end(body);
+        const file = fs.createReadStream(bundle.files.identity);
+        file.on('error', (err) => {
+          ctx.log.error('web chat bundle unreadable', { err });
+          res.destroy();
+        });
+        file.pipe(res);
       });
 
       // Lotse's own session endpoint: a new conversation, or the same one again for a returning person.
