@@ -81,8 +81,11 @@ export interface Inbox {
    * leaves either both or neither.
    */
   commitTurn(key: string, session: SessionRecord | undefined, reply: unknown): Promise<void>;
-  /** Outgoing message number `n` (from 1) of the item's reply is about to go out. */
-  markSending(key: string, n: number): Promise<void>;
+  /**
+   * Outgoing message number `n` (from 1) of the item's reply is about to go out; `sent` (default
+   * 0), the messages before it that were delivered, is recorded in the same write (as `markSent`).
+   */
+  markSending(key: string, n: number, sent?: number): Promise<void>;
   /** `sent` outgoing messages of the item's reply have been delivered. */
   markSent(key: string, sent: number): Promise<void>;
   /** Finished: the payload and reply are dropped, the key stays (retries are recognised). */

@@ -57,7 +57,7 @@ export class SqliteInbox implements Inbox {
         'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
       ),
       sent: db.prepare('UPDATE inbox SET sent = MAX(sent, ?) WHERE key = ?'),
-      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?) WHERE key = ?'),
+      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?), sent = MAX(sent, ?) WHERE key = ?'),
       done: db.prepare('UPDATE inbox SET done_at = ?, payload = NULL, reply = NULL WHERE key = ? AND done_at IS NULL'),
       expire: db.prepare('DELETE FROM inbox WHERE (done_at IS NOT NULL AND done_at < ?) OR (done_at IS NULL AND received_at < ?)'),
     };
@@ -114,8 +114,8 @@ export class SqliteInbox implements Inbox {
     });
   }
 
-  async markSending(key: string, n: number): Promise<void> {
-    await this.batch.run(() => this.q.sending.run(n, key));
+  async markSending(key: string, n: number, sent = 0): Promise<void> {
+    await this.batch.run(() => this.q.sending.run(n, sent, key));
   }
 
   async markSent(key: string, sent: number): Promise<void> {

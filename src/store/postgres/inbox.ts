@@ -87,8 +87,8 @@ export class PgInbox implements Inbox {
     });
   }
 
-  async markSending(key: string, n: number): Promise<void> {
-    await this.pool.query('UPDATE inbox SET sending = GREATEST(sending, $1) WHERE key = $2', [n, key]);
+  async markSending(key: string, n: number, sent = 0): Promise<void> {
+    await this.pool.query('UPDATE inbox SET sending = GREATEST(sending, $1), sent = GREATEST(sent, $2) WHERE key = $3', [n, sent, key]);
   }
 
   async markSent(key: string, sent: number): Promise<void> {
