@@ -466,7 +466,10 @@ export class TelegramChannel {
     return u.message?.chat?.id ?? u.edited_message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id ?? u.my_chat_member?.chat?.id;
   }
 
-  /** Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived. */
+  /**
+   * Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived.
+   * A new one is stored with its first attempt counted (it is processed right away: `process`, fresh).
+   */
   private storeUpdate(update: Update): Promise<{ item: InboxItem; status: InboxStatus }> {
     const chat = this.chatOf(update);
     return this.inbox.accept({
@@ -475,6 +478,7 @@ export class TelegramChannel {
       conversationId: chat !== undefined ? pseudonym(this.ctx.secret, chat) : '-',
       payload: update,
       now: this.ctx.clock.now(),
+      attempt: true,
     });
   }
 
@@ -483,8 +487,9 @@ export class TelegramChannel {
    * second copy gets the first one's promise), then marks it done. Resolves true when done, false
    * when it failed (it stays in the inbox: Telegram's retry or the next start runs it again).
    * `announce`: emit 'handled' when over (polling, recovery; the webhook emits per request).
-   * `fresh`: this process has just stored it (Inbox.accept said so): with the first attempt counted,
-   * no run of it can have committed a reply before (runtime Turn.firstTry).
+   * `fresh`: this process has just stored it (Inbox.accept said so) with its first attempt counted
+   * (storeUpdate): only checked here, not counted again; and while the count is still 1, no run of
+   * it can have committed a reply before (runtime Turn.firstTry).
    */
   private process(item: InboxItem, update: Update, announce: boolean, webhook?: WebhookSlot, fresh = false): Promise<boolean> {
     const known = this.running.get(item.key);
@@ -495,7 +500,7 @@ export class TelegramChannel {
     const run = this.chats.run(chat !== undefined ? String(chat) : `u:${update.update_id}`, () =>
       this.ctx.cluster.locks.withLock(`inbox:${item.key}`, async () => {
         try {
-          const attempts = await this.inbox.attempt(item.key);
+          const attempts = fresh ? await this.inbox.unfinished(item.key) : await this.inbox.attempt(item.key);
           // Gone: the person deleted their data meanwhile.
           if (attempts === 0) return true;
           if (attempts > MAX_ATTEMPTS) {

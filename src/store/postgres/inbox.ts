@@ -46,15 +46,15 @@ export const PUT_SESSION =
 export class PgInbox implements Inbox {
   constructor(private readonly pool: pg.Pool) {}
 
-  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number }): Promise<{
+  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number; attempt?: boolean }): Promise<{
     item: InboxItem;
     status: InboxStatus;
   }> {
     const key = `${m.channel}:${m.externalId}`;
     const inserted = (
       await this.pool.query<Row>(
-        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING *',
-        [key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now],
+        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING RETURNING *',
+        [key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now, m.attempt ? 1 : 0],
       )
     ).rows[0];
     if (inserted) return { item: toItem(inserted), status: 'fresh' };
@@ -73,6 +73,9 @@ export class PgInbox implements Inbox {
       (await this.pool.query<{ attempts: number }>('UPDATE inbox SET attempts = attempts + 1 WHERE key = $1 AND done_at IS NULL RETURNING attempts', [key]))
         .rows[0]?.attempts ?? 0
     );
+  }
+  async unfinished(key: string): Promise<number> {
+    return (await this.pool.query<{ attempts: number }>('SELECT attempts FROM inbox WHERE key = $1 AND done_at IS NULL', [key])).rows[0]?.attempts ?? 0;
   }
 
   async committedReply(key: string): Promise<unknown> {
