@@ -57,11 +57,32 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
-  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false })));
+  if (!f)
+    formatters.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+    );
   return f;
 }
 
+/**
+ * The last answer per time zone, with the instants it holds for: from the start of that local minute
+ * (found from the local second) for 60 s. Offsets are whole seconds and changes of offset fall on
+ * the start of a local minute, so the answer is the same throughout; formatToParts (most of what
+ * `isOpen` cost a turn) then runs about once a minute per zone instead of on every turn.
+ */
+const lastParts = new Map<string, { from: number; to: number; day: Day; minute: number }>();
+
 function localParts(now: number, timeZone: string): { day: Day; minute: number } {
+  const last = lastParts.get(timeZone);
+  if (last && now >= last.from && now < last.to) return last;
+  const { day, minute, second } = formatParts(now, timeZone);
+  const from = now - second * 1000 - (((now % 1000) + 1000) % 1000);
+  lastParts.set(timeZone, { from, to: from + 60_000, day, minute });
+  return { day, minute };
+}
+
+function formatParts(now: number, timeZone: string): { day: Day; minute: number; second: number } {
   const parts = formatter(timeZone).formatToParts(new Date(now));
   const wd = parts
     .find((p) => p.type === 'weekday')!
@@ -69,7 +90,8 @@ function localParts(now: number, timeZone: string): { day: Day; minute: number }
     .toLowerCase() as Day;
   const h = Number(parts.find((p) => p.type === 'hour')!.value) % 24;
   const mi = Number(parts.find((p) => p.type === 'minute')!.value);
-  return { day: wd, minute: h * 60 + mi };
+  const se = Number(parts.find((p) => p.type === 'second')!.value);
+  return { day: wd, minute: h * 60 + mi, second: se };
 }
 
 export function isOpen(oh: OfficeHours, now: number): boolean {

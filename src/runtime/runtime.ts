@@ -164,7 +164,7 @@ export class Runtime implements BotRuntime {
   private async handleNow(ref: ConversationRef, event: InEvent, turn?: Turn): Promise<Reply> {
     // This message's turn already ran to its end (the process died before the reply was out, or
     // the delivery was retried): the same reply again, and nothing done twice.
-    if (turn) {
+    if (turn && !turn.firstTry) {
       const committed = await this.deps.store.inbox().committedReply(turn.key);
       if (committed) return committed as Reply;
     }

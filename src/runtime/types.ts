@@ -57,6 +57,11 @@ export interface Deliverer {
  */
 export interface Turn {
   key: string;
+  /**
+   * The item's first processing attempt (the inbox counted 1): no earlier run of it can have
+   * committed a reply, so the runtime does not look for one.
+   */
+  firstTry?: boolean;
 }
 
 /** What a channel sees of the bot: hand in an event, get a reply; and register to deliver messages later. */

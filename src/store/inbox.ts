@@ -57,7 +57,10 @@ export interface Inbox {
   /**
    * Stores an incoming message unless its key is known. Returns the stored
    * item and whether it is new, known and unfinished, or known and done.
-   * Atomic: two copies arriving at once get one `fresh`.
+   * Atomic: two copies arriving at once get one `fresh`. `attempt`: a new
+   * item is stored with its first processing attempt counted (the caller
+   * starts on it now and checks it with `unfinished` instead of `attempt`:
+   * one write, not two); a crash before it started still counts that one.
    */
   accept(m: {
     channel: ChannelId;
@@ -65,6 +68,7 @@ export interface Inbox {
     conversationId: string;
     payload: unknown;
     now: number;
+    attempt?: boolean;
   }): Promise<{ item: InboxItem; status: InboxStatus }>;
   /** The unfinished items of a channel, in the order they arrived (recovery at start). */
   pending(channel: ChannelId, limit?: number): Promise<InboxItem[]>;
@@ -73,6 +77,8 @@ export interface Inbox {
    * gone or already done (another instance finished it: nothing to do).
    */
   attempt(key: string): Promise<number>;
+  /** The attempts counted so far, without counting one; 0 when the item is gone or done (as `attempt`). */
+  unfinished(key: string): Promise<number>;
   /** The reply committed for the item by an earlier run of its turn, if any. */
   committedReply(key: string): Promise<unknown>;
   /**
@@ -81,8 +87,11 @@ export interface Inbox {
    * leaves either both or neither.
    */
   commitTurn(key: string, session: SessionRecord | undefined, reply: unknown): Promise<void>;
-  /** Outgoing message number `n` (from 1) of the item's reply is about to go out. */
-  markSending(key: string, n: number): Promise<void>;
+  /**
+   * Outgoing message number `n` (from 1) of the item's reply is about to go out; `sent` (default
+   * 0), the messages before it that were delivered, is recorded in the same write (as `markSent`).
+   */
+  markSending(key: string, n: number, sent?: number): Promise<void>;
   /** `sent` outgoing messages of the item's reply have been delivered. */
   markSent(key: string, sent: number): Promise<void>;
   /** Finished: the payload and reply are dropped, the key stays (retries are recognised). */

@@ -47,8 +47,9 @@ export class SqliteInbox implements Inbox {
     this.q = {
       get: db.prepare('SELECT * FROM inbox WHERE key = ?'),
       insert: db.prepare(
-        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
+        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
       ),
+      unfinished: db.prepare('SELECT attempts FROM inbox WHERE key = ? AND done_at IS NULL'),
       pending: db.prepare('SELECT * FROM inbox WHERE channel = ? AND done_at IS NULL ORDER BY seq LIMIT ?'),
       attempt: db.prepare('UPDATE inbox SET attempts = attempts + 1 WHERE key = ? AND done_at IS NULL RETURNING attempts'),
       reply: db.prepare('SELECT reply FROM inbox WHERE key = ?'),
@@ -57,20 +58,21 @@ export class SqliteInbox implements Inbox {
         'INSERT INTO sessions (channel, conversation_id, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(channel, conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
       ),
       sent: db.prepare('UPDATE inbox SET sent = MAX(sent, ?) WHERE key = ?'),
-      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?) WHERE key = ?'),
+      sending: db.prepare('UPDATE inbox SET sending = MAX(sending, ?), sent = MAX(sent, ?) WHERE key = ?'),
       done: db.prepare('UPDATE inbox SET done_at = ?, payload = NULL, reply = NULL WHERE key = ? AND done_at IS NULL'),
       expire: db.prepare('DELETE FROM inbox WHERE (done_at IS NOT NULL AND done_at < ?) OR (done_at IS NULL AND received_at < ?)'),
     };
   }
 
-  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number }): Promise<{
+  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number; attempt?: boolean }): Promise<{
     item: InboxItem;
     status: InboxStatus;
   }> {
     const key = `${m.channel}:${m.externalId}`;
     const payload = JSON.stringify(m.payload ?? null);
+    const attempts = m.attempt ? 1 : 0;
     return this.batch.run(() => {
-      const fresh = this.q.insert.run(key, m.channel, m.externalId, m.conversationId, payload, m.now).changes === 1;
+      const fresh = this.q.insert.run(key, m.channel, m.externalId, m.conversationId, payload, m.now, attempts).changes === 1;
       if (fresh)
         // What was just inserted, without reading it back and parsing the payload again.
         return {
@@ -80,7 +82,7 @@ export class SqliteInbox implements Inbox {
             externalId: m.externalId,
             conversationId: m.conversationId,
             payload: m.payload ?? null,
-            attempts: 0,
+            attempts,
             sent: 0,
             sending: 0,
             receivedAt: m.now,
@@ -100,6 +102,10 @@ export class SqliteInbox implements Inbox {
     return this.batch.run(() => (this.q.attempt.get(key) as { attempts: number } | undefined)?.attempts ?? 0);
   }
 
+  async unfinished(key: string): Promise<number> {
+    return (this.q.unfinished.get(key) as { attempts: number } | undefined)?.attempts ?? 0;
+  }
+
   async committedReply(key: string): Promise<unknown> {
     const r = this.q.reply.get(key) as { reply: string | null } | undefined;
     return r?.reply ? (JSON.parse(r.reply) as unknown) : undefined;
@@ -114,8 +120,8 @@ export class SqliteInbox implements Inbox {
     });
   }
 
-  async markSending(key: string, n: number): Promise<void> {
-    await this.batch.run(() => this.q.sending.run(n, key));
+  async markSending(key: string, n: number, sent = 0): Promise<void> {
+    await this.batch.run(() => this.q.sending.run(n, sent, key));
   }
 
   async markSent(key: string, sent: number): Promise<void> {

@@ -286,6 +286,21 @@ export function storeContract(backend: StoreBackend): void {
         expect((await s2.inbox().pending('telegram')).map((i) => i.externalId)).toEqual(['t1']);
       });
 
+      it('a new message can be stored with its first attempt counted; `unfinished` reads the count without adding one', async () => {
+        const inbox = (await fresh()).inbox();
+        const a = await inbox.accept({ ...msg('m5'), attempt: true });
+        expect(a).toMatchObject({ status: 'fresh', item: { attempts: 1 } });
+        expect(await inbox.unfinished('webchat:m5')).toBe(1);
+        expect(await inbox.unfinished('webchat:m5')).toBe(1);
+        // A copy of a known message counts nothing.
+        expect(await inbox.accept({ ...msg('m5'), attempt: true })).toMatchObject({ status: 'pending', item: { attempts: 1 } });
+        expect(await inbox.attempt('webchat:m5')).toBe(2);
+        expect(await inbox.unfinished('webchat:m5')).toBe(2);
+        expect(await inbox.unfinished('webchat:nope')).toBe(0);
+        await inbox.markDone('webchat:m5', 1200);
+        expect(await inbox.unfinished('webchat:m5')).toBe(0);
+      });
+
       it('commits the session and the reply together; counts attempts and sent messages', async () => {
         const s = await fresh();
         const inbox = s.inbox();

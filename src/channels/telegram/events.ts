@@ -99,5 +99,43 @@ const updateShape = z.looseObject({
  * this would fail the same way on every retry.
  */
 export function isReadableUpdate(u: unknown): boolean {
-  return updateShape.safeParse(u).success;
+  // The updates Telegram sends pass the hand check (no zod parse per update, issue 17); anything it
+  // is not sure of is zod's to judge.
+  return plainUpdate(u) || updateShape.safeParse(u).success;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isInt = (x: unknown) => Number.isSafeInteger(x);
+const isNum = (x: unknown) => Number.isFinite(x);
+/** Absent, or there and passing `test` (zod's optional()). */
+const opt = (x: unknown, test: (x: unknown) => boolean) => x === undefined || test(x);
+const isStr = (x: unknown) => typeof x === 'string';
+const plainChat = (c: unknown) => isObj(c) && isInt(c.id) && isStr(c.type);
+const plainUser = (u: unknown) => isObj(u) && isInt(u.id) && opt(u.language_code, isStr);
+const plainEntity = (e: unknown) => isObj(e) && isStr(e.type) && isInt(e.offset) && (e.offset as number) >= 0 && isInt(e.length) && (e.length as number) >= 0;
+const plainMessage = (m: unknown) =>
+  isObj(m) &&
+  isInt(m.message_id) &&
+  isNum(m.date) &&
+  plainChat(m.chat) &&
+  opt(m.from, plainUser) &&
+  opt(m.text, isStr) &&
+  opt(m.caption, isStr) &&
+  opt(m.entities, (es) => Array.isArray(es) && es.every(plainEntity));
+
+/** True when `u` certainly passes `updateShape` (false: not sure, zod decides). */
+function plainUpdate(u: unknown): boolean {
+  if (!isObj(u) || !isInt(u.update_id) || !opt(u.message, plainMessage) || !opt(u.edited_message, plainMessage)) return false;
+  const q = u.callback_query;
+  if (
+    q !== undefined &&
+    !(isObj(q) && isStr(q.id) && plainUser(q.from) && opt(q.data, isStr) && opt(q.message, (m) => isObj(m) && isInt(m.message_id) && plainChat(m.chat)))
+  )
+    return false;
+  const cm = u.my_chat_member;
+  return (
+    cm === undefined ||
+    (isObj(cm) && plainChat(cm.chat) && plainUser(cm.from) && isNum(cm.date) && isObj(cm.new_chat_member) && isStr(cm.new_chat_member.status))
+  );
 }

@@ -7,7 +7,8 @@
  * with the inbox key -> send the reply, sender.ts), then marked done. What was stored but not done
  * when the process died is handled at the next start. Re-running an update repeats nothing: the
  * runtime returns the reply it committed, and the messages already sent are skipped (the count is
- * recorded after each one; only a message in flight at the instant of a crash can go twice).
+ * recorded before the next one goes, or with the update's done mark; only a message in flight at
+ * the instant of a crash can go twice).
  *  - TELEGRAM_MODE=polling: a getUpdates loop; every update of a batch is stored before the next
  *    getUpdates confirms its offset, so Telegram forgets only updates that are safe in the inbox.
  *  - TELEGRAM_MODE=webhook: POST /telegram/webhook on the express app, registered with a secret
@@ -36,7 +37,6 @@ import type express from 'express';
 import { type ApiClientOptions, Bot as GrammyBot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { sequentialize } from '@grammyjs/runner';
 import type { InEvent, Reply } from '../../engine/messages.js';
 import { UndeliverableError, type ConversationRef, type Deliverer } from '../../runtime/types.js';
 import type { AppContext, Plugin } from '../../server/plugin-api.js';
@@ -80,6 +80,8 @@ export interface TelegramOptions {
 interface TurnState {
   key: string;
   sent: number;
+  /** The inbox counted this as the update's first attempt (runtime Turn.firstTry). */
+  firstTry: boolean;
   /** The webhook request of this update, while it waits for the turn (see WebhookSlot). */
   webhook?: WebhookSlot;
 }
@@ -231,8 +233,8 @@ export class TelegramChannel {
     const { bot } = this;
     const { store, log } = this.ctx;
 
-    // One update at a time per chat (the inbox worker queues per chat too; this keeps grammY's own order).
-    bot.use(sequentialize((c: Context) => (c.chat?.id ?? c.from?.id)?.toString()));
+    // One update at a time per chat: `process` runs every update in its chat's queue (this.chats, keyed
+    // like @grammyjs/runner's sequentialize would be), so grammY needs no middleware of its own for it.
     bot.on('my_chat_member', async (c) => {
       if (c.chat.type !== 'private') return;
       const status = c.myChatMember.new_chat_member.status;
@@ -277,25 +279,36 @@ export class TelegramChannel {
     const state = this.turns.get(c.update);
     let reply: Reply;
     try {
-      reply = await this.ctx.bot.handle(ref, event, state ? { key: state.key } : undefined);
+      reply = await this.ctx.bot.handle(ref, event, state ? { key: state.key, firstTry: state.firstTry } : undefined);
     } catch (err) {
       this.ctx.log.error('telegram turn failed', { err });
       reply = this.errorReply(c.from?.language_code);
     } finally {
       clearTimeout(typing);
     }
-    const outcome = await this.sender.sendReply(chatId, reply, {
-      skip: state?.sent ?? 0,
-      onSending: async (n) => {
-        if (state) await this.inbox.markSending(state.key, n);
-      },
-      onSent: async (n) => {
-        if (!state) return;
-        state.sent = n;
-        // Recorded before the next message goes: a re-run after a crash starts after it.
-        await this.inbox.markSent(state.key, n);
-      },
-    });
+    // How many messages went out is recorded before anything else goes to Telegram, so that a re-run
+    // after a crash starts after them: with the next message's markSending (one write, not two), and
+    // after the last one by markSent, or, for a message (nothing is sent after the reply: no pressed
+    // keyboard to edit), by the markDone that follows the turn (a done update is never run again).
+    let unsaved = false;
+    let outcome: Awaited<ReturnType<TelegramSender['sendReply']>> | undefined;
+    try {
+      outcome = await this.sender.sendReply(chatId, reply, {
+        skip: state?.sent ?? 0,
+        onSending: async (n) => {
+          if (!state) return;
+          await this.inbox.markSending(state.key, n, state.sent);
+          unsaved = false;
+        },
+        onSent: (n) => {
+          if (!state) return;
+          state.sent = n;
+          unsaved = true;
+        },
+      });
+    } finally {
+      if (state && unsaved && (outcome !== 'sent' || c.callbackQuery)) await this.inbox.markSent(state.key, state.sent);
+    }
     if (outcome === 'blocked') await this.markBlocked(ref.conversationId, 'messages refused');
   }
 
@@ -433,7 +446,7 @@ export class TelegramChannel {
       // A copy of an update under way here waits for it; one left unfinished by a crash or a failed try runs again.
       await this.recovering;
       const slot: WebhookSlot = { waiting: true };
-      const run = this.process(stored.item, update, false, slot);
+      const run = this.process(stored.item, update, false, slot, stored.status === 'fresh');
       void run.then(() => this.events.emit('handled', update.update_id));
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
@@ -453,7 +466,10 @@ export class TelegramChannel {
     return u.message?.chat?.id ?? u.edited_message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id ?? u.my_chat_member?.chat?.id;
   }
 
-  /** Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived. */
+  /**
+   * Stores an update in the inbox, keyed by bot and update id: before Telegram is told it arrived.
+   * A new one is stored with its first attempt counted (it is processed right away: `process`, fresh).
+   */
   private storeUpdate(update: Update): Promise<{ item: InboxItem; status: InboxStatus }> {
     const chat = this.chatOf(update);
     return this.inbox.accept({
@@ -462,6 +478,7 @@ export class TelegramChannel {
       conversationId: chat !== undefined ? pseudonym(this.ctx.secret, chat) : '-',
       payload: update,
       now: this.ctx.clock.now(),
+      attempt: true,
     });
   }
 
@@ -470,8 +487,11 @@ export class TelegramChannel {
    * second copy gets the first one's promise), then marks it done. Resolves true when done, false
    * when it failed (it stays in the inbox: Telegram's retry or the next start runs it again).
    * `announce`: emit 'handled' when over (polling, recovery; the webhook emits per request).
+   * `fresh`: this process has just stored it (Inbox.accept said so) with its first attempt counted
+   * (storeUpdate): only checked here, not counted again; and while the count is still 1, no run of
+   * it can have committed a reply before (runtime Turn.firstTry).
    */
-  private process(item: InboxItem, update: Update, announce: boolean, webhook?: WebhookSlot): Promise<boolean> {
+  private process(item: InboxItem, update: Update, announce: boolean, webhook?: WebhookSlot, fresh = false): Promise<boolean> {
     const known = this.running.get(item.key);
     if (known) return known;
     const chat = this.chatOf(update);
@@ -480,7 +500,7 @@ export class TelegramChannel {
     const run = this.chats.run(chat !== undefined ? String(chat) : `u:${update.update_id}`, () =>
       this.ctx.cluster.locks.withLock(`inbox:${item.key}`, async () => {
         try {
-          const attempts = await this.inbox.attempt(item.key);
+          const attempts = fresh ? await this.inbox.unfinished(item.key) : await this.inbox.attempt(item.key);
           // Gone: the person deleted their data meanwhile.
           if (attempts === 0) return true;
           if (attempts > MAX_ATTEMPTS) {
@@ -489,7 +509,7 @@ export class TelegramChannel {
             await this.bot.init(apiSignal(this.abort.signal));
             // The one message Telegram may or may not have got when the last try ended: at least once, so it goes again.
             if (item.sending > item.sent) this.ctx.log.warn('telegram: a message in doubt is sent again', { update: update.update_id, message: item.sending });
-            this.turns.set(update, { key: item.key, sent: item.sent, ...(webhook ? { webhook } : {}) });
+            this.turns.set(update, { key: item.key, sent: item.sent, firstTry: fresh && attempts === 1, ...(webhook ? { webhook } : {}) });
             await this.bot.handleUpdate(update);
           }
           await this.inbox.markDone(item.key, this.ctx.clock.now());
@@ -569,7 +589,7 @@ export class TelegramChannel {
             break;
           }
           offset = u.update_id + 1;
-          if (stored.status !== 'done') void this.process(stored.item, u, true);
+          if (stored.status !== 'done') void this.process(stored.item, u, true, undefined, stored.status === 'fresh');
         }
         while (this.inflight.size >= MAX_INFLIGHT && !this.closing && !abort.signal.aborted) await Promise.race(this.inflight);
       }

@@ -46,15 +46,15 @@ export const PUT_SESSION =
 export class PgInbox implements Inbox {
   constructor(private readonly pool: pg.Pool) {}
 
-  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number }): Promise<{
+  async accept(m: { channel: ChannelId; externalId: string; conversationId: string; payload: unknown; now: number; attempt?: boolean }): Promise<{
     item: InboxItem;
     status: InboxStatus;
   }> {
     const key = `${m.channel}:${m.externalId}`;
     const inserted = (
       await this.pool.query<Row>(
-        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING *',
-        [key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now],
+        'INSERT INTO inbox (key, channel, external_id, conversation_id, payload, received_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING RETURNING *',
+        [key, m.channel, m.externalId, m.conversationId, JSON.stringify(m.payload ?? null), m.now, m.attempt ? 1 : 0],
       )
     ).rows[0];
     if (inserted) return { item: toItem(inserted), status: 'fresh' };
@@ -74,6 +74,9 @@ export class PgInbox implements Inbox {
         .rows[0]?.attempts ?? 0
     );
   }
+  async unfinished(key: string): Promise<number> {
+    return (await this.pool.query<{ attempts: number }>('SELECT attempts FROM inbox WHERE key = $1 AND done_at IS NULL', [key])).rows[0]?.attempts ?? 0;
+  }
 
   async committedReply(key: string): Promise<unknown> {
     const r = (await this.pool.query<{ reply: string | null }>('SELECT reply FROM inbox WHERE key = $1', [key])).rows[0];
@@ -87,8 +90,8 @@ export class PgInbox implements Inbox {
     });
   }
 
-  async markSending(key: string, n: number): Promise<void> {
-    await this.pool.query('UPDATE inbox SET sending = GREATEST(sending, $1) WHERE key = $2', [n, key]);
+  async markSending(key: string, n: number, sent = 0): Promise<void> {
+    await this.pool.query('UPDATE inbox SET sending = GREATEST(sending, $1), sent = GREATEST(sent, $2) WHERE key = $3', [n, sent, key]);
   }
 
   async markSent(key: string, sent: number): Promise<void> {
