@@ -36,7 +36,7 @@ import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, t
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 25;
+export const MODEL_VERSION = 26;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -75,7 +75,7 @@ export const UNSURE_FALSE_ALARMS_OTHER = 0.2;
  * "Are you safe right now?". Most unsure false alarms on the own sets
  * were such messages.
  */
-export const TOPIC_VETO_MISSES = 0.02;
+export const TOPIC_VETO_MISSES = 0.05;
 
 export interface LearnedData {
   version: number;
