@@ -30,13 +30,13 @@
 import type { ContentPack } from '../content/pack.js';
 import { clauses, negated, reassurancePieces } from './clauses.js';
 import { tokenize } from './normalize.js';
-import { ALL_FEATURES, extract, toSparse, type FeatureOptions } from './features.js';
+import { ALL_FEATURES, extract, toSparse, type FeatureOptions, type SparseVector } from './features.js';
 import { romanize } from './romanize.js';
 import { DEFAULT_TRAIN, LinearModel, prng, trainSoftmax, type LinearModelData, type Sample } from './linear.js';
 import { buildNeighbourData, distressScore, Neighbours, type NeighbourData } from './neighbours.js';
 
 /** Bump when features or training change: cached models of another version are not used. */
-export const MODEL_VERSION = 24;
+export const MODEL_VERSION = 26;
 
 export const LANGUAGE_FEATURES: FeatureOptions = { chars: true, words: true, skeleton: false };
 
@@ -63,6 +63,19 @@ export const UNSURE_FALSE_ALARMS = 0.065;
  * alarms), mostly "I want to talk to a person". Chosen on those sets.
  */
 export const UNSURE_FALSE_ALARMS_OTHER = 0.2;
+
+/**
+ * Share of the crises in the unsure band (cross-validated: out-of-fold
+ * distress score at or above distressUnsure, below distressClear, in a
+ * served language) that the topic model's veto may silence
+ * (distressTopicVeto). The veto is the second opinion of a model that
+ * knows every everyday topic: a message the distress model reads as
+ * "maybe" while the topic model reads it as anything but the crisis topic
+ * ("goodbye", "menu", "what's the weather tomorrow") gets its answer, not
+ * "Are you safe right now?". Most unsure false alarms on the own sets
+ * were such messages.
+ */
+export const TOPIC_VETO_MISSES = 0.05;
 
 export interface LearnedData {
   version: number;
@@ -92,6 +105,12 @@ export interface LearnedData {
    */
   distressClearOther: number;
   distressUnsureOther: number;
+  /**
+   * The topic model's crisis-topic probability below which a message at the
+   * unsure level (served languages) raises no level (TOPIC_VETO_MISSES);
+   * 0 or absent: no veto (packs without a crisis topic, older caches).
+   */
+  distressTopicVeto?: number;
   trainMs: number;
   /** Set when these weights were trained in a worker thread (model-cache.ts), not loaded from the cache. */
   trainedOffThread?: boolean;
@@ -109,6 +128,7 @@ export interface LearnedModels {
   distressUnsure: number;
   distressClearOther: number;
   distressUnsureOther: number;
+  distressTopicVeto: number;
   data: LearnedData;
 }
 
@@ -125,6 +145,7 @@ export function fromData(d: LearnedData): LearnedModels {
     distressUnsure: d.distressUnsure,
     distressClearOther: d.distressClearOther,
     distressUnsureOther: d.distressUnsureOther,
+    distressTopicVeto: d.distressTopicVeto ?? 0,
     data: d,
   };
 }
@@ -315,7 +336,10 @@ const MAX_SCORED = 30_000;
  * other than itself and its Latin copy), then the lowest threshold whose
  * false alarms stay within `rate` of the non-crisis messages.
  */
-function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { clear: number; unsure: number; clearOther: number; unsureOther: number } {
+function crossValidatedThresholds(
+  samples: Sample[],
+  neighbours: Neighbours,
+): { clear: number; unsure: number; clearOther: number; unsureOther: number; oof: Float64Array } {
   const K = 4;
   const rand = prng(7);
   // Folds by group: a message and its Latin copy are held out together.
@@ -357,10 +381,65 @@ function crossValidatedThresholds(samples: Sample[], neighbours: Neighbours): { 
   const clear = Math.max(floor, at(CLEAR_FALSE_ALARMS, negatives));
   const unsure = Math.max(floor, Math.min(clear, at(UNSURE_FALSE_ALARMS, negatives)));
   // Too few unserved messages to read a rate off: the served thresholds.
-  if (otherNegatives.length < 50) return { clear, unsure, clearOther: clear, unsureOther: unsure };
+  if (otherNegatives.length < 50) return { clear, unsure, clearOther: clear, unsureOther: unsure, oof };
   const clearOther = Math.max(clear, at(CLEAR_FALSE_ALARMS, otherNegatives));
   const unsureOther = Math.max(unsure, Math.min(clearOther, at(UNSURE_FALSE_ALARMS_OTHER, otherNegatives)));
-  return { clear, unsure, clearOther, unsureOther };
+  return { clear, unsure, clearOther, unsureOther, oof };
+}
+
+/** A fold from a message's features: the same text falls in the same fold in the topic and the distress samples. */
+function featureFold(x: SparseVector, K: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < x.ids.length; i++) {
+    h = Math.imul(h ^ x.ids[i]!, 16777619);
+    h = Math.imul(h ^ Math.round(x.values[i]! * 8), 16777619);
+  }
+  return (h >>> 0) % K;
+}
+
+/** Folds by group (a message and its Latin copy together), each group's fold read off its first message's features. */
+function textFolds(samples: Sample[], K: number): number[] {
+  const foldOfGroup = new Map<number, number>();
+  return samples.map((s, i) => {
+    const g = s.group ?? i;
+    let f = foldOfGroup.get(g);
+    if (f === undefined) foldOfGroup.set(g, (f = featureFold(s.x, K)));
+    return f;
+  });
+}
+
+/**
+ * The topic veto (LearnedData.distressTopicVeto): topic models trained
+ * without a fold of the texts read the crisis-topic probability of that
+ * fold's distress messages in the unsure band; the veto is the probability
+ * below which at most TOPIC_VETO_MISSES of the band's crises fall. (The
+ * band's non-crisis messages are mostly look-alikes the topic model never
+ * saw, so what it silences there is what it would silence in use.) Folds
+ * go by the text's features, so a message held out of the distress folds
+ * is held out of the topic model too.
+ */
+function topicVeto(topicSamplesAll: Sample[], classes: string[], ds: Sample[], oof: Float64Array, unsure: number, clear: number): number {
+  const crisis = classes.indexOf('meta.distress');
+  if (crisis < 0) return 0;
+  const K = 4;
+  const tf = textFolds(topicSamplesAll, K);
+  const df = textFolds(ds, K);
+  const inBand = (s: Sample, i: number) => s.y === 1 && !s.unserved && oof[i]! >= unsure && oof[i]! < clear;
+  const probs: number[] = [];
+  for (let k = 0; k < K; k++) {
+    if (!ds.some((s, i) => df[i] === k && inBand(s, i))) continue;
+    const m = trainSoftmax(
+      topicSamplesAll.filter((_, i) => tf[i] !== k),
+      classes,
+    );
+    ds.forEach((s, i) => {
+      if (df[i] === k && inBand(s, i)) probs.push(m.predict(s.x)[crisis]!);
+    });
+  }
+  // Too few crises near the line to read a rate off: no veto.
+  if (probs.length < 50) return 0;
+  probs.sort((a, b) => a - b);
+  return probs[Math.floor(TOPIC_VETO_MISSES * probs.length)]!;
 }
 
 /**
@@ -388,7 +467,8 @@ export function capSamples(samples: Sample[], max = MAX_TRAINING_SAMPLES): Sampl
 export function train(pack: ContentPack): LearnedModels {
   const t0 = performance.now();
   const topicClasses = [...Object.keys(pack.topics), 'none'];
-  const topics = trainSoftmax(capSamples(topicSamples(pack, topicClasses)), topicClasses);
+  const ts = capSamples(topicSamples(pack, topicClasses));
+  const topics = trainSoftmax(ts, topicClasses);
   const langs = pack.languages.map((l) => l.code);
   const langSamples: Sample[] = [];
   pack.languages.forEach((l, y) => {
@@ -408,6 +488,7 @@ export function train(pack: ContentPack): LearnedModels {
   const distress = trainSoftmax(ds, ['no', 'yes'], { ...DEFAULT_TRAIN, epochs: 6 });
   const neighbours = buildNeighbourData(ds, distress.data);
   const th = crossValidatedThresholds(ds, new Neighbours(neighbours, distress.data));
+  const veto = topicVeto(ts, topicClasses, ds, th.oof, th.unsure, th.clear);
   const data: LearnedData = {
     version: MODEL_VERSION,
     packVersion: pack.version,
@@ -422,6 +503,7 @@ export function train(pack: ContentPack): LearnedModels {
     distressUnsure: th.unsure,
     distressClearOther: th.clearOther,
     distressUnsureOther: th.unsureOther,
+    distressTopicVeto: veto,
     trainMs: Math.round(performance.now() - t0),
   };
   return fromData(data);
