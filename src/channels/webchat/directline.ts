@@ -500,28 +500,24 @@ export class DirectLineServer {
     // person saw go out is answered even when the process dies right after. A retry of one whose
     // turn did not finish runs it again; of a finished one, it is a duplicate.
     const externalId = `${conv.id}|${typeof clientId === 'string' ? `c:${clientId}` : `s:${randomBytes(12).toString('base64url')}`}`;
+    // A new message is stored with its first attempt counted (Inbox.accept's `attempt`, as Telegram
+    // does): its turn starts now and only checks the count (runTurn, `fresh`).
     const accepted = this.inbox.accept({
       channel: 'webchat',
       externalId,
       conversationId: conv.id,
       payload: { event, activity: full, ...(typeof clientId === 'string' ? { clientId } : {}) } satisfies InboxPayload,
       now,
+      attempt: true,
     });
     let item: InboxItem;
     let status: InboxStatus;
     let logged: { stored: StoredActivity; duplicate: boolean };
-    /** The turn's first attempt, counted in the same commit as the message (grouped stores only). */
-    let firstAttempt: Promise<number> | undefined;
     if (this.grouped) {
-      // One commit for the message in the inbox, in the log and its first attempt (issue 17.1: a
-      // commit round each cost a third of a web chat message's store time), atomic together: a
-      // message in the inbox is in the log, so a retry never needs the payload stored earlier. An
-      // attempt counted for a message that turns out done is not read (attempt() of a done item
-      // changes nothing); for one this process is answering already, none is asked.
-      const key = `webchat:${externalId}`;
-      const log = this.logIncoming(conv.id, key, undefined, full, clientId as string | undefined);
-      if (!this.running.has(key)) firstAttempt = this.inbox.attempt(key);
-      firstAttempt?.catch(() => undefined);
+      // One commit for the message in the inbox and in the log (issue 17.1: a commit round each),
+      // atomic together: a message in the inbox is in the log, so a retry never needs the payload
+      // stored earlier.
+      const log = this.logIncoming(conv.id, `webchat:${externalId}`, undefined, full, clientId as string | undefined);
       [{ item, status }, logged] = await Promise.all([accepted, log]);
     } else {
       ({ item, status } = await accepted);
@@ -535,7 +531,7 @@ export class DirectLineServer {
     if (status === 'fresh' && duplicate) await this.inbox.markDone(item.key, now);
     else if (status !== 'done') {
       await this.recovering.catch(() => undefined);
-      this.runTurn(conv, event, stored.activity.id as string, item.key, firstAttempt);
+      this.runTurn(conv, event, stored.activity.id as string, item.key, status === 'fresh');
     }
   }
 
@@ -611,7 +607,7 @@ export class DirectLineServer {
    * and marks the message done when its reply is in the log. Once per message in this process:
    * a retried POST while the turn runs only gets the activity id.
    */
-  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string, key: string, counted?: Promise<number>): void {
+  private runTurn(conv: ConversationRow, event: InEvent, replyToId: string, key: string, fresh = false): void {
     if (this.running.has(key)) return;
     this.running.add(key);
     const ref: ConversationRef = { channel: 'webchat', conversationId: conv.id };
@@ -620,10 +616,8 @@ export class DirectLineServer {
     const run = this.turns.run(conv.id, () =>
       this.ctx.cluster.locks.withLock(`inbox:${key}`, async () => {
         try {
-          // Counted with the message (postActivity) or now. Counted before another instance finished
-          // it (one adopting it as an orphan), the turn runs again: the committed reply is returned and
-          // the log refuses its activities a second time, so nobody is answered twice.
-          const attempts = await (counted ?? this.inbox.attempt(key));
+          // Fresh: stored just now with its first attempt counted (postActivity), only checked here.
+          const attempts = fresh ? await this.inbox.unfinished(key) : await this.inbox.attempt(key);
           if (attempts === 0) {
             // Done already (by another instance) or gone ("delete my data"): nothing to answer.
             return;
@@ -638,7 +632,7 @@ export class DirectLineServer {
             const typing = after ? setTimeout(showTyping, after) : void showTyping();
             let reply: Reply;
             try {
-              reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key });
+              reply = await this.ctx.bot.handleOrApologise(ref, event, conv.lang, { key, firstTry: fresh && attempts === 1 });
             } finally {
               clearTimeout(typing);
             }
